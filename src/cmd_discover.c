@@ -1,0 +1,134 @@
+/*
+ * src/cmd_discover.c - nltrust discover [DOMAIN]: find the DCs, ping them
+ * all at once and choose one as DsGetDcName does.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "locate.h"
+#include "output.h"
+
+static struct json_object *cand_json(const struct dc_cand *c)
+{
+	struct json_object *o = json_object_new_object();
+	char ab[64];
+
+	json_object_object_add(o, "name", json_object_new_string(c->status == CAND_OK && c->info.dc_dns_name[0]
+									? c->info.dc_dns_name : c->name));
+	json_object_object_add(o, "srv_target", json_object_new_string(c->name));
+	json_object_object_add(o, "address", c->have_addr ? json_object_new_string(nlt_addr_str(&c->addr, ab, sizeof(ab)))
+							  : NULL);
+	json_object_object_add(o, "status", json_object_new_string(cand_status_str(c->status)));
+	json_object_object_add(o, "transport", c->transport && c->status != CAND_NOADDR
+						       ? json_object_new_string(c->transport) : NULL);
+	json_object_object_add(o, "rtt_ms", c->status == CAND_OK || c->status == CAND_MALFORMED ? out_ms_json(c->rtt_us) : NULL);
+	json_object_object_add(o, "srv_priority", json_object_new_int(c->srv_priority));
+	json_object_object_add(o, "srv_weight", json_object_new_int(c->srv_weight));
+	if (c->status == CAND_OK) {
+		json_object_object_add(o, "netbios_name", json_object_new_string(c->info.dc_netbios_name));
+		json_object_object_add(o, "site", json_object_new_string(c->info.dc_site));
+		json_object_object_add(o, "flags", out_flags_json(c->info.server_flags));
+		json_object_object_add(o, "closest", json_object_new_boolean(locate_is_closest(&c->info)));
+	} else {
+		json_object_object_add(o, "site", NULL);
+		json_object_object_add(o, "flags", NULL);
+	}
+	if (c->detail[0] && c->status != CAND_OK)
+		json_object_object_add(o, "detail", json_object_new_string(c->detail));
+	return o;
+}
+
+static void print_json(const struct locate_result *res, const struct nlt_err *e)
+{
+	struct json_object *o = json_object_new_object(), *cands = json_object_new_array();
+	const struct dc_cand *ch = res->chosen >= 0 ? &res->cands[res->chosen] : NULL;
+	char gb[40];
+
+	json_object_object_add(o, "domain", json_object_new_string(ch ? ch->info.dns_domain : res->domain));
+	json_object_object_add(o, "forest", ch ? json_object_new_string(ch->info.forest) : NULL);
+	json_object_object_add(o, "netbios_domain", ch ? json_object_new_string(ch->info.netbios_domain) : NULL);
+	json_object_object_add(o, "domain_guid", ch ? json_object_new_string(out_guid_str(ch->info.domain_guid, gb, sizeof(gb))) : NULL);
+	json_object_object_add(o, "client_site", res->client_site[0] ? json_object_new_string(res->client_site) : NULL);
+	if (ch) {
+		struct json_object *dc = json_object_new_object();
+		char ab[64];
+		json_object_object_add(dc, "name", json_object_new_string(ch->info.dc_dns_name));
+		json_object_object_add(dc, "netbios_name", json_object_new_string(ch->info.dc_netbios_name));
+		json_object_object_add(dc, "address", json_object_new_string(nlt_addr_str(&ch->addr, ab, sizeof(ab))));
+		json_object_object_add(dc, "site", json_object_new_string(ch->info.dc_site));
+		json_object_object_add(dc, "flags", out_flags_json(ch->info.server_flags));
+		json_object_object_add(dc, "rtt_ms", out_ms_json(ch->rtt_us));
+		json_object_object_add(dc, "transport", json_object_new_string(ch->transport));
+		json_object_object_add(o, "dc", dc);
+	} else {
+		json_object_object_add(o, "dc", NULL);
+	}
+	for (size_t i = 0; i < res->n; i++)
+		json_object_array_add(cands, cand_json(&res->cands[i]));
+	json_object_object_add(o, "candidates", cands);
+	json_object_object_add(o, "srv_name", res->srv_name[0] ? json_object_new_string(res->srv_name) : NULL);
+	json_object_object_add(o, "ping_rounds", json_object_new_int(res->rounds));
+	json_object_object_add(o, "elapsed_ms", out_ms_json(res->elapsed_us));
+	if (e) {
+		struct json_object *eo = out_error_json(e), *inner = NULL;
+		json_object_object_get_ex(eo, "error", &inner);
+		json_object_object_add(o, "error", json_object_get(inner));
+		json_object_put(eo);
+	}
+	out_json_print(o);
+	json_object_put(o);
+}
+
+static void print_text(const struct locate_result *res)
+{
+	const struct dc_cand *ch = res->chosen >= 0 ? &res->cands[res->chosen] : NULL;
+	char fb[512], gb[40], ab[64];
+
+	if (ch) {
+		const struct nl_samlogon_ex *in = &ch->info;
+		printf("Domain:       %s (%s), forest %s\n", in->dns_domain, in->netbios_domain, in->forest);
+		printf("Domain GUID:  %s\n", out_guid_str(in->domain_guid, gb, sizeof(gb)));
+		printf("Client site:  %s\n", res->client_site[0] ? res->client_site : "(none: no subnet maps this client to a site)");
+		printf("DC:           %s (%s) %s, site %s, %.1f ms over %s\n", in->dc_dns_name, in->dc_netbios_name,
+		       nlt_addr_str(&ch->addr, ab, sizeof(ab)), in->dc_site, ch->rtt_us / 1000.0, ch->transport);
+		printf("Flags:        %s\n\n", out_flags_str(in->server_flags, fb, sizeof(fb)));
+	}
+	printf("%-24s %-16s %-24s %8s  %-9s %s\n", "CANDIDATE", "ADDRESS", "SITE", "RTT(ms)", "STATUS", "FLAGS");
+	for (size_t i = 0; i < res->n; i++) {
+		const struct dc_cand *c = &res->cands[i];
+		char rtt[16] = "-";
+		if (c->status == CAND_OK || c->status == CAND_MALFORMED)
+			snprintf(rtt, sizeof(rtt), "%.1f", c->rtt_us / 1000.0);
+		printf("%-24s %-16s %-24s %8s  %-9s %s%s\n", c->status == CAND_OK ? c->info.dc_dns_name : c->name,
+		       c->have_addr ? nlt_addr_str(&c->addr, ab, sizeof(ab)) : "-",
+		       c->status == CAND_OK ? c->info.dc_site : "-", rtt, cand_status_str(c->status),
+		       c->status == CAND_OK ? out_flags_str(c->info.server_flags, fb, sizeof(fb)) : c->detail,
+		       (int)i == res->chosen ? "  <- chosen" : "");
+	}
+}
+
+int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct locate_req lr = {
+		.domain = ctx->domain[0] ? ctx->domain : NULL,
+		.server = req->server,
+		.site = req->site,
+		.need_flags = req->need_flags,
+		.tcp_only = req->tcp_only,
+		.deadline_ms = ctx->deadline_ms,
+	};
+	struct locate_result res;
+	int r;
+
+	r = locate_dc(&lr, &ctx->rs, &res, e);
+	if (req->json)
+		print_json(&res, r < 0 ? e : NULL);
+	else if (!req->quiet && res.n)
+		print_text(&res);
+	locate_result_free(&res);
+	return r;
+}

@@ -1,0 +1,217 @@
+/*
+ * src/cmd_ping.c - nltrust ping [DOMAIN | -S DC]: every DC's service ports,
+ * CLDAP, Kerberos and clock, concurrently, with a diagnosis per problem.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "locate.h"
+#include "output.h"
+#include "probe.h"
+
+#define MAX_PROBLEMS 64
+
+struct problems {
+	size_t n;
+	char line[MAX_PROBLEMS][256];
+	size_t dc_of[MAX_PROBLEMS];
+};
+
+static const char *dc_name(const struct dc_cand *c)
+{
+	return c->status == CAND_OK && c->info.dc_dns_name[0] ? c->info.dc_dns_name : c->name;
+}
+
+static void add_problem(struct problems *pb, size_t dc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_problem(struct problems *pb, size_t dc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pb->n >= MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(pb->line[pb->n], sizeof(pb->line[0]), fmt, ap);
+	va_end(ap);
+	pb->dc_of[pb->n++] = dc;
+}
+
+/* One line per problem: what is unreachable, where, and what that breaks. */
+static void diagnose(const struct dc_probe *p, size_t n, struct problems *pb)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_probe *d = &p[i];
+		int down = 1;
+
+		for (int s = 0; s < SVC__COUNT; s++)
+			if (d->svc[s].status == PROBE_OPEN)
+				down = 0;
+		if (down) {
+			add_problem(pb, i, "%s is not reachable at all (%s): nothing that uses this DC will work",
+				    dc_name(d->cand), probe_status_str(d->svc[SVC_LDAP].status));
+			continue;
+		}
+		for (int s = 0; s < SVC__COUNT; s++) {
+			const struct svc_result *sv = &d->svc[s];
+			if (sv->status == PROBE_OPEN || !sv->required)
+				continue;
+			add_problem(pb, i, "%s %u/%s on %s is %s: %s", svc_defs[s].label, svc_defs[s].port,
+				    svc_defs[s].udp ? "udp" : "tcp", dc_name(d->cand),
+				    sv->status == PROBE_ERROR && s == SVC_CLDAP ? "answering with malformed replies"
+										: probe_status_str(sv->status),
+				    svc_defs[s].impact);
+		}
+		if (d->have_clock && llabs(d->skew_ms) > PROBE_MAX_SKEW_MS)
+			add_problem(pb, i, "clock of %s differs from ours by %+.0f s (more than 5 minutes): Kerberos with this DC will fail",
+				    dc_name(d->cand), d->skew_ms / 1000.0);
+	}
+}
+
+static void print_text(const struct dc_probe *p, size_t n, const struct problems *pb)
+{
+	char ab[64], tb[32];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_probe *d = &p[i];
+		printf("%s%s (%s)%s%s\n", i ? "\n" : "", dc_name(d->cand), nlt_addr_str(&d->cand->addr, ab, sizeof(ab)),
+		       d->cand->status == CAND_OK ? ", site " : "", d->cand->status == CAND_OK ? d->cand->info.dc_site : "");
+		printf("  %-24s %-9s %-12s %s\n", "SERVICE", "PORT", "STATUS", "LATENCY");
+		for (int s = 0; s < SVC__COUNT; s++) {
+			const struct svc_result *sv = &d->svc[s];
+			char port[16], lat[24] = "-";
+			snprintf(port, sizeof(port), "%u/%s", svc_defs[s].port, svc_defs[s].udp ? "udp" : "tcp");
+			if (sv->status == PROBE_OPEN || sv->status == PROBE_REFUSED)
+				snprintf(lat, sizeof(lat), "%.1f ms", sv->latency_us / 1000.0);
+			printf("  %-24s %-9s %-12s %s%s\n", svc_defs[s].label, port, probe_status_str(sv->status), lat,
+			       sv->required ? "" : "  (optional)");
+		}
+		if (d->have_clock)
+			printf("  clock: %+.3f s against our clock (DC time %s, from %s)\n", d->skew_ms / 1000.0,
+			       nlt_iso8601(d->dc_time, tb, sizeof(tb)), d->clock_source);
+		else
+			printf("  clock: unknown (%s)\n", d->clock_detail);
+	}
+	if (pb->n) {
+		printf("\nProblems:\n");
+		for (size_t k = 0; k < pb->n; k++)
+			printf("  %s\n", pb->line[k]);
+	} else {
+		printf("\nAll required services of %zu DC(s) are reachable.\n", n);
+	}
+}
+
+static void print_json(const char *domain, const struct dc_probe *p, size_t n, const struct problems *pb)
+{
+	struct json_object *o = json_object_new_object(), *dcs = json_object_new_array(), *all = json_object_new_array();
+	char ab[64], tb[32];
+
+	json_object_object_add(o, "domain", domain && *domain ? json_object_new_string(domain) : NULL);
+	for (size_t i = 0; i < n; i++) {
+		const struct dc_probe *d = &p[i];
+		struct json_object *dc = json_object_new_object(), *svcs = json_object_new_array(), *probs = json_object_new_array();
+
+		json_object_object_add(dc, "name", json_object_new_string(dc_name(d->cand)));
+		json_object_object_add(dc, "address", json_object_new_string(nlt_addr_str(&d->cand->addr, ab, sizeof(ab))));
+		json_object_object_add(dc, "site", d->cand->status == CAND_OK ? json_object_new_string(d->cand->info.dc_site) : NULL);
+		json_object_object_add(dc, "flags", d->cand->status == CAND_OK ? out_flags_json(d->cand->info.server_flags) : NULL);
+		for (int s = 0; s < SVC__COUNT; s++) {
+			const struct svc_result *sv = &d->svc[s];
+			struct json_object *so = json_object_new_object();
+			json_object_object_add(so, "service", json_object_new_string(svc_defs[s].key));
+			json_object_object_add(so, "port", json_object_new_int(svc_defs[s].port));
+			json_object_object_add(so, "protocol", json_object_new_string(svc_defs[s].udp ? "udp" : "tcp"));
+			json_object_object_add(so, "status", json_object_new_string(probe_status_str(sv->status)));
+			json_object_object_add(so, "latency_ms", sv->status == PROBE_OPEN || sv->status == PROBE_REFUSED
+									 ? out_ms_json(sv->latency_us) : NULL);
+			json_object_object_add(so, "required", json_object_new_boolean(sv->required));
+			json_object_array_add(svcs, so);
+		}
+		json_object_object_add(dc, "services", svcs);
+		if (d->have_clock) {
+			struct json_object *ck = json_object_new_object();
+			json_object_object_add(ck, "skew_ms", json_object_new_int64(d->skew_ms));
+			json_object_object_add(ck, "dc_time", json_object_new_string(nlt_iso8601(d->dc_time, tb, sizeof(tb))));
+			json_object_object_add(ck, "source", json_object_new_string(d->clock_source));
+			json_object_object_add(ck, "ok", json_object_new_boolean(llabs(d->skew_ms) <= PROBE_MAX_SKEW_MS));
+			json_object_object_add(dc, "clock", ck);
+		} else {
+			json_object_object_add(dc, "clock", NULL);
+		}
+		for (size_t k = 0; k < pb->n; k++)
+			if (pb->dc_of[k] == i)
+				json_object_array_add(probs, json_object_new_string(pb->line[k]));
+		json_object_object_add(dc, "problems", probs);
+		json_object_array_add(dcs, dc);
+	}
+	for (size_t k = 0; k < pb->n; k++)
+		json_object_array_add(all, json_object_new_string(pb->line[k]));
+	json_object_object_add(o, "dcs", dcs);
+	json_object_object_add(o, "problems", all);
+	json_object_object_add(o, "healthy", json_object_new_boolean(pb->n == 0));
+	out_json_print(o);
+	json_object_put(o);
+}
+
+int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	uint64_t window = nlt_now_ms() + PROBE_PORT_WINDOW_MS;
+	struct locate_req lr = {
+		.domain = ctx->domain[0] ? ctx->domain : NULL,
+		.server = req->server,
+		.site = req->site,
+		.wait_all = 1,
+		.deadline_ms = window < ctx->deadline_ms ? window : ctx->deadline_ms,
+	};
+	struct locate_result res;
+	struct dc_probe *p = NULL;
+	struct problems *pb = NULL;
+	struct nlt_err lerr;
+	size_t n = 0;
+	int r = -1;
+
+	nlt_clearerr(&lerr);
+	(void)locate_dc(&lr, &ctx->rs, &res, &lerr);
+	/* a DC that does not answer the LDAP ping is still worth probing; no DC at all is not */
+	p = calloc(res.n + 1, sizeof(*p));
+	pb = calloc(1, sizeof(*pb));
+	if (!p || !pb) {
+		nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < res.n; i++)
+		if (res.cands[i].have_addr)
+			p[n++].cand = &res.cands[i];
+	if (!n) {
+		*e = lerr;
+		if (e->cat == NLT_OK)
+			nlt_seterr(e, NLT_ENODC, "no DC found");
+		if (req->json) {
+			struct json_object *eo = out_error_json(e);
+			out_json_print(eo);
+			json_object_put(eo);
+		}
+		goto out;
+	}
+	if (probe_dcs(p, n, res.domain[0] ? res.domain : ctx->domain, ctx->deadline_ms, e) < 0)
+		goto out;
+	diagnose(p, n, pb);
+	if (req->json)
+		print_json(res.domain[0] ? res.domain : ctx->domain, p, n, pb);
+	else if (!req->quiet)
+		print_text(p, n, pb);
+	if (pb->n) {
+		nlt_seterr(e, NLT_EPROBLEM, "%zu problem(s) found; first: %s", pb->n, pb->line[0]);
+		goto out;
+	}
+	r = 0;
+out:
+	locate_result_free(&res);
+	free(p);
+	free(pb);
+	return r;
+}

@@ -1,0 +1,22 @@
+/* src/cmds.h - one entry point per command (src/cmd_*.c). */
+#ifndef NLT_CMDS_H
+#define NLT_CMDS_H
+
+#include "err.h"
+#include "opts.h"
+#include "resolve.h"
+
+/* Shared setup: resolver and the default domain. */
+struct nlt_ctx {
+	const struct nlt_req *req;
+	struct resolver rs;
+	char domain[256];     /* from -d/positional, krb5.conf, or resolv.conf; "" if none */
+	uint64_t deadline_ms; /* from --timeout */
+};
+
+int ctx_init(struct nlt_ctx *ctx, const struct nlt_req *req, struct nlt_err *e);
+/* Commands return 0 for success, else fill e; the caller maps e to the exit code. */
+int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e);
+
+#endif

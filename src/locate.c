@@ -1,0 +1,736 @@
+/* src/locate.c - DC location with concurrent LDAP pings (see locate.h). */
+#include "config.h"
+#include "locate.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "ldap_msg.h"
+#include "wire.h"
+#include "xport.h"
+
+/* NtVer we send: V5 | V5EX | WITH_CLOSEST_SITE (MS-ADTS 6.3.1.1). */
+#define PING_NTVER (NETLOGON_NT_VERSION_5 | NETLOGON_NT_VERSION_5EX | NETLOGON_NT_VERSION_WITH_CLOSEST_SITE)
+#define UDP_FIRST_RTO_MS 300
+#define TCP_MAX_REPLY CAND_TCPBUF
+
+enum { TCP_NONE = 0, TCP_CONNECTING, TCP_READING, TCP_DONE };
+
+const char *cand_status_str(int st)
+{
+	switch (st) {
+	case CAND_PENDING: return "pending";
+	case CAND_OK: return "ok";
+	case CAND_TIMEOUT: return "timeout";
+	case CAND_REFUSED: return "refused";
+	case CAND_MALFORMED: return "malformed";
+	case CAND_UNREACH: return "unreachable";
+	case CAND_NOADDR: return "no address";
+	}
+	return "error";
+}
+
+int locate_srv_name(char *buf, size_t len, const char *site, const char *domain)
+{
+	int n;
+
+	if (site && *site)
+		n = snprintf(buf, len, "_ldap._tcp.%s._sites.dc._msdcs.%s", site, domain);
+	else
+		n = snprintf(buf, len, "_ldap._tcp.dc._msdcs.%s", domain);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int locate_is_closest(const struct nl_samlogon_ex *info)
+{
+	if (info->server_flags & DS_CLOSEST_FLAG)
+		return 1;
+	if (!info->client_site[0])
+		return 1;
+	return strcasecmp(info->dc_site, info->client_site) == 0;
+}
+
+/*
+ * Is a better than b?  Listed under the site SRV name (a --site given, or
+ * the client's site in a second round) first, as DsGetDcName takes the
+ * site-specific answer when there is one; then closest site; then SRV
+ * priority; then speed.
+ */
+static int better(const struct dc_cand *a, const struct dc_cand *b)
+{
+	int ca = locate_is_closest(&a->info), cb = locate_is_closest(&b->info);
+
+	if (a->from_site_srv != b->from_site_srv)
+		return a->from_site_srv > b->from_site_srv;
+	if (ca != cb)
+		return ca > cb;
+	if (a->srv_priority != b->srv_priority)
+		return a->srv_priority < b->srv_priority;
+	return a->rtt_us < b->rtt_us;
+}
+
+int locate_choose(const struct dc_cand *c, size_t n, uint32_t need_flags)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].status != CAND_OK || c[i].info.opcode != 23)
+			continue;
+		if ((c[i].info.server_flags & need_flags) != need_flags)
+			continue;
+		if (best < 0 || better(&c[i], &c[best]))
+			best = (int)i;
+	}
+	return best;
+}
+
+static struct dc_cand *find_cand(struct locate_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->n; i++)
+		if (nlt_name_eq(res->cands[i].name, name))
+			return &res->cands[i];
+	return NULL;
+}
+
+static struct dc_cand *add_cand(struct locate_result *res, const char *name, struct nlt_err *e)
+{
+	struct dc_cand *c;
+
+	if (res->n == res->cap) {
+		size_t cap = res->cap ? res->cap * 2 : 8;
+		struct dc_cand *nc = realloc(res->cands, cap * sizeof(*nc));
+		if (!nc) {
+			nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+			return NULL;
+		}
+		res->cands = nc;
+		res->cap = cap;
+	}
+	c = &res->cands[res->n++];
+	memset(c, 0, sizeof(*c));
+	nlt_strlcpy(c->name, name, sizeof(c->name));
+	c->udp_fd = c->tcp_fd = -1;
+	c->udp_status = CAND_PENDING;
+	return c;
+}
+
+void locate_result_free(struct locate_result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->n; i++) {
+		xp_close(&res->cands[i].udp_fd);
+		xp_close(&res->cands[i].tcp_fd);
+		free(res->cands[i].tcp_buf);
+	}
+	free(res->cands);
+	res->cands = NULL;
+	res->n = res->cap = 0;
+}
+
+/* ---- addresses --------------------------------------------------------- */
+
+/* Take an address for c from the A/AAAA records of a reply (IPv4 first). */
+static int addr_from_reply(struct dc_cand *c, const struct dns_reply *rep)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		int fam = pass == 0 ? AF_INET : AF_INET6;
+		for (size_t i = 0; i < rep->n_addr; i++) {
+			if (rep->addr[i].family != fam || !nlt_name_eq(rep->addr[i].name, c->name))
+				continue;
+			nlt_addr_from_raw(&c->addr, fam, rep->addr[i].addr, 389);
+			c->have_addr = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Resolve, concurrently, every candidate that has no address yet (A and AAAA at once). */
+static int resolve_missing(struct locate_result *res, struct resolver *rs, uint64_t deadline, struct nlt_err *e)
+{
+	struct dns_query *q;
+	size_t nq = 0, i;
+	int r = 0;
+
+	q = calloc(res->n * 2 + 1, sizeof(*q));
+	if (!q)
+		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+	for (i = 0; i < res->n; i++) {
+		struct dc_cand *c = &res->cands[i];
+		if (c->have_addr || c->status != CAND_PENDING)
+			continue;
+		if (nlt_addr_parse(&c->addr, c->name, 389) == 0) {
+			c->have_addr = 1;
+			continue;
+		}
+		q[nq].name = c->name;
+		q[nq++].qtype = DNS_T_A;
+		q[nq].name = c->name;
+		q[nq++].qtype = DNS_T_AAAA;
+	}
+	if (nq) {
+		nlt_vlog("resolving %zu DC name(s)", nq / 2);
+		if (resolver_run(rs, q, nq, deadline, e) < 0) {
+			r = -1;
+			goto out;
+		}
+		for (i = 0; i < nq; i++) {
+			struct dc_cand *c = find_cand(res, q[i].name);
+			if (c && !c->have_addr && q[i].status == DNSQ_OK && q[i].reply)
+				addr_from_reply(c, q[i].reply);
+		}
+	}
+	for (i = 0; i < res->n; i++) {
+		struct dc_cand *c = &res->cands[i];
+		if (!c->have_addr && c->status == CAND_PENDING) {
+			c->status = CAND_NOADDR;
+			snprintf(c->detail, sizeof(c->detail), "the name %s has no A or AAAA record", c->name);
+		}
+	}
+out:
+	dns_query_free(q, nq);
+	free(q);
+	return r;
+}
+
+/* ---- the ping engine --------------------------------------------------- */
+
+static int build_ping(const char *domain, uint32_t msgid, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct cldap_ping_req pr;
+	struct wwr w;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.dns_domain = domain;
+	pr.ntver = PING_NTVER;
+	wwr_init(&w, buf, cap);
+	if (cldap_enc_ping(&w, msgid, &pr) != WIRE_OK || wwr_err(&w))
+		return -1;
+	*len = wwr_len(&w);
+	return 0;
+}
+
+static void cand_final(struct dc_cand *c, int status, const char *transport, uint64_t rtt_us)
+{
+	c->status = status;
+	c->transport = transport;
+	c->rtt_us = rtt_us;
+	xp_close(&c->udp_fd);
+	xp_close(&c->tcp_fd);
+	c->tcp_state = TCP_DONE;
+}
+
+static void tcp_begin(struct dc_cand *c)
+{
+	if (c->tcp_state != TCP_NONE)
+		return;
+	c->tcp_fd = xp_tcp_start(&c->addr);
+	if (c->tcp_fd < 0) {
+		c->tcp_state = TCP_DONE;
+		snprintf(c->detail, sizeof(c->detail), "TCP 389: %s", strerror(errno));
+		return;
+	}
+	c->tcp_state = TCP_CONNECTING;
+	c->tcp_sent_us = nlt_now_us();
+	nlt_vlog("LDAP ping to %s over TCP 389", c->name);
+}
+
+/* UDP gave up (refused/unreachable): the TCP attempt decides, or the UDP verdict stands. */
+static void tcp_failed(struct dc_cand *c, int status, const char *why)
+{
+	xp_close(&c->tcp_fd);
+	c->tcp_state = TCP_DONE;
+	snprintf(c->detail, sizeof(c->detail), "TCP 389: %s", why);
+	if (c->udp_dead || c->udp_fd < 0)
+		cand_final(c, status, "tcp", 0);
+}
+
+/* Have we got a whole LDAP exchange (up to SearchResultDone) in the TCP buffer? */
+static int tcp_complete(const struct dc_cand *c)
+{
+	size_t off = 0;
+
+	while (off < c->tcp_len) {
+		size_t mlen = 0;
+		struct ldap_msg m;
+		struct wrd r;
+		int fr = ldap_msg_frame(c->tcp_buf + off, c->tcp_len - off, TCP_MAX_REPLY, &mlen);
+		if (fr < 0)
+			return -1;
+		if (fr == 0 || mlen > c->tcp_len - off)
+			return 0;
+		wrd_init(&r, c->tcp_buf + off, mlen);
+		if (ldap_dec_msg(&r, &m) != WIRE_OK)
+			return -1;
+		if (m.op == LDAP_OP_SEARCH_DONE)
+			return 1;
+		off += mlen;
+	}
+	return 0;
+}
+
+static void on_udp(struct dc_cand *c)
+{
+	uint8_t buf[4096];
+	ssize_t n = recv(c->udp_fd, buf, sizeof(buf), 0);
+	int r;
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		c->udp_status = errno == ECONNREFUSED ? CAND_REFUSED : CAND_UNREACH;
+		c->udp_dead = 1;
+		xp_close(&c->udp_fd);
+		nlt_vlog("CLDAP ping to %s: UDP 389 %s", c->name, strerror(errno));
+		if (c->tcp_state == TCP_NONE)
+			tcp_begin(c);
+		if (c->tcp_state == TCP_DONE)
+			cand_final(c, c->udp_status, "udp", 0);
+		return;
+	}
+	c->udp_rtt_us = nlt_now_us() - c->udp_sent_us;
+	r = cldap_dec_ping_reply(buf, (size_t)n, c->msgid, &c->info);
+	if (r != WIRE_OK) {
+		c->udp_status = CAND_MALFORMED;
+		snprintf(c->detail, sizeof(c->detail), "UDP reply of %zd bytes: %s", n, wire_strerror(r));
+		nlt_vlog("CLDAP ping to %s: malformed reply (%s)", c->name, wire_strerror(r));
+		cand_final(c, CAND_MALFORMED, "udp", c->udp_rtt_us);
+		return;
+	}
+	c->udp_status = CAND_OK;
+	nlt_vlog("CLDAP ping to %s: %s in %.1f ms", c->name, c->info.dc_dns_name, c->udp_rtt_us / 1000.0);
+	cand_final(c, CAND_OK, "udp", c->udp_rtt_us);
+}
+
+static void on_tcp(struct dc_cand *c, short revents)
+{
+	if (c->tcp_state == TCP_CONNECTING) {
+		int st = xp_tcp_result(c->tcp_fd);
+		if (st != XP_OK) {
+			tcp_failed(c, st == XP_REFUSED ? CAND_REFUSED : st == XP_UNREACH ? CAND_UNREACH : CAND_TIMEOUT,
+				   xp_status_str(st));
+			return;
+		}
+		c->tcp_state = TCP_READING;
+		c->tcp_sent_us = nlt_now_us();
+		if (send(c->tcp_fd, c->tcp_out, c->tcp_out_len, MSG_NOSIGNAL) != (ssize_t)c->tcp_out_len) {
+			tcp_failed(c, CAND_UNREACH, "send failed");
+			return;
+		}
+		return;
+	}
+	if (c->tcp_state == TCP_READING && (revents & (POLLIN | POLLHUP | POLLERR))) {
+		ssize_t n;
+		int done;
+
+		if (!c->tcp_buf && !(c->tcp_buf = malloc(TCP_MAX_REPLY))) {
+			tcp_failed(c, CAND_UNREACH, "out of memory");
+			return;
+		}
+		n = recv(c->tcp_fd, c->tcp_buf + c->tcp_len, TCP_MAX_REPLY - c->tcp_len, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			if (c->tcp_len) {
+				snprintf(c->detail, sizeof(c->detail), "TCP 389: connection closed mid-reply");
+				cand_final(c, CAND_MALFORMED, "tcp", nlt_now_us() - c->tcp_sent_us);
+			} else {
+				tcp_failed(c, CAND_REFUSED, n == 0 ? "connection closed" : strerror(errno));
+			}
+			return;
+		}
+		c->tcp_len += (size_t)n;
+		done = tcp_complete(c);
+		if (done == 0 && c->tcp_len == TCP_MAX_REPLY)
+			done = -1;
+		if (done < 0) {
+			snprintf(c->detail, sizeof(c->detail), "TCP 389: malformed LDAP reply");
+			cand_final(c, CAND_MALFORMED, "tcp", nlt_now_us() - c->tcp_sent_us);
+		} else if (done > 0) {
+			int r = cldap_dec_ping_reply(c->tcp_buf, c->tcp_len, c->msgid, &c->info);
+			if (r != WIRE_OK) {
+				snprintf(c->detail, sizeof(c->detail), "TCP 389 reply: %s", wire_strerror(r));
+				cand_final(c, CAND_MALFORMED, "tcp", nlt_now_us() - c->tcp_sent_us);
+			} else {
+				nlt_vlog("LDAP ping to %s over TCP: %s", c->name, c->info.dc_dns_name);
+				cand_final(c, CAND_OK, "tcp", nlt_now_us() - c->tcp_sent_us);
+			}
+		}
+	}
+}
+
+/*
+ * Ping every PENDING candidate with an address, all at once.  UDP first
+ * (unless tcp_only), retransmitted at 300, 600, 1200 ms ...; from the first
+ * retransmission on (or at once when UDP is refused) a TCP LDAP ping runs
+ * beside it.  Ends when every candidate has a verdict, at the deadline, or
+ * after a short grace once a suitable DC has answered.
+ */
+static int ping_round(struct locate_result *res, const char *domain, const struct locate_req *req, struct nlt_err *e)
+{
+	struct pollfd *pfd = NULL;
+	struct dc_cand **who = NULL;
+	uint64_t grace_end = 0;
+	size_t i;
+	int r = 0;
+
+	pfd = calloc(res->n * 2 + 1, sizeof(*pfd));
+	who = calloc(res->n * 2 + 1, sizeof(*who));
+	if (!pfd || !who) {
+		r = nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < res->n; i++) {
+		struct dc_cand *c = &res->cands[i];
+		if (c->status != CAND_PENDING || !c->have_addr)
+			continue;
+		nlt_addr_set_port(&c->addr, 389);
+		do
+			c->msgid = nlt_random_u32() & 0x7fffffff;
+		while (c->msgid == 0);
+		if (build_ping(domain, c->msgid, c->tcp_out, sizeof(c->tcp_out), &c->tcp_out_len) < 0) {
+			r = nlt_seterr(e, NLT_EINTERNAL, "cannot encode the LDAP ping for %s", domain ? domain : "(no domain)");
+			goto out;
+		}
+		if (req->tcp_only) {
+			c->udp_dead = 1;
+			c->udp_status = CAND_PENDING;
+			tcp_begin(c);
+			if (c->tcp_state == TCP_DONE)
+				cand_final(c, CAND_UNREACH, "tcp", 0);
+			continue;
+		}
+		c->udp_fd = xp_udp_open(&c->addr);
+		if (c->udp_fd < 0) {
+			snprintf(c->detail, sizeof(c->detail), "UDP 389: %s", strerror(errno));
+			c->udp_dead = 1;
+			tcp_begin(c);
+			continue;
+		}
+		c->udp_sent_us = nlt_now_us();
+		if (send(c->udp_fd, c->tcp_out, c->tcp_out_len, 0) < 0 && errno != EAGAIN) {
+			c->udp_status = xp_status_from_errno(errno) == XP_REFUSED ? CAND_REFUSED : CAND_UNREACH;
+			c->udp_dead = 1;
+			xp_close(&c->udp_fd);
+			tcp_begin(c);
+			continue;
+		}
+		c->tries = 1;
+		c->next_tx_ms = c->udp_sent_us / 1000 + UDP_FIRST_RTO_MS;
+		nlt_vlog("CLDAP ping to %s (%s)", c->name, nlt_addr_str(&c->addr, (char[64]){ 0 }, 64));
+	}
+
+	for (;;) {
+		size_t np = 0;
+		uint64_t now = nlt_now_ms(), wake = req->deadline_ms;
+		int pending = 0, best, timeout, pr;
+
+		best = locate_choose(res->cands, res->n, req->need_flags);
+		if (best >= 0 && !grace_end && !req->wait_all) {
+			uint64_t rtt_ms = res->cands[best].rtt_us / 1000;
+			uint64_t g = locate_is_closest(&res->cands[best].info) ? 200 + 4 * rtt_ms : 1000 + 8 * rtt_ms;
+			grace_end = now + g;
+		}
+		for (i = 0; i < res->n; i++) {
+			struct dc_cand *c = &res->cands[i];
+			if (c->status != CAND_PENDING || !c->have_addr)
+				continue;
+			/* retransmit UDP, and bring in TCP from the first retransmission on */
+			if (c->udp_fd >= 0 && now >= c->next_tx_ms) {
+				c->udp_sent_us = nlt_now_us();
+				(void)send(c->udp_fd, c->tcp_out, c->tcp_out_len, 0);
+				c->next_tx_ms = now + ((uint64_t)UDP_FIRST_RTO_MS << (c->tries < 5 ? c->tries : 5));
+				c->tries++;
+				tcp_begin(c);
+			}
+			if (c->status != CAND_PENDING)
+				continue;
+			if (c->udp_fd < 0 && c->tcp_state == TCP_DONE) {
+				/* both paths are dead without a verdict */
+				cand_final(c, c->udp_status != CAND_PENDING ? c->udp_status : CAND_TIMEOUT, "udp", 0);
+				continue;
+			}
+			pending++;
+			if (c->udp_fd >= 0) {
+				pfd[np].fd = c->udp_fd;
+				pfd[np].events = POLLIN;
+				who[np++] = c;
+				if (c->next_tx_ms < wake)
+					wake = c->next_tx_ms;
+			}
+			if (c->tcp_fd >= 0) {
+				pfd[np].fd = c->tcp_fd;
+				pfd[np].events = c->tcp_state == TCP_CONNECTING ? POLLOUT : POLLIN;
+				who[np++] = c;
+			}
+		}
+		if (!pending)
+			break;
+		if (now >= req->deadline_ms || (grace_end && now >= grace_end))
+			break;
+		if (grace_end && grace_end < wake)
+			wake = grace_end;
+		timeout = wake > now ? (int)(wake - now) : 0;
+		pr = poll(pfd, np, timeout);
+		if (pr < 0 && errno != EINTR) {
+			r = nlt_seterr(e, NLT_EINTERNAL, "poll: %s", strerror(errno));
+			goto out;
+		}
+		for (i = 0; pr > 0 && i < np; i++) {
+			struct dc_cand *c = who[i];
+			if (!pfd[i].revents || c->status != CAND_PENDING)
+				continue;
+			if (pfd[i].fd == c->udp_fd)
+				on_udp(c);
+			else if (pfd[i].fd == c->tcp_fd)
+				on_tcp(c, pfd[i].revents);
+		}
+	}
+	/* whatever is still pending has timed out */
+	for (i = 0; i < res->n; i++) {
+		struct dc_cand *c = &res->cands[i];
+		if (c->status != CAND_PENDING || !c->have_addr)
+			continue;
+		if (c->udp_status == CAND_PENDING && !c->udp_dead)
+			c->udp_status = CAND_TIMEOUT;
+		if (!c->detail[0])
+			snprintf(c->detail, sizeof(c->detail), "no reply to %d LDAP ping(s) within %.0f ms", c->tries ? c->tries : 1,
+				 (nlt_now_us() - (c->udp_sent_us ? c->udp_sent_us : c->tcp_sent_us)) / 1000.0);
+		cand_final(c, c->udp_status == CAND_REFUSED ? CAND_REFUSED : CAND_TIMEOUT, c->udp_fd >= 0 ? "udp" : "tcp", 0);
+	}
+out:
+	free(pfd);
+	free(who);
+	return r;
+}
+
+/* ---- SRV ----------------------------------------------------------------- */
+
+static uint32_t srv_rand(void *ctx)
+{
+	(void)ctx;
+	return nlt_random_u32();
+}
+
+/* Add candidates from one SRV reply, in RFC 2782 order; addresses from the additional section. */
+static int add_srv_cands(struct locate_result *res, struct dns_reply *rep, int from_site, struct nlt_err *e)
+{
+	dns_srv_sort(rep->srv, rep->n_srv, srv_rand, NULL);
+	for (size_t i = 0; i < rep->n_srv; i++) {
+		struct dns_srv *s = &rep->srv[i];
+		struct dc_cand *c;
+
+		if (!s->target[0] || strcmp(s->target, ".") == 0)
+			continue; /* "service decidedly not available" */
+		c = find_cand(res, s->target);
+		if (c) {
+			c->from_site_srv |= from_site;
+			continue;
+		}
+		if (!(c = add_cand(res, s->target, e)))
+			return -1;
+		c->srv_priority = s->priority;
+		c->srv_weight = s->weight;
+		c->from_site_srv = from_site;
+		addr_from_reply(c, rep);
+	}
+	return 0;
+}
+
+static const char *ns_str(const struct resolver *rs, char *buf, size_t len)
+{
+	if (!rs->n_ns)
+		return nlt_strlcpy(buf, "no nameserver", len), buf;
+	return nlt_addr_str(&rs->ns[0], buf, len);
+}
+
+/*
+ * Query the SRV names (site-specific first when a site is given, both at
+ * once) and add their targets.  Fails with NLT_ENODC when neither yields a DC.
+ */
+static int srv_lookup(struct locate_result *res, struct resolver *rs, const char *domain, const char *site,
+		      int generic_too, uint64_t deadline, struct nlt_err *e)
+{
+	char names[2][NL_NAME_MAX + 64];
+	struct dns_query q[2];
+	size_t nq = 0;
+	int r = -1, found = 0;
+	char nsb[64];
+
+	memset(q, 0, sizeof(q));
+	if (site && *site) {
+		if (locate_srv_name(names[nq], sizeof(names[nq]), site, domain) < 0)
+			return nlt_seterr(e, NLT_EUSAGE, "site or domain name too long");
+		q[nq].name = names[nq];
+		q[nq++].qtype = DNS_T_SRV;
+	}
+	if (generic_too || !nq) {
+		if (locate_srv_name(names[nq], sizeof(names[nq]), NULL, domain) < 0)
+			return nlt_seterr(e, NLT_EUSAGE, "domain name too long");
+		q[nq].name = names[nq];
+		q[nq++].qtype = DNS_T_SRV;
+	}
+	if (resolver_run(rs, q, nq, deadline, e) < 0)
+		goto out;
+	for (size_t i = 0; i < nq; i++) {
+		int from_site = site && *site && i == 0;
+		nlt_vlog("DNS SRV %s: %s, %zu record(s) in %.1f ms", q[i].name, dns_query_strstatus(q[i].status),
+			 q[i].reply ? q[i].reply->n_srv : 0, q[i].rtt_us / 1000.0);
+		if (q[i].status != DNSQ_OK || !q[i].reply || !q[i].reply->n_srv)
+			continue;
+		if (!found)
+			nlt_strlcpy(res->srv_name, q[i].name, sizeof(res->srv_name));
+		found = 1;
+		if (add_srv_cands(res, q[i].reply, from_site, e) < 0)
+			goto out;
+	}
+	if (!found && !generic_too && site) {
+		r = 0; /* a site round that found nothing is not an error */
+		goto out;
+	}
+	if (!found) {
+		const struct dns_query *g = &q[nq - 1];
+		if (g->status == DNSQ_TIMEOUT || g->status == DNSQ_NETERR)
+			nlt_seterr(e, NLT_ENODC, "no DC found for %s: DNS SRV %s: no answer from %s", domain, g->name,
+				   ns_str(rs, nsb, sizeof(nsb)));
+		else
+			nlt_seterr(e, NLT_ENODC, "no DC found for %s: DNS SRV %s: %s (from %s)", domain, g->name,
+				   g->status == DNSQ_OK ? "no records" : dns_query_strstatus(g->status),
+				   ns_str(rs, nsb, sizeof(nsb)));
+		goto out;
+	}
+	r = 0;
+out:
+	dns_query_free(q, nq);
+	return r;
+}
+
+/* ---- the whole locator ------------------------------------------------------ */
+
+static void fail_summary(const struct locate_result *res, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < res->n && off + 1 < len; i++) {
+		int n = snprintf(buf + off, len - off, "%s%s: %s", i ? ", " : "", res->cands[i].name,
+				 cand_status_str(res->cands[i].status));
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_result *res, struct nlt_err *e)
+{
+	uint64_t t0 = nlt_now_us();
+	const char *domain = req->domain;
+	char summary[256];
+	int r = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->chosen = -1;
+	if (domain)
+		nlt_strlcpy(res->domain, domain, sizeof(res->domain));
+
+	if (req->server) {
+		char fqdn[NL_NAME_MAX];
+		struct dc_cand *c;
+
+		if (nlt_addr_parse(&(struct nlt_addr){ 0 }, req->server, 389) != 0 && !strchr(req->server, '.') && domain)
+			snprintf(fqdn, sizeof(fqdn), "%s.%s", req->server, domain);
+		else
+			nlt_strlcpy(fqdn, req->server, sizeof(fqdn));
+		if (!(c = add_cand(res, fqdn, e)))
+			goto out;
+		if (resolve_missing(res, rs, req->deadline_ms, e) < 0)
+			goto out;
+		if (c->status == CAND_NOADDR) {
+			nlt_seterr(e, NLT_ENODC, "cannot reach DC %s: %s", fqdn, c->detail);
+			goto out;
+		}
+	} else {
+		if (!domain || !*domain) {
+			nlt_seterr(e, NLT_ECONFIG, "no domain given and none configured (use -d DOMAIN)");
+			goto out;
+		}
+		if (srv_lookup(res, rs, domain, req->site, 1, req->deadline_ms, e) < 0)
+			goto out;
+		if (resolve_missing(res, rs, req->deadline_ms, e) < 0)
+			goto out;
+	}
+
+	res->rounds = 1;
+	if (ping_round(res, domain, req, e) < 0)
+		goto out;
+	res->chosen = locate_choose(res->cands, res->n, req->need_flags);
+
+	/*
+	 * DsGetDcName's second round: the reply says the client sits in a site
+	 * none of the answering DCs serve; ask DNS for that site's DCs.
+	 */
+	if (!req->server && !req->wait_all && !req->site && res->chosen >= 0 &&
+	    !locate_is_closest(&res->cands[res->chosen].info)) {
+		const char *csite = res->cands[res->chosen].info.client_site;
+		size_t before = res->n;
+
+		nlt_vlog("client site is %s but %s is in %s: asking DNS for %s's DCs", csite,
+			 res->cands[res->chosen].name, res->cands[res->chosen].info.dc_site, csite);
+		if (srv_lookup(res, rs, domain, csite, 0, req->deadline_ms, e) < 0)
+			goto out;
+		if (res->n > before) {
+			if (resolve_missing(res, rs, req->deadline_ms, e) < 0)
+				goto out;
+			res->rounds = 2;
+			if (ping_round(res, domain, req, e) < 0)
+				goto out;
+			res->chosen = locate_choose(res->cands, res->n, req->need_flags);
+		}
+	}
+
+	for (size_t i = 0; i < res->n; i++)
+		if (res->cands[i].status == CAND_OK && res->cands[i].info.client_site[0] && !res->client_site[0])
+			nlt_strlcpy(res->client_site, res->cands[i].info.client_site, sizeof(res->client_site));
+	if (res->chosen >= 0) {
+		const struct nl_samlogon_ex *inf = &res->cands[res->chosen].info;
+		nlt_strlcpy(res->client_site, inf->client_site, sizeof(res->client_site));
+		if (inf->dns_domain[0])
+			nlt_strlcpy(res->domain, inf->dns_domain, sizeof(res->domain));
+		r = 0;
+		goto out;
+	}
+
+	fail_summary(res, summary, sizeof(summary));
+	if (req->server) {
+		const struct dc_cand *c = &res->cands[0];
+		char ab[64];
+		nlt_addr_str(&c->addr, ab, sizeof(ab));
+		if (c->status == CAND_MALFORMED)
+			nlt_seterr(e, NLT_EPROTO, "LDAP ping to %s (%s) failed: malformed reply (%s)", c->name, ab, c->detail);
+		else if (c->status == CAND_OK)
+			nlt_seterr(e, NLT_ENODC, "DC %s (%s) lacks the required flags", c->name, ab);
+		else
+			nlt_seterr(e, NLT_ENODC, "LDAP ping to %s (%s) failed: %s%s%s", c->name, ab, cand_status_str(c->status),
+				   c->detail[0] ? "; " : "", c->detail);
+	} else {
+		int any_ok = 0;
+		for (size_t i = 0; i < res->n; i++)
+			any_ok |= res->cands[i].status == CAND_OK;
+		if (any_ok)
+			nlt_seterr(e, NLT_ENODC, "no DC of %s has the required flags (%s)", domain, summary);
+		else
+			nlt_seterr(e, NLT_ENODC, "none of the %zu DC(s) of %s answered the LDAP ping (%s)", res->n, domain,
+				   summary);
+	}
+out:
+	res->elapsed_us = nlt_now_us() - t0;
+	return r;
+}

@@ -1,0 +1,91 @@
+/*
+ * src/locate.h - DC location as DsGetDcName does it (MS-ADTS 6.3.6,
+ * PROTOCOLS.md §4.5), but with every candidate pinged at once.
+ *
+ * SRV lookup (site-specific and generic concurrently when a site is
+ * known) -> addresses from the additional section, the rest resolved
+ * concurrently -> one round of UDP CLDAP pings to every candidate,
+ * retransmitted with backoff, TCP LDAP ping fallback -> selection by
+ * required flags and closest site -> a second round on the client's
+ * site SRV name when no candidate is in the client's site.
+ */
+#ifndef NLT_LOCATE_H
+#define NLT_LOCATE_H
+
+#include <stdint.h>
+
+#include "cldap.h"
+#include "err.h"
+#include "resolve.h"
+#include "util.h"
+
+enum cand_status {
+	CAND_PENDING = 0,
+	CAND_OK,        /* a well-formed NETLOGON_SAM_LOGON_RESPONSE_EX */
+	CAND_TIMEOUT,   /* no answer before the deadline */
+	CAND_REFUSED,   /* ICMP port unreachable / TCP RST */
+	CAND_MALFORMED, /* answered, but not with a decodable LDAP ping reply */
+	CAND_UNREACH,   /* no route to the host */
+	CAND_NOADDR,    /* the name did not resolve */
+};
+const char *cand_status_str(int st);
+
+#define CAND_TCPBUF 4096
+
+struct dc_cand {
+	char name[NL_NAME_MAX];   /* SRV target, or the -S argument */
+	struct nlt_addr addr;
+	int have_addr;
+	uint16_t srv_priority, srv_weight;
+	int from_site_srv;        /* listed under the site-specific SRV name */
+	int status;               /* enum cand_status */
+	const char *transport;    /* "udp" or "tcp" for the answer that counted */
+	uint64_t rtt_us;
+	char detail[320];         /* why malformed/failed, for -v and JSON */
+	struct nl_samlogon_ex info;
+	int udp_status;           /* what UDP CLDAP 389 itself did (for ping): enum cand_status */
+	uint64_t udp_rtt_us;
+	/* engine state */
+	int udp_fd, tcp_fd;
+	uint32_t msgid;
+	uint64_t udp_sent_us, tcp_sent_us, next_tx_ms;
+	int tries, tcp_state, udp_dead;
+	size_t tcp_len, tcp_out_len, tcp_out_off;
+	uint8_t tcp_out[512];
+	uint8_t *tcp_buf;
+};
+
+struct locate_req {
+	const char *domain;   /* DNS domain; may be NULL only with server */
+	const char *server;   /* -S: ping this one DC */
+	const char *site;     /* preferred site */
+	uint32_t need_flags;  /* DS_* bits the chosen DC must have */
+	int tcp_only;
+	int wait_all;         /* ping: wait for every DC's verdict (no early choice, no site round) */
+	uint64_t deadline_ms; /* absolute */
+};
+
+struct locate_result {
+	char domain[NL_NAME_MAX];
+	char srv_name[NL_NAME_MAX + 64]; /* the SRV name that produced the candidates */
+	char client_site[NL_NAME_MAX];
+	size_t n, cap;
+	struct dc_cand *cands;
+	int chosen;           /* index into cands, or -1 */
+	int rounds;           /* ping rounds (2 when a client-site round was needed) */
+	uint64_t elapsed_us;
+};
+
+/* Run discovery.  Returns 0 when a DC was chosen; -1 with *e (NLT_ENODC,
+ * NLT_EPROTO, ...) otherwise — res is filled either way for reporting. */
+int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_result *res, struct nlt_err *e);
+void locate_result_free(struct locate_result *res);
+
+/* Pure pieces, unit-tested. */
+int locate_is_closest(const struct nl_samlogon_ex *info);
+/* Index of the DC to choose among candidates with status OK, or -1. */
+int locate_choose(const struct dc_cand *c, size_t n, uint32_t need_flags);
+/* Build "_ldap._tcp[.SITE._sites].dc._msdcs.DOMAIN". */
+int locate_srv_name(char *buf, size_t len, const char *site, const char *domain);
+
+#endif

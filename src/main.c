@@ -1,0 +1,52 @@
+/*
+ * nltrust - find, verify and repair an Active Directory machine trust.
+ * src/main.c: parse the command line, run one command, map the outcome to
+ * the documented exit status (nlt_exit_code).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "opts.h"
+#include "output.h"
+
+int main(int argc, char **argv)
+{
+	struct nlt_req req;
+	struct nlt_err err;
+	struct nlt_ctx ctx;
+	int r;
+
+	nlt_clearerr(&err);
+	if (opts_parse(argc, argv, &req, &err) < 0) {
+		out_error(NULL, &err);
+		return nlt_exit_code(&err);
+	}
+	if (req.version) {
+		printf("nltrust %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (req.help) {
+		opts_usage(req.cmd);
+		return 0;
+	}
+	if (ctx_init(&ctx, &req, &err) < 0) {
+		out_error(opts_cmd_name(req.cmd), &err);
+		return nlt_exit_code(&err);
+	}
+	switch (req.cmd) {
+	case CMD_DISCOVER: r = cmd_discover(&ctx, &err); break;
+	case CMD_PING: r = cmd_ping(&ctx, &err); break;
+	default: r = nlt_seterr(&err, NLT_EINTERNAL, "command not implemented"); break;
+	}
+	fflush(stdout);
+	if (r < 0) {
+		/* a found problem is already in the report; other failures get the one-line error */
+		if (err.cat != NLT_EPROBLEM || !req.quiet)
+			out_error(opts_cmd_name(req.cmd), &err);
+		return nlt_exit_code(&err);
+	}
+	return 0;
+}

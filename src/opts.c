@@ -1,0 +1,226 @@
+/* src/opts.c - option table, parsing and --help (see opts.h). */
+#include "config.h"
+#include "opts.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cldap.h"
+#include "util.h"
+
+/* Option ids beyond single characters. */
+enum {
+	OPT_SITE = 256, OPT_JSON, OPT_TIMEOUT, OPT_VERSION,
+	OPT_PDC, OPT_GC, OPT_KDC, OPT_WRITABLE, OPT_TIMESERV, OPT_TCP,
+};
+
+#define SCOPE_GLOBAL 0
+
+/* The single source of truth: getopt_long, --help and the man-page check. */
+static const struct nlt_optdef {
+	const char *name;
+	int id;          /* short letter or OPT_* */
+	int has_arg;     /* no_argument / required_argument */
+	const char *arg; /* metavariable for --help */
+	int scope;       /* SCOPE_GLOBAL or an enum nlt_cmd */
+	const char *help;
+} optdefs[] = {
+	{ "domain", 'd', required_argument, "DOMAIN", SCOPE_GLOBAL, "DNS domain (default: krb5.conf default_realm, else the host's DNS domain)" },
+	{ "server", 'S', required_argument, "DC", SCOPE_GLOBAL, "use this DC (name or address); skip discovery" },
+	{ "site", OPT_SITE, required_argument, "SITE", SCOPE_GLOBAL, "prefer DCs of this AD site" },
+	{ "json", OPT_JSON, no_argument, NULL, SCOPE_GLOBAL, "machine-readable output on stdout" },
+	{ "timeout", OPT_TIMEOUT, required_argument, "SECONDS", SCOPE_GLOBAL, "overall deadline for the command (default 10)" },
+	{ "verbose", 'v', no_argument, NULL, SCOPE_GLOBAL, "progress on stderr" },
+	{ "quiet", 'q', no_argument, NULL, SCOPE_GLOBAL, "print nothing but errors; the exit status tells" },
+	{ "help", 'h', no_argument, NULL, SCOPE_GLOBAL, "show help (nltrust COMMAND --help for a command)" },
+	{ "version", OPT_VERSION, no_argument, NULL, SCOPE_GLOBAL, "show the version" },
+	{ "pdc", OPT_PDC, no_argument, NULL, CMD_DISCOVER, "require the PDC emulator" },
+	{ "gc", OPT_GC, no_argument, NULL, CMD_DISCOVER, "require a global catalog" },
+	{ "kdc", OPT_KDC, no_argument, NULL, CMD_DISCOVER, "require a KDC" },
+	{ "writable", OPT_WRITABLE, no_argument, NULL, CMD_DISCOVER, "require a writable DC (not an RODC)" },
+	{ "timeserv", OPT_TIMESERV, no_argument, NULL, CMD_DISCOVER, "require a time server" },
+	{ "tcp", OPT_TCP, no_argument, NULL, CMD_DISCOVER, "LDAP ping over TCP 389 only (no UDP CLDAP)" },
+};
+#define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
+
+static const struct {
+	const char *name;
+	const char *args;
+	const char *summary;
+} cmds[CMD__COUNT] = {
+	[CMD_NONE] = { "", "", "" },
+	[CMD_DISCOVER] = { "discover", "[DOMAIN]", "find the domain controllers and choose one as DsGetDcName does" },
+	[CMD_PING] = { "ping", "[DOMAIN]", "check every DC's ports, CLDAP, Kerberos and clock" },
+};
+
+const char *opts_cmd_name(enum nlt_cmd cmd)
+{
+	return cmd > CMD_NONE && cmd < CMD__COUNT ? cmds[cmd].name : "nltrust";
+}
+
+static void print_opt(const struct nlt_optdef *o)
+{
+	char left[64];
+
+	if (o->id < 256)
+		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	else
+		snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	printf("  %-26s %s\n", left, o->help);
+}
+
+void opts_usage(enum nlt_cmd cmd)
+{
+	size_t i;
+
+	if (cmd == CMD_NONE) {
+		printf("Usage: nltrust [OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+		       "Find, verify and repair an Active Directory machine trust.\n\nCommands:\n");
+		for (i = 1; i < CMD__COUNT; i++)
+			printf("  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	} else {
+		printf("Usage: nltrust %s [OPTIONS] %s\n\n%c%s.\n", cmds[cmd].name, cmds[cmd].args,
+		       toupper((unsigned char)cmds[cmd].summary[0]), cmds[cmd].summary + 1);
+		printf("\nCommand options:\n");
+		for (i = 0; i < N_OPTDEFS; i++)
+			if (optdefs[i].scope == (int)cmd)
+				print_opt(&optdefs[i]);
+	}
+	printf("\nGlobal options:\n");
+	for (i = 0; i < N_OPTDEFS; i++)
+		if (optdefs[i].scope == SCOPE_GLOBAL)
+			print_opt(&optdefs[i]);
+	printf("\nExit status: 0 ok, 1 problem found, 2 usage, 3 local config, 4 no DC, 5 auth, 6 protocol, 7 internal.\n"
+	       "See nltrust(8)%s%s%s.\n", cmd ? " and nltrust-" : "", cmd ? cmds[cmd].name : "", cmd ? "(8)" : "");
+}
+
+/* Build getopt tables for the given scope: globals plus that command's options. */
+static void build_tables(int scope, struct option *lo, char *so, size_t so_len)
+{
+	size_t i, n = 0, s = 0;
+
+	so[s++] = '+'; /* stop at the first non-option: the command, or a positional */
+	for (i = 0; i < N_OPTDEFS; i++) {
+		if (optdefs[i].scope != SCOPE_GLOBAL && optdefs[i].scope != scope)
+			continue;
+		lo[n].name = optdefs[i].name;
+		lo[n].has_arg = optdefs[i].has_arg;
+		lo[n].flag = NULL;
+		lo[n].val = optdefs[i].id;
+		n++;
+		if (optdefs[i].id < 256 && s + 3 < so_len) {
+			so[s++] = (char)optdefs[i].id;
+			if (optdefs[i].has_arg == required_argument)
+				so[s++] = ':';
+		}
+	}
+	memset(&lo[n], 0, sizeof(lo[n]));
+	so[s] = '\0';
+}
+
+static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e)
+{
+	char *end = NULL;
+	double secs;
+
+	switch (id) {
+	case 'd': req->domain = arg; break;
+	case 'S': req->server = arg; break;
+	case OPT_SITE: req->site = arg; break;
+	case OPT_JSON: req->json = 1; break;
+	case 'v': nlt_verbose++; break;
+	case 'q': req->quiet = 1; break;
+	case 'h': req->help = 1; break;
+	case OPT_VERSION: req->version = 1; break;
+	case OPT_TIMEOUT:
+		secs = strtod(arg, &end);
+		if (!end || *end || !(secs > 0) || secs > 3600)
+			return nlt_seterr(e, NLT_EUSAGE, "--timeout: '%s' is not a number of seconds between 0 and 3600", arg);
+		req->timeout_ms = (int)(secs * 1000);
+		if (req->timeout_ms < 1)
+			req->timeout_ms = 1;
+		break;
+	case OPT_PDC: req->need_flags |= DS_PDC_FLAG; break;
+	case OPT_GC: req->need_flags |= DS_GC_FLAG; break;
+	case OPT_KDC: req->need_flags |= DS_KDC_FLAG; break;
+	case OPT_WRITABLE: req->need_flags |= DS_WRITABLE_FLAG; break;
+	case OPT_TIMESERV: req->need_flags |= DS_TIMESERV_FLAG; break;
+	case OPT_TCP: req->tcp_only = 1; break;
+	default:
+		return nlt_seterr(e, NLT_EUSAGE, "unknown option (try --help)");
+	}
+	return 0;
+}
+
+/* One getopt pass over argv[*idx..]; leaves *idx at the first non-option. */
+static int parse_pass(int argc, char **argv, int *idx, int scope, struct nlt_req *req, struct nlt_err *e)
+{
+	struct option lo[N_OPTDEFS + 1];
+	char so[64];
+	int c;
+
+	build_tables(scope, lo, so, sizeof(so));
+	optind = 0; /* full reset of glibc's getopt state */
+	opterr = 0;
+	/* getopt sees argv[*idx - 1] as the program name */
+	while ((c = getopt_long(argc - (*idx - 1), argv + (*idx - 1), so, lo, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *bad = argv[*idx - 1 + optind - 1];
+			if (c == ':' || (optopt && strchr(so, optopt) && strchr(so, optopt)[1] == ':'))
+				return nlt_seterr(e, NLT_EUSAGE, "option '%s' needs an argument (try --help)", bad);
+			return nlt_seterr(e, NLT_EUSAGE, "unknown option '%s' for %s (try %s%s--help)", bad,
+					  opts_cmd_name((enum nlt_cmd)scope), scope ? opts_cmd_name((enum nlt_cmd)scope) : "",
+					  scope ? " " : "");
+		}
+		if (apply(c, optarg, req, e) < 0)
+			return -1;
+	}
+	*idx = *idx - 1 + optind;
+	return 0;
+}
+
+int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
+{
+	int idx = 1, i;
+	const char *positional = NULL;
+
+	memset(req, 0, sizeof(*req));
+	req->timeout_ms = NLT_DEFAULT_TIMEOUT_MS;
+	if (parse_pass(argc, argv, &idx, SCOPE_GLOBAL, req, e) < 0)
+		return -1;
+	if (req->help || req->version)
+		return 0;
+	if (idx >= argc)
+		return nlt_seterr(e, NLT_EUSAGE, "no command given (try --help)");
+	for (i = 1; i < CMD__COUNT; i++)
+		if (strcmp(argv[idx], cmds[i].name) == 0)
+			req->cmd = (enum nlt_cmd)i;
+	if (req->cmd == CMD_NONE)
+		return nlt_seterr(e, NLT_EUSAGE, "unknown command '%s' (try --help)", argv[idx]);
+	idx++;
+	/* options and at most one positional, in any order */
+	while (idx <= argc) {
+		if (parse_pass(argc, argv, &idx, req->cmd, req, e) < 0)
+			return -1;
+		if (req->help)
+			return 0;
+		if (idx >= argc)
+			break;
+		if (positional)
+			return nlt_seterr(e, NLT_EUSAGE, "%s: unexpected argument '%s' (try nltrust %s --help)",
+					  opts_cmd_name(req->cmd), argv[idx], opts_cmd_name(req->cmd));
+		positional = argv[idx++];
+	}
+	if (positional) {
+		if (req->domain && !nlt_name_eq(req->domain, positional))
+			return nlt_seterr(e, NLT_EUSAGE, "%s: domain given twice ('%s' and '%s')",
+					  opts_cmd_name(req->cmd), req->domain, positional);
+		req->domain = positional;
+	}
+	if (req->tcp_only && req->cmd != CMD_DISCOVER)
+		return nlt_seterr(e, NLT_EUSAGE, "--tcp applies to discover only");
+	return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * src/opts.h - the one option table.  It drives getopt_long, --help, and
+ * (through --help) the test that checks the man pages.
+ */
+#ifndef NLT_OPTS_H
+#define NLT_OPTS_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD__COUNT };
+
+/* What the command line asks for; filled by opts_parse(). */
+struct nlt_req {
+	enum nlt_cmd cmd;
+	const char *domain;  /* -d or the positional DOMAIN */
+	const char *server;  /* -S */
+	const char *site;    /* --site */
+	int json;
+	int quiet;
+	int timeout_ms;      /* --timeout, whole command */
+	uint32_t need_flags; /* discover: --pdc --gc --kdc --writable --timeserv (DS_* bits) */
+	int tcp_only;        /* discover: --tcp */
+	int help;            /* -h given: help printed, exit 0 */
+	int version;
+};
+
+/* Parse argv; on a usage error returns -1 with e->cat == NLT_EUSAGE. */
+int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e);
+/* --help text for a command (CMD_NONE: the overview) to stdout. */
+void opts_usage(enum nlt_cmd cmd);
+const char *opts_cmd_name(enum nlt_cmd cmd);
+
+#define NLT_DEFAULT_TIMEOUT_MS 10000
+
+#endif

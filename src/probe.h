@@ -1,0 +1,59 @@
+/*
+ * src/probe.h - per-DC reachability: TCP connects to every AD service port,
+ * UDP CLDAP and UDP Kerberos, and the DC's clock, all concurrently under
+ * one deadline.
+ */
+#ifndef NLT_PROBE_H
+#define NLT_PROBE_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "locate.h"
+
+enum svc_id {
+	SVC_DNS, SVC_KRB_TCP, SVC_KRB_UDP, SVC_EPM, SVC_LDAP, SVC_CLDAP, SVC_SMB,
+	SVC_KPASSWD, SVC_LDAPS, SVC_GC, SVC_GC_SSL, SVC__COUNT
+};
+
+enum probe_status { PROBE_PENDING = 0, PROBE_OPEN, PROBE_REFUSED, PROBE_FILTERED, PROBE_UNREACH, PROBE_ERROR };
+const char *probe_status_str(int st);
+
+struct svc_def {
+	const char *key;    /* JSON "service" */
+	const char *label;  /* human name */
+	uint16_t port;
+	int udp;
+	const char *impact; /* what breaks when it is unreachable */
+};
+extern const struct svc_def svc_defs[SVC__COUNT];
+
+struct svc_result {
+	int status;          /* enum probe_status */
+	uint64_t latency_us;
+	int required;        /* an unreachable required service is a problem (exit 1) */
+	/* engine */
+	int fd;
+	uint64_t start_us, next_tx_ms;
+	int tries;
+};
+
+struct dc_probe {
+	const struct dc_cand *cand; /* name, address, CLDAP result and flags from discovery */
+	struct svc_result svc[SVC__COUNT];
+	int have_clock;
+	int64_t skew_ms;            /* DC clock minus ours */
+	int64_t dc_time;            /* unix seconds */
+	const char *clock_source;   /* "kerberos" or "ldap" */
+	char clock_detail[128];
+};
+
+#define PROBE_PORT_WINDOW_MS 3000
+#define PROBE_MAX_SKEW_MS (5 * 60 * 1000)
+
+/* Probe every DC at once; returns 0 (results are in p) or -1 on a local failure. */
+int probe_dcs(struct dc_probe *p, size_t n, const char *realm, uint64_t deadline_ms, struct nlt_err *e);
+/* Decide which services are required for this DC, from its DS_* flags. */
+void probe_mark_required(struct dc_probe *p);
+
+#endif

@@ -1,0 +1,74 @@
+#!/bin/sh
+# tests/check_man.sh - every option in --help is documented in the man page,
+# and every option the man page documents exists (the option table in
+# src/opts.c is the one source; this keeps the man pages honest).
+set -u
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+bin=$top_builddir/nltrust
+fail=0
+n=0
+
+# --help section "Global options:" or "Command options:" -> sorted --names
+help_opts() { # $1 = command or "", $2 = section title
+	if [ -n "$1" ]; then "$bin" "$1" --help; else "$bin" --help; fi |
+		awk -v sec="$2" '$0 == sec {on=1; next} /^$/ {on=0} on' |
+		grep -o -- '--[a-z][a-z0-9-]*' | sort -u
+}
+# man page: the option names on the tag line after each .TP in section OPTIONS
+man_opts() {
+	awk '/^\.SH /{on = ($2 == "OPTIONS")} on && prev == ".TP" {print} {prev=$0}' "$1" |
+		sed 's/\\-/-/g' | grep -o -- '--[a-z][a-z0-9-]*' | sort -u
+}
+check() { # $1 label, $2 help list, $3 man list
+	n=$((n + 1))
+	missing=$(comm -23 "$2.f" "$3.f")
+	extra=$(comm -13 "$2.f" "$3.f")
+	if [ -n "$missing" ] || [ -n "$extra" ]; then
+		echo "not ok $n - $1"
+		[ -n "$missing" ] && echo "#   in --help but not in the man page: $(echo $missing)"
+		[ -n "$extra" ] && echo "#   in the man page but not in --help: $(echo $extra)"
+		fail=1
+	else
+		echo "ok $n - $1: $(wc -l < "$2.f") option(s) agree"
+	fi
+}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+help_opts "" "Global options:" > "$tmp/g.f"
+man_opts "$top_srcdir/man/nltrust.8" > "$tmp/gm.f"
+[ -s "$tmp/g.f" ] || { echo "not ok 1 - nltrust --help lists no global options"; exit 1; }
+check "global options: --help vs nltrust.8" "$tmp/g" "$tmp/gm"
+
+cmds=$("$bin" --help | awk '/^Commands:/{on=1; next} /^$/{on=0} on {print $1}')
+[ -n "$cmds" ] || { echo "not ok - nltrust --help lists no commands"; exit 1; }
+for c in $cmds; do
+	page=$top_srcdir/man/nltrust-$c.8
+	n=$((n + 1))
+	if [ ! -f "$page" ]; then
+		echo "not ok $n - command $c has no man page ($page)"; fail=1; continue
+	fi
+	echo "ok $n - command $c has a man page"
+	help_opts "$c" "Command options:" > "$tmp/$c.f"
+	man_opts "$page" > "$tmp/${c}m.f"
+	check "$c options: --help vs nltrust-$c.8" "$tmp/$c" "$tmp/${c}m"
+	n=$((n + 1))
+	if grep -q "^\.BR nltrust\\\\-$c (8)" "$top_srcdir/man/nltrust.8"; then
+		echo "ok $n - nltrust.8 refers to nltrust-$c(8)"
+	else
+		echo "not ok $n - nltrust.8 does not refer to nltrust-$c(8)"; fail=1
+	fi
+done
+# every man page renders without warnings
+for page in "$top_srcdir"/man/*.8; do
+	n=$((n + 1))
+	if command -v groff >/dev/null 2>&1; then
+		w=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
+		if [ -n "$w" ]; then echo "not ok $n - $page renders with warnings: $w"; fail=1
+		else echo "ok $n - $page renders cleanly"; fi
+	else
+		echo "ok $n - $page # SKIP groff not installed"
+	fi
+done
+echo "1..$n"
+exit $fail

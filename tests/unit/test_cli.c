@@ -1,0 +1,146 @@
+/* tests/unit/test_cli.c - option parsing and the exit-code map (src/opts.c, src/err.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cldap.h"
+#include "err.h"
+#include "opts.h"
+
+static char nlt_name[] = "nltrust";
+
+/* parse(req, e, N, arg1 .. argN): argv[0] is supplied */
+static int parse(struct nlt_req *req, struct nlt_err *e, int nargs, ...)
+{
+	static char *argv[32];
+	va_list ap;
+
+	va_start(ap, nargs);
+	argv[0] = nlt_name;
+	for (int i = 1; i <= nargs; i++)
+		argv[i] = va_arg(ap, char *);
+	argv[nargs + 1] = NULL;
+	va_end(ap);
+	nlt_clearerr(e);
+	return opts_parse(nargs + 1, argv, req, e);
+}
+
+static void globals_before_and_after_the_command(void **state)
+{
+	struct nlt_req q;
+	struct nlt_err e;
+	(void)state;
+
+	assert_int_equal(parse(&q, &e, 6, "-d", "lab.test", "discover", "--json", "--site", "Branch"), 0);
+	assert_int_equal(q.cmd, CMD_DISCOVER);
+	assert_string_equal(q.domain, "lab.test");
+	assert_string_equal(q.site, "Branch");
+	assert_true(q.json);
+	assert_int_equal(q.timeout_ms, NLT_DEFAULT_TIMEOUT_MS);
+}
+
+static void positional_domain_and_required_flags(void **state)
+{
+	struct nlt_req q;
+	struct nlt_err e;
+	(void)state;
+
+	assert_int_equal(parse(&q, &e, 4, "discover", "--pdc", "lab.test", "--gc"), 0);
+	assert_string_equal(q.domain, "lab.test");
+	assert_int_equal(q.need_flags, DS_PDC_FLAG | DS_GC_FLAG);
+	assert_int_equal(parse(&q, &e, 5, "discover", "--kdc", "--writable", "--timeserv", "--tcp"), 0);
+	assert_int_equal(q.need_flags, DS_KDC_FLAG | DS_WRITABLE_FLAG | DS_TIMESERV_FLAG);
+	assert_true(q.tcp_only);
+}
+
+static void usage_errors_are_category_usage(void **state)
+{
+	struct nlt_req q;
+	struct nlt_err e;
+	(void)state;
+
+	assert_int_equal(parse(&q, &e, 0), -1);
+	assert_int_equal(nlt_exit_code(&e), 2);
+	assert_int_equal(parse(&q, &e, 1, "frobnicate"), -1);
+	assert_int_equal(e.cat, NLT_EUSAGE);
+	assert_non_null(strstr(e.msg, "frobnicate"));
+	assert_int_equal(parse(&q, &e, 2, "discover", "--bogus"), -1);
+	assert_int_equal(e.cat, NLT_EUSAGE);
+	assert_non_null(strstr(e.msg, "--bogus"));
+	assert_int_equal(parse(&q, &e, 3, "discover", "a.test", "b.test"), -1);
+	assert_int_equal(e.cat, NLT_EUSAGE);
+	assert_int_equal(parse(&q, &e, 2, "discover", "--domain"), -1);
+	assert_int_equal(e.cat, NLT_EUSAGE);
+	/* a command's own options do not leak into others */
+	assert_int_equal(parse(&q, &e, 2, "ping", "--pdc"), -1);
+	assert_int_equal(e.cat, NLT_EUSAGE);
+	assert_int_equal(parse(&q, &e, 4, "-d", "a.test", "discover", "b.test"), -1);
+	assert_int_equal(e.cat, NLT_EUSAGE);
+}
+
+static void timeout_must_be_positive_seconds(void **state)
+{
+	struct nlt_req q;
+	struct nlt_err e;
+	(void)state;
+
+	assert_int_equal(parse(&q, &e, 4, "--timeout", "2.5", "ping", "lab.test"), 0);
+	assert_int_equal(q.timeout_ms, 2500);
+	assert_int_equal(q.cmd, CMD_PING);
+	assert_int_equal(parse(&q, &e, 4, "--timeout", "0", "ping", "lab.test"), -1);
+	assert_int_equal(e.cat, NLT_EUSAGE);
+	assert_int_equal(parse(&q, &e, 4, "--timeout", "soon", "ping", "lab.test"), -1);
+	assert_int_equal(parse(&q, &e, 4, "--timeout", "-3", "ping", "lab.test"), -1);
+}
+
+static void help_and_version_need_no_command(void **state)
+{
+	struct nlt_req q;
+	struct nlt_err e;
+	(void)state;
+
+	assert_int_equal(parse(&q, &e, 1, "--help"), 0);
+	assert_true(q.help);
+	assert_int_equal(parse(&q, &e, 2, "ping", "-h"), 0);
+	assert_true(q.help);
+	assert_int_equal(q.cmd, CMD_PING);
+	assert_int_equal(parse(&q, &e, 1, "--version"), 0);
+	assert_true(q.version);
+}
+
+static void every_category_maps_to_its_documented_exit_code(void **state)
+{
+	static const struct { enum nlt_cat cat; int code; const char *name; } map[] = {
+		{ NLT_OK, 0, "ok" }, { NLT_EPROBLEM, 1, "problem" }, { NLT_EUSAGE, 2, "usage" },
+		{ NLT_ECONFIG, 3, "config" }, { NLT_ENODC, 4, "no_dc" }, { NLT_EAUTH, 5, "auth" },
+		{ NLT_EPROTO, 6, "protocol" }, { NLT_EINTERNAL, 7, "internal" },
+	};
+	struct nlt_err e;
+	(void)state;
+
+	assert_int_equal(nlt_exit_code(NULL), 0);
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		nlt_seterr(&e, map[i].cat, "x");
+		assert_int_equal(nlt_exit_code(&e), map[i].code);
+		assert_string_equal(nlt_cat_name(map[i].cat), map[i].name);
+	}
+	assert_int_equal(nlt_seterr(&e, NLT_EAUTH, "%s to %s failed", "bind", "dc1"), -1);
+	assert_string_equal(e.msg, "bind to dc1 failed");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(globals_before_and_after_the_command),
+		cmocka_unit_test(positional_domain_and_required_flags),
+		cmocka_unit_test(usage_errors_are_category_usage),
+		cmocka_unit_test(timeout_must_be_positive_seconds),
+		cmocka_unit_test(help_and_version_need_no_command),
+		cmocka_unit_test(every_category_maps_to_its_documented_exit_code),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,139 @@
+/* tests/unit/test_locate.c - DC selection rules (src/locate.c, pure parts). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "locate.h"
+
+#define BASE_FLAGS (DS_LDAP_FLAG | DS_DS_FLAG | DS_KDC_FLAG | DS_WRITABLE_FLAG)
+
+static void set(struct dc_cand *c, const char *name, uint32_t flags, const char *dc_site, const char *client_site,
+		uint64_t rtt_us)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->name, name);
+	c->status = CAND_OK;
+	c->info.opcode = 23;
+	c->info.server_flags = flags;
+	strcpy(c->info.dc_site, dc_site);
+	strcpy(c->info.client_site, client_site);
+	c->rtt_us = rtt_us;
+}
+
+static void closest_means_flag_or_same_site_or_no_client_site(void **state)
+{
+	struct nl_samlogon_ex i;
+	(void)state;
+
+	memset(&i, 0, sizeof(i));
+	strcpy(i.dc_site, "Default-First-Site-Name");
+	strcpy(i.client_site, "Branch");
+	assert_false(locate_is_closest(&i));
+	i.server_flags = DS_CLOSEST_FLAG;
+	assert_true(locate_is_closest(&i));
+	i.server_flags = 0;
+	strcpy(i.client_site, "branch");
+	strcpy(i.dc_site, "BRANCH");
+	assert_true(locate_is_closest(&i));
+	i.client_site[0] = '\0';
+	assert_true(locate_is_closest(&i));
+}
+
+static void chooses_the_client_site_dc_over_a_faster_remote_one(void **state)
+{
+	struct dc_cand c[2];
+	(void)state;
+
+	set(&c[0], "dc1.lab.test", BASE_FLAGS, "Default-First-Site-Name", "Branch", 100);
+	set(&c[1], "dcb.lab.test", BASE_FLAGS | DS_CLOSEST_FLAG, "Branch", "Branch", 900);
+	assert_int_equal(locate_choose(c, 2, 0), 1);
+}
+
+static void required_flags_exclude_dcs_without_them(void **state)
+{
+	struct dc_cand c[2];
+	(void)state;
+
+	set(&c[0], "dcb.lab.test", BASE_FLAGS | DS_CLOSEST_FLAG, "Branch", "Branch", 100);
+	set(&c[1], "dc1.lab.test", BASE_FLAGS | DS_PDC_FLAG | DS_GC_FLAG, "Default-First-Site-Name", "Branch", 900);
+	assert_int_equal(locate_choose(c, 2, DS_PDC_FLAG), 1);
+	assert_int_equal(locate_choose(c, 2, DS_PDC_FLAG | DS_GC_FLAG), 1);
+	assert_int_equal(locate_choose(c, 2, DS_TIMESERV_FLAG), -1);
+	assert_int_equal(locate_choose(c, 2, 0), 0);
+}
+
+static void failed_or_wrong_opcode_candidates_are_never_chosen(void **state)
+{
+	struct dc_cand c[3];
+	(void)state;
+
+	set(&c[0], "a", BASE_FLAGS | DS_CLOSEST_FLAG, "S", "S", 10);
+	c[0].status = CAND_TIMEOUT;
+	set(&c[1], "b", BASE_FLAGS | DS_CLOSEST_FLAG, "S", "S", 10);
+	c[1].info.opcode = 25; /* "user unknown" is an answer, but not a DC to use */
+	set(&c[2], "c", BASE_FLAGS | DS_CLOSEST_FLAG, "S", "S", 10);
+	c[2].status = CAND_MALFORMED;
+	assert_int_equal(locate_choose(c, 3, 0), -1);
+}
+
+static void among_equals_srv_priority_then_rtt_decides(void **state)
+{
+	struct dc_cand c[3];
+	(void)state;
+
+	set(&c[0], "a", BASE_FLAGS, "S", "", 300);
+	c[0].srv_priority = 10;
+	set(&c[1], "b", BASE_FLAGS, "S", "", 500);
+	c[1].srv_priority = 0;
+	set(&c[2], "c", BASE_FLAGS, "S", "", 200);
+	c[2].srv_priority = 0;
+	assert_int_equal(locate_choose(c, 3, 0), 2);
+	c[2].srv_priority = 20;
+	assert_int_equal(locate_choose(c, 3, 0), 1);
+}
+
+static void site_srv_members_win_over_closeness_and_speed(void **state)
+{
+	struct dc_cand c[2];
+	(void)state;
+
+	/* --site S2 given: S2's DC is taken although the client is in S1 */
+	set(&c[0], "a", BASE_FLAGS | DS_CLOSEST_FLAG, "S1", "S1", 100);
+	set(&c[1], "b", BASE_FLAGS, "S2", "S1", 900);
+	c[1].from_site_srv = 1;
+	assert_int_equal(locate_choose(c, 2, 0), 1);
+	/* but never one without the required flags */
+	assert_int_equal(locate_choose(c, 2, DS_PDC_FLAG), -1);
+	c[0].info.server_flags |= DS_PDC_FLAG;
+	assert_int_equal(locate_choose(c, 2, DS_PDC_FLAG), 0);
+}
+
+static void srv_names_follow_ms_adts(void **state)
+{
+	char b[300];
+	(void)state;
+
+	assert_int_equal(locate_srv_name(b, sizeof(b), NULL, "lab.test"), 0);
+	assert_string_equal(b, "_ldap._tcp.dc._msdcs.lab.test");
+	assert_int_equal(locate_srv_name(b, sizeof(b), "Branch", "lab.test"), 0);
+	assert_string_equal(b, "_ldap._tcp.Branch._sites.dc._msdcs.lab.test");
+	assert_int_equal(locate_srv_name(b, 10, NULL, "lab.test"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(closest_means_flag_or_same_site_or_no_client_site),
+		cmocka_unit_test(chooses_the_client_site_dc_over_a_faster_remote_one),
+		cmocka_unit_test(required_flags_exclude_dcs_without_them),
+		cmocka_unit_test(failed_or_wrong_opcode_candidates_are_never_chosen),
+		cmocka_unit_test(among_equals_srv_priority_then_rtt_decides),
+		cmocka_unit_test(site_srv_members_win_over_closeness_and_speed),
+		cmocka_unit_test(srv_names_follow_ms_adts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
