@@ -1,0 +1,88 @@
+/*
+ * src/resolve.h - a small stub resolver: resolv.conf, concurrent queries
+ * over UDP with retransmission, failover and TCP fallback, all under one
+ * absolute deadline.  Bytes are built and parsed by proto/dns.c.
+ */
+#ifndef NLT_RESOLVE_H
+#define NLT_RESOLVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns.h"
+#include "err.h"
+#include "util.h"
+
+#define RESOLVER_MAX_NS 3     /* MAXNS in resolv.conf(5) */
+#define RESOLVER_MAX_SEARCH 6 /* MAXDNSRCH */
+
+struct resolver {
+	struct nlt_addr ns[RESOLVER_MAX_NS]; /* port 53 unless resolver_set_port() */
+	size_t n_ns;
+	char search[RESOLVER_MAX_SEARCH][DNS_NAME_MAX]; /* 'domain' X gives the list { X } */
+	size_t n_search;
+	int timeout_ms; /* per nameserver, before moving to the next (options timeout:, default 5 s) */
+	int attempts;   /* rounds over the nameserver list (options attempts:, default 2) */
+	char domain[DNS_NAME_MAX]; /* added: the last 'domain' line, "" if none (for resolver_default_domain) */
+};
+
+/*
+ * Read resolv.conf(5) (path NULL = /etc/resolv.conf): nameserver (IPv4,
+ * IPv6, IPv6%scope; at most 3), domain, search (at most 6; the last of
+ * domain/search wins, as in glibc), options timeout:N (max 30) attempts:N
+ * (max 5).  Other options and unparsable lines are ignored (logged under -v),
+ * as glibc does.  No nameserver -> 127.0.0.1 like glibc.  A file that cannot
+ * be read (missing too) -> NLT_ECONFIG with a one-line message naming it.
+ */
+int resolver_init(struct resolver *rs, const char *path, struct nlt_err *e);
+
+/*
+ * TEST ONLY: send to this port on every nameserver instead of 53 (the unit
+ * test runs its responder on 127.0.0.1 with a random port).  Returns 0.
+ */
+int resolver_set_port(struct resolver *rs, uint16_t port);
+
+/*
+ * The host's DNS domain: the 'domain' line, else the first 'search' entry,
+ * else the part after the first dot of gethostname(); "" if none.  No
+ * trailing dot.  Returns buf.
+ */
+const char *resolver_default_domain(const struct resolver *rs, char *buf, size_t len);
+
+enum {
+	DNSQ_PENDING = -1,
+	DNSQ_OK = 0,    /* the answer section holds records of the type asked */
+	DNSQ_NXDOMAIN,  /* the name does not exist (authoritative, not retried elsewhere) */
+	DNSQ_NODATA,    /* NOERROR without records of that type (reply is set) */
+	DNSQ_SERVFAIL,  /* every server answered SERVFAIL (or FORMERR/NOTIMP/other) or timed out */
+	DNSQ_REFUSED,   /* ... REFUSED */
+	DNSQ_TIMEOUT,   /* no usable answer before the deadline or after all attempts */
+	DNSQ_MALFORMED, /* only unparsable replies came back */
+	DNSQ_NETERR,    /* sending failed / ICMP unreachable / TCP failed, on every server */
+	DNSQ_BADNAME,   /* the name cannot be queried (empty label, label > 63, name > 253); added */
+};
+
+struct dns_query {
+	const char *name; /* in: fully qualified; no search-list expansion */
+	uint16_t qtype;   /* in */
+	int status;       /* out: DNSQ_* */
+	struct dns_reply *reply; /* out: heap, owned by the query; NULL unless status OK/NODATA */
+	uint64_t rtt_us;  /* out: from the first transmission to the final reply */
+};
+
+/*
+ * Run all n queries at once (see resolve.c for the schedule).  Never blocks
+ * past deadline_ms (absolute, nlt_now_ms()).  Returns 0 when every query
+ * reached a final status (which may be an error status); -1 with *e set only
+ * for local failures (socket(), out of memory), in which case every query
+ * not yet final gets DNSQ_NETERR.
+ */
+int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t deadline_ms, struct nlt_err *e);
+
+/* Free the replies of q[0..n-1] (not the array); NULL-safe. */
+void dns_query_free(struct dns_query *q, size_t n);
+
+/* "ok", "NXDOMAIN", "no data", "SERVFAIL", "REFUSED", "timeout", "malformed reply", "network error" */
+const char *dns_query_strstatus(int status);
+
+#endif
