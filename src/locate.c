@@ -138,12 +138,23 @@ void locate_result_free(struct locate_result *res)
 /* ---- addresses --------------------------------------------------------- */
 
 /* Take an address for c from the A/AAAA records of a reply (IPv4 first). */
-static int addr_from_reply(struct dc_cand *c, const struct dns_reply *rep)
+/* Is name the candidate's own, or (in the reply to its own A/AAAA query) an alias it leads to? */
+static int cand_name(const struct dc_cand *c, const struct dns_reply *rep, int own_query, const char *name)
+{
+	if (nlt_name_eq(name, c->name))
+		return 1;
+	for (size_t i = 0; own_query && i < rep->n_cname; i++)
+		if (nlt_name_eq(name, rep->cname[i]))
+			return 1;
+	return 0;
+}
+
+static int addr_from_reply(struct dc_cand *c, const struct dns_reply *rep, int own_query)
 {
 	for (int pass = 0; pass < 2; pass++) {
 		int fam = pass == 0 ? AF_INET : AF_INET6;
 		for (size_t i = 0; i < rep->n_addr; i++) {
-			if (rep->addr[i].family != fam || !nlt_name_eq(rep->addr[i].name, c->name))
+			if (rep->addr[i].family != fam || !cand_name(c, rep, own_query, rep->addr[i].name))
 				continue;
 			nlt_addr_from_raw(&c->addr, fam, rep->addr[i].addr, 389);
 			c->have_addr = 1;
@@ -185,7 +196,7 @@ static int resolve_missing(struct locate_result *res, struct resolver *rs, uint6
 		for (i = 0; i < nq; i++) {
 			struct dc_cand *c = find_cand(res, q[i].name);
 			if (c && !c->have_addr && q[i].status == DNSQ_OK && q[i].reply)
-				addr_from_reply(c, q[i].reply);
+				addr_from_reply(c, q[i].reply, 1);
 		}
 	}
 	for (i = 0; i < res->n; i++) {
@@ -540,7 +551,7 @@ static int add_srv_cands(struct locate_result *res, struct dns_reply *rep, int f
 		c->srv_priority = s->priority;
 		c->srv_weight = s->weight;
 		c->from_site_srv = from_site;
-		addr_from_reply(c, rep);
+		addr_from_reply(c, rep, 0);
 	}
 	return 0;
 }

@@ -2,8 +2,11 @@
  * src/resolve.c - stub resolver (see resolve.h).
  *
  * Schedule of one query, all under the caller's absolute deadline:
- *   - work on one nameserver at a time, for at most timeout_ms; send over
- *     UDP at once and retransmit after 300 ms, then 600, 1200 ... ms;
+ *   - work on one nameserver at a time; send over UDP at once and
+ *     retransmit after 300 ms, then 600, 1200 ... ms.  In the first round a
+ *     server gets at most RES_FIRST_SLICE_MS before the next one is asked
+ *     too (a dead DC must not cost resolv.conf's 5 s: ICMP errors are rate
+ *     limited and often filtered); later rounds give each timeout_ms;
  *   - a reply with TC set (or a datagram longer than our 4096-byte buffer)
  *     moves the query to TCP on the same server (RFC 1035 §4.2.2 framing:
  *     a 2-byte length prefix), with the same timeout_ms;
@@ -41,6 +44,7 @@
 #define RES_MAX_ATTEMPTS 5          /* RES_MAXRETRY */
 #define RES_FIRST_RTO_MS 300
 #define RES_MIN_TIMEOUT_MS 50
+#define RES_FIRST_SLICE_MS 700 /* send, retransmit at 300 ms, move on at 700 */
 #define RES_UDP_MAX DNS_UDP_PAYLOAD
 #define RES_TCP_MAX 65535
 
@@ -443,7 +447,11 @@ static int encode(struct qst *s)
 /* Start (or restart) work on nameserver s->ns. */
 static void server_start(struct run *run, struct qst *s, uint64_t now)
 {
-	s->ns_end = now + (uint64_t)run->timeout_ms;
+	int slice = run->timeout_ms;
+
+	if (s->round == 0 && run->n_ns > 1 && slice > RES_FIRST_SLICE_MS)
+		slice = RES_FIRST_SLICE_MS;
+	s->ns_end = now + (uint64_t)slice;
 	s->next_tx = now;
 	s->rto = RES_FIRST_RTO_MS;
 	if (s->payload != DNS_UDP_PAYLOAD) {
@@ -460,8 +468,8 @@ static void advance(struct run *run, struct qst *s, int st, uint64_t now)
 	merge_err(s, st);
 	tcp_close(s);
 	if (st == DNSQ_TIMEOUT)
-		nlt_vlog("DNS %s %s: no answer from %s within %d ms", type_str(s->q->qtype, tb), s->q->name,
-			 ns_str(run, s->ns, nb, sizeof(nb)), run->timeout_ms);
+		nlt_vlog("DNS %s %s: no answer from %s, moving on", type_str(s->q->qtype, tb), s->q->name,
+			 ns_str(run, s->ns, nb, sizeof(nb)));
 	else
 		nlt_vlog("DNS %s %s: %s from %s", type_str(s->q->qtype, tb), s->q->name, dns_query_strstatus(st),
 			 ns_str(run, s->ns, nb, sizeof(nb)));
@@ -489,7 +497,14 @@ static void send_udp(struct run *run, struct qst *s, uint64_t now)
 			s->next_tx = now + 10; /* local queue full: try again shortly */
 			return;
 		}
-		/* includes ECONNREFUSED left by an ICMP error for an earlier datagram */
+		/* ECONNREFUSED here is left by an ICMP error for an earlier datagram,
+		 * perhaps another query's: every query waiting on that server moves on */
+		size_t ns = s->ns;
+		for (size_t i = 0; i < run->n; i++) {
+			struct qst *o = &run->qs[i];
+			if (o != s && !o->done && o->ns == ns && o->tstate == TCP_NONE && (o->asked & (1u << ns)))
+				advance(run, o, DNSQ_NETERR, now);
+		}
 		advance(run, s, DNSQ_NETERR, now);
 		return;
 	}

@@ -68,6 +68,26 @@ static const char cldap_reply_w2k8r2_ad84_hex[] =
 	"04d26584000000130a840000000100048400000000048400000000";
 
 /*
+ * Captured from the lab (tests/lab, Samba 4.17.12-Debian DCs) on 2026-11-28: the request
+ * (msgid 1, DnsDomain lab.test, NtVer 0x16) was encoded independently in Python from
+ * MS-ADTS 6.3.3 and sent over UDP 389 from the Branch client (198.18.0.150); the replies are
+ * the exact datagrams dcb (site Branch) and dc1 (Default-First-Site-Name) sent back.  Samba
+ * answers NtVersion 5 (no NextClosestSiteName, no sockaddr) and spells the attribute
+ * "netlogon" in lower case.  See tests/vectors/README.md.
+ */
+static const char ldap_ping_lab_hex[] =
+	"304a020101634504000a01000a0100020100020100010100a026a3150409446e73446f6d61696e04086c61622e746573"
+	"74a30d04054e74566572040416000000300a04084e65746c6f676f6e";
+static const char cldap_reply_lab_dcb_hex[] =
+	"3060020101645b04003057305504086e65746c6f676f6e3149044717000000fc1300002315ad0126920f489c392e0c22"
+	"b0ad9b036c6162047465737400c01803646362c018034c414200034443420000064272616e636800c03505000000ffff"
+	"ffff300c02010165070a010004000400";
+static const char cldap_reply_lab_dc1_hex[] =
+	"307702010164720400306e306c04086e65746c6f676f6e3160045e170000007d1300002315ad0126920f489c392e0c22"
+	"b0ad9b036c6162047465737400c01803646331c018034c4142000344433100001744656661756c742d46697273742d53"
+	"6974652d4e616d6500064272616e63680005000000ffffffff300c02010165070a010004000400";
+
+/*
  * Derived by hand from MS-ADTS 6.3.1.9, no compression, with DcSockAddr:
  *   Opcode 23, Sbz 0, Flags 0x0001f3fd, DomainGuid 00..0f,
  *   "ad.test", "ad.test", "dc2.ad.test", "AD", "DC2", "", "S1", "S2",
@@ -136,7 +156,7 @@ static void test_ping_rejects_bad_sid_length_and_small_buffer(void **state)
 	static const uint8_t sid[69];
 	struct cldap_ping_req req = { .dns_domain = "lab.example.com", .ntver = 6,
 				      .domain_sid = sid, .domain_sid_len = 69 };
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	struct wwr w;
 
 	(void)state;
@@ -186,7 +206,7 @@ static void test_ds_flag_names_cover_every_flag_once(void **state)
 
 static int dec_hex(const char *hex, struct nl_samlogon_ex *nl)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(hex, buf);
 	uint8_t *copy = malloc(n ? n : 1); /* exact size: ASan sees any overread */
 	int rc;
@@ -725,7 +745,7 @@ static void test_bad_sockaddr_is_rejected(void **state)
 
 static int reply_hex(const char *hex, uint32_t msgid, struct nl_samlogon_ex *nl)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(hex, buf);
 	uint8_t *copy = malloc(n ? n : 1);
 	int rc;
@@ -764,6 +784,64 @@ static void test_samba_reply_decodes(void **state)
 	assert_int_equal(reply_hex(cldap_reply_samba_hex, 1234, &nl), WIRE_OK);
 	assert_string_equal(nl.next_closest_site, "Branch-Site");
 	assert_int_equal(nl.has_sockaddr, 1);
+}
+
+static void test_ping_for_the_lab_matches_the_captured_request(void **state)
+{
+	struct cldap_ping_req req = {
+		.dns_domain = "lab.test",
+		.ntver = NETLOGON_NT_VERSION_5 | NETLOGON_NT_VERSION_5EX | NETLOGON_NT_VERSION_WITH_CLOSEST_SITE,
+	};
+	uint8_t want[BUF_MAX], buf[BUF_MAX];
+	size_t n = unhex(ldap_ping_lab_hex, want);
+	struct wwr w;
+
+	(void)state;
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(cldap_enc_ping(&w, 1, &req), WIRE_OK);
+	assert_int_equal(wwr_len(&w), n);
+	assert_memory_equal(buf, want, n);
+}
+
+static void test_lab_replies_captured_from_samba_decode(void **state)
+{
+	static const uint8_t guid[16] = { 0x23, 0x15, 0xad, 0x01, 0x26, 0x92, 0x0f, 0x48,
+					  0x9c, 0x39, 0x2e, 0x0c, 0x22, 0xb0, 0xad, 0x9b };
+	struct nl_samlogon_ex nl;
+
+	(void)state;
+	/* dcb: the client's own site, so CLOSEST is set; not the PDC */
+	assert_int_equal(reply_hex(cldap_reply_lab_dcb_hex, 1, &nl), WIRE_OK);
+	assert_int_equal(nl.opcode, 23);
+	assert_int_equal(nl.server_flags, 0x000013fcu);
+	assert_true(nl.server_flags & DS_CLOSEST_FLAG);
+	assert_false(nl.server_flags & DS_PDC_FLAG);
+	assert_memory_equal(nl.domain_guid, guid, 16);
+	assert_string_equal(nl.forest, "lab.test");
+	assert_string_equal(nl.dns_domain, "lab.test");
+	assert_string_equal(nl.dc_dns_name, "dcb.lab.test");
+	assert_string_equal(nl.netbios_domain, "LAB");
+	assert_string_equal(nl.dc_netbios_name, "DCB");
+	assert_string_equal(nl.user_name, "");
+	assert_string_equal(nl.dc_site, "Branch");
+	assert_string_equal(nl.client_site, "Branch");
+	assert_string_equal(nl.next_closest_site, "");
+	assert_int_equal(nl.has_sockaddr, 0);
+	assert_int_equal(nl.nt_version, 5);
+
+	/* dc1: the PDC emulator in the other site; it still tells the client it is in Branch */
+	assert_int_equal(reply_hex(cldap_reply_lab_dc1_hex, 1, &nl), WIRE_OK);
+	assert_int_equal(nl.server_flags, 0x0000137du);
+	assert_true(nl.server_flags & DS_PDC_FLAG);
+	assert_false(nl.server_flags & DS_CLOSEST_FLAG);
+	assert_string_equal(nl.dc_dns_name, "dc1.lab.test");
+	assert_string_equal(nl.dc_netbios_name, "DC1");
+	assert_string_equal(nl.dc_site, "Default-First-Site-Name");
+	assert_string_equal(nl.client_site, "Branch");
+	assert_memory_equal(nl.domain_guid, guid, 16);
+
+	/* the reply belongs to message 1 only */
+	assert_int_equal(reply_hex(cldap_reply_lab_dcb_hex, 2, &nl), WIRE_EBAD);
 }
 
 static void test_wrong_msgid_is_rejected(void **state)
@@ -935,9 +1013,18 @@ static int sweep_reply(const uint8_t *buf, size_t len, void *ctx)
 	return cldap_dec_ping_reply(buf, len, 1234, &nl);
 }
 
+/* the lab captures answer message 1 */
+static int sweep_reply_msg1(const uint8_t *buf, size_t len, void *ctx)
+{
+	struct nl_samlogon_ex nl;
+
+	(void)ctx;
+	return cldap_dec_ping_reply(buf, len, 1, &nl);
+}
+
 static void sweep_hex(const char *hex, sweep_fn fn)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(hex, buf);
 
 	assert_int_equal(fn(buf, n, NULL), 0);
@@ -960,6 +1047,8 @@ static void test_every_prefix_of_each_reply_is_rejected(void **state)
 	sweep_hex(cldap_reply_w2k8r2_hex, sweep_reply);
 	sweep_hex(cldap_reply_samba_hex, sweep_reply);
 	sweep_hex(cldap_reply_w2k8r2_ad84_hex, sweep_reply);
+	sweep_hex(cldap_reply_lab_dcb_hex, sweep_reply_msg1);
+	sweep_hex(cldap_reply_lab_dc1_hex, sweep_reply_msg1);
 }
 
 static void test_hop_chain_survives_bit_flips(void **state)
@@ -1005,6 +1094,8 @@ int main(void)
 		cmocka_unit_test(test_udp_reply_from_windows_decodes),
 		cmocka_unit_test(test_reply_with_ad_four_octet_lengths_decodes),
 		cmocka_unit_test(test_samba_reply_decodes),
+		cmocka_unit_test(test_ping_for_the_lab_matches_the_captured_request),
+		cmocka_unit_test(test_lab_replies_captured_from_samba_decode),
 		cmocka_unit_test(test_wrong_msgid_is_rejected),
 		cmocka_unit_test(test_missing_netlogon_attribute_is_rejected),
 		cmocka_unit_test(test_search_result_done_alone_is_rejected),

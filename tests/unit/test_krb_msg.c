@@ -98,7 +98,7 @@ static void test_as_req_rejects_bad_arguments(void **state)
 {
 	static const char *const bad_cnames[] = { "", "host//x", "/x", "x/", "/" };
 	struct krb_as_req_probe req = { "LAB.EXAMPLE.COM", "WS1$", 1, 0, etypes3, 3 };
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	struct wwr w;
 
 	(void)state;
@@ -151,7 +151,7 @@ static void test_as_req_into_every_short_buffer_is_espace(void **state)
 static void test_as_req_round_trips_till_and_nonce(void **state)
 {
 	static const int64_t tills[] = { 0, 1, 1709210096, -11644473600LL, 253402300799LL };
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(tills) / sizeof(tills[0]); i++) {
@@ -222,7 +222,7 @@ static void test_msg_type_reads_the_application_tag(void **state)
 
 static void test_msg_type_of_golden_messages(void **state)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n;
 
 	(void)state;
@@ -238,7 +238,7 @@ static void test_msg_type_of_golden_messages(void **state)
 
 static int dec_hex(const char *hex, struct krb_error *e)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(hex, buf);
 	uint8_t *copy = malloc(n ? n : 1);
 	int rc;
@@ -413,7 +413,7 @@ static size_t kerr_build(const struct kerr *k, uint8_t *buf, size_t cap)
 
 static int kerr_dec(const struct kerr *k, struct krb_error *e)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = kerr_build(k, buf, sizeof(buf));
 
 	return krb_dec_error(buf, n, e);
@@ -498,7 +498,7 @@ static void test_unknown_trailing_field_is_rejected(void **state)
 {
 	struct krb_error e;
 	struct kerr k = kerr_default();
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n;
 
 	(void)state;
@@ -610,7 +610,7 @@ static int sweep_type(const uint8_t *buf, size_t len, void *ctx)
 
 static void sweep_hex(const char *hex, sweep_fn fn)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(hex, buf);
 
 	assert_int_equal(fn(buf, n, NULL), 0);

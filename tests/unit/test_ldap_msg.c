@@ -195,7 +195,7 @@ static void test_search_into_every_short_buffer_is_espace(void **state)
 
 static void test_frame_reports_length_once_header_is_complete(void **state)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(ldap_search_two_hex, buf), m = 0;
 
 	(void)state;
@@ -211,7 +211,7 @@ static void test_frame_reports_length_once_header_is_complete(void **state)
 
 static void test_frame_handles_ad_four_octet_lengths(void **state)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t m = 0;
 
 	(void)state;
@@ -253,7 +253,7 @@ static int dec_whole(const uint8_t *buf, size_t len, struct ldap_msg *m)
 
 static void test_entry_with_several_attributes_and_values(void **state)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(ldap_rootdse_entry_hex, buf);
 	struct ldap_msg m;
 	const struct ldap_attr *a;
@@ -280,7 +280,7 @@ static void test_entry_with_several_attributes_and_values(void **state)
 
 static void test_generalized_time_from_rootdse(void **state)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(ldap_rootdse_entry_hex, buf);
 	struct ldap_msg m;
 	const struct ldap_bval *v;
@@ -297,7 +297,7 @@ static void test_generalized_time_from_rootdse(void **state)
 
 static void test_done_with_error_result_and_control(void **state)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(ldap_done_with_control_hex, buf);
 	struct ldap_msg m;
 
@@ -312,7 +312,7 @@ static void test_done_with_error_result_and_control(void **state)
 
 static void test_stream_of_two_messages_in_ad_long_form(void **state)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(cldap_reply_w2k8r2_ad84_hex, buf), off = 0, ml = 0;
 	struct ldap_msg m;
 	int ops[2], k = 0;
@@ -379,7 +379,7 @@ static size_t build_entry(uint8_t *buf, size_t cap, uint32_t msgid, int n_attrs,
 
 static void test_entry_round_trip_through_ber_writer(void **state)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = build_entry(buf, sizeof(buf), 99, 3, 2);
 	struct ldap_msg m;
 
@@ -415,7 +415,7 @@ static void test_attributes_and_values_beyond_caps_are_skipped(void **state)
 
 static void test_decoder_leaves_following_message_unread(void **state)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(cldap_reply_w2k8r2_ad84_hex, buf);
 	struct wrd r;
 	struct ldap_msg m;
@@ -460,7 +460,7 @@ static void test_malformed_messages_are_rejected(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_msgs) / sizeof(bad_msgs[0]); i++) {
-		uint8_t buf[BUF_MAX];
+		uint8_t buf[BUF_MAX] = {0};
 		size_t n = unhex(bad_msgs[i].hex, buf);
 		struct ldap_msg m;
 
@@ -478,7 +478,7 @@ static void test_other_operations_are_recorded_not_decoded(void **state)
 	/* AD Notice of Disconnection: ExtendedResponse with responseName [10]
 	 * misplaced in the LDAPMessage itself */
 	static const char notice[] = "302a 020100 780d 0a0134 0400 0406 756e61766169 8a16 312e332e362e312e342e312e313436362e3230303336";
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n;
 	struct ldap_msg m;
 
@@ -518,7 +518,7 @@ static int sweep_dec(const uint8_t *buf, size_t len, void *ctx)
 
 static void sweep_both(const char *hex)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(hex, buf);
 
 	assert_int_equal(sweep_dec(buf, n, NULL), 0);
@@ -547,7 +547,7 @@ static void test_every_prefix_of_a_search_request_is_rejected(void **state)
 
 static void test_frame_never_overreads_on_any_prefix(void **state)
 {
-	uint8_t buf[BUF_MAX];
+	uint8_t buf[BUF_MAX] = {0};
 	size_t n = unhex(cldap_reply_w2k8r2_ad84_hex, buf);
 
 	(void)state;
