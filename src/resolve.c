@@ -3,8 +3,8 @@
  *
  * Schedule of one query, all under the caller's absolute deadline:
  *   - work on one nameserver at a time; send over UDP at once and
- *     retransmit after 300 ms, then 600, 1200 ... ms.  In the first round a
- *     server gets at most RES_FIRST_SLICE_MS before the next one is asked
+ *     retransmit after 300 ms, then 600, 1200 ... ms.  In the first of two
+ *     or more rounds a server gets at most RES_FIRST_SLICE_MS before the next one is asked
  *     too (a dead DC must not cost resolv.conf's 5 s: ICMP errors are rate
  *     limited and often filtered); later rounds give each timeout_ms;
  *   - a reply with TC set (or a datagram longer than our 4096-byte buffer)
@@ -449,7 +449,7 @@ static void server_start(struct run *run, struct qst *s, uint64_t now)
 {
 	int slice = run->timeout_ms;
 
-	if (s->round == 0 && run->n_ns > 1 && slice > RES_FIRST_SLICE_MS)
+	if (s->round == 0 && run->attempts > 1 && run->n_ns > 1 && slice > RES_FIRST_SLICE_MS)
 		slice = RES_FIRST_SLICE_MS;
 	s->ns_end = now + (uint64_t)slice;
 	s->next_tx = now;

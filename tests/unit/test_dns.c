@@ -1706,6 +1706,69 @@ static void test_run_failover(void **state)
 	assert_int_equal(srv[1].n_sf, 2);
 }
 
+/* A silent first server (a DC whose packets are dropped) costs the first-round
+ * slice (700 ms), not resolv.conf's timeout; an ICMP error seen by one query moves
+ * every query waiting on that server. */
+static void test_run_silent_and_refusing_first_server(void **state)
+{
+	struct responder srv[2];
+	struct resolver rs;
+	struct nlt_err e;
+	struct dns_query q[4];
+	struct sockaddr_in a;
+	socklen_t al = sizeof(a);
+	int silent = socket(AF_INET, SOCK_DGRAM, 0);
+	uint64_t t0, el;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(silent >= 0);
+	assert_int_equal(bind(silent, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(silent, (struct sockaddr *)&a, &al), 0);
+	responder_start(&srv[0], 0);
+	responder_start(&srv[1], 1);
+
+	resolver_local(&rs, srv, 2, 5000, 2);
+	nlt_addr_set_port(&rs.ns[0], ntohs(a.sin_port));
+	memset(q, 0, sizeof(q));
+	q[0].name = "_ldap._tcp.dc._msdcs.lab.test";
+	q[0].qtype = DNS_T_SRV;
+	t0 = nlt_now_ms();
+	assert_int_equal(resolver_run(&rs, q, 1, t0 + 8000, &e), 0);
+	el = nlt_now_ms() - t0;
+	assert_int_equal(q[0].status, DNSQ_OK);
+	assert_in_range(el, 650, 1500);
+	dns_query_free(q, 1);
+
+	/* four queries at once to a closed port, then the live server: none waits for a timer */
+	resolver_local(&rs, srv, 2, 5000, 2);
+	nlt_addr_set_port(&rs.ns[0], closed_port());
+	memset(q, 0, sizeof(q));
+	for (int i = 0; i < 4; i++) {
+		q[i].name = "_ldap._tcp.dc._msdcs.lab.test";
+		q[i].qtype = DNS_T_SRV;
+	}
+	q[1].name = "_ldap._tcp.nosuch._sites.dc._msdcs.lab.test";
+	q[2].name = "fo.lab.test";
+	q[2].qtype = DNS_T_A;
+	q[3].name = "dc3.lab.test";
+	q[3].qtype = DNS_T_AAAA;
+	t0 = nlt_now_ms();
+	assert_int_equal(resolver_run(&rs, q, 4, t0 + 8000, &e), 0);
+	assert_in_range(nlt_now_ms() - t0, 0, 250);
+	assert_int_equal(q[0].status, DNSQ_OK);
+	assert_int_equal(q[1].status, DNSQ_NXDOMAIN);
+	assert_int_equal(q[2].status, DNSQ_OK);
+	assert_int_equal(q[3].status, DNSQ_NODATA);
+	dns_query_free(q, 4);
+
+	responder_stop(&srv[0]);
+	responder_stop(&srv[1]);
+	close(silent);
+}
+
 /* TC, then TCP refused: the server failed; with a second server the query goes on there. */
 static void test_run_tc_no_tcp(void **state)
 {
@@ -1810,6 +1873,7 @@ int main(void)
 		cmocka_unit_test(test_run_mix),
 		cmocka_unit_test(test_run_deadline),
 		cmocka_unit_test(test_run_failover),
+		cmocka_unit_test(test_run_silent_and_refusing_first_server),
 		cmocka_unit_test(test_run_tc_no_tcp),
 		cmocka_unit_test(test_run_local_failure),
 		cmocka_unit_test(test_strstatus),
