@@ -19,7 +19,7 @@
  * (§8.1.3.5 c); 0x81..0x84 give 1..4 length octets.  Non-minimal long forms
  * are valid BER and Active Directory sends 0x84 lengths, so they are accepted.
  */
-int ber_read_header(struct wrd *r, struct ber_tlv *out)
+int nber_read_header(struct wrd *r, struct ber_tlv *out)
 {
 	struct ber_tlv t;
 	uint8_t b;
@@ -80,11 +80,11 @@ int ber_read_header(struct wrd *r, struct ber_tlv *out)
 	return WIRE_OK;
 }
 
-int ber_read_tlv(struct wrd *r, struct ber_tlv *out)
+int nber_read_tlv(struct wrd *r, struct ber_tlv *out)
 {
 	struct ber_tlv t;
 
-	if (ber_read_header(r, &t) == WIRE_OK) {
+	if (nber_read_header(r, &t) == WIRE_OK) {
 		/* wrd_ptr fails with WIRE_ETRUNC when len > bytes left */
 		t.val = wrd_ptr(r, t.len);
 	}
@@ -96,9 +96,9 @@ int ber_read_tlv(struct wrd *r, struct ber_tlv *out)
 	return WIRE_OK;
 }
 
-int ber_read_expect(struct wrd *r, uint8_t ident, struct ber_tlv *out)
+int nber_read_expect(struct wrd *r, uint8_t ident, struct ber_tlv *out)
 {
-	if (ber_read_tlv(r, out) != WIRE_OK)
+	if (nber_read_tlv(r, out) != WIRE_OK)
 		return r->err;
 	/* a high-form tag has first octet xx11111 and never matches a low ident */
 	if (out->cls_constructed_tag != ident || (ident & 0x1f) == 0x1f) {
@@ -108,7 +108,7 @@ int ber_read_expect(struct wrd *r, uint8_t ident, struct ber_tlv *out)
 	return WIRE_OK;
 }
 
-int ber_peek(const struct wrd *r)
+int nber_peek(const struct wrd *r)
 {
 	struct wrd c = *r;
 	uint8_t b = wrd_u8(&c);
@@ -116,7 +116,7 @@ int ber_peek(const struct wrd *r)
 	return c.err ? -1 : b;
 }
 
-struct wrd ber_tlv_reader(const struct wrd *parent, const struct ber_tlv *t)
+struct wrd nber_tlv_reader(const struct wrd *parent, const struct ber_tlv *t)
 {
 	struct wrd s;
 
@@ -131,7 +131,7 @@ struct wrd ber_tlv_reader(const struct wrd *parent, const struct ber_tlv *t)
 	return s;
 }
 
-int ber_sub_done(struct wrd *parent, struct wrd *sub, int finish)
+int nber_sub_done(struct wrd *parent, struct wrd *sub, int finish)
 {
 	if (finish)
 		wrd_finish(sub);
@@ -146,7 +146,7 @@ int ber_sub_done(struct wrd *parent, struct wrd *sub, int finish)
  * X.690 §8.3: two's complement, big-endian, at least one octet; the first
  * nine bits must not be all zeros or all ones (§8.3.2, which binds BER too).
  */
-int ber_get_int(const struct ber_tlv *t, int64_t *out)
+int nber_get_int(const struct ber_tlv *t, int64_t *out)
 {
 	struct wrd r;
 	uint64_t v;
@@ -175,7 +175,7 @@ int ber_get_int(const struct ber_tlv *t, int64_t *out)
 	return WIRE_OK;
 }
 
-int ber_get_bool(const struct ber_tlv *t, int *out)
+int nber_get_bool(const struct ber_tlv *t, int *out)
 {
 	struct wrd r;
 	uint8_t b;
@@ -244,7 +244,7 @@ static int get_digits(struct wrd *r, int n, int *out)
 	return WIRE_OK;
 }
 
-int ber_gentime_parse(const uint8_t *s, size_t n, int64_t *unix_out)
+int nber_gentime_parse(const uint8_t *s, size_t n, int64_t *unix_out)
 {
 	struct wrd r;
 	int year = 0, mon = 0, day = 0, hour = 0, min = 0, sec = 0;
@@ -284,7 +284,7 @@ static void put_digits(char *out, int v, int n)
 	}
 }
 
-int ber_gentime_format(int64_t t, char out[BER_GENTIME_LEN + 1])
+int nber_gentime_format(int64_t t, char out[BER_GENTIME_LEN + 1])
 {
 	int64_t days, secs, y;
 	int m = 1;
@@ -324,7 +324,7 @@ int ber_gentime_format(int64_t t, char out[BER_GENTIME_LEN + 1])
 
 /* ---- writer --------------------------------------------------------- */
 
-void ber_wfail(struct wwr *w, int err)
+void nber_wfail(struct wwr *w, int err)
 {
 	if (!w->err)
 		w->err = err;
@@ -353,7 +353,7 @@ static void put_len(struct wwr *w, size_t n)
 	}
 	k = len_octets(n);
 	if (k > 4) {
-		ber_wfail(w, WIRE_ELIMIT);
+		nber_wfail(w, WIRE_ELIMIT);
 		return;
 	}
 	wwr_u8(w, (uint8_t)(0x80 | k));
@@ -367,19 +367,19 @@ static void patch_u8(struct wwr *w, size_t off, uint8_t v)
 	if (w->err)
 		return;
 	if (off >= w->len) {
-		ber_wfail(w, WIRE_ESPACE);
+		nber_wfail(w, WIRE_ESPACE);
 		return;
 	}
 	w->buf[off] = v;
 }
 
-size_t ber_begin(struct wwr *w, uint8_t ident)
+size_t nber_begin(struct wwr *w, uint8_t ident)
 {
 	wwr_u8(w, ident);
 	return wwr_reserve(w, 1);
 }
 
-void ber_end(struct wwr *w, size_t mark)
+void nber_end(struct wwr *w, size_t mark)
 {
 	size_t n;
 	int k;
@@ -387,7 +387,7 @@ void ber_end(struct wwr *w, size_t mark)
 	if (w->err)
 		return;
 	if (mark == (size_t)-1 || mark >= w->len) {
-		ber_wfail(w, WIRE_ESPACE);
+		nber_wfail(w, WIRE_ESPACE);
 		return;
 	}
 	n = w->len - mark - 1;
@@ -397,7 +397,7 @@ void ber_end(struct wwr *w, size_t mark)
 	}
 	k = len_octets(n);
 	if (k > 4) {
-		ber_wfail(w, WIRE_ELIMIT);
+		nber_wfail(w, WIRE_ELIMIT);
 		return;
 	}
 	wwr_insert_gap(w, mark + 1, (size_t)k);
@@ -407,7 +407,7 @@ void ber_end(struct wwr *w, size_t mark)
 }
 
 /* X.690 §8.3: minimal two's complement. */
-void ber_put_int(struct wwr *w, uint8_t ident, int64_t v)
+void nber_put_int(struct wwr *w, uint8_t ident, int64_t v)
 {
 	uint8_t b[8];
 	uint64_t u = (uint64_t)v;
@@ -422,10 +422,10 @@ void ber_put_int(struct wwr *w, uint8_t ident, int64_t v)
 	wwr_bytes(w, b + i, 8 - i);
 }
 
-void ber_put_octets(struct wwr *w, uint8_t ident, const void *p, size_t n)
+void nber_put_octets(struct wwr *w, uint8_t ident, const void *p, size_t n)
 {
 	if (n && !p) {
-		ber_wfail(w, WIRE_EBAD);
+		nber_wfail(w, WIRE_EBAD);
 		return;
 	}
 	wwr_u8(w, ident);
@@ -435,20 +435,20 @@ void ber_put_octets(struct wwr *w, uint8_t ident, const void *p, size_t n)
 }
 
 /* X.690 §11.1 (DER): TRUE is 0xFF. */
-void ber_put_bool(struct wwr *w, uint8_t ident, int v)
+void nber_put_bool(struct wwr *w, uint8_t ident, int v)
 {
 	wwr_u8(w, ident);
 	wwr_u8(w, 1);
 	wwr_u8(w, v ? 0xff : 0x00);
 }
 
-void ber_put_gentime(struct wwr *w, uint8_t ident, int64_t t)
+void nber_put_gentime(struct wwr *w, uint8_t ident, int64_t t)
 {
 	char s[BER_GENTIME_LEN + 1];
 
-	if (ber_gentime_format(t, s) != WIRE_OK) {
-		ber_wfail(w, WIRE_EBAD);
+	if (nber_gentime_format(t, s) != WIRE_OK) {
+		nber_wfail(w, WIRE_EBAD);
 		return;
 	}
-	ber_put_octets(w, ident, s, BER_GENTIME_LEN);
+	nber_put_octets(w, ident, s, BER_GENTIME_LEN);
 }

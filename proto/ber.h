@@ -50,29 +50,29 @@ struct ber_tlv {
  * bytes left (WIRE_ETRUNC).  Returns the reader's sticky error; on error
  * *out is zeroed.
  */
-int ber_read_tlv(struct wrd *r, struct ber_tlv *out);
+int nber_read_tlv(struct wrd *r, struct ber_tlv *out);
 /*
  * Read only the identifier and length octets (out->val is NULL, out->len
  * may exceed the bytes left).  For stream framing.
  */
-int ber_read_header(struct wrd *r, struct ber_tlv *out);
-/* ber_read_tlv(), then WIRE_EBAD unless the identifier octet is ident. */
-int ber_read_expect(struct wrd *r, uint8_t ident, struct ber_tlv *out);
+int nber_read_header(struct wrd *r, struct ber_tlv *out);
+/* nber_read_tlv(), then WIRE_EBAD unless the identifier octet is ident. */
+int nber_read_expect(struct wrd *r, uint8_t ident, struct ber_tlv *out);
 /* The next identifier octet without consuming it, or -1 when none is left. */
-int ber_peek(const struct wrd *r);
+int nber_peek(const struct wrd *r);
 /* A reader over the contents of t (read from parent), with parent's base. */
-struct wrd ber_tlv_reader(const struct wrd *parent, const struct ber_tlv *t);
+struct wrd nber_tlv_reader(const struct wrd *parent, const struct ber_tlv *t);
 /*
  * Propagate a sub-reader's error into its parent and return the parent's
  * sticky error.  With finish, a sub-reader with bytes left is
  * WIRE_ETRAILING.
  */
-int ber_sub_done(struct wrd *parent, struct wrd *sub, int finish);
+int nber_sub_done(struct wrd *parent, struct wrd *sub, int finish);
 
 /* INTEGER/ENUMERATED contents (X.690 §8.3): 1..8 octets, minimal. */
-int ber_get_int(const struct ber_tlv *t, int64_t *out);
+int nber_get_int(const struct ber_tlv *t, int64_t *out);
 /* BOOLEAN contents (X.690 §8.2): one octet, any nonzero is TRUE. */
-int ber_get_bool(const struct ber_tlv *t, int *out);
+int nber_get_bool(const struct ber_tlv *t, int *out);
 
 /*
  * GeneralizedTime (X.680 §46, X.690 §11.7) in the UTC form both LDAP and
@@ -80,23 +80,23 @@ int ber_get_bool(const struct ber_tlv *t, int *out);
  * is checked and dropped.  Pure arithmetic (no timegm).  Returns WIRE_OK or
  * WIRE_EBAD; *unix_out is set only on success.
  */
-int ber_gentime_parse(const uint8_t *s, size_t n, int64_t *unix_out);
+int nber_gentime_parse(const uint8_t *s, size_t n, int64_t *unix_out);
 #define BER_GENTIME_LEN 15 /* "YYYYMMDDHHMMSSZ" */
 /* Format t as "YYYYMMDDHHMMSSZ" plus NUL; WIRE_EBAD outside years 1-9999. */
-int ber_gentime_format(int64_t t, char out[BER_GENTIME_LEN + 1]);
+int nber_gentime_format(int64_t t, char out[BER_GENTIME_LEN + 1]);
 
 /* ---- writer: lengths are back-patched, minimal (DER) ----------------- */
 
 /* Record err on a writer unless one is already set (wire.h has no wwr_fail). */
-void ber_wfail(struct wwr *w, int err);
-/* Write ident and a placeholder length; returns a mark for ber_end(). */
-size_t ber_begin(struct wwr *w, uint8_t ident);
+void nber_wfail(struct wwr *w, int err);
+/* Write ident and a placeholder length; returns a mark for nber_end(). */
+size_t nber_begin(struct wwr *w, uint8_t ident);
 /* Fix the length of the element begun at mark (short or long form). */
-void ber_end(struct wwr *w, size_t mark);
-void ber_put_int(struct wwr *w, uint8_t ident, int64_t v);
-void ber_put_octets(struct wwr *w, uint8_t ident, const void *p, size_t n);
-void ber_put_bool(struct wwr *w, uint8_t ident, int v);
+void nber_end(struct wwr *w, size_t mark);
+void nber_put_int(struct wwr *w, uint8_t ident, int64_t v);
+void nber_put_octets(struct wwr *w, uint8_t ident, const void *p, size_t n);
+void nber_put_bool(struct wwr *w, uint8_t ident, int v);
 /* GeneralizedTime "YYYYMMDDHHMMSSZ"; WIRE_EBAD on the writer if out of range. */
-void ber_put_gentime(struct wwr *w, uint8_t ident, int64_t t);
+void nber_put_gentime(struct wwr *w, uint8_t ident, int64_t t);
 
 #endif

@@ -82,7 +82,7 @@ int cldap_enc_ping(struct wwr *w, uint32_t msgid, const struct cldap_ping_req *r
 
 	if (!req || (req->domain_sid && req->domain_sid_len &&
 		     (req->domain_sid_len < NL_SID_MIN || req->domain_sid_len > NL_SID_MAX))) {
-		ber_wfail(w, WIRE_EBAD);
+		nber_wfail(w, WIRE_EBAD);
 		return wwr_err(w);
 	}
 	add_str(items, &n, "DnsDomain", req->dns_domain);

@@ -24,31 +24,31 @@ static void put_principal(struct wwr *w, int32_t type, const char *first, const 
 	size_t seq, t, list;
 	const char *p;
 
-	seq = ber_begin(w, BER_SEQUENCE);
-	t = ber_begin(w, BER_CTX_C(0));
-	ber_put_int(w, BER_INTEGER, type);
-	ber_end(w, t);
-	t = ber_begin(w, BER_CTX_C(1));
-	list = ber_begin(w, BER_SEQUENCE);
+	seq = nber_begin(w, BER_SEQUENCE);
+	t = nber_begin(w, BER_CTX_C(0));
+	nber_put_int(w, BER_INTEGER, type);
+	nber_end(w, t);
+	t = nber_begin(w, BER_CTX_C(1));
+	list = nber_begin(w, BER_SEQUENCE);
 	if (first)
-		ber_put_octets(w, BER_GENERAL_STRING, first, strlen(first));
+		nber_put_octets(w, BER_GENERAL_STRING, first, strlen(first));
 	p = comps;
 	for (;;) {
 		const char *slash = split ? strchr(p, '/') : NULL;
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 
 		if (n == 0) {
-			ber_wfail(w, WIRE_EBAD);
+			nber_wfail(w, WIRE_EBAD);
 			return;
 		}
-		ber_put_octets(w, BER_GENERAL_STRING, p, n);
+		nber_put_octets(w, BER_GENERAL_STRING, p, n);
 		if (!slash)
 			break;
 		p = slash + 1;
 	}
-	ber_end(w, list);
-	ber_end(w, t);
-	ber_end(w, seq);
+	nber_end(w, list);
+	nber_end(w, t);
+	nber_end(w, seq);
 }
 
 /*
@@ -72,7 +72,7 @@ int krb_enc_as_req(struct wwr *w, const struct krb_as_req_probe *req)
 
 	if (!req || !req->realm || !*req->realm || !req->cname || !*req->cname || !req->etypes ||
 	    req->n_etypes == 0) {
-		ber_wfail(w, WIRE_EBAD);
+		nber_wfail(w, WIRE_EBAD);
 		return wwr_err(w);
 	}
 	opts[0] = 0; /* no unused bits */
@@ -81,46 +81,46 @@ int krb_enc_as_req(struct wwr *w, const struct krb_as_req_probe *req)
 	opts[3] = (uint8_t)(KRB_PROBE_KDC_OPTIONS >> 8);
 	opts[4] = (uint8_t)KRB_PROBE_KDC_OPTIONS;
 
-	app = ber_begin(w, BER_APP_C(KRB_MSG_AS_REQ));
-	seq = ber_begin(w, BER_SEQUENCE);
-	t = ber_begin(w, BER_CTX_C(1));
-	ber_put_int(w, BER_INTEGER, KRB_PVNO);
-	ber_end(w, t);
-	t = ber_begin(w, BER_CTX_C(2));
-	ber_put_int(w, BER_INTEGER, KRB_MSG_AS_REQ);
-	ber_end(w, t);
-	t = ber_begin(w, BER_CTX_C(4));
-	body = ber_begin(w, BER_SEQUENCE);
+	app = nber_begin(w, BER_APP_C(KRB_MSG_AS_REQ));
+	seq = nber_begin(w, BER_SEQUENCE);
+	t = nber_begin(w, BER_CTX_C(1));
+	nber_put_int(w, BER_INTEGER, KRB_PVNO);
+	nber_end(w, t);
+	t = nber_begin(w, BER_CTX_C(2));
+	nber_put_int(w, BER_INTEGER, KRB_MSG_AS_REQ);
+	nber_end(w, t);
+	t = nber_begin(w, BER_CTX_C(4));
+	body = nber_begin(w, BER_SEQUENCE);
 
-	f = ber_begin(w, BER_CTX_C(0));
-	ber_put_octets(w, BER_BIT_STRING, opts, sizeof(opts));
-	ber_end(w, f);
-	f = ber_begin(w, BER_CTX_C(1));
+	f = nber_begin(w, BER_CTX_C(0));
+	nber_put_octets(w, BER_BIT_STRING, opts, sizeof(opts));
+	nber_end(w, f);
+	f = nber_begin(w, BER_CTX_C(1));
 	put_principal(w, KRB_NT_PRINCIPAL, NULL, req->cname, 1);
-	ber_end(w, f);
-	f = ber_begin(w, BER_CTX_C(2));
-	ber_put_octets(w, BER_GENERAL_STRING, req->realm, strlen(req->realm));
-	ber_end(w, f);
-	f = ber_begin(w, BER_CTX_C(3));
+	nber_end(w, f);
+	f = nber_begin(w, BER_CTX_C(2));
+	nber_put_octets(w, BER_GENERAL_STRING, req->realm, strlen(req->realm));
+	nber_end(w, f);
+	f = nber_begin(w, BER_CTX_C(3));
 	put_principal(w, KRB_NT_SRV_INST, "krbtgt", req->realm, 0);
-	ber_end(w, f);
-	f = ber_begin(w, BER_CTX_C(5));
-	ber_put_gentime(w, BER_GENERALIZED_TIME, req->till);
-	ber_end(w, f);
-	f = ber_begin(w, BER_CTX_C(7));
-	ber_put_int(w, BER_INTEGER, req->nonce);
-	ber_end(w, f);
-	f = ber_begin(w, BER_CTX_C(8));
-	list = ber_begin(w, BER_SEQUENCE);
+	nber_end(w, f);
+	f = nber_begin(w, BER_CTX_C(5));
+	nber_put_gentime(w, BER_GENERALIZED_TIME, req->till);
+	nber_end(w, f);
+	f = nber_begin(w, BER_CTX_C(7));
+	nber_put_int(w, BER_INTEGER, req->nonce);
+	nber_end(w, f);
+	f = nber_begin(w, BER_CTX_C(8));
+	list = nber_begin(w, BER_SEQUENCE);
 	for (size_t i = 0; i < req->n_etypes; i++)
-		ber_put_int(w, BER_INTEGER, req->etypes[i]);
-	ber_end(w, list);
-	ber_end(w, f);
+		nber_put_int(w, BER_INTEGER, req->etypes[i]);
+	nber_end(w, list);
+	nber_end(w, f);
 
-	ber_end(w, body);
-	ber_end(w, t);
-	ber_end(w, seq);
-	ber_end(w, app);
+	nber_end(w, body);
+	nber_end(w, t);
+	nber_end(w, seq);
+	nber_end(w, app);
 	return wwr_err(w);
 }
 
@@ -130,7 +130,7 @@ int krb_msg_type(const uint8_t *buf, size_t len)
 	struct ber_tlv t;
 
 	wrd_init(&r, buf, len);
-	if (ber_read_tlv(&r, &t) || wrd_finish(&r))
+	if (nber_read_tlv(&r, &t) || wrd_finish(&r))
 		return -1;
 	if (t.cls != BER_CLASS_APPLICATION || !t.constructed)
 		return -1;
@@ -146,10 +146,10 @@ static int open_explicit(struct wrd *r, unsigned n, int optional, struct wrd *su
 {
 	struct ber_tlv t;
 
-	if (optional && ber_peek(r) != BER_CTX_C(n))
+	if (optional && nber_peek(r) != BER_CTX_C(n))
 		return 0;
-	ber_read_expect(r, BER_CTX_C(n), &t);
-	*sub = ber_tlv_reader(r, &t);
+	nber_read_expect(r, BER_CTX_C(n), &t);
+	*sub = nber_tlv_reader(r, &t);
 	return 1;
 }
 
@@ -162,13 +162,13 @@ static int64_t get_explicit_int(struct wrd *r, unsigned n, int64_t lo, int64_t h
 	int err;
 
 	open_explicit(r, n, 0, &s);
-	if (ber_read_expect(&s, BER_INTEGER, &t) == WIRE_OK) {
-		if ((err = ber_get_int(&t, &v)) != WIRE_OK)
+	if (nber_read_expect(&s, BER_INTEGER, &t) == WIRE_OK) {
+		if ((err = nber_get_int(&t, &v)) != WIRE_OK)
 			wrd_fail(&s, err);
 		else if (v < lo || v > hi)
 			wrd_fail(&s, WIRE_EBAD);
 	}
-	ber_sub_done(r, &s, 1);
+	nber_sub_done(r, &s, 1);
 	return r->err ? 0 : v;
 }
 
@@ -180,10 +180,10 @@ static int64_t get_explicit_time(struct wrd *r, unsigned n)
 	int64_t v = 0;
 
 	open_explicit(r, n, 0, &s);
-	if (ber_read_expect(&s, BER_GENERALIZED_TIME, &t) == WIRE_OK &&
-	    ber_gentime_parse(t.val, t.len, &v) != WIRE_OK)
+	if (nber_read_expect(&s, BER_GENERALIZED_TIME, &t) == WIRE_OK &&
+	    nber_gentime_parse(t.val, t.len, &v) != WIRE_OK)
 		wrd_fail(&s, WIRE_EBAD);
-	ber_sub_done(r, &s, 1);
+	nber_sub_done(r, &s, 1);
 	return r->err ? 0 : v;
 }
 
@@ -193,8 +193,8 @@ static int get_explicit_string(struct wrd *r, unsigned n, struct ber_tlv *out)
 	struct wrd s;
 
 	open_explicit(r, n, 0, &s);
-	ber_read_expect(&s, BER_GENERAL_STRING, out);
-	return ber_sub_done(r, &s, 1);
+	nber_read_expect(&s, BER_GENERAL_STRING, out);
+	return nber_sub_done(r, &s, 1);
 }
 
 /* [n] PrincipalName, validated and dropped. */
@@ -205,23 +205,23 @@ static int skip_explicit_principal(struct wrd *r, unsigned n)
 	size_t count = 0;
 
 	open_explicit(r, n, 0, &s);
-	ber_read_expect(&s, BER_SEQUENCE, &seq);
-	pr = ber_tlv_reader(&s, &seq);
+	nber_read_expect(&s, BER_SEQUENCE, &seq);
+	pr = nber_tlv_reader(&s, &seq);
 	(void)get_explicit_int(&pr, 0, INT32_MIN, INT32_MAX);
-	if (open_explicit(&pr, 1, 0, &lr) && ber_read_expect(&lr, BER_SEQUENCE, &list) == WIRE_OK) {
-		struct wrd er = ber_tlv_reader(&lr, &list);
+	if (open_explicit(&pr, 1, 0, &lr) && nber_read_expect(&lr, BER_SEQUENCE, &list) == WIRE_OK) {
+		struct wrd er = nber_tlv_reader(&lr, &list);
 
 		while (wrd_left(&er)) {
-			if (ber_read_expect(&er, BER_GENERAL_STRING, &str))
+			if (nber_read_expect(&er, BER_GENERAL_STRING, &str))
 				break;
 			if (++count > KRB_MAX_COMPONENTS)
 				wrd_fail(&er, WIRE_ELIMIT);
 		}
-		ber_sub_done(&lr, &er, 1);
+		nber_sub_done(&lr, &er, 1);
 	}
-	ber_sub_done(&pr, &lr, 1);
-	ber_sub_done(&s, &pr, 1);
-	return ber_sub_done(r, &s, 1);
+	nber_sub_done(&pr, &lr, 1);
+	nber_sub_done(&s, &pr, 1);
+	return nber_sub_done(r, &s, 1);
 }
 
 /* Copy a realm: printable ASCII only, at most cap-1 bytes. */
@@ -270,35 +270,35 @@ int krb_dec_error(const uint8_t *buf, size_t len, struct krb_error *out)
 
 	memset(&e, 0, sizeof(e));
 	wrd_init(&r, buf, len);
-	if (ber_read_expect(&r, BER_APP_C(KRB_MSG_ERROR), &app) || wrd_finish(&r))
+	if (nber_read_expect(&r, BER_APP_C(KRB_MSG_ERROR), &app) || wrd_finish(&r))
 		return r.err;
-	ar = ber_tlv_reader(&r, &app);
-	if (ber_read_expect(&ar, BER_SEQUENCE, &seq) || wrd_finish(&ar))
+	ar = nber_tlv_reader(&r, &app);
+	if (nber_read_expect(&ar, BER_SEQUENCE, &seq) || wrd_finish(&ar))
 		return ar.err;
-	sr = ber_tlv_reader(&ar, &seq);
+	sr = nber_tlv_reader(&ar, &seq);
 
 	(void)get_explicit_int(&sr, 0, KRB_PVNO, KRB_PVNO);
 	(void)get_explicit_int(&sr, 1, KRB_MSG_ERROR, KRB_MSG_ERROR);
-	if (ber_peek(&sr) == BER_CTX_C(2))
+	if (nber_peek(&sr) == BER_CTX_C(2))
 		(void)get_explicit_time(&sr, 2);
-	if (ber_peek(&sr) == BER_CTX_C(3))
+	if (nber_peek(&sr) == BER_CTX_C(3))
 		(void)get_explicit_int(&sr, 3, 0, KRB_USEC_MAX);
 	e.stime = get_explicit_time(&sr, 4);
 	e.susec = (int32_t)get_explicit_int(&sr, 5, 0, KRB_USEC_MAX);
 	e.error_code = (int32_t)get_explicit_int(&sr, 6, INT32_MIN, INT32_MAX);
-	if (ber_peek(&sr) == BER_CTX_C(7))
+	if (nber_peek(&sr) == BER_CTX_C(7))
 		get_explicit_string(&sr, 7, &t);
-	if (ber_peek(&sr) == BER_CTX_C(8))
+	if (nber_peek(&sr) == BER_CTX_C(8))
 		skip_explicit_principal(&sr, 8);
 	if (get_explicit_string(&sr, 9, &t) == WIRE_OK &&
 	    (err = copy_realm(e.realm, sizeof(e.realm), &t)) != WIRE_OK)
 		wrd_fail(&sr, err);
 	skip_explicit_principal(&sr, 10);
-	if (ber_peek(&sr) == BER_CTX_C(11) && get_explicit_string(&sr, 11, &t) == WIRE_OK)
+	if (nber_peek(&sr) == BER_CTX_C(11) && get_explicit_string(&sr, 11, &t) == WIRE_OK)
 		copy_text(e.e_text, sizeof(e.e_text), &t);
 	if (open_explicit(&sr, 12, 1, &s)) {
-		ber_read_expect(&s, BER_OCTET_STRING, &t);
-		ber_sub_done(&sr, &s, 1);
+		nber_read_expect(&s, BER_OCTET_STRING, &t);
+		nber_sub_done(&sr, &s, 1);
 	}
 	if (wrd_finish(&sr))
 		return sr.err;

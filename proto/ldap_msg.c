@@ -36,52 +36,52 @@ int ldap_enc_search(struct wwr *w, uint32_t msgid, const struct ldap_search_req 
 
 	if (!req || msgid > LDAP_MAXINT || req->scope < LDAP_SCOPE_BASE || req->scope > LDAP_SCOPE_SUB ||
 	    (req->n_items && !req->and_items) || (req->n_attrs && !req->attrs)) {
-		ber_wfail(w, WIRE_EBAD);
+		nber_wfail(w, WIRE_EBAD);
 		return wwr_err(w);
 	}
 	for (size_t i = 0; i < req->n_items; i++) {
 		if (!req->and_items[i].attr || (req->and_items[i].len && !req->and_items[i].val)) {
-			ber_wfail(w, WIRE_EBAD);
+			nber_wfail(w, WIRE_EBAD);
 			return wwr_err(w);
 		}
 	}
 	for (size_t i = 0; i < req->n_attrs; i++) {
 		if (!req->attrs[i]) {
-			ber_wfail(w, WIRE_EBAD);
+			nber_wfail(w, WIRE_EBAD);
 			return wwr_err(w);
 		}
 	}
 	base = req->base ? req->base : "";
 
-	msg = ber_begin(w, BER_SEQUENCE);
-	ber_put_int(w, BER_INTEGER, msgid);
-	op = ber_begin(w, BER_APP_C(LDAP_OP_SEARCH_REQUEST));
-	ber_put_octets(w, BER_OCTET_STRING, base, strlen(base));
-	ber_put_int(w, BER_ENUMERATED, req->scope);
-	ber_put_int(w, BER_ENUMERATED, LDAP_DEREF_NEVER);
-	ber_put_int(w, BER_INTEGER, 0); /* sizeLimit */
-	ber_put_int(w, BER_INTEGER, 0); /* timeLimit */
-	ber_put_bool(w, BER_BOOLEAN, req->attrs_only);
+	msg = nber_begin(w, BER_SEQUENCE);
+	nber_put_int(w, BER_INTEGER, msgid);
+	op = nber_begin(w, BER_APP_C(LDAP_OP_SEARCH_REQUEST));
+	nber_put_octets(w, BER_OCTET_STRING, base, strlen(base));
+	nber_put_int(w, BER_ENUMERATED, req->scope);
+	nber_put_int(w, BER_ENUMERATED, LDAP_DEREF_NEVER);
+	nber_put_int(w, BER_INTEGER, 0); /* sizeLimit */
+	nber_put_int(w, BER_INTEGER, 0); /* timeLimit */
+	nber_put_bool(w, BER_BOOLEAN, req->attrs_only);
 	if (req->n_items == 0) {
-		ber_put_octets(w, LDAP_FILTER_PRESENT, "objectClass", strlen("objectClass"));
+		nber_put_octets(w, LDAP_FILTER_PRESENT, "objectClass", strlen("objectClass"));
 	} else {
-		mark = ber_begin(w, LDAP_FILTER_AND);
+		mark = nber_begin(w, LDAP_FILTER_AND);
 		for (size_t i = 0; i < req->n_items; i++) {
 			const struct ldap_filter_eq *e = &req->and_items[i];
 
-			item = ber_begin(w, LDAP_FILTER_EQUALITY);
-			ber_put_octets(w, BER_OCTET_STRING, e->attr, strlen(e->attr));
-			ber_put_octets(w, BER_OCTET_STRING, e->val, e->len);
-			ber_end(w, item);
+			item = nber_begin(w, LDAP_FILTER_EQUALITY);
+			nber_put_octets(w, BER_OCTET_STRING, e->attr, strlen(e->attr));
+			nber_put_octets(w, BER_OCTET_STRING, e->val, e->len);
+			nber_end(w, item);
 		}
-		ber_end(w, mark);
+		nber_end(w, mark);
 	}
-	mark = ber_begin(w, BER_SEQUENCE);
+	mark = nber_begin(w, BER_SEQUENCE);
 	for (size_t i = 0; i < req->n_attrs; i++)
-		ber_put_octets(w, BER_OCTET_STRING, req->attrs[i], strlen(req->attrs[i]));
-	ber_end(w, mark);
-	ber_end(w, op);
-	ber_end(w, msg);
+		nber_put_octets(w, BER_OCTET_STRING, req->attrs[i], strlen(req->attrs[i]));
+	nber_end(w, mark);
+	nber_end(w, op);
+	nber_end(w, msg);
 	return wwr_err(w);
 }
 
@@ -93,9 +93,9 @@ int ldap_msg_frame(const uint8_t *buf, size_t len, size_t max_len, size_t *msg_l
 	size_t hdr;
 
 	wrd_init(&r, buf, len);
-	if (ber_peek(&r) >= 0 && ber_peek(&r) != BER_SEQUENCE)
+	if (nber_peek(&r) >= 0 && nber_peek(&r) != BER_SEQUENCE)
 		return -1; /* wrong tag: no need to wait for the length */
-	if (ber_read_header(&r, &t) != WIRE_OK)
+	if (nber_read_header(&r, &t) != WIRE_OK)
 		return r.err == WIRE_ETRUNC ? 0 : -1;
 	if (t.cls_constructed_tag != BER_SEQUENCE)
 		return -1;
@@ -127,40 +127,40 @@ static int dec_entry(struct wrd *r, struct ldap_msg *m)
 	struct ber_tlv t, list;
 	struct wrd lr;
 
-	if (ber_read_expect(r, BER_OCTET_STRING, &t))
+	if (nber_read_expect(r, BER_OCTET_STRING, &t))
 		return r->err;
 	bval_set(&m->dn, &t);
-	if (ber_read_expect(r, BER_SEQUENCE, &list))
+	if (nber_read_expect(r, BER_SEQUENCE, &list))
 		return r->err;
-	lr = ber_tlv_reader(r, &list);
+	lr = nber_tlv_reader(r, &list);
 	while (wrd_left(&lr)) {
 		struct ber_tlv pa, type, set, v;
 		struct wrd pr, vr;
 		struct ldap_attr *a = NULL;
 
-		if (ber_read_expect(&lr, BER_SEQUENCE, &pa))
+		if (nber_read_expect(&lr, BER_SEQUENCE, &pa))
 			break;
-		pr = ber_tlv_reader(&lr, &pa);
-		ber_read_expect(&pr, BER_OCTET_STRING, &type);
-		ber_read_expect(&pr, BER_SET, &set); /* no-op after an error */
-		if (ber_sub_done(&lr, &pr, 1))
+		pr = nber_tlv_reader(&lr, &pa);
+		nber_read_expect(&pr, BER_OCTET_STRING, &type);
+		nber_read_expect(&pr, BER_SET, &set); /* no-op after an error */
+		if (nber_sub_done(&lr, &pr, 1))
 			break;
 		if (m->n_attrs < LDAP_MSG_MAX_ATTRS) {
 			a = &m->attrs[m->n_attrs++];
 			bval_set(&a->type, &type);
 			a->n_vals = 0;
 		}
-		vr = ber_tlv_reader(&lr, &set);
+		vr = nber_tlv_reader(&lr, &set);
 		while (wrd_left(&vr)) {
-			if (ber_read_expect(&vr, BER_OCTET_STRING, &v))
+			if (nber_read_expect(&vr, BER_OCTET_STRING, &v))
 				break;
 			if (a && a->n_vals < LDAP_MSG_MAX_VALS)
 				bval_set(&a->vals[a->n_vals++], &v);
 		}
-		if (ber_sub_done(&lr, &vr, 1))
+		if (nber_sub_done(&lr, &vr, 1))
 			break;
 	}
-	if (ber_sub_done(r, &lr, 1))
+	if (nber_sub_done(r, &lr, 1))
 		return r->err;
 	return wrd_finish(r);
 }
@@ -179,21 +179,21 @@ static int dec_result(struct wrd *r, struct ldap_msg *m)
 	int64_t v;
 	int err;
 
-	if (ber_read_expect(r, BER_ENUMERATED, &t))
+	if (nber_read_expect(r, BER_ENUMERATED, &t))
 		return r->err;
-	if ((err = ber_get_int(&t, &v)) != WIRE_OK)
+	if ((err = nber_get_int(&t, &v)) != WIRE_OK)
 		return wrd_fail(r, err);
 	if (v < 0 || v > (int64_t)LDAP_MAXINT)
 		return wrd_fail(r, WIRE_EBAD);
 	m->result_code = (int)v;
-	if (ber_read_expect(r, BER_OCTET_STRING, &t))
+	if (nber_read_expect(r, BER_OCTET_STRING, &t))
 		return r->err;
 	bval_set(&m->matched_dn, &t);
-	if (ber_read_expect(r, BER_OCTET_STRING, &t))
+	if (nber_read_expect(r, BER_OCTET_STRING, &t))
 		return r->err;
 	bval_set(&m->diag, &t);
 	while (wrd_left(r)) {
-		if (ber_read_tlv(r, &t))
+		if (nber_read_tlv(r, &t))
 			return r->err;
 		if (t.cls != BER_CLASS_CONTEXT)
 			return wrd_fail(r, WIRE_EBAD);
@@ -233,25 +233,25 @@ int ldap_dec_msg(struct wrd *r, struct ldap_msg *out)
 
 	memset(&m, 0, sizeof(m));
 	m.result_code = -1;
-	if (ber_read_expect(r, BER_SEQUENCE, &seq))
+	if (nber_read_expect(r, BER_SEQUENCE, &seq))
 		return r->err;
-	mr = ber_tlv_reader(r, &seq);
+	mr = nber_tlv_reader(r, &seq);
 
-	if (ber_read_expect(&mr, BER_INTEGER, &t) == WIRE_OK) {
-		if ((err = ber_get_int(&t, &v)) != WIRE_OK)
+	if (nber_read_expect(&mr, BER_INTEGER, &t) == WIRE_OK) {
+		if ((err = nber_get_int(&t, &v)) != WIRE_OK)
 			wrd_fail(&mr, err);
 		else if (v < 0 || v > (int64_t)LDAP_MAXINT)
 			wrd_fail(&mr, WIRE_EBAD);
 		else
 			m.msgid = (uint32_t)v;
 	}
-	if (ber_read_tlv(&mr, &op) == WIRE_OK && op.cls != BER_CLASS_APPLICATION)
+	if (nber_read_tlv(&mr, &op) == WIRE_OK && op.cls != BER_CLASS_APPLICATION)
 		wrd_fail(&mr, WIRE_EBAD);
-	if (ber_sub_done(r, &mr, 0))
+	if (nber_sub_done(r, &mr, 0))
 		return r->err;
 
 	m.op = (int)op.tag;
-	opr = ber_tlv_reader(&mr, &op);
+	opr = nber_tlv_reader(&mr, &op);
 	if (op.tag == LDAP_OP_SEARCH_ENTRY) {
 		if (!op.constructed)
 			wrd_fail(&opr, WIRE_EBAD);
@@ -262,7 +262,7 @@ int ldap_dec_msg(struct wrd *r, struct ldap_msg *out)
 		dec_result(&opr, &m);
 	}
 	/* other operations: recorded in m.op, contents not interpreted */
-	if (ber_sub_done(r, &opr, 0))
+	if (nber_sub_done(r, &opr, 0))
 		return r->err;
 
 	/*
@@ -271,12 +271,12 @@ int ldap_dec_msg(struct wrd *r, struct ldap_msg *out)
 	 * of Disconnection.  All are skipped; anything else is an error.
 	 */
 	while (wrd_left(&mr)) {
-		if (ber_read_tlv(&mr, &t))
+		if (nber_read_tlv(&mr, &t))
 			break;
 		if (t.cls != BER_CLASS_CONTEXT || (t.tag != 0 && t.tag != 10 && t.tag != 11))
 			wrd_fail(&mr, WIRE_ETRAILING);
 	}
-	if (ber_sub_done(r, &mr, 1))
+	if (nber_sub_done(r, &mr, 1))
 		return r->err;
 	*out = m;
 	return WIRE_OK;
@@ -318,5 +318,5 @@ const struct ldap_bval *ldap_msg_attr(const struct ldap_msg *m, const char *type
 
 int ldap_parse_generalized_time(const uint8_t *s, size_t n, int64_t *unix_out)
 {
-	return ber_gentime_parse(s, n, unix_out);
+	return nber_gentime_parse(s, n, unix_out);
 }

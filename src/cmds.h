@@ -18,5 +18,6 @@ int ctx_init(struct nlt_ctx *ctx, const struct nlt_req *req, struct nlt_err *e);
 /* Commands return 0 for success, else fill e; the caller maps e to the exit code. */
 int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e);
 
 #endif

@@ -15,6 +15,7 @@
 enum {
 	OPT_SITE = 256, OPT_JSON, OPT_TIMEOUT, OPT_VERSION,
 	OPT_PDC, OPT_GC, OPT_KDC, OPT_WRITABLE, OPT_TIMESERV, OPT_TCP,
+	OPT_STDIN_PASSWORD, OPT_PASSWORD_FILE, OPT_MACHINE_PASSWORD_FILE,
 };
 
 #define SCOPE_GLOBAL 0
@@ -31,6 +32,12 @@ static const struct nlt_optdef {
 	{ "domain", 'd', required_argument, "DOMAIN", SCOPE_GLOBAL, "DNS domain (default: krb5.conf default_realm, else the host's DNS domain)" },
 	{ "server", 'S', required_argument, "DC", SCOPE_GLOBAL, "use this DC (name or address); skip discovery" },
 	{ "site", OPT_SITE, required_argument, "SITE", SCOPE_GLOBAL, "prefer DCs of this AD site" },
+	{ "user", 'U', required_argument, "PRINCIPAL", SCOPE_GLOBAL, "admin principal for directory reads and changes" },
+	{ "ccache", 'C', optional_argument, "NAME", SCOPE_GLOBAL, "use an existing credential cache (default: $KRB5CCNAME)" },
+	{ "stdin-password", OPT_STDIN_PASSWORD, no_argument, NULL, SCOPE_GLOBAL, "read the admin password from standard input (one line)" },
+	{ "password-file", OPT_PASSWORD_FILE, required_argument, "FILE", SCOPE_GLOBAL, "read the admin password from FILE (first line; mode 0600)" },
+	{ "keytab", 'K', required_argument, "FILE", SCOPE_GLOBAL, "machine keytab (default /etc/krb5.keytab)" },
+	{ "machine", 'm', required_argument, "NAME", SCOPE_GLOBAL, "machine account (default: this host's short name)" },
 	{ "json", OPT_JSON, no_argument, NULL, SCOPE_GLOBAL, "machine-readable output on stdout" },
 	{ "timeout", OPT_TIMEOUT, required_argument, "SECONDS", SCOPE_GLOBAL, "overall deadline for the command (default 10)" },
 	{ "verbose", 'v', no_argument, NULL, SCOPE_GLOBAL, "progress on stderr" },
@@ -43,6 +50,7 @@ static const struct nlt_optdef {
 	{ "writable", OPT_WRITABLE, no_argument, NULL, CMD_DISCOVER, "require a writable DC (not an RODC)" },
 	{ "timeserv", OPT_TIMESERV, no_argument, NULL, CMD_DISCOVER, "require a time server" },
 	{ "tcp", OPT_TCP, no_argument, NULL, CMD_DISCOVER, "LDAP ping over TCP 389 only (no UDP CLDAP)" },
+	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", CMD_VERIFY, "test this machine password (first line of FILE) instead of the keytab" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -54,6 +62,7 @@ static const struct {
 	[CMD_NONE] = { "", "", "" },
 	[CMD_DISCOVER] = { "discover", "[DOMAIN]", "find the domain controllers and choose one as DsGetDcName does" },
 	[CMD_PING] = { "ping", "[DOMAIN]", "check every DC's ports, CLDAP, Kerberos and clock" },
+	[CMD_VERIFY] = { "verify", "[DOMAIN]", "check this host's machine account with Kerberos against one DC" },
 };
 
 const char *opts_cmd_name(enum nlt_cmd cmd)
@@ -65,7 +74,9 @@ static void print_opt(const struct nlt_optdef *o)
 {
 	char left[64];
 
-	if (o->id < 256)
+	if (o->has_arg == optional_argument)
+		snprintf(left, sizeof(left), "-%c, --%s[=%s]", o->id, o->name, o->arg);
+	else if (o->id < 256)
 		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 	else
 		snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
@@ -113,7 +124,9 @@ static void build_tables(int scope, struct option *lo, char *so, size_t so_len)
 		n++;
 		if (optdefs[i].id < 256 && s + 3 < so_len) {
 			so[s++] = (char)optdefs[i].id;
-			if (optdefs[i].has_arg == required_argument)
+			if (optdefs[i].has_arg != no_argument)
+				so[s++] = ':';
+			if (optdefs[i].has_arg == optional_argument)
 				so[s++] = ':';
 		}
 	}
@@ -149,6 +162,13 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case OPT_WRITABLE: req->need_flags |= DS_WRITABLE_FLAG; break;
 	case OPT_TIMESERV: req->need_flags |= DS_TIMESERV_FLAG; break;
 	case OPT_TCP: req->tcp_only = 1; break;
+	case 'U': req->user = arg; break;
+	case 'C': req->ccache = arg ? arg : ""; break;
+	case OPT_STDIN_PASSWORD: req->stdin_password = 1; break;
+	case OPT_PASSWORD_FILE: req->password_file = arg; break;
+	case 'K': req->keytab = arg; break;
+	case 'm': req->machine = arg; break;
+	case OPT_MACHINE_PASSWORD_FILE: req->machine_password_file = arg; break;
 	default:
 		return nlt_seterr(e, NLT_EUSAGE, "unknown option (try --help)");
 	}
@@ -222,5 +242,9 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 	}
 	if (req->tcp_only && req->cmd != CMD_DISCOVER)
 		return nlt_seterr(e, NLT_EUSAGE, "--tcp applies to discover only");
+	if ((req->stdin_password != 0) + (req->password_file != NULL) + (req->ccache != NULL) > 1)
+		return nlt_seterr(e, NLT_EUSAGE, "give one of --stdin-password, --password-file and -C");
+	if (req->machine_password_file && req->keytab)
+		return nlt_seterr(e, NLT_EUSAGE, "verify: give --machine-password-file or -K, not both");
 	return 0;
 }

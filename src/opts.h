@@ -9,7 +9,7 @@
 
 #include "err.h"
 
-enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD__COUNT };
+enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
 struct nlt_req {
@@ -22,6 +22,13 @@ struct nlt_req {
 	int timeout_ms;      /* --timeout, whole command */
 	uint32_t need_flags; /* discover: --pdc --gc --kdc --writable --timeserv (DS_* bits) */
 	int tcp_only;        /* discover: --tcp */
+	const char *user;    /* -U: admin principal */
+	const char *ccache;  /* -C NAME; "" = the default ccache */
+	int stdin_password;  /* --stdin-password */
+	const char *password_file; /* --password-file */
+	const char *keytab;  /* -K */
+	const char *machine; /* -m: account name (with or without '$') */
+	const char *machine_password_file; /* verify: --machine-password-file */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };

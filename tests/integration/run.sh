@@ -158,5 +158,69 @@ if [ "$rc" -eq 1 ] && printf '%s' "$out" | grep -q "dcb.$LAB_DOMAIN"; then
 else bad "ping with a stopped DC exits 1 and names it"; show; fi
 "$lab" start dcb >/dev/null 2>&1 || bad "dcb did not come back"
 
+# ---- verify: the machine account, by Kerberos, on one DC ------------------
+# run nltrust in ws1's namespace (the joined member)
+run_ws1() {
+	local ef; ef=$(mktemp)
+	out=$("$lab" exec ws1 "$bin" "$@" 2>"$ef"); rc=$?
+	err=$(cat "$ef"); rm -f "$ef"
+}
+st() { "$lab" exec dc1 samba-tool "$@" -s "$DC1_CONF" >/dev/null 2>&1; }
+run_ws1 --json verify -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+if [ "$rc" -eq 0 ] && [ "$(jget 'j["kerberos"]["result"]')" = ok ] && [ "$(jget 'j["healthy"]')" = True ] &&
+   [ "$(jget 'j["kerberos"]["kvno_accepted"] == j["directory"]["key_version_number"] == j["keytab"]["kvnos"][0]')" = True ]; then
+	ok "verify on the joined member: healthy, keytab kvno = accepted kvno = msDS-KeyVersionNumber"
+else bad "verify on the joined member"; show; fi
+
+# a scratch computer account with a known password, tested from the client
+tdir=$(mktemp -d); chmod 700 "$tdir"
+pw1="Nlt-one-$(date +%s%N)-pw"; pw2="Nlt-two-$(date +%s%N)-pw"
+printf '%s\n' "$pw1" > "$tdir/pw1"; printf '%s\n' "$pw2" > "$tdir/pw2"; chmod 600 "$tdir"/pw*
+st computer delete NLTT1; st computer create NLTT1 && st user setpassword 'NLTT1$' --newpassword="$pw1" ||
+	bad "samba-tool could not create the scratch computer NLTT1"
+run_cli verify -S "$DC1_FQDN" -m nltt1 --machine-password-file "$tdir/pw1" "$LAB_DOMAIN"
+check "verify with the right machine password exits 0 and says Healthy" \
+	eval '[ "$rc" -eq 0 ] && printf "%s" "$out" | grep -q "^Healthy"'
+# the trust breaks on the DC side only (what a restored snapshot or a lost change looks like)
+st user setpassword 'NLTT1$' --newpassword="$pw2"
+run_cli --json verify -S "$DC1_FQDN" -m NLTT1 --machine-password-file "$tdir/pw1" "$LAB_DOMAIN"
+if [ "$rc" -eq 1 ] && [ "$(jget 'j["kerberos"]["result"]')" = password_mismatch ] &&
+   printf '%s' "$err" | grep -q "holds a different password for NLTT1\\$"; then
+	ok "after a DC-side password change verify exits 1 naming the password mismatch"
+else bad "DC-side password change not reported"; show; fi
+# a keytab whose newest key the DC never got, and whose older key is the DC's
+printf 'addent -password -p NLTT1$@%s -k 5 -e aes256-cts-hmac-sha1-96 -s %shostnltt1.%s\n%s\naddent -password -p NLTT1$@%s -k 6 -e aes256-cts-hmac-sha1-96 -s %shostnltt1.%s\n%s\nwkt %s\nq\n' \
+	"$LAB_REALM" "$LAB_REALM" "$LAB_DOMAIN" "$pw2" "$LAB_REALM" "$LAB_REALM" "$LAB_DOMAIN" "$pw1" "$tdir/kt" | ktutil >/dev/null 2>&1
+run_cli --json verify -S "$DC1_FQDN" -m NLTT1 -K "$tdir/kt" "$LAB_DOMAIN"
+if [ "$rc" -eq 1 ] && [ "$(jget '(j["kerberos"]["kvno_tried"], j["kerberos"]["kvno_accepted"])')" = "(6, 5)" ] &&
+   printf '%s' "$out" | grep -q "older key (kvno 5) still works"; then
+	ok "a keytab whose newest key the DC lacks: exit 1, and the older kvno that works is named"
+else bad "stale keytab newest key"; show; fi
+st user disable 'NLTT1$'
+run_cli --json verify -S "$DC1_FQDN" -m NLTT1 --machine-password-file "$tdir/pw2" "$LAB_DOMAIN"
+check "a disabled account: exit 1, account_disabled" \
+	eval '[ "$rc" -eq 1 ] && [ "$(jget "j[\"kerberos\"][\"result\"]")" = account_disabled ]'
+st computer delete NLTT1
+run_cli verify -S "$DC1_FQDN" -m NLTT1 --machine-password-file "$tdir/pw2" "$LAB_DOMAIN"
+check "a deleted account: exit 1, says it was deleted" \
+	eval '[ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q "does not exist in $LAB_REALM"'
+run_cli verify -S "$DC1_FQDN" -m NLTT1 -K "$tdir/nonexistent.kt" "$LAB_DOMAIN"
+check "an unreadable keytab exits 3 naming it" \
+	eval '[ "$rc" -eq 3 ] && printf "%s" "$err" | grep -q "nonexistent.kt"'
+chmod 644 "$tdir/pw1"
+run_cli verify -S "$DC1_FQDN" -m NLTT1 --machine-password-file "$tdir/pw1" "$LAB_DOMAIN"
+check "a password file others can read is refused (exit 3)" \
+	eval '[ "$rc" -eq 3 ] && printf "%s" "$err" | grep -q "chmod 600"'
+# the KDC port filtered: a clear error within --timeout, not MIT's ~18 s of retries
+"$lab" block dc1 tcp 88 >/dev/null
+t0=$(date +%s%N)
+run_ws1 --timeout 3 verify -S "$DC1_FQDN" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+el=$(( ($(date +%s%N) - t0) / 1000000 ))
+"$lab" unblock dc1 tcp 88 >/dev/null
+if [ "$rc" -eq 4 ] && [ "$el" -lt 4500 ] && printf '%s' "$err" | grep -q "88/tcp.*timeout"; then
+	ok "KDC port filtered: exit 4 naming 88/tcp and the timeout, after ${el} ms"
+else bad "filtered KDC (${el} ms)"; show; fi
+rm -rf "$tdir"
+
 echo "1..$n"
 exit $fail

@@ -19,7 +19,7 @@ static int read_one(const uint8_t *buf, size_t len, struct ber_tlv *t)
 	struct wrd r;
 
 	wrd_init(&r, buf, len);
-	return ber_read_tlv(&r, t);
+	return nber_read_tlv(&r, t);
 }
 
 static void test_short_form_length_is_read(void **state)
@@ -30,7 +30,7 @@ static void test_short_form_length_is_read(void **state)
 
 	(void)state;
 	wrd_init(&r, in, sizeof(in));
-	assert_int_equal(ber_read_tlv(&r, &t), WIRE_OK);
+	assert_int_equal(nber_read_tlv(&r, &t), WIRE_OK);
 	assert_int_equal(t.cls_constructed_tag, 0x04);
 	assert_int_equal(t.tag, 4);
 	assert_int_equal(t.cls, BER_CLASS_UNIVERSAL);
@@ -152,10 +152,10 @@ static void test_expect_rejects_other_identifier(void **state)
 
 	(void)state;
 	wrd_init(&r, in, sizeof(in));
-	assert_int_equal(ber_read_expect(&r, BER_INTEGER, &t), WIRE_EBAD);
+	assert_int_equal(nber_read_expect(&r, BER_INTEGER, &t), WIRE_EBAD);
 	wrd_init(&r, in, sizeof(in));
-	assert_int_equal(ber_read_expect(&r, BER_OCTET_STRING, &t), WIRE_OK);
-	assert_int_equal(ber_peek(&r), -1);
+	assert_int_equal(nber_read_expect(&r, BER_OCTET_STRING, &t), WIRE_OK);
+	assert_int_equal(nber_peek(&r), -1);
 }
 
 static void test_tlv_reader_keeps_the_parent_base(void **state)
@@ -166,16 +166,16 @@ static void test_tlv_reader_keeps_the_parent_base(void **state)
 
 	(void)state;
 	wrd_init(&r, in, sizeof(in));
-	assert_int_equal(ber_read_tlv(&r, &t), WIRE_OK);
-	s = ber_tlv_reader(&r, &t);
+	assert_int_equal(nber_read_tlv(&r, &t), WIRE_OK);
+	s = nber_tlv_reader(&r, &t);
 	assert_ptr_equal(s.base, in);
 	assert_int_equal(wrd_pos(&s), 2);
 	assert_int_equal(wrd_left(&s), 5);
-	assert_int_equal(ber_peek(&s), BER_INTEGER);
-	assert_int_equal(ber_read_tlv(&s, &i), WIRE_OK);
+	assert_int_equal(nber_peek(&s), BER_INTEGER);
+	assert_int_equal(nber_read_tlv(&s, &i), WIRE_OK);
 	assert_int_equal(wrd_pos(&s), 5);
-	assert_int_equal(ber_read_expect(&s, BER_NULL, &i), WIRE_OK);
-	assert_int_equal(ber_sub_done(&r, &s, 1), WIRE_OK);
+	assert_int_equal(nber_read_expect(&s, BER_NULL, &i), WIRE_OK);
+	assert_int_equal(nber_sub_done(&r, &s, 1), WIRE_OK);
 }
 
 static void test_sub_done_propagates_trailing_bytes(void **state)
@@ -186,10 +186,10 @@ static void test_sub_done_propagates_trailing_bytes(void **state)
 
 	(void)state;
 	wrd_init(&r, in, sizeof(in));
-	assert_int_equal(ber_read_tlv(&r, &t), WIRE_OK);
-	s = ber_tlv_reader(&r, &t);
-	assert_int_equal(ber_read_tlv(&s, &i), WIRE_OK);
-	assert_int_equal(ber_sub_done(&r, &s, 1), WIRE_ETRAILING);
+	assert_int_equal(nber_read_tlv(&r, &t), WIRE_OK);
+	s = nber_tlv_reader(&r, &t);
+	assert_int_equal(nber_read_tlv(&s, &i), WIRE_OK);
+	assert_int_equal(nber_sub_done(&r, &s, 1), WIRE_ETRAILING);
 	assert_int_equal(wrd_err(&r), WIRE_ETRAILING);
 }
 
@@ -224,12 +224,12 @@ static void test_integers_encode_minimally_and_decode_back(void **state)
 		int64_t v = 0;
 
 		wwr_init(&w, buf, sizeof(buf));
-		ber_put_int(&w, BER_INTEGER, int_vectors[i].v);
+		nber_put_int(&w, BER_INTEGER, int_vectors[i].v);
 		assert_int_equal(wwr_err(&w), WIRE_OK);
 		assert_int_equal(wwr_len(&w), n);
 		assert_memory_equal(buf, want, n);
 		assert_int_equal(read_one(buf, n, &t), WIRE_OK);
-		assert_int_equal(ber_get_int(&t, &v), WIRE_OK);
+		assert_int_equal(nber_get_int(&t, &v), WIRE_OK);
 		assert_true(v == int_vectors[i].v);
 	}
 }
@@ -251,10 +251,10 @@ static void test_integer_round_trip_over_a_sweep_of_values(void **state)
 				int64_t v = 0;
 
 				wwr_init(&w, buf, sizeof(buf));
-				ber_put_int(&w, BER_ENUMERATED, vals[k]);
+				nber_put_int(&w, BER_ENUMERATED, vals[k]);
 				assert_int_equal(wwr_err(&w), WIRE_OK);
 				assert_int_equal(read_one(buf, wwr_len(&w), &t), WIRE_OK);
-				assert_int_equal(ber_get_int(&t, &v), WIRE_OK);
+				assert_int_equal(nber_get_int(&t, &v), WIRE_OK);
 				assert_true(v == vals[k]);
 			}
 		}
@@ -280,7 +280,7 @@ static void test_bad_integers_are_rejected(void **state)
 		int64_t v = 42;
 
 		assert_int_equal(read_one(buf, n, &t), WIRE_OK);
-		assert_int_equal(ber_get_int(&t, &v), want[i]);
+		assert_int_equal(nber_get_int(&t, &v), want[i]);
 		assert_true(v == 42); /* untouched on error */
 	}
 }
@@ -294,15 +294,15 @@ static void test_booleans_encode_der_and_decode(void **state)
 
 	(void)state;
 	wwr_init(&w, buf, sizeof(buf));
-	ber_put_bool(&w, BER_BOOLEAN, 1);
-	ber_put_bool(&w, BER_BOOLEAN, 0);
+	nber_put_bool(&w, BER_BOOLEAN, 1);
+	nber_put_bool(&w, BER_BOOLEAN, 0);
 	assert_int_equal(wwr_len(&w), 6);
 	assert_memory_equal(buf, "\x01\x01\xff\x01\x01\x00", 6);
 	assert_int_equal(read_one(buf, 3, &t), WIRE_OK);
-	assert_int_equal(ber_get_bool(&t, &v), WIRE_OK);
+	assert_int_equal(nber_get_bool(&t, &v), WIRE_OK);
 	assert_int_equal(v, 1);
 	assert_int_equal(read_one(buf + 3, 3, &t), WIRE_OK);
-	assert_int_equal(ber_get_bool(&t, &v), WIRE_OK);
+	assert_int_equal(nber_get_bool(&t, &v), WIRE_OK);
 	assert_int_equal(v, 0);
 }
 
@@ -327,7 +327,7 @@ static void test_octet_lengths_switch_to_long_form_at_128(void **state)
 		struct ber_tlv t;
 
 		wwr_init(&w, buf, sizeof(buf));
-		ber_put_octets(&w, BER_OCTET_STRING, payload, v[i].n);
+		nber_put_octets(&w, BER_OCTET_STRING, payload, v[i].n);
 		assert_int_equal(wwr_err(&w), WIRE_OK);
 		assert_int_equal(wwr_len(&w), hn + v[i].n);
 		assert_memory_equal(buf, hdr, hn);
@@ -347,23 +347,23 @@ static void test_back_patched_lengths_grow_nested_headers(void **state)
 	(void)state;
 	memset(payload, 'p', sizeof(payload));
 	wwr_init(&w, buf, sizeof(buf));
-	outer = ber_begin(&w, BER_SEQUENCE);
-	ber_put_int(&w, BER_INTEGER, 5);
-	inner = ber_begin(&w, BER_CTX_C(3));
-	ber_put_octets(&w, BER_OCTET_STRING, payload, sizeof(payload));
-	ber_end(&w, inner);
-	ber_end(&w, outer);
+	outer = nber_begin(&w, BER_SEQUENCE);
+	nber_put_int(&w, BER_INTEGER, 5);
+	inner = nber_begin(&w, BER_CTX_C(3));
+	nber_put_octets(&w, BER_OCTET_STRING, payload, sizeof(payload));
+	nber_end(&w, inner);
+	nber_end(&w, outer);
 	assert_int_equal(wwr_err(&w), WIRE_OK);
 	/* 30 81 d1 | 02 01 05 | a3 81 cb | 04 81 c8 | 200 x 'p' */
 	assert_int_equal(wwr_len(&w), 3 + 3 + 3 + 3 + 200);
 	assert_memory_equal(buf, "\x30\x81\xd1\x02\x01\x05\xa3\x81\xcb\x04\x81\xc8pp", 14);
 
 	wrd_init(&r, buf, wwr_len(&w));
-	assert_int_equal(ber_read_expect(&r, BER_SEQUENCE, &t), WIRE_OK);
+	assert_int_equal(nber_read_expect(&r, BER_SEQUENCE, &t), WIRE_OK);
 	assert_int_equal(wrd_finish(&r), WIRE_OK);
-	s = ber_tlv_reader(&r, &t);
-	assert_int_equal(ber_read_expect(&s, BER_INTEGER, &u), WIRE_OK);
-	assert_int_equal(ber_read_expect(&s, BER_CTX_C(3), &u), WIRE_OK);
+	s = nber_tlv_reader(&r, &t);
+	assert_int_equal(nber_read_expect(&s, BER_INTEGER, &u), WIRE_OK);
+	assert_int_equal(nber_read_expect(&s, BER_CTX_C(3), &u), WIRE_OK);
 	assert_int_equal(u.len, 203);
 	assert_int_equal(wrd_finish(&s), WIRE_OK);
 }
@@ -376,8 +376,8 @@ static void test_short_empty_element_patches_zero_length(void **state)
 
 	(void)state;
 	wwr_init(&w, buf, sizeof(buf));
-	m = ber_begin(&w, BER_SEQUENCE);
-	ber_end(&w, m);
+	m = nber_begin(&w, BER_SEQUENCE);
+	nber_end(&w, m);
 	assert_int_equal(wwr_err(&w), WIRE_OK);
 	assert_int_equal(wwr_len(&w), 2);
 	assert_memory_equal(buf, "\x30\x00", 2);
@@ -397,12 +397,12 @@ static void test_writer_reports_espace_for_every_short_buffer(void **state)
 
 		assert_non_null(buf);
 		wwr_init(&w, buf, cap);
-		outer = ber_begin(&w, BER_SEQUENCE);
-		ber_put_int(&w, BER_INTEGER, 5);
-		inner = ber_begin(&w, BER_CTX_C(3));
-		ber_put_octets(&w, BER_OCTET_STRING, payload, sizeof(payload));
-		ber_end(&w, inner);
-		ber_end(&w, outer);
+		outer = nber_begin(&w, BER_SEQUENCE);
+		nber_put_int(&w, BER_INTEGER, 5);
+		inner = nber_begin(&w, BER_CTX_C(3));
+		nber_put_octets(&w, BER_OCTET_STRING, payload, sizeof(payload));
+		nber_end(&w, inner);
+		nber_end(&w, outer);
 		assert_int_equal(wwr_err(&w), WIRE_ESPACE);
 		assert_true(wwr_len(&w) <= cap);
 		free(buf);
@@ -416,7 +416,7 @@ static void test_null_octets_with_length_is_ebad(void **state)
 
 	(void)state;
 	wwr_init(&w, buf, sizeof(buf));
-	ber_put_octets(&w, BER_OCTET_STRING, NULL, 3);
+	nber_put_octets(&w, BER_OCTET_STRING, NULL, 3);
 	assert_int_equal(wwr_err(&w), WIRE_EBAD);
 }
 
@@ -426,7 +426,7 @@ static int64_t gt(const char *s, int *err)
 {
 	int64_t v = -7;
 
-	*err = ber_gentime_parse((const uint8_t *)s, strlen(s), &v);
+	*err = nber_gentime_parse((const uint8_t *)s, strlen(s), &v);
 	return v;
 }
 
@@ -485,20 +485,20 @@ static void test_generalized_time_format_golden(void **state)
 	char s[BER_GENTIME_LEN + 1];
 
 	(void)state;
-	assert_int_equal(ber_gentime_format(0, s), WIRE_OK);
+	assert_int_equal(nber_gentime_format(0, s), WIRE_OK);
 	assert_string_equal(s, "19700101000000Z");
-	assert_int_equal(ber_gentime_format(1709210096, s), WIRE_OK);
+	assert_int_equal(nber_gentime_format(1709210096, s), WIRE_OK);
 	assert_string_equal(s, "20240229123456Z");
-	assert_int_equal(ber_gentime_format(-1, s), WIRE_OK);
+	assert_int_equal(nber_gentime_format(-1, s), WIRE_OK);
 	assert_string_equal(s, "19691231235959Z");
-	assert_int_equal(ber_gentime_format(-11644473600LL, s), WIRE_OK);
+	assert_int_equal(nber_gentime_format(-11644473600LL, s), WIRE_OK);
 	assert_string_equal(s, "16010101000000Z");
-	assert_int_equal(ber_gentime_format(253402300799LL, s), WIRE_OK);
+	assert_int_equal(nber_gentime_format(253402300799LL, s), WIRE_OK);
 	assert_string_equal(s, "99991231235959Z");
-	assert_int_equal(ber_gentime_format(-62135596800LL, s), WIRE_OK);
+	assert_int_equal(nber_gentime_format(-62135596800LL, s), WIRE_OK);
 	assert_string_equal(s, "00010101000000Z");
-	assert_int_equal(ber_gentime_format(253402300800LL, s), WIRE_EBAD);
-	assert_int_equal(ber_gentime_format(-62135596801LL, s), WIRE_EBAD);
+	assert_int_equal(nber_gentime_format(253402300800LL, s), WIRE_EBAD);
+	assert_int_equal(nber_gentime_format(-62135596801LL, s), WIRE_EBAD);
 }
 
 static void test_generalized_time_round_trips_across_the_range(void **state)
@@ -509,8 +509,8 @@ static void test_generalized_time_round_trips_across_the_range(void **state)
 		char s[BER_GENTIME_LEN + 1];
 		int64_t back = 0;
 
-		assert_int_equal(ber_gentime_format(t, s), WIRE_OK);
-		assert_int_equal(ber_gentime_parse((const uint8_t *)s, BER_GENTIME_LEN, &back), WIRE_OK);
+		assert_int_equal(nber_gentime_format(t, s), WIRE_OK);
+		assert_int_equal(nber_gentime_parse((const uint8_t *)s, BER_GENTIME_LEN, &back), WIRE_OK);
 		assert_true(back == t);
 	}
 }
@@ -527,17 +527,17 @@ static int dec_nested(const uint8_t *buf, size_t len, void *ctx)
 
 	(void)ctx;
 	wrd_init(&r, buf, len);
-	if (ber_read_expect(&r, BER_SEQUENCE, &t) || wrd_finish(&r))
+	if (nber_read_expect(&r, BER_SEQUENCE, &t) || wrd_finish(&r))
 		return -1;
-	s = ber_tlv_reader(&r, &t);
-	if (ber_read_expect(&s, BER_INTEGER, &u) || ber_get_int(&u, &v))
+	s = nber_tlv_reader(&r, &t);
+	if (nber_read_expect(&s, BER_INTEGER, &u) || nber_get_int(&u, &v))
 		return -1;
-	if (ber_read_expect(&s, BER_CTX_C(3), &u))
+	if (nber_read_expect(&s, BER_CTX_C(3), &u))
 		return -1;
-	c = ber_tlv_reader(&s, &u);
-	if (ber_read_expect(&c, BER_OCTET_STRING, &u) || wrd_finish(&c))
+	c = nber_tlv_reader(&s, &u);
+	if (nber_read_expect(&c, BER_OCTET_STRING, &u) || wrd_finish(&c))
 		return -1;
-	if (ber_read_expect(&s, BER_BOOLEAN, &u) || ber_get_bool(&u, &b))
+	if (nber_read_expect(&s, BER_BOOLEAN, &u) || nber_get_bool(&u, &b))
 		return -1;
 	return wrd_finish(&s) ? -1 : 0;
 }
@@ -552,13 +552,13 @@ static void test_every_prefix_of_a_nested_structure_is_rejected(void **state)
 	(void)state;
 	memset(payload, 'q', sizeof(payload));
 	wwr_init(&w, buf, sizeof(buf));
-	a = ber_begin(&w, BER_SEQUENCE);
-	ber_put_int(&w, BER_INTEGER, -300);
-	b = ber_begin(&w, BER_CTX_C(3));
-	ber_put_octets(&w, BER_OCTET_STRING, payload, sizeof(payload));
-	ber_end(&w, b);
-	ber_put_bool(&w, BER_BOOLEAN, 1);
-	ber_end(&w, a);
+	a = nber_begin(&w, BER_SEQUENCE);
+	nber_put_int(&w, BER_INTEGER, -300);
+	b = nber_begin(&w, BER_CTX_C(3));
+	nber_put_octets(&w, BER_OCTET_STRING, payload, sizeof(payload));
+	nber_end(&w, b);
+	nber_put_bool(&w, BER_BOOLEAN, 1);
+	nber_end(&w, a);
 	assert_int_equal(wwr_err(&w), WIRE_OK);
 	assert_int_equal(dec_nested(buf, wwr_len(&w), NULL), 0);
 	assert_int_equal(sweep_truncations(buf, wwr_len(&w), dec_nested, NULL), 0);

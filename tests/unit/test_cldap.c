@@ -874,37 +874,37 @@ static void test_search_result_done_alone_is_rejected(void **state)
 static void put_entry(struct wwr *w, uint32_t msgid, const char *attr, const uint8_t *blob, size_t len,
 		      int nvals)
 {
-	size_t msg = ber_begin(w, BER_SEQUENCE), op, list, pa, set;
+	size_t msg = nber_begin(w, BER_SEQUENCE), op, list, pa, set;
 
-	ber_put_int(w, BER_INTEGER, msgid);
-	op = ber_begin(w, BER_APP_C(LDAP_OP_SEARCH_ENTRY));
-	ber_put_octets(w, BER_OCTET_STRING, "", 0);
-	list = ber_begin(w, BER_SEQUENCE);
+	nber_put_int(w, BER_INTEGER, msgid);
+	op = nber_begin(w, BER_APP_C(LDAP_OP_SEARCH_ENTRY));
+	nber_put_octets(w, BER_OCTET_STRING, "", 0);
+	list = nber_begin(w, BER_SEQUENCE);
 	if (attr) {
-		pa = ber_begin(w, BER_SEQUENCE);
-		ber_put_octets(w, BER_OCTET_STRING, attr, strlen(attr));
-		set = ber_begin(w, BER_SET);
+		pa = nber_begin(w, BER_SEQUENCE);
+		nber_put_octets(w, BER_OCTET_STRING, attr, strlen(attr));
+		set = nber_begin(w, BER_SET);
 		for (int i = 0; i < nvals; i++)
-			ber_put_octets(w, BER_OCTET_STRING, blob, len);
-		ber_end(w, set);
-		ber_end(w, pa);
+			nber_put_octets(w, BER_OCTET_STRING, blob, len);
+		nber_end(w, set);
+		nber_end(w, pa);
 	}
-	ber_end(w, list);
-	ber_end(w, op);
-	ber_end(w, msg);
+	nber_end(w, list);
+	nber_end(w, op);
+	nber_end(w, msg);
 }
 
 static void put_done(struct wwr *w, uint32_t msgid, int code)
 {
-	size_t msg = ber_begin(w, BER_SEQUENCE), op;
+	size_t msg = nber_begin(w, BER_SEQUENCE), op;
 
-	ber_put_int(w, BER_INTEGER, msgid);
-	op = ber_begin(w, BER_APP_C(LDAP_OP_SEARCH_DONE));
-	ber_put_int(w, BER_ENUMERATED, code);
-	ber_put_octets(w, BER_OCTET_STRING, "", 0);
-	ber_put_octets(w, BER_OCTET_STRING, "", 0);
-	ber_end(w, op);
-	ber_end(w, msg);
+	nber_put_int(w, BER_INTEGER, msgid);
+	op = nber_begin(w, BER_APP_C(LDAP_OP_SEARCH_DONE));
+	nber_put_int(w, BER_ENUMERATED, code);
+	nber_put_octets(w, BER_OCTET_STRING, "", 0);
+	nber_put_octets(w, BER_OCTET_STRING, "", 0);
+	nber_end(w, op);
+	nber_end(w, msg);
 }
 
 static int dec_built(struct wwr *w, uint32_t msgid, struct nl_samlogon_ex *nl)

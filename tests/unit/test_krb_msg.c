@@ -165,27 +165,27 @@ static void test_as_req_round_trips_till_and_nonce(void **state)
 		assert_int_equal(krb_enc_as_req(&w, &req), WIRE_OK);
 		assert_int_equal(krb_msg_type(buf, wwr_len(&w)), KRB_MSG_AS_REQ);
 		wrd_init(&r, buf, wwr_len(&w));
-		assert_int_equal(ber_read_expect(&r, BER_APP_C(10), &t), WIRE_OK);
-		s = ber_tlv_reader(&r, &t);
-		assert_int_equal(ber_read_expect(&s, BER_SEQUENCE, &t), WIRE_OK);
-		s = ber_tlv_reader(&s, &t);
-		assert_int_equal(ber_read_expect(&s, BER_CTX_C(1), &t), WIRE_OK);
-		assert_int_equal(ber_read_expect(&s, BER_CTX_C(2), &t), WIRE_OK);
-		assert_int_equal(ber_read_expect(&s, BER_CTX_C(4), &t), WIRE_OK);
-		b = ber_tlv_reader(&s, &t);
-		assert_int_equal(ber_read_expect(&b, BER_SEQUENCE, &t), WIRE_OK);
-		b = ber_tlv_reader(&b, &t);
-		while (ber_peek(&b) != BER_CTX_C(5))
-			assert_int_equal(ber_read_tlv(&b, &t), WIRE_OK);
-		assert_int_equal(ber_read_tlv(&b, &t), WIRE_OK);
-		s = ber_tlv_reader(&b, &t);
-		assert_int_equal(ber_read_expect(&s, BER_GENERALIZED_TIME, &t), WIRE_OK);
-		assert_int_equal(ber_gentime_parse(t.val, t.len, &v), WIRE_OK);
+		assert_int_equal(nber_read_expect(&r, BER_APP_C(10), &t), WIRE_OK);
+		s = nber_tlv_reader(&r, &t);
+		assert_int_equal(nber_read_expect(&s, BER_SEQUENCE, &t), WIRE_OK);
+		s = nber_tlv_reader(&s, &t);
+		assert_int_equal(nber_read_expect(&s, BER_CTX_C(1), &t), WIRE_OK);
+		assert_int_equal(nber_read_expect(&s, BER_CTX_C(2), &t), WIRE_OK);
+		assert_int_equal(nber_read_expect(&s, BER_CTX_C(4), &t), WIRE_OK);
+		b = nber_tlv_reader(&s, &t);
+		assert_int_equal(nber_read_expect(&b, BER_SEQUENCE, &t), WIRE_OK);
+		b = nber_tlv_reader(&b, &t);
+		while (nber_peek(&b) != BER_CTX_C(5))
+			assert_int_equal(nber_read_tlv(&b, &t), WIRE_OK);
+		assert_int_equal(nber_read_tlv(&b, &t), WIRE_OK);
+		s = nber_tlv_reader(&b, &t);
+		assert_int_equal(nber_read_expect(&s, BER_GENERALIZED_TIME, &t), WIRE_OK);
+		assert_int_equal(nber_gentime_parse(t.val, t.len, &v), WIRE_OK);
 		assert_true(v == tills[i]);
-		assert_int_equal(ber_read_expect(&b, BER_CTX_C(7), &t), WIRE_OK);
-		s = ber_tlv_reader(&b, &t);
-		assert_int_equal(ber_read_expect(&s, BER_INTEGER, &t), WIRE_OK);
-		assert_int_equal(ber_get_int(&t, &v), WIRE_OK);
+		assert_int_equal(nber_read_expect(&b, BER_CTX_C(7), &t), WIRE_OK);
+		s = nber_tlv_reader(&b, &t);
+		assert_int_equal(nber_read_expect(&s, BER_INTEGER, &t), WIRE_OK);
+		assert_int_equal(nber_get_int(&t, &v), WIRE_OK);
 		assert_true(v == 0x7fffffff);
 	}
 }
@@ -335,37 +335,37 @@ static struct kerr kerr_default(void)
 
 static void put_principal(struct wwr *w, int32_t type, int components, const char *first)
 {
-	size_t seq = ber_begin(w, BER_SEQUENCE), t, list;
+	size_t seq = nber_begin(w, BER_SEQUENCE), t, list;
 
-	t = ber_begin(w, BER_CTX_C(0));
-	ber_put_int(w, BER_INTEGER, type);
-	ber_end(w, t);
-	t = ber_begin(w, BER_CTX_C(1));
-	list = ber_begin(w, BER_SEQUENCE);
+	t = nber_begin(w, BER_CTX_C(0));
+	nber_put_int(w, BER_INTEGER, type);
+	nber_end(w, t);
+	t = nber_begin(w, BER_CTX_C(1));
+	list = nber_begin(w, BER_SEQUENCE);
 	for (int i = 0; i < components; i++) {
 		const char *s = i == 0 ? first : "LAB.EXAMPLE.COM";
 
-		ber_put_octets(w, BER_GENERAL_STRING, s, strlen(s));
+		nber_put_octets(w, BER_GENERAL_STRING, s, strlen(s));
 	}
-	ber_end(w, list);
-	ber_end(w, t);
-	ber_end(w, seq);
+	nber_end(w, list);
+	nber_end(w, t);
+	nber_end(w, seq);
 }
 
 static void put_explicit_int(struct wwr *w, unsigned n, int64_t v)
 {
-	size_t t = ber_begin(w, BER_CTX_C(n));
+	size_t t = nber_begin(w, BER_CTX_C(n));
 
-	ber_put_int(w, BER_INTEGER, v);
-	ber_end(w, t);
+	nber_put_int(w, BER_INTEGER, v);
+	nber_end(w, t);
 }
 
 static void put_explicit_octets(struct wwr *w, unsigned n, uint8_t ident, const void *p, size_t len)
 {
-	size_t t = ber_begin(w, BER_CTX_C(n));
+	size_t t = nber_begin(w, BER_CTX_C(n));
 
-	ber_put_octets(w, ident, p, len);
-	ber_end(w, t);
+	nber_put_octets(w, ident, p, len);
+	nber_end(w, t);
 }
 
 static size_t kerr_build(const struct kerr *k, uint8_t *buf, size_t cap)
@@ -374,8 +374,8 @@ static size_t kerr_build(const struct kerr *k, uint8_t *buf, size_t cap)
 	size_t app, seq, t;
 
 	wwr_init(&w, buf, cap);
-	app = ber_begin(&w, k->app_ident);
-	seq = ber_begin(&w, BER_SEQUENCE);
+	app = nber_begin(&w, k->app_ident);
+	seq = nber_begin(&w, BER_SEQUENCE);
 	put_explicit_int(&w, 0, k->pvno);
 	put_explicit_int(&w, 1, k->msg_type);
 	if (k->ctime)
@@ -389,15 +389,15 @@ static size_t kerr_build(const struct kerr *k, uint8_t *buf, size_t cap)
 	if (k->crealm)
 		put_explicit_octets(&w, 7, BER_GENERAL_STRING, k->crealm, strlen(k->crealm));
 	if (k->cname_components) {
-		t = ber_begin(&w, BER_CTX_C(8));
+		t = nber_begin(&w, BER_CTX_C(8));
 		put_principal(&w, KRB_NT_PRINCIPAL, k->cname_components, "WS1$");
-		ber_end(&w, t);
+		nber_end(&w, t);
 	}
 	put_explicit_octets(&w, 9, BER_GENERAL_STRING, k->realm, k->realm_len ? k->realm_len : strlen(k->realm));
 	if (k->with_sname) {
-		t = ber_begin(&w, BER_CTX_C(10));
+		t = nber_begin(&w, BER_CTX_C(10));
 		put_principal(&w, KRB_NT_SRV_INST, 2, "krbtgt");
-		ber_end(&w, t);
+		nber_end(&w, t);
 	}
 	if (k->etext)
 		put_explicit_octets(&w, 11, BER_GENERAL_STRING, k->etext, k->etext_len);
@@ -405,8 +405,8 @@ static size_t kerr_build(const struct kerr *k, uint8_t *buf, size_t cap)
 		put_explicit_octets(&w, 12, (uint8_t)k->edata_tag, "\x30\x00", 2);
 	if (k->extra_field)
 		put_explicit_int(&w, 13, 0);
-	ber_end(&w, seq);
-	ber_end(&w, app);
+	nber_end(&w, seq);
+	nber_end(&w, app);
 	assert_int_equal(wwr_err(&w), WIRE_OK);
 	return wwr_len(&w);
 }

@@ -350,29 +350,29 @@ static size_t build_entry(uint8_t *buf, size_t cap, uint32_t msgid, int n_attrs,
 	size_t msg, op, list;
 
 	wwr_init(&w, buf, cap);
-	msg = ber_begin(&w, BER_SEQUENCE);
-	ber_put_int(&w, BER_INTEGER, msgid);
-	op = ber_begin(&w, BER_APP_C(LDAP_OP_SEARCH_ENTRY));
-	ber_put_octets(&w, BER_OCTET_STRING, "CN=x", 4);
-	list = ber_begin(&w, BER_SEQUENCE);
+	msg = nber_begin(&w, BER_SEQUENCE);
+	nber_put_int(&w, BER_INTEGER, msgid);
+	op = nber_begin(&w, BER_APP_C(LDAP_OP_SEARCH_ENTRY));
+	nber_put_octets(&w, BER_OCTET_STRING, "CN=x", 4);
+	list = nber_begin(&w, BER_SEQUENCE);
 	for (int i = 0; i < n_attrs; i++) {
 		char name[32], val[32];
 		size_t pa, set;
 
 		snprintf(name, sizeof(name), "attr%d", i);
-		pa = ber_begin(&w, BER_SEQUENCE);
-		ber_put_octets(&w, BER_OCTET_STRING, name, strlen(name));
-		set = ber_begin(&w, BER_SET);
+		pa = nber_begin(&w, BER_SEQUENCE);
+		nber_put_octets(&w, BER_OCTET_STRING, name, strlen(name));
+		set = nber_begin(&w, BER_SET);
 		for (int j = 0; j < n_vals; j++) {
 			snprintf(val, sizeof(val), "v%d.%d", i, j);
-			ber_put_octets(&w, BER_OCTET_STRING, val, strlen(val));
+			nber_put_octets(&w, BER_OCTET_STRING, val, strlen(val));
 		}
-		ber_end(&w, set);
-		ber_end(&w, pa);
+		nber_end(&w, set);
+		nber_end(&w, pa);
 	}
-	ber_end(&w, list);
-	ber_end(&w, op);
-	ber_end(&w, msg);
+	nber_end(&w, list);
+	nber_end(&w, op);
+	nber_end(&w, msg);
 	assert_int_equal(wwr_err(&w), WIRE_OK);
 	return wwr_len(&w);
 }

@@ -1,0 +1,579 @@
+/*
+ * src/cmd_verify.c - nltrust verify: is this host's machine account healthy,
+ * as Kerberos sees it, on one DC?
+ *
+ * Discovery picks a writable KDC (or -S names it); every exchange goes to
+ * that DC.  The keytab's newest key for MACHINE$ is tried in an AS exchange
+ * (or the password of --machine-password-file); when it fails with a wrong
+ * password, older kvnos are tried so the report can say which one the DC
+ * still has.  Success alone is not "healthy": the machine's TGT then binds to
+ * LDAP (GSSAPI, sealed) and the account's own msDS-KeyVersionNumber,
+ * enctypes and flags are compared with the keytab.  NTLM is never used, so
+ * the DC's old-password grace period cannot make a broken trust look good.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "krb.h"
+#include "ldapconn.h"
+#include "locate.h"
+#include "output.h"
+#include "secret.h"
+#include "xport.h"
+
+#define MAX_KVNOS 8
+#define MAX_FINDINGS 12
+#define SKEW_LIMIT_S 300
+
+/* userAccountControl bits (MS-ADTS 2.2.16) */
+#define UF_ACCOUNTDISABLE 0x0002u
+#define UF_LOCKOUT 0x0010u
+#define UF_WORKSTATION_TRUST_ACCOUNT 0x1000u
+#define UF_SERVER_TRUST_ACCOUNT 0x2000u
+#define UF_USE_DES_KEY_ONLY 0x200000u
+
+struct kt_view {
+	char path[512];
+	int n_entries;
+	int n_kvnos;
+	unsigned kvno[MAX_KVNOS];     /* descending */
+	uint32_t enctypes[MAX_KVNOS]; /* bit per known enctype, per kvno (1<<etype for etype < 32) */
+};
+
+struct finding {
+	int problem; /* 1: the trust is broken or will break; 0: a note */
+	char text[400];
+};
+
+struct verify {
+	char machine[128]; /* "WS1$" */
+	char realm[256];
+	struct kt_view kt;
+	int password_mode;
+	unsigned tried_kvno, good_kvno;
+	struct krb_as_result as;
+	int dir_read;      /* the directory was read */
+	char dir_error[400];
+	int64_t dir_kvno, dir_uac, dir_enctypes, dir_pwdlastset;
+	int have_dir_kvno, have_dir_uac, have_dir_enctypes, have_dir_pwdlastset;
+	char dir_dn[512], dir_dnshostname[256];
+	struct finding f[MAX_FINDINGS];
+	size_t nf;
+	int healthy;
+};
+
+static void add_finding(struct verify *v, int problem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_finding(struct verify *v, int problem, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->nf >= MAX_FINDINGS)
+		return;
+	v->f[v->nf].problem = problem;
+	va_start(ap, fmt);
+	vsnprintf(v->f[v->nf].text, sizeof(v->f[v->nf].text), fmt, ap);
+	va_end(ap);
+	v->nf++;
+}
+
+static const char *etype_name(int et)
+{
+	switch (et) {
+	case 1: return "des-cbc-crc";
+	case 3: return "des-cbc-md5";
+	case 17: return "aes128-cts-hmac-sha1-96";
+	case 18: return "aes256-cts-hmac-sha1-96";
+	case 23: return "rc4-hmac";
+	case 19: return "aes128-cts-hmac-sha256-128";
+	case 20: return "aes256-cts-hmac-sha384-192";
+	}
+	return "other";
+}
+
+/* Account name as AD spells it: upper case, one trailing '$'. */
+static int machine_name(const char *given, char *out, size_t len, struct nlt_err *e)
+{
+	char host[256];
+	size_t n;
+
+	if (!given) {
+		if (gethostname(host, sizeof(host)) != 0)
+			return nlt_seterr(e, NLT_ECONFIG, "cannot read this host's name: %s", strerror(errno));
+		host[sizeof(host) - 1] = '\0';
+		char *dot = strchr(host, '.');
+		if (dot)
+			*dot = '\0';
+		given = host;
+	}
+	n = strlen(given);
+	if (n && given[n - 1] == '$')
+		n--;
+	if (n == 0 || n > 20 || n + 2 > len)
+		return nlt_seterr(e, NLT_EUSAGE, "'%s' is not a usable machine account name (1 to 20 characters)", given);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)given[i];
+		if (!(isalnum(c) || c == '-' || c == '_'))
+			return nlt_seterr(e, NLT_EUSAGE, "'%s' is not a usable machine account name", given);
+		out[i] = (char)toupper(c);
+	}
+	out[n] = '$';
+	out[n + 1] = '\0';
+	return 0;
+}
+
+/* Does principal p name the machine account in realm (MACHINE$@REALM, case-insensitive name)? */
+static int is_machine(krb5_context kc, krb5_const_principal p, const char *machine, const char *realm)
+{
+	const krb5_data *c;
+
+	if (krb5_princ_size(kc, p) != 1)
+		return 0;
+	if (p->realm.length != strlen(realm) || strncasecmp(p->realm.data, realm, p->realm.length) != 0)
+		return 0;
+	c = krb5_princ_component(kc, p, 0);
+	return c->length == strlen(machine) && strncasecmp(c->data, machine, c->length) == 0;
+}
+
+/* Read the keytab: which kvnos and enctypes it holds for the machine. */
+static int keytab_scan(krb5_context kc, const char *path, const char *machine, const char *realm, struct kt_view *kv,
+		       struct nlt_err *e)
+{
+	krb5_keytab kt;
+	krb5_kt_cursor cur;
+	krb5_keytab_entry ent;
+	krb5_error_code rc;
+	char name[600];
+
+	memset(kv, 0, sizeof(*kv));
+	nlt_strlcpy(kv->path, path, sizeof(kv->path));
+	if (access(path, R_OK) != 0)
+		return nlt_seterr(e, NLT_ECONFIG, "cannot read the keytab %s: %s", path, strerror(errno));
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	if ((rc = krb5_kt_resolve(kc, name, &kt)) != 0)
+		return nlt_seterr(e, NLT_ECONFIG, "cannot open the keytab %s (Kerberos error %d)", path, (int)rc);
+	if ((rc = krb5_kt_start_seq_get(kc, kt, &cur)) != 0) {
+		krb5_kt_close(kc, kt);
+		return nlt_seterr(e, NLT_ECONFIG, "cannot read the keytab %s: %s", path,
+				  rc == KRB5_KT_END ? "empty" : "not a keytab file");
+	}
+	while ((rc = krb5_kt_next_entry(kc, kt, &ent, &cur)) == 0) {
+		if (is_machine(kc, ent.principal, machine, realm)) {
+			int k;
+			kv->n_entries++;
+			for (k = 0; k < kv->n_kvnos && kv->kvno[k] != ent.vno; k++)
+				;
+			if (k == kv->n_kvnos && kv->n_kvnos < MAX_KVNOS)
+				kv->kvno[kv->n_kvnos++] = ent.vno;
+			if (k < kv->n_kvnos && ent.key.enctype > 0 && ent.key.enctype < 32)
+				kv->enctypes[k] |= 1u << ent.key.enctype;
+		}
+		krb5_free_keytab_entry_contents(kc, &ent);
+	}
+	krb5_kt_end_seq_get(kc, kt, &cur);
+	krb5_kt_close(kc, kt);
+	if (rc != KRB5_KT_END)
+		return nlt_seterr(e, NLT_ECONFIG, "the keytab %s is damaged (Kerberos error %d)", path, (int)rc);
+	/* newest first */
+	for (int i = 0; i < kv->n_kvnos; i++)
+		for (int j = i + 1; j < kv->n_kvnos; j++)
+			if (kv->kvno[j] > kv->kvno[i]) {
+				unsigned t = kv->kvno[i];
+				uint32_t et = kv->enctypes[i];
+				kv->kvno[i] = kv->kvno[j];
+				kv->enctypes[i] = kv->enctypes[j];
+				kv->kvno[j] = t;
+				kv->enctypes[j] = et;
+			}
+	return 0;
+}
+
+/* A MEMORY keytab holding only the machine's keys of one kvno. */
+static int keytab_one_kvno(krb5_context kc, const char *path, const char *machine, const char *realm, unsigned kvno,
+			   krb5_keytab *out, struct nlt_err *e)
+{
+	krb5_keytab src, dst;
+	krb5_kt_cursor cur;
+	krb5_keytab_entry ent;
+	char name[600];
+	static unsigned seq;
+
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	if (krb5_kt_resolve(kc, name, &src) != 0)
+		return nlt_seterr(e, NLT_ECONFIG, "cannot open the keytab %s", path);
+	snprintf(name, sizeof(name), "MEMORY:nltrust-kt-%ld-%u", (long)getpid(), seq++);
+	if (krb5_kt_resolve(kc, name, &dst) != 0) {
+		krb5_kt_close(kc, src);
+		return nlt_seterr(e, NLT_EINTERNAL, "Kerberos: cannot make a memory keytab");
+	}
+	if (krb5_kt_start_seq_get(kc, src, &cur) == 0) {
+		while (krb5_kt_next_entry(kc, src, &ent, &cur) == 0) {
+			if (ent.vno == kvno && is_machine(kc, ent.principal, machine, realm))
+				(void)krb5_kt_add_entry(kc, dst, &ent);
+			krb5_free_keytab_entry_contents(kc, &ent);
+		}
+		krb5_kt_end_seq_get(kc, src, &cur);
+	}
+	krb5_kt_close(kc, src);
+	*out = dst;
+	return 0;
+}
+
+static const char *verdict_text(const struct verify *v, const char *dc, char *buf, size_t len)
+{
+	switch (v->as.verdict) {
+	case KRBV_OK:
+		snprintf(buf, len, "%.100s accepted %.40s's %s", dc, v->machine, v->password_mode ? "password" : "keytab key");
+		break;
+	case KRBV_BAD_PASSWORD:
+		snprintf(buf, len, "%.100s holds a different password for %.40s than this host%s: the trust is broken "
+				   "(reset the machine password)", dc, v->machine,
+			 v->password_mode ? "'s password file" : "'s keytab");
+		break;
+	case KRBV_DISABLED:
+		snprintf(buf, len, "%.40s is disabled, locked out or expired in the directory (%.100s)", v->machine, dc);
+		break;
+	case KRBV_UNKNOWN_CLIENT:
+		snprintf(buf, len, "%.40s does not exist in %.100s: the computer account was deleted or renamed (rejoin)",
+			 v->machine, v->realm);
+		break;
+	case KRBV_SKEW:
+		snprintf(buf, len, "this host's clock is more than 5 minutes off %.100s's: Kerberos refuses it (fix the time)",
+			 dc);
+		break;
+	case KRBV_NO_KEY:
+		snprintf(buf, len, "no key of the keytab is of an encryption type %.100s accepts for %.40s", dc, v->machine);
+		break;
+	case KRBV_UNREACHABLE:
+		snprintf(buf, len, "the KDC on %.100s did not answer", dc);
+		break;
+	default:
+		snprintf(buf, len, "Kerberos AS exchange with %.100s failed: %.200s", dc, v->as.message);
+		break;
+	}
+	return buf;
+}
+
+/* Read the account's own object with its fresh TGT and compare. */
+static void directory_check(struct verify *v, struct nlt_krb *k, const struct dc_cand *dc, uint64_t deadline)
+{
+	static const char *const attrs[] = { "msDS-KeyVersionNumber", "userAccountControl",
+					     "msDS-SupportedEncryptionTypes", "pwdLastSet", "dNSHostName", NULL };
+	struct nlt_ldap ld;
+	struct nlt_ldap_entry en;
+	struct nlt_err le;
+	char filter[200], esc[100];
+	int r;
+
+	nlt_clearerr(&le);
+	snprintf(filter, sizeof(filter), "ldap/%.180s", dc->info.dc_dns_name);
+	/* fetched through our pinned transport, so GSSAPI finds it in the ccache and sends nothing to a KDC */
+	if (krb_get_service_ticket(k, filter, &le) < 0 ||
+	    nlt_ldap_open(&ld, dc->info.dc_dns_name, &dc->addr, deadline, &le) < 0) {
+		nlt_strlcpy(v->dir_error, le.msg, sizeof(v->dir_error));
+		return;
+	}
+	nlt_ldap_filter_escape(v->machine, esc, sizeof(esc));
+	snprintf(filter, sizeof(filter), "(&(objectClass=computer)(sAMAccountName=%s))", esc);
+	r = nlt_ldap_search_one(&ld, ld.default_nc, LDAP_SCOPE_SUBTREE, filter, attrs, &en, &le);
+	if (r != 0) {
+		if (r > 0)
+			snprintf(v->dir_error, sizeof(v->dir_error), "%.40s cannot see its own object under %.300s", v->machine,
+				 ld.default_nc);
+		else
+			nlt_strlcpy(v->dir_error, le.msg, sizeof(v->dir_error));
+		nlt_ldap_close(&ld);
+		return;
+	}
+	v->dir_read = 1;
+	nlt_strlcpy(v->dir_dn, en.dn ? en.dn : "", sizeof(v->dir_dn));
+	v->have_dir_kvno = nlt_ldap_i64(&en, "msDS-KeyVersionNumber", &v->dir_kvno);
+	v->have_dir_uac = nlt_ldap_i64(&en, "userAccountControl", &v->dir_uac);
+	v->have_dir_enctypes = nlt_ldap_i64(&en, "msDS-SupportedEncryptionTypes", &v->dir_enctypes);
+	v->have_dir_pwdlastset = nlt_ldap_i64(&en, "pwdLastSet", &v->dir_pwdlastset);
+	nlt_ldap_str(&en, "dNSHostName", v->dir_dnshostname, sizeof(v->dir_dnshostname));
+	nlt_ldap_entry_free(&en);
+	nlt_ldap_close(&ld);
+}
+
+static void judge(struct verify *v, const struct dc_cand *dc)
+{
+	char buf[400];
+	const char *dcn = dc->info.dc_dns_name;
+
+	if (v->as.verdict != KRBV_OK) {
+		add_finding(v, 1, "%s", verdict_text(v, dcn, buf, sizeof(buf)));
+		if (v->as.verdict == KRBV_BAD_PASSWORD && v->good_kvno)
+			add_finding(v, 1, "the keytab's older key (kvno %u) still works: a password change reached this host "
+					  "but not %s (or the account was restored)", v->good_kvno, dcn);
+		return;
+	}
+	if (v->as.have_skew && (v->as.skew_s > SKEW_LIMIT_S || v->as.skew_s < -SKEW_LIMIT_S))
+		add_finding(v, 1, "clock skew of %lld s against %s", (long long)v->as.skew_s, dcn);
+	if (!v->password_mode && v->good_kvno != v->kt.kvno[0])
+		add_finding(v, 1, "the keytab's newest key (kvno %u) is not the one %s accepts (kvno %u): rewrite the keytab",
+			    v->kt.kvno[0], dcn, v->good_kvno);
+	if (!v->dir_read) {
+		add_finding(v, 0, "directory not compared: %s", v->dir_error);
+		return;
+	}
+	if (v->have_dir_uac) {
+		uint32_t uac = (uint32_t)v->dir_uac;
+		if (uac & UF_ACCOUNTDISABLE)
+			add_finding(v, 1, "%s is disabled in the directory", v->machine);
+		if (!(uac & (UF_WORKSTATION_TRUST_ACCOUNT | UF_SERVER_TRUST_ACCOUNT)))
+			add_finding(v, 1, "%s is not a workstation or server trust account (userAccountControl 0x%x)",
+				    v->machine, uac);
+		if (uac & UF_USE_DES_KEY_ONLY)
+			add_finding(v, 1, "%s is marked DES-only (USE_DES_KEY_ONLY)", v->machine);
+	}
+	if (!v->password_mode && v->have_dir_kvno && (int64_t)v->good_kvno != v->dir_kvno)
+		add_finding(v, 1, "the keytab key that worked has kvno %u but the directory says msDS-KeyVersionNumber %lld: "
+				  "another DC may hold a newer password (replication) or the keytab is stale",
+			    v->good_kvno, (long long)v->dir_kvno);
+	if (!v->password_mode && v->have_dir_enctypes) {
+		uint32_t want = (uint32_t)v->dir_enctypes, have = v->kt.enctypes[0];
+		int aes_dir = (want & 0x18) != 0, aes_kt = (have & ((1u << 17) | (1u << 18))) != 0;
+		if (aes_dir && !aes_kt)
+			add_finding(v, 1, "the account supports AES but the keytab has no AES key for kvno %u",
+				    v->good_kvno);
+	}
+	if (!v->have_dir_enctypes || !((uint32_t)v->dir_enctypes & 0x18))
+		add_finding(v, 0, "msDS-SupportedEncryptionTypes does not include AES: service tickets for this host "
+				  "use RC4");
+}
+
+static void print_text(const struct verify *v, const struct dc_cand *dc)
+{
+	char ab[64], tb[40];
+
+	printf("Machine:    %s@%s\n", v->machine, v->realm);
+	printf("DC:         %s (%s)\n", dc->info.dc_dns_name, nlt_addr_str(&dc->addr, ab, sizeof(ab)));
+	if (v->password_mode) {
+		printf("Secret:     password file\n");
+	} else {
+		printf("Keytab:     %s, kvno", v->kt.path);
+		for (int i = 0; i < v->kt.n_kvnos; i++)
+			printf("%s%u", i ? "," : " ", v->kt.kvno[i]);
+		printf(" (");
+		for (int et = 1, first = 1; et < 32; et++)
+			if (v->kt.enctypes[0] & (1u << et)) {
+				printf("%s%s", first ? "" : " ", etype_name(et));
+				first = 0;
+			}
+		printf(")\n");
+	}
+	printf("Kerberos:   %s in %.1f ms%s%s\n", krb_verdict_str(v->as.verdict), v->as.elapsed_us / 1000.0,
+	       v->as.verdict ? " - " : "", v->as.verdict ? v->as.message : "");
+	if (v->as.have_skew)
+		printf("Clock:      %+lld s against the DC\n", (long long)v->as.skew_s);
+	if (v->dir_read) {
+		printf("Directory:  %s\n", v->dir_dn);
+		if (v->have_dir_kvno)
+			printf("            msDS-KeyVersionNumber %lld", (long long)v->dir_kvno);
+		if (v->have_dir_pwdlastset && v->dir_pwdlastset > 0) {
+			int64_t unix_s = v->dir_pwdlastset / 10000000 - 11644473600LL;
+			printf(", pwdLastSet %s", nlt_iso8601(unix_s, tb, sizeof(tb)));
+		}
+		printf("\n");
+	}
+	if (v->nf) {
+		printf("\nFindings:\n");
+		for (size_t i = 0; i < v->nf; i++)
+			printf("  %s%s\n", v->f[i].problem ? "" : "note: ", v->f[i].text);
+	}
+	printf("\n%s\n", v->healthy ? "Healthy: the DC accepts this host's machine credentials."
+				    : "BROKEN: see the findings above.");
+}
+
+static void print_json(const struct verify *v, const struct dc_cand *dc)
+{
+	struct json_object *o = json_object_new_object(), *k = json_object_new_object(), *d, *fa, *pa;
+	char ab[64], tb[40];
+
+	json_object_object_add(o, "machine", json_object_new_string(v->machine));
+	json_object_object_add(o, "realm", json_object_new_string(v->realm));
+	d = json_object_new_object();
+	json_object_object_add(d, "name", json_object_new_string(dc->info.dc_dns_name));
+	json_object_object_add(d, "address", json_object_new_string(nlt_addr_str(&dc->addr, ab, sizeof(ab))));
+	json_object_object_add(d, "site", json_object_new_string(dc->info.dc_site));
+	json_object_object_add(o, "dc", d);
+	if (v->password_mode) {
+		json_object_object_add(o, "keytab", NULL);
+	} else {
+		struct json_object *kt = json_object_new_object(), *kv = json_object_new_array(),
+				   *et = json_object_new_array();
+		json_object_object_add(kt, "path", json_object_new_string(v->kt.path));
+		for (int i = 0; i < v->kt.n_kvnos; i++)
+			json_object_array_add(kv, json_object_new_int((int)v->kt.kvno[i]));
+		for (int e = 1; e < 32; e++)
+			if (v->kt.enctypes[0] & (1u << e))
+				json_object_array_add(et, json_object_new_string(etype_name(e)));
+		json_object_object_add(kt, "kvnos", kv);
+		json_object_object_add(kt, "newest_enctypes", et);
+		json_object_object_add(o, "keytab", kt);
+	}
+	json_object_object_add(k, "result", json_object_new_string(krb_verdict_str(v->as.verdict)));
+	json_object_object_add(k, "code", json_object_new_int64((int64_t)v->as.code));
+	json_object_object_add(k, "message", v->as.message[0] ? json_object_new_string(v->as.message) : NULL);
+	json_object_object_add(k, "kvno_tried", v->password_mode ? NULL : json_object_new_int((int)v->tried_kvno));
+	json_object_object_add(k, "kvno_accepted", v->good_kvno ? json_object_new_int((int)v->good_kvno) : NULL);
+	json_object_object_add(k, "elapsed_ms", out_ms_json(v->as.elapsed_us));
+	json_object_object_add(k, "skew_s", v->as.have_skew ? json_object_new_int64(v->as.skew_s) : NULL);
+	json_object_object_add(o, "kerberos", k);
+	if (v->dir_read) {
+		d = json_object_new_object();
+		json_object_object_add(d, "dn", json_object_new_string(v->dir_dn));
+		json_object_object_add(d, "key_version_number", v->have_dir_kvno ? json_object_new_int64(v->dir_kvno) : NULL);
+		json_object_object_add(d, "user_account_control", v->have_dir_uac ? json_object_new_int64(v->dir_uac) : NULL);
+		json_object_object_add(d, "supported_encryption_types",
+				       v->have_dir_enctypes ? json_object_new_int64(v->dir_enctypes) : NULL);
+		json_object_object_add(d, "pwd_last_set",
+				       v->have_dir_pwdlastset && v->dir_pwdlastset > 0
+					       ? json_object_new_string(nlt_iso8601(v->dir_pwdlastset / 10000000 - 11644473600LL,
+										    tb, sizeof(tb)))
+					       : NULL);
+		json_object_object_add(d, "dns_host_name",
+				       v->dir_dnshostname[0] ? json_object_new_string(v->dir_dnshostname) : NULL);
+		json_object_object_add(o, "directory", d);
+	} else {
+		json_object_object_add(o, "directory", NULL);
+		json_object_object_add(o, "directory_error", v->dir_error[0] ? json_object_new_string(v->dir_error) : NULL);
+	}
+	fa = json_object_new_array();
+	pa = json_object_new_array();
+	for (size_t i = 0; i < v->nf; i++)
+		json_object_array_add(v->f[i].problem ? pa : fa, json_object_new_string(v->f[i].text));
+	json_object_object_add(o, "problems", pa);
+	json_object_object_add(o, "notes", fa);
+	json_object_object_add(o, "healthy", json_object_new_boolean(v->healthy));
+	out_json_print(o);
+	json_object_put(o);
+}
+
+int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct locate_req lr = {
+		.domain = ctx->domain[0] ? ctx->domain : NULL,
+		.server = req->server,
+		.site = req->site,
+		.need_flags = req->server ? 0 : DS_KDC_FLAG | DS_WRITABLE_FLAG,
+		.deadline_ms = ctx->deadline_ms,
+	};
+	struct locate_result res;
+	struct verify *v = calloc(1, sizeof(*v));
+	struct secret pw;
+	struct nlt_krb k;
+	const struct dc_cand *dc;
+	int r = -1, have_krb = 0;
+
+	memset(&pw, 0, sizeof(pw));
+	memset(&res, 0, sizeof(res));
+	if (!v)
+		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+	if (machine_name(req->machine, v->machine, sizeof(v->machine), e) < 0)
+		goto out;
+	v->password_mode = req->machine_password_file != NULL;
+	if (v->password_mode && secret_from_file(&pw, req->machine_password_file, "machine password", e) < 0)
+		goto out;
+	if (!ctx->domain[0] && !req->server) {
+		nlt_seterr(e, NLT_ECONFIG, "no domain given and none configured (give DOMAIN or -d)");
+		goto out;
+	}
+	if (locate_dc(&lr, &ctx->rs, &res, e) < 0)
+		goto out;
+	dc = &res.cands[res.chosen];
+	nlt_strlcpy(v->realm, dc->info.dns_domain[0] ? dc->info.dns_domain : ctx->domain, sizeof(v->realm));
+	for (char *c = v->realm; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	if (krb_open(&k, v->realm, dc->info.dc_dns_name, &dc->addr, ctx->deadline_ms, e) < 0)
+		goto out;
+	have_krb = 1;
+	if (krb_use_ccache(&k, e) < 0)
+		goto out;
+
+	if (v->password_mode) {
+		if (krb_as_password(&k, v->machine, pw.buf, 1, &v->as, e) < 0)
+			goto out;
+		if (v->as.verdict == KRBV_OK)
+			v->good_kvno = 0;
+	} else {
+		const char *path = req->keytab ? req->keytab : "/etc/krb5.keytab";
+		if (keytab_scan(k.kc, path, v->machine, v->realm, &v->kt, e) < 0)
+			goto out;
+		if (!v->kt.n_kvnos) {
+			nlt_seterr(e, NLT_ECONFIG, "the keytab %s has no key for %s@%s (use -m or -K)", path, v->machine,
+				   v->realm);
+			goto out;
+		}
+		/* newest first; on a wrong password try the older ones, to say which one the DC has */
+		for (int i = 0; i < v->kt.n_kvnos && i < 3; i++) {
+			struct krb_as_result as;
+			krb5_keytab mk;
+			if (keytab_one_kvno(k.kc, path, v->machine, v->realm, v->kt.kvno[i], &mk, e) < 0)
+				goto out;
+			r = krb_as_keytab(&k, v->machine, mk, 1, &as, e);
+			krb5_kt_close(k.kc, mk);
+			r = r < 0 ? -1 : 0;
+			if (r < 0)
+				goto out;
+			if (i == 0) {
+				v->as = as;
+				v->tried_kvno = v->kt.kvno[0];
+			}
+			if (as.verdict == KRBV_OK) {
+				v->good_kvno = v->kt.kvno[i];
+				if (i > 0) {
+					/* report the newest key's failure, but keep the skew learnt here */
+					v->as.have_skew = as.have_skew;
+					v->as.skew_s = as.skew_s;
+				}
+				break;
+			}
+			if (as.verdict != KRBV_BAD_PASSWORD)
+				break;
+		}
+		r = -1;
+	}
+	if (v->as.verdict == KRBV_UNREACHABLE) {
+		nlt_seterr(e, NLT_ENODC, "Kerberos AS exchange with %s (%s:88/tcp) failed: %s", dc->info.dc_dns_name,
+			   k.dc_addr, k.last_xp_status ? xp_status_str(k.last_xp_status) : v->as.message);
+		goto out;
+	}
+	/* a key worked (the newest or an older one): read our own object with that TGT */
+	if (v->as.verdict == KRBV_OK || v->good_kvno)
+		directory_check(v, &k, dc, ctx->deadline_ms);
+	judge(v, dc);
+	v->healthy = 1;
+	for (size_t i = 0; i < v->nf; i++)
+		if (v->f[i].problem)
+			v->healthy = 0;
+	if (req->json)
+		print_json(v, dc);
+	else if (!req->quiet)
+		print_text(v, dc);
+	if (!v->healthy) {
+		for (size_t i = 0; i < v->nf; i++)
+			if (v->f[i].problem) {
+				nlt_seterr(e, NLT_EPROBLEM, "%s", v->f[i].text);
+				break;
+			}
+		goto out;
+	}
+	r = 0;
+out:
+	if (have_krb)
+		krb_close(&k);
+	secret_free(&pw);
+	locate_result_free(&res);
+	free(v);
+	return r;
+}

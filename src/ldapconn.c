@@ -1,0 +1,232 @@
+/* src/ldapconn.c - LDAP to the pinned DC with a SASL GSSAPI bind (see ldapconn.h). */
+#include "config.h"
+#include "ldapconn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openldap.h> /* ldap_init_fd */
+#include <sasl/sasl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "xport.h"
+
+/* GSSAPI needs no prompts; answer any the SASL library asks with its default (empty authzid). */
+static int sasl_quiet(LDAP *ld, unsigned flags, void *defaults, void *in)
+{
+	sasl_interact_t *it = in;
+
+	(void)ld;
+	(void)flags;
+	(void)defaults;
+	for (; it && it->id != SASL_CB_LIST_END; it++) {
+		it->result = it->defresult ? it->defresult : "";
+		it->len = (unsigned)strlen(it->result);
+	}
+	return LDAP_SUCCESS;
+}
+
+static void set_timeouts(LDAP *ld, int fd, uint64_t deadline_ms)
+{
+	int ms = nlt_ms_left(deadline_ms);
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (ms <= 0)
+		tv.tv_usec = 1000;
+	(void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+	(void)ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+	if (fd >= 0) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+}
+
+static void rootdse(struct nlt_ldap *c)
+{
+	static const char *const attrs[] = { "defaultNamingContext", "configurationNamingContext", NULL };
+	struct nlt_ldap_entry en;
+	struct nlt_err ign;
+
+	if (nlt_ldap_search_one(c, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, &en, &ign) == 0) {
+		nlt_ldap_str(&en, "defaultNamingContext", c->default_nc, sizeof(c->default_nc));
+		nlt_ldap_str(&en, "configurationNamingContext", c->config_nc, sizeof(c->config_nc));
+		nlt_ldap_entry_free(&en);
+	}
+}
+
+int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr *dc_addr, uint64_t deadline_ms,
+		  struct nlt_err *e)
+{
+	struct nlt_addr a = *dc_addr;
+	char url[300];
+	int fd, st, rc, fl, on = 1, v3 = LDAP_VERSION3;
+	ber_len_t ssf = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->deadline_ms = deadline_ms;
+	nlt_strlcpy(c->dc_name, dc_name, sizeof(c->dc_name));
+	nlt_addr_set_port(&a, 389);
+	nlt_addr_str(&a, c->dc_addr, sizeof(c->dc_addr));
+	fd = xp_tcp_connect(&a, deadline_ms, &st);
+	if (fd < 0)
+		return nlt_seterr(e, NLT_ENODC, "LDAP connect to %s (%s:389) failed: %s", dc_name, c->dc_addr,
+				  xp_status_str(st));
+	/* libldap drives the socket itself; give it a blocking one with kernel timeouts as a backstop */
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	snprintf(url, sizeof(url), "ldap://%s", dc_name);
+	rc = ldap_init_fd(fd, LDAP_PROTO_TCP, url, &c->ld);
+	if (rc != LDAP_SUCCESS) {
+		close(fd);
+		return nlt_seterr(e, NLT_EINTERNAL, "LDAP: cannot set up a session for %s: %s", dc_name,
+				  ldap_err2string(rc));
+	}
+	(void)ldap_set_option(c->ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
+	(void)ldap_set_option(c->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+	(void)ldap_set_option(c->ld, LDAP_OPT_X_SASL_NOCANON, &on);
+	rc = ldap_set_option(c->ld, LDAP_OPT_X_SASL_SECPROPS, "minssf=56");
+	if (rc != LDAP_OPT_SUCCESS) {
+		nlt_ldap_close(c);
+		return nlt_seterr(e, NLT_EINTERNAL, "LDAP: this libldap has no SASL support (minssf=56 refused)");
+	}
+	set_timeouts(c->ld, fd, deadline_ms);
+	rc = ldap_sasl_interactive_bind_s(c->ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET, sasl_quiet, NULL);
+	if (rc != LDAP_SUCCESS) {
+		char *diag = NULL;
+		enum nlt_cat cat = rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
+						   rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_LOCAL_ERROR
+					   ? NLT_EAUTH
+				   : rc == LDAP_TIMEOUT || rc == LDAP_SERVER_DOWN ? NLT_ENODC
+										 : NLT_EPROTO;
+		(void)ldap_get_option(c->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+		nlt_seterr(e, cat, "LDAP SASL GSSAPI bind to %s (%s) failed: %s%s%s", dc_name, c->dc_addr,
+			   ldap_err2string(rc), diag && *diag ? ": " : "", diag && *diag ? diag : "");
+		ldap_memfree(diag);
+		nlt_ldap_close(c);
+		return -1;
+	}
+	(void)ldap_get_option(c->ld, LDAP_OPT_X_SASL_SSF, &ssf);
+	c->ssf = (unsigned)ssf;
+	if (c->ssf < 56) {
+		nlt_ldap_close(c);
+		return nlt_seterr(e, NLT_EPROTO, "LDAP bind to %s gave security strength %u; 56 or more is required",
+				  dc_name, (unsigned)ssf);
+	}
+	nlt_vlog("LDAP bound to %s (%s) with SASL GSSAPI, SSF %u", dc_name, c->dc_addr, c->ssf);
+	rootdse(c);
+	return 0;
+}
+
+void nlt_ldap_close(struct nlt_ldap *c)
+{
+	if (c->ld)
+		ldap_unbind_ext_s(c->ld, NULL, NULL);
+	c->ld = NULL;
+}
+
+int nlt_ldap_search_one(struct nlt_ldap *c, const char *base, int scope, const char *filter, const char *const *attrs,
+			struct nlt_ldap_entry *out, struct nlt_err *e)
+{
+	LDAPMessage *res = NULL, *en;
+	struct timeval tv;
+	int ms = nlt_ms_left(c->deadline_ms), rc;
+
+	memset(out, 0, sizeof(*out));
+	if (ms <= 0)
+		return nlt_seterr(e, NLT_ENODC, "LDAP search on %s: out of time", c->dc_name);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	rc = ldap_search_ext_s(c->ld, base, scope, filter, (char **)(uintptr_t)attrs, 0, NULL, NULL, &tv, 2, &res);
+	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+		if (res)
+			ldap_msgfree(res);
+		if (rc == LDAP_NO_SUCH_OBJECT)
+			return 1;
+		return nlt_seterr(e, rc == LDAP_INSUFFICIENT_ACCESS ? NLT_EAUTH : rc == LDAP_TIMEOUT ? NLT_ENODC : NLT_EPROTO,
+				  "LDAP search %s under '%s' on %s failed: %s", filter, base, c->dc_name,
+				  ldap_err2string(rc));
+	}
+	en = ldap_first_entry(c->ld, res);
+	if (!en) {
+		ldap_msgfree(res);
+		return 1;
+	}
+	out->msg = res;
+	out->entry = en;
+	out->ld = c->ld;
+	out->dn = ldap_get_dn(c->ld, en);
+	return 0;
+}
+
+void nlt_ldap_entry_free(struct nlt_ldap_entry *en)
+{
+	if (en->dn)
+		ldap_memfree(en->dn);
+	if (en->msg)
+		ldap_msgfree(en->msg);
+	memset(en, 0, sizeof(*en));
+}
+
+struct berval **nlt_ldap_values(const struct nlt_ldap_entry *en, const char *attr)
+{
+	return ldap_get_values_len(en->ld, en->entry, attr);
+}
+
+int nlt_ldap_str(const struct nlt_ldap_entry *en, const char *attr, char *buf, size_t len)
+{
+	struct berval **v = ldap_get_values_len(en->ld, en->entry, attr);
+	size_t n;
+
+	buf[0] = '\0';
+	if (!v || !v[0]) {
+		if (v)
+			ldap_value_free_len(v);
+		return 0;
+	}
+	n = v[0]->bv_len < len - 1 ? v[0]->bv_len : len - 1;
+	memcpy(buf, v[0]->bv_val, n);
+	buf[n] = '\0';
+	ldap_value_free_len(v);
+	return 1;
+}
+
+int nlt_ldap_i64(const struct nlt_ldap_entry *en, const char *attr, int64_t *out)
+{
+	char buf[32], *end;
+	long long v;
+
+	if (!nlt_ldap_str(en, attr, buf, sizeof(buf)) || !buf[0])
+		return 0;
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno || *end)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+int nlt_ldap_filter_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in; in++) {
+		unsigned char ch = (unsigned char)*in;
+		if (ch == '*' || ch == '(' || ch == ')' || ch == '\\' || ch < 0x20 || ch == 0x7f) {
+			if (o + 3 >= len)
+				return -1;
+			snprintf(out + o, 4, "\\%02x", ch);
+			o += 3;
+		} else {
+			if (o + 1 >= len)
+				return -1;
+			out[o++] = (char)ch;
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}

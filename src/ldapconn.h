@@ -1,0 +1,55 @@
+/*
+ * src/ldapconn.h - LDAP to the pinned DC with a SASL GSSAPI bind.
+ *
+ * The TCP connection is made by us (to the address discovery chose, with a
+ * deadline) and handed to libldap; the bind is SASL GSSAPI through Cyrus
+ * SASL with minssf=56, so every later message is sealed.  The service
+ * principal is ldap/<DC DNS name>: no reverse look-ups (SASL_NOCANON).
+ */
+#ifndef NLT_LDAPCONN_H
+#define NLT_LDAPCONN_H
+
+#include <ldap.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "util.h"
+
+struct nlt_ldap {
+	LDAP *ld;
+	char dc_name[256];
+	char dc_addr[64];
+	char default_nc[512];   /* defaultNamingContext from the rootDSE */
+	char config_nc[512];
+	unsigned ssf;           /* negotiated security strength factor */
+	uint64_t deadline_ms;
+};
+
+/* Connect to dc_addr:389 and bind with GSSAPI using the process's ccache (KRB5CCNAME). */
+int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr *dc_addr, uint64_t deadline_ms,
+		  struct nlt_err *e);
+void nlt_ldap_close(struct nlt_ldap *c);
+
+/* One entry's attributes (values as strings: the ones we read are text, or decoded by us). */
+struct nlt_ldap_entry {
+	char *dn;
+	LDAPMessage *msg; /* owns the values below */
+	LDAPMessage *entry;
+	LDAP *ld;
+};
+
+/* Search base/scope/filter for at most one entry; 0 found, 1 none, -1 error. */
+int nlt_ldap_search_one(struct nlt_ldap *c, const char *base, int scope, const char *filter, const char *const *attrs,
+			struct nlt_ldap_entry *out, struct nlt_err *e);
+void nlt_ldap_entry_free(struct nlt_ldap_entry *en);
+/* The first value of attr, or NULL; valid until nlt_ldap_entry_free. */
+struct berval **nlt_ldap_values(const struct nlt_ldap_entry *en, const char *attr);
+/* Copy the first value as a NUL-terminated string ("" when absent); returns 1 if present. */
+int nlt_ldap_str(const struct nlt_ldap_entry *en, const char *attr, char *buf, size_t len);
+/* Parse the first value as a signed 64-bit integer; returns 1 if present and valid. */
+int nlt_ldap_i64(const struct nlt_ldap_entry *en, const char *attr, int64_t *out);
+
+/* Escape a value for use inside an RFC 4515 filter. */
+int nlt_ldap_filter_escape(const char *in, char *out, size_t len);
+
+#endif
