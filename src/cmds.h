@@ -19,5 +19,6 @@ int ctx_init(struct nlt_ctx *ctx, const struct nlt_req *req, struct nlt_err *e);
 int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_show_computer(struct nlt_ctx *ctx, struct nlt_err *e);
 
 #endif

@@ -63,6 +63,7 @@ static const struct {
 	[CMD_DISCOVER] = { "discover", "[DOMAIN]", "find the domain controllers and choose one as DsGetDcName does" },
 	[CMD_PING] = { "ping", "[DOMAIN]", "check every DC's ports, CLDAP, Kerberos and clock" },
 	[CMD_VERIFY] = { "verify", "[DOMAIN]", "check this host's machine account with Kerberos against one DC" },
+	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
 };
 
 const char *opts_cmd_name(enum nlt_cmd cmd)
@@ -233,6 +234,10 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 			return nlt_seterr(e, NLT_EUSAGE, "%s: unexpected argument '%s' (try nltrust %s --help)",
 					  opts_cmd_name(req->cmd), argv[idx], opts_cmd_name(req->cmd));
 		positional = argv[idx++];
+	}
+	if (positional && strcmp(cmds[req->cmd].args, "NAME") == 0) {
+		req->target_name = positional;
+		positional = NULL;
 	}
 	if (positional) {
 		if (req->domain && !nlt_name_eq(req->domain, positional))

@@ -9,12 +9,13 @@
 
 #include "err.h"
 
-enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD__COUNT };
+enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUTER, CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
 struct nlt_req {
 	enum nlt_cmd cmd;
 	const char *domain;  /* -d or the positional DOMAIN */
+	const char *target_name; /* the positional NAME of commands that act on a computer object */
 	const char *server;  /* -S */
 	const char *site;    /* --site */
 	int json;

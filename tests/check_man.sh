@@ -53,7 +53,8 @@ for c in $cmds; do
 	man_opts "$page" > "$tmp/${c}m.f"
 	check "$c options: --help vs nltrust-$c.8" "$tmp/$c" "$tmp/${c}m"
 	n=$((n + 1))
-	if grep -q "^\.BR nltrust\\\\-$c (8)" "$top_srcdir/man/nltrust.8"; then
+	cesc=$(printf '%s' "$c" | sed 's/-/\\\\-/g') # man source spells every '-' as '\-'
+	if grep -q "^\.BR nltrust\\\\-$cesc (8)" "$top_srcdir/man/nltrust.8"; then
 		echo "ok $n - nltrust.8 refers to nltrust-$c(8)"
 	else
 		echo "not ok $n - nltrust.8 does not refer to nltrust-$c(8)"; fail=1

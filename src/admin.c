@@ -1,0 +1,141 @@
+/* src/admin.c - admin credentials and a directory session (see admin.h). */
+#include "config.h"
+#include "admin.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "secret.h"
+#include "xport.h"
+
+/* The admin's TGT from a password into the command's memory ccache. */
+static int admin_password(struct admin_session *s, const struct nlt_req *req, struct nlt_err *e)
+{
+	struct secret pw;
+	struct krb_as_result as;
+	char prompt[400];
+	int r;
+
+	if (!req->user)
+		return nlt_seterr(e, NLT_EUSAGE, "this command needs an administrator: give -U PRINCIPAL (and a password "
+						"on standard input, in a file or at the prompt) or -C with a credential cache");
+	if (req->stdin_password)
+		r = secret_from_fd(&pw, 0, "password", e);
+	else if (req->password_file)
+		r = secret_from_file(&pw, req->password_file, "password", e);
+	else {
+		snprintf(prompt, sizeof(prompt), "Password for %s: ", s->principal);
+		r = secret_from_tty(&pw, prompt, e);
+	}
+	if (r < 0)
+		return -1;
+	r = krb_as_password(&s->k, s->principal, pw.buf, 1, &as, e);
+	secret_free(&pw);
+	if (r < 0)
+		return -1;
+	switch (as.verdict) {
+	case KRBV_OK:
+		return 0;
+	case KRBV_BAD_PASSWORD:
+		return nlt_seterr(e, NLT_EAUTH, "Kerberos login as %s at %s failed: wrong password", s->principal,
+				  s->k.dc_name);
+	case KRBV_UNKNOWN_CLIENT:
+		return nlt_seterr(e, NLT_EAUTH, "Kerberos login as %s at %s failed: no such user in %s", s->principal,
+				  s->k.dc_name, s->realm);
+	case KRBV_DISABLED:
+		return nlt_seterr(e, NLT_EAUTH, "Kerberos login as %s at %s failed: the account is disabled, locked or "
+						"expired", s->principal, s->k.dc_name);
+	case KRBV_UNREACHABLE:
+		return nlt_seterr(e, NLT_ENODC, "Kerberos login as %s failed: the KDC on %s (%s:88/tcp) %s", s->principal,
+				  s->k.dc_name, s->k.dc_addr,
+				  s->k.last_xp_status ? xp_status_str(s->k.last_xp_status) : "did not answer");
+	default:
+		return nlt_seterr(e, as.verdict == KRBV_SKEW ? NLT_EAUTH : NLT_EPROTO, "Kerberos login as %s at %s failed: %s",
+				  s->principal, s->k.dc_name, as.message);
+	}
+}
+
+int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct locate_req lr = {
+		.domain = ctx->domain[0] ? ctx->domain : NULL,
+		.server = req->server,
+		.site = req->site,
+		.need_flags = req->server ? 0 : DS_WRITABLE_FLAG | DS_KDC_FLAG,
+		.deadline_ms = ctx->deadline_ms,
+	};
+	char svc[300];
+
+	memset(s, 0, sizeof(*s));
+	if (!ctx->domain[0] && !req->server)
+		return nlt_seterr(e, NLT_ECONFIG, "no domain given and none configured (give DOMAIN or -d)");
+	if (locate_dc(&lr, &ctx->rs, &s->res, e) < 0)
+		return -1;
+	s->dc = &s->res.cands[s->res.chosen];
+	nlt_strlcpy(s->realm, s->dc->info.dns_domain[0] ? s->dc->info.dns_domain : ctx->domain, sizeof(s->realm));
+	for (char *c = s->realm; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	if (krb_open(&s->k, s->realm, s->dc->info.dc_dns_name, &s->dc->addr, ctx->deadline_ms, e) < 0)
+		return -1;
+	s->have_krb = 1;
+	if (req->user) {
+		if (strchr(req->user, '@'))
+			nlt_strlcpy(s->principal, req->user, sizeof(s->principal));
+		else
+			snprintf(s->principal, sizeof(s->principal), "%.40s@%.200s", req->user, s->realm);
+	}
+	if (req->ccache) {
+		/* -C: the caller's cache; tickets we fetch for this DC are added to it */
+		const char *name = req->ccache[0] ? req->ccache : getenv("KRB5CCNAME");
+		krb5_ccache cc;
+		krb5_principal p;
+		char *pn = NULL;
+		if (!name || !*name) {
+			if (krb5_cc_default(s->k.kc, &cc) != 0)
+				return nlt_seterr(e, NLT_ECONFIG, "-C: no default credential cache");
+		} else if (krb5_cc_resolve(s->k.kc, name, &cc) != 0) {
+			return nlt_seterr(e, NLT_ECONFIG, "-C: cannot open the credential cache %s", name);
+		}
+		if (krb5_cc_get_principal(s->k.kc, cc, &p) != 0) {
+			krb5_cc_close(s->k.kc, cc);
+			return nlt_seterr(e, NLT_EAUTH, "-C: the credential cache %s holds no credentials (kinit first)",
+					  name ? name : "(default)");
+		}
+		(void)krb5_unparse_name(s->k.kc, p, &pn);
+		nlt_strlcpy(s->principal, pn ? pn : "", sizeof(s->principal));
+		krb5_free_unparsed_name(s->k.kc, pn);
+		krb5_free_principal(s->k.kc, p);
+		{
+			const char *full = krb5_cc_get_type(s->k.kc, cc);
+			snprintf(s->k.ccache_name, sizeof(s->k.ccache_name), "%s:%s", full, krb5_cc_get_name(s->k.kc, cc));
+		}
+		krb5_cc_close(s->k.kc, cc);
+		s->k.keep_env_ccache = 1;
+		if (setenv("KRB5CCNAME", s->k.ccache_name, 1) != 0)
+			return nlt_seterr(e, NLT_EINTERNAL, "setenv failed");
+	} else {
+		if (krb_use_ccache(&s->k, e) < 0 || admin_password(s, req, e) < 0)
+			return -1;
+	}
+	snprintf(svc, sizeof(svc), "ldap/%.200s", s->dc->info.dc_dns_name);
+	if (krb_get_service_ticket(&s->k, svc, e) < 0)
+		return -1;
+	if (nlt_ldap_open(&s->ld, s->dc->info.dc_dns_name, &s->dc->addr, ctx->deadline_ms, e) < 0)
+		return -1;
+	s->have_ld = 1;
+	return 0;
+}
+
+void admin_close(struct admin_session *s)
+{
+	if (s->have_ld)
+		nlt_ldap_close(&s->ld);
+	if (s->have_krb)
+		krb_close(&s->k);
+	locate_result_free(&s->res);
+	s->have_ld = s->have_krb = 0;
+}
