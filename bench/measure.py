@@ -415,6 +415,7 @@ def cmd_report(a):
           "(measured %s ms), RTT %g = lab latency %g each way (measured %s ms)"
           % (meta.get("date", "?"), c0["runs"], meta.get("rtt0_measured", "?"), rtt,
              rtt / 2, meta.get("rtt20_measured", "?")))
+    print("nltrust: %s; load average %s" % (meta.get("nltrust", "?"), meta.get("load", "?")))
     print()
     hdr = ("%-9s %-26s %9s %9s %6s %7s %5s %8s %8s"
            % ("GROUP", "TOOL", "RTT0 ms", "RTT20 ms", "RT", "RSS MB", "libs",

@@ -161,7 +161,8 @@ measure() { # LABEL
 "$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
 RTT0=$(rtt || true)
 [ -n "$RTT0" ] || die "cli cannot ping dcb ($DCB_IP)"
-say "RTT 0: measured $RTT0 ms; $RUNS runs per tool [$(elapsed) s]"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+say "RTT 0: measured $RTT0 ms; $RUNS runs per tool; load average $LOAD0 [$(elapsed) s]"
 measure rtt0
 
 "$LAB" latency "$LATENCY_MS" >/dev/null 2>&1 || die "lab.sh latency $LATENCY_MS failed (see $LAB_DIR/br/log/)"
@@ -172,6 +173,7 @@ awk -v r="$RTT20" 'BEGIN { exit !(r >= 18 && r <= 30) }' ||
 say "RTT 20: measured $RTT20 ms [$(elapsed) s]"
 measure rtt20
 "$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 say "latency removed; measured in $(elapsed) s"
 
 rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
@@ -180,7 +182,8 @@ mkdir -p "$(dirname "$OUT")"
 	--rtt 20 --out "$OUT" \
 	--meta "date=$(date -u '+%Y-%m-%d %H:%M UTC')" \
 	--meta "host=$(uname -n) $(uname -r), $(nproc) CPU" \
-	--meta "nltrust=$BIN (built $(date -u -r "$BIN" "+%Y-%m-%d %H:%M UTC"), tree $rev)" \
+	--meta "nltrust=$BIN (built $(date -u -r "$BIN" "+%Y-%m-%d %H:%M UTC"); source tree now: $rev)" \
+	--meta "load=$LOAD0 before, $LOAD1 after ($(nproc) CPUs)" \
 	--meta "samba=$(net --version 2>/dev/null || echo none)" \
 	--meta "adcli=$(dpkg-query -W -f='${Version}' adcli 2>/dev/null || echo unknown)" \
 	--meta "lab=$NLT_LAB_PREFIX" \
