@@ -305,3 +305,54 @@ int krb_dec_error(const uint8_t *buf, size_t len, struct krb_error *out)
 	*out = e;
 	return WIRE_OK;
 }
+
+int krb_dec_as_rep(const uint8_t *buf, size_t len, struct krb_as_rep_info *out)
+{
+	struct krb_as_rep_info info;
+	struct wrd r, ar, sr, s, er, c;
+	struct ber_tlv app, seq, t;
+	int err;
+
+	memset(&info, 0, sizeof(info));
+	wrd_init(&r, buf, len);
+	if (nber_read_expect(&r, BER_APP_C(KRB_MSG_AS_REP), &app) || wrd_finish(&r))
+		return r.err;
+	ar = nber_tlv_reader(&r, &app);
+	if (nber_read_expect(&ar, BER_SEQUENCE, &seq) || wrd_finish(&ar))
+		return ar.err;
+	sr = nber_tlv_reader(&ar, &seq);
+	(void)get_explicit_int(&sr, 0, KRB_PVNO, KRB_PVNO);
+	(void)get_explicit_int(&sr, 1, KRB_MSG_AS_REP, KRB_MSG_AS_REP);
+	if (open_explicit(&sr, 2, 1, &s)) {
+		nber_read_expect(&s, BER_SEQUENCE, &t);
+		nber_sub_done(&sr, &s, 1);
+	}
+	if (get_explicit_string(&sr, 3, &t) == WIRE_OK && (err = copy_realm(info.crealm, sizeof(info.crealm), &t)) != WIRE_OK)
+		wrd_fail(&sr, err);
+	skip_explicit_principal(&sr, 4);
+	/* ticket [5] Ticket ::= [APPLICATION 1] SEQUENCE: kept opaque */
+	if (open_explicit(&sr, 5, 0, &s)) {
+		nber_read_expect(&s, BER_APP_C(1), &t);
+		nber_sub_done(&sr, &s, 1);
+	}
+	if (open_explicit(&sr, 6, 0, &s)) {
+		if (nber_read_expect(&s, BER_SEQUENCE, &t) == WIRE_OK) {
+			er = nber_tlv_reader(&s, &t);
+			info.enc_etype = (int32_t)get_explicit_int(&er, 0, INT32_MIN, INT32_MAX);
+			if (nber_peek(&er) == BER_CTX_C(1)) {
+				info.enc_kvno = (uint32_t)get_explicit_int(&er, 1, 0, UINT32_MAX);
+				info.have_kvno = 1;
+			}
+			if (open_explicit(&er, 2, 0, &c)) {
+				nber_read_expect(&c, BER_OCTET_STRING, &t);
+				nber_sub_done(&er, &c, 1);
+			}
+			nber_sub_done(&s, &er, 1);
+		}
+		nber_sub_done(&sr, &s, 1);
+	}
+	if (wrd_finish(&sr))
+		return sr.err;
+	*out = info;
+	return WIRE_OK;
+}

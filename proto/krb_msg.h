@@ -74,4 +74,20 @@ struct krb_error {
  */
 int krb_dec_error(const uint8_t *buf, size_t len, struct krb_error *out);
 
+/* What an AS-REP says about the client key the KDC used (RFC 4120 5.4.2). */
+struct krb_as_rep_info {
+	char crealm[256];
+	int32_t enc_etype;  /* enc-part etype: the client key's enctype */
+	int have_kvno;
+	uint32_t enc_kvno;  /* enc-part kvno: the key version the KDC holds */
+};
+
+/*
+ * AS-REP [APPLICATION 11] filling buf exactly: pvno 5, msg-type 11,
+ * optional padata (skipped), crealm, cname and ticket (validated as
+ * elements, not decoded), and enc-part's etype and optional kvno (its
+ * cipher is not touched).  Returns WIRE_*; *out is written only on success.
+ */
+int krb_dec_as_rep(const uint8_t *buf, size_t len, struct krb_as_rep_info *out);
+
 #endif

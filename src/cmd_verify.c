@@ -517,7 +517,7 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 		/* newest first; on a wrong password try the older ones, to say which one the DC has */
 		for (int i = 0; i < v->kt.n_kvnos && i < 3; i++) {
 			struct krb_as_result as;
-			krb5_keytab mk;
+			krb5_keytab mk = NULL;
 			if (keytab_one_kvno(k.kc, path, v->machine, v->realm, v->kt.kvno[i], &mk, e) < 0)
 				goto out;
 			r = krb_as_keytab(&k, v->machine, mk, 1, &as, e);

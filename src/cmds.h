@@ -20,5 +20,6 @@ int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_show_computer(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e);
 
 #endif

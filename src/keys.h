@@ -82,9 +82,12 @@ int keys_salt_user(const char *realm, const char *sam_account_name, char *out, s
 /*
  * The long-term key for enctype from a password (UTF-8) and salt, by
  * krb5_c_string_to_key_with_params.  iterations is the PBKDF2 count for
- * the AES enctypes (0 = the default 4096; ignored for RC4, whose key is
- * MD4(UTF-16LE(password)) with no salt).  Returns 0, or -1 with err set
- * (NLT_ECONFIG when this libkrb5 lacks the enctype, e.g. DES).
+ * the AES enctypes (0 = the default 4096, which AD always uses; MIT
+ * refuses counts below 4096 outside its own tests); it is ignored for
+ * RC4, whose key is MD4(UTF-16LE(password)) with no salt.  Returns 0, or
+ * -1 with err set (NLT_ECONFIG when this libkrb5 lacks the enctype, e.g.
+ * single DES since krb5 1.18; NLT_EINTERNAL otherwise).  *out is written
+ * only on success.
  */
 int keys_string_to_key(krb5_context kctx, int32_t enctype, const char *password, size_t password_len,
 		       const char *salt, size_t salt_len, uint32_t iterations, struct nlt_key *out,
@@ -105,9 +108,9 @@ void keys_key_wipe(struct nlt_key *k);
 /*
  * The ticket enctypes an msDS-SupportedEncryptionTypes value names,
  * strongest first (AES256, AES128, RC4, DES-MD5, DES-CRC).  With
- * effective, a value naming none (0, absent: pass 0) becomes
- * KEYS_SET_AD_DEFAULT first, as the KDC does.  Returns how many enctypes
- * the value names (which may exceed cap; only cap are written).
+ * effective, a value that names none (0; pass 0 for an absent attribute)
+ * counts as KEYS_SET_AD_DEFAULT, as the KDC treats it.  Returns how many
+ * enctypes there are (which may exceed cap; only cap are written).
  */
 size_t keys_set_enctypes(uint32_t bits, int effective, int32_t *out, size_t cap);
 
@@ -154,7 +157,10 @@ int keys_rng_system(void *ctx, void *buf, size_t len);
  * form is the byte-for-byte widening of the other, with no normalization
  * or surrogate questions; no space, so nothing trims it.  A password
  * missing one of the four classes (upper, lower, digit, symbol) is drawn
- * again (p < 2e-6 at 120), so domain complexity policy always holds.
+ * again (p < 2e-6 at 120), so the character-class rule of the domain
+ * complexity policy always holds; its rule against containing the
+ * account name is not checked here (a chance of about 6e-4 for a
+ * three-character name at 120 characters).
  * Returns 0, or -1 with err set (NLT_EUSAGE for len/cap, NLT_EINTERNAL
  * when the RNG fails or keeps producing rejected bytes); out is wiped on
  * error.

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "krb_msg.h"
 #include "xport.h"
 
 #define KDC_PORT 88
@@ -115,6 +116,15 @@ static krb5_error_code KRB5_CALLCONV kdc_send_hook(krb5_context kc, void *data, 
 		return KRB5_KDC_UNREACH;
 	}
 	k->n_exchanges++;
+	{
+		/* the AS-REP's enc-part names the key version the KDC holds for the client */
+		struct krb_as_rep_info ai;
+		if (krb_msg_type(buf, len) == KRB_MSG_AS_REP && krb_dec_as_rep(buf, len, &ai) == WIRE_OK) {
+			k->have_as_kvno = ai.have_kvno;
+			k->as_kvno = ai.enc_kvno;
+			k->as_etype = ai.enc_etype;
+		}
+	}
 	d.magic = KV5M_DATA;
 	d.length = (unsigned)len;
 	d.data = (char *)buf;
@@ -295,6 +305,7 @@ static int as_common(struct nlt_krb *k, const char *principal, const char *passw
 
 	memset(res, 0, sizeof(*res));
 	memset(&creds, 0, sizeof(creds));
+	k->have_as_kvno = 0;
 	if (make_principal(k, principal, &p, e) < 0)
 		return -1;
 	rc = krb5_get_init_creds_opt_alloc(k->kc, &opt);
@@ -335,6 +346,8 @@ static int as_common(struct nlt_krb *k, const char *principal, const char *passw
 		res->skew_s = (int64_t)creds.times.authtime - (int64_t)time(NULL);
 		res->have_skew = 1;
 		res->session_enctype = creds.keyblock.enctype;
+		res->have_kvno = k->have_as_kvno;
+		res->kvno = k->as_kvno;
 		krb5_free_cred_contents(k->kc, &creds);
 	}
 	nlt_vlog("Kerberos AS exchange as %s at %s: %s in %.1f ms%s%s", principal, k->dc_addr,

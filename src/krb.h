@@ -31,6 +31,10 @@ struct nlt_krb {
 	uint64_t deadline_ms;
 	unsigned n_connects, n_exchanges;
 	int last_xp_status;   /* enum xp_status of the last failure */
+	/* from the last AS-REP seen on our transport: the client key the KDC used */
+	int have_as_kvno;
+	uint32_t as_kvno;
+	int32_t as_etype;
 };
 
 /*
@@ -66,6 +70,8 @@ struct krb_as_result {
 	int have_skew;
 	uint64_t elapsed_us;
 	krb5_enctype session_enctype;
+	int have_kvno;       /* the key version the KDC used for the client (AS-REP enc-part kvno) */
+	uint32_t kvno;
 };
 
 /*

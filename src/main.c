@@ -41,6 +41,7 @@ int main(int argc, char **argv)
 	case CMD_PING: r = cmd_ping(&ctx, &err); break;
 	case CMD_VERIFY: r = cmd_verify(&ctx, &err); break;
 	case CMD_SHOW_COMPUTER: r = cmd_show_computer(&ctx, &err); break;
+	case CMD_RESET_PASSWORD: r = cmd_reset_password(&ctx, &err); break;
 	default: r = nlt_seterr(&err, NLT_EINTERNAL, "command not implemented"); break;
 	}
 	fflush(stdout);

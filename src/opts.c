@@ -16,6 +16,7 @@ enum {
 	OPT_SITE = 256, OPT_JSON, OPT_TIMEOUT, OPT_VERSION,
 	OPT_PDC, OPT_GC, OPT_KDC, OPT_WRITABLE, OPT_TIMESERV, OPT_TCP,
 	OPT_STDIN_PASSWORD, OPT_PASSWORD_FILE, OPT_MACHINE_PASSWORD_FILE,
+	OPT_ADMIN, OPT_LDAP, OPT_STATE_DIR, OPT_DRY_RUN,
 };
 
 #define SCOPE_GLOBAL 0
@@ -50,6 +51,10 @@ static const struct nlt_optdef {
 	{ "writable", OPT_WRITABLE, no_argument, NULL, CMD_DISCOVER, "require a writable DC (not an RODC)" },
 	{ "timeserv", OPT_TIMESERV, no_argument, NULL, CMD_DISCOVER, "require a time server" },
 	{ "tcp", OPT_TCP, no_argument, NULL, CMD_DISCOVER, "LDAP ping over TCP 389 only (no UDP CLDAP)" },
+	{ "admin", OPT_ADMIN, no_argument, NULL, CMD_RESET_PASSWORD, "set the password as the administrator (kpasswd set-password; -U or -C)" },
+	{ "ldap", OPT_LDAP, no_argument, NULL, CMD_RESET_PASSWORD, "set it as the administrator through unicodePwd over sealed LDAP" },
+	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", CMD_RESET_PASSWORD, "journal directory (default " NLT_STATE_DIR ")" },
+	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, CMD_RESET_PASSWORD, "say what would change, change nothing" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", CMD_VERIFY, "test this machine password (first line of FILE) instead of the keytab" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -63,6 +68,7 @@ static const struct {
 	[CMD_DISCOVER] = { "discover", "[DOMAIN]", "find the domain controllers and choose one as DsGetDcName does" },
 	[CMD_PING] = { "ping", "[DOMAIN]", "check every DC's ports, CLDAP, Kerberos and clock" },
 	[CMD_VERIFY] = { "verify", "[DOMAIN]", "check this host's machine account with Kerberos against one DC" },
+	[CMD_RESET_PASSWORD] = { "reset-password", "[DOMAIN]", "give this host's machine account a new password, crash-safely" },
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
 };
 
@@ -170,6 +176,10 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case 'K': req->keytab = arg; break;
 	case 'm': req->machine = arg; break;
 	case OPT_MACHINE_PASSWORD_FILE: req->machine_password_file = arg; break;
+	case OPT_ADMIN: req->reset_admin = 1; break;
+	case OPT_LDAP: req->reset_ldap = 1; break;
+	case OPT_STATE_DIR: req->state_dir = arg; break;
+	case OPT_DRY_RUN: req->dry_run = 1; break;
 	default:
 		return nlt_seterr(e, NLT_EUSAGE, "unknown option (try --help)");
 	}
@@ -249,6 +259,8 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EUSAGE, "--tcp applies to discover only");
 	if ((req->stdin_password != 0) + (req->password_file != NULL) + (req->ccache != NULL) > 1)
 		return nlt_seterr(e, NLT_EUSAGE, "give one of --stdin-password, --password-file and -C");
+	if (req->reset_admin && req->reset_ldap)
+		return nlt_seterr(e, NLT_EUSAGE, "reset-password: give --admin or --ldap, not both");
 	if (req->machine_password_file && req->keytab)
 		return nlt_seterr(e, NLT_EUSAGE, "verify: give --machine-password-file or -K, not both");
 	return 0;

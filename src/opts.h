@@ -9,7 +9,7 @@
 
 #include "err.h"
 
-enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUTER, CMD__COUNT };
+enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUTER, CMD_RESET_PASSWORD, CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
 struct nlt_req {
@@ -30,6 +30,10 @@ struct nlt_req {
 	const char *keytab;  /* -K */
 	const char *machine; /* -m: account name (with or without '$') */
 	const char *machine_password_file; /* verify: --machine-password-file */
+	int reset_admin;     /* reset-password --admin */
+	int reset_ldap;      /* reset-password --ldap */
+	const char *state_dir; /* --state-dir */
+	int dry_run;         /* --dry-run */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };

@@ -1,6 +1,7 @@
 /*
  * tests/fuzz/fuzz_krb_msg.c - libFuzzer harness for the Kerberos reply
- * classifier krb_msg_type() and the KRB-ERROR decoder krb_dec_error().
+ * classifier krb_msg_type(), the KRB-ERROR decoder krb_dec_error() and the
+ * AS-REP decoder krb_dec_as_rep().
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +23,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (e.susec < 0 || e.susec > 999999)
 			abort();
+	}
+	{
+		struct krb_as_rep_info ar;
+		if (krb_dec_as_rep(data, size, &ar) == WIRE_OK) {
+			if (type != KRB_MSG_AS_REP || !memchr(ar.crealm, 0, sizeof(ar.crealm)))
+				abort();
+		}
 	}
 	return 0;
 }

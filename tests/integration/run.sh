@@ -257,5 +257,70 @@ check "show-computer -C uses an existing credential cache" \
 	eval '[ "$rc" -eq 0 ] && printf "%s" "$out" | grep -q "as Administrator@$LAB_REALM"'
 rm -rf "$ccdir"
 
+# ---- reset-password: two-phase, confirmed, crash-safe ----------------------
+# a scratch member account with a keytab made by MIT ktutil (kvno 2, three principals, three enctypes)
+rdir=$(mktemp -d); chmod 700 "$rdir"
+rpw="Nlt-three-$(date +%s%N)-pw"
+st computer delete NLTT3; st computer create NLTT3 && st user setpassword 'NLTT3$' --newpassword="$rpw" ||
+	bad "samba-tool could not create NLTT3"
+for p in 'NLTT3$' host/nltt3 "host/nltt3.$LAB_DOMAIN"; do
+	for e in aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 rc4-hmac; do
+		printf 'addent -password -p %s@%s -k 2 -e %s -s %shostnltt3.%s\n%s\n' "$p" "$LAB_REALM" "$e" "$LAB_REALM" "$LAB_DOMAIN" "$rpw"
+	done
+done | { cat; printf 'wkt %s\nq\n' "$rdir/kt"; } | ktutil >/dev/null 2>&1
+R="-S $DC1_FQDN -m NLTT3 -K $rdir/kt --state-dir $rdir/state"
+kvnos() { klist -k "$rdir/kt" 2>/dev/null | awk 'NR > 3 {print $1}' | sort -un | tr '\n' ' '; }
+run_cli --json reset-password $R "$LAB_DOMAIN"
+if [ "$rc" -eq 0 ] && [ "$(jget '(j["old_kvno"], j["new_kvno"], len(j["principals"]), len(j["enctypes"]))')" = "(2, 3, 3, 3)" ] &&
+   [ "$(kvnos)" = "2 3 " ] && [ "$(stat -c %a "$rdir/kt")" = 600 ]; then
+	ok "reset-password as the machine: kvno 2 -> 3, 3 principals x 3 enctypes, kvno 2 kept, keytab 0600"
+else bad "reset-password as the machine"; show; echo "# kvnos: $(kvnos)"; fi
+run_cli --json verify -S "$DC1_FQDN" -m NLTT3 -K "$rdir/kt" "$LAB_DOMAIN"
+check "verify accepts the rewritten keytab (kvno 3 = msDS-KeyVersionNumber)" \
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "j[\"kerberos\"][\"kvno_accepted\"] == j[\"directory\"][\"key_version_number\"] == 3")" = True ]'
+out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" KRB5CCNAME=MEMORY:t kinit -k -t "$rdir/kt" "NLTT3\$@$LAB_REALM" 2>&1); rc=$?
+check "MIT kinit -k works with the new keytab" eval '[ "$rc" -eq 0 ]'
+# break the trust on the DC side: the machine cannot change its own password any more ...
+st user setpassword 'NLTT3$' --newpassword="$rpw-broken"
+run_cli reset-password $R "$LAB_DOMAIN"
+check "with a broken trust, reset-password as the machine exits 1 and points to --admin" \
+	eval '[ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q -- "--admin"'
+run_cli verify -S "$DC1_FQDN" -m NLTT3 -K "$rdir/kt" "$LAB_DOMAIN"
+check "verify names the broken trust" eval '[ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q "different password"'
+# ... the administrator repairs it, and the trust is healthy again
+run_cli reset-password --admin -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" $R "$LAB_DOMAIN"
+rc1=$rc
+run_cli verify -S "$DC1_FQDN" -m NLTT3 -K "$rdir/kt" "$LAB_DOMAIN"
+check "reset-password --admin repairs it: verify is healthy again" eval '[ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ]'
+run_cli reset-password --ldap -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" $R "$LAB_DOMAIN"
+rc1=$rc
+run_cli verify -S "$DC1_FQDN" -m NLTT3 -K "$rdir/kt" "$LAB_DOMAIN"
+check "reset-password --ldap (unicodePwd over sealed LDAP) works and verifies" eval '[ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ]'
+# a crash at each step boundary; the next run recovers and the trust stays healthy
+for fp in reset-after-pending reset-after-dc-accepted reset-after-keytab commit-after-current; do
+	out=$("$lab" exec cli env NLT_FAILPOINT=$fp "$bin" reset-password $R "$LAB_DOMAIN" 2>&1); crc=$?
+	run_cli reset-password $R "$LAB_DOMAIN"; rc1=$rc; out1=$out
+	run_cli verify -S "$DC1_FQDN" -m NLTT3 -K "$rdir/kt" "$LAB_DOMAIN"
+	case $fp in reset-after-pending) want="dropped a password";; *) want="recovered an interrupted change";; esac
+	if [ "$crc" -eq 99 ] && [ "$rc1" -eq 0 ] && printf '%s' "$out1" | grep -q "$want" && [ "$rc" -eq 0 ] &&
+	   [ ! -e "$rdir/state/$LAB_REALM/NLTT3\$/pending" ]; then
+		ok "crash at $fp: the next run says '$want' and the trust is healthy"
+	else bad "crash at $fp (crash exit $crc, next run $rc1)"; printf '%s\n' "$out1" | diag; show; fi
+done
+# kpasswd filtered: a clear error before anything is touched
+sum0=$(md5sum < "$rdir/kt"); ls0=$(ls "$rdir/state/$LAB_REALM/NLTT3\$")
+"$lab" block dc1 tcp 464 >/dev/null
+run_cli --timeout 4 reset-password $R "$LAB_DOMAIN"
+"$lab" unblock dc1 tcp 464 >/dev/null
+if [ "$rc" -eq 4 ] && printf '%s' "$err" | grep -q "464/tcp.*nothing was changed" && [ "$(md5sum < "$rdir/kt")" = "$sum0" ] &&
+   [ "$(ls "$rdir/state/$LAB_REALM/NLTT3\$")" = "$ls0" ]; then
+	ok "kpasswd port filtered: exit 4, keytab and journal unchanged"
+else bad "filtered kpasswd"; show; fi
+run_cli --json reset-password --dry-run $R "$LAB_DOMAIN"
+check "--dry-run changes nothing and says so" \
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "j[\"dry_run\"]")" = True ] && [ "$(md5sum < "$rdir/kt")" = "$sum0" ]'
+st computer delete NLTT3
+rm -rf "$rdir"
+
 echo "1..$n"
 exit $fail

@@ -634,6 +634,101 @@ static void test_every_prefix_of_an_as_req_has_no_type(void **state)
 	sweep_hex(krb_as_req_2comp_hex, sweep_type);
 }
 
+/*
+ * A real AS-REP captured from the lab (Samba 4.17.12 KDC on dc1, 2026-11-28) with
+ * strace while `nltrust verify` logged in as WS1$ with its keytab: the reply to the
+ * PA-ENC-TIMESTAMP request, over TCP (without the 4-byte length).  Oracle: impacket's
+ * AS_REP (pyasn1) reads crealm LAB.TEST, cname WS1$, one PA-DATA, enc-part etype 18
+ * kvno 1, ticket kvno 1.  See tests/vectors/README.md.
+ */
+static const char as_rep_lab_hex[] =
+	"6b8205a6308205a2a003020105a10302010ba23a30383036a103020113a22f042d302b3029a003020112a11a1b184c41"
+	"422e54455354686f73747773312e6c61622e74657374a206040400001000a30a1b084c41422e54455354a411300fa003"
+	"020101a10830061b0457533124a582041d6182041930820415a003020105a10a1b084c41422e54455354a21d301ba003"
+	"020102a11430121b066b72627467741b084c41422e54455354a38203e1308203dda003020112a103020101a28203cf04"
+	"8203cba613c0bdbc323c78c131ec6a96f5d2d8b9fadfd40e7ea7c3c6ebec67ba5cb2f6b427e7c563a34afbad1f533226"
+	"0b3b73a56f638f009434a3f840ceaa19b080088550ca4f2bf936296d31826d2e8e3be200a94a288c05b4f561a837a391"
+	"58f878e052eb2ab6b07251e5bc059ebd963ea101f1a63c0bdbda2c9837fd442320c4d3ef20673853f9c4dda8cd048a13"
+	"29ad7b187c5cb1ce230942f846643c256bd2f00415f29b23a33ab7db730e8d12e289f86fa44e66bbf9874619a7cb1091"
+	"b197da34883497310cbdb75208472bdaa936aabb00cba3322335a00e1b01849db42821e2ca85ad59badd83f97504682b"
+	"964a720eaa0da68b732cae20399b1d20b4e4044410a21b180610b1b5f25e528e4889b250f9a7538931098572d606c68a"
+	"1961d14df904be39e7f6a3dbb87af63a33074bb2d7f0c7bee25dabee4b98946d39380f519d8127cf84d747a59e0327de"
+	"7d3a6d2d213ab0f64b77ec3764b3c91578e20139662ab992b546b393c961b2aa4aa379a1ec0014757762bcfcc0195a17"
+	"00fde17496238c4d85369cdf63d435312ebbac52ac9aace7771da73f8f81bebdb98389093252697c4baed338ed64b2a0"
+	"a1832fb221c877d2d7fd21222e21e85373ff0d6118452efbfcb730f3e9755bab4a5fe3d151ef7ffc2822391317e18829"
+	"ecade5eabe58ec4d37b1e79334d505b14b5736c7630aecaafd5027570d9e24f7646be9dd89ff75f16ad9359d6a079923"
+	"d62c9ce8ebdfba570b3cea19e6116add9de2bda9aa52a810439c751a42300c617c6b6e6d59e077a6a51bb2fe560d0e82"
+	"f1ee82fea5d10e1980974be2bda3c505dfd74eb0398361c5a8c1efbbcc261ded03312c37149d4428c6f6923139b62d54"
+	"7cacdf7d7b08938eae31331efdb113f973c903373870373f58e2b0f5ce602f95d108c7dd2cb86df0114af071738389c0"
+	"5f2172100738c506ce659b5e0906237054a2129054145bdbf4f03d1818c2cc48633d25c2a7c2eb3f5ad0a0abae326b74"
+	"80df6392faaffab3a72dd78eef59bd861d9d1b76f4d780032b9c41aec467c340f78626b47966e53df17f93e78e1c9169"
+	"d8909f0832e20c4c41d4012b03c0c44f2295745df383ad5378311c8a6404308b414de1f968c2c22b005b881d14dca8cb"
+	"4e2b1e9e07ab2d9d938da4f433ca6fa1bf63075ec3fb9509ed32e7638d5087871b55ee705b16ddcea1ae75cf9aa7621b"
+	"d72d5f1a2f1a55ca5cbf450a6fe0dc96a949ea69bc0ee5df0acb5bbd25343877fd35f3eec39fd634018149f3389e66b2"
+	"f7dacb0b320de87f64016bb8ea4f2a7a5533fa9b77978ce45e4942b1dc51de80fed6fbebf4d433f55488ccc747a069fe"
+	"ac3e3c8607c064d0ac93a4902bd0a682011830820114a003020112a103020101a282010604820102e1dda9c39e7fa0af"
+	"f4aba3fa8763d3227fb1f0499470b886fec6603d248d5f75c079a3281e1e516f6a293fa185697c1faab22d61d580b82c"
+	"3fe254bad394e03b672ab5e1a8d2095f18473ea3c189619f1cfef7f8a0ed06205cb8aaf14490a08ad7dbe35f3125d3ae"
+	"10f0f2641e2dd377bd13437ef78bda5979cbc2a16fe68cf12fd19d3e17d6dc44717d2678b518fd421eacd74941b96048"
+	"a2b93150a318505ef1fc8b0d41e78909640a4936e731370c0d430e17059aee87c92d500a7e12a31d5d4953056240704d"
+	"5c257154d777c731d61f67a5b067a073072e0b4d6f0457a0b661aedfdfa937e6fddf8c1d770c9e9db4b618918381bed5"
+	"0f0bd0670cb429ee6395";
+
+static void test_lab_as_rep_decodes(void **state)
+{
+	static uint8_t buf[4096];
+	struct krb_as_rep_info in;
+	size_t n = sweep_unhex(as_rep_lab_hex, buf, sizeof(buf));
+
+	(void)state;
+	assert_int_equal(n, 1450);
+	assert_int_equal(krb_msg_type(buf, n), KRB_MSG_AS_REP);
+	assert_int_equal(krb_dec_as_rep(buf, n, &in), WIRE_OK);
+	assert_string_equal(in.crealm, "LAB.TEST");
+	assert_int_equal(in.enc_etype, 18);
+	assert_int_equal(in.have_kvno, 1);
+	assert_int_equal(in.enc_kvno, 1);
+	/* a KRB-ERROR is not an AS-REP and the other way round */
+	assert_int_not_equal(krb_dec_error(buf, n, &(struct krb_error){ 0 }), WIRE_OK);
+}
+
+static int sweep_as_rep(const uint8_t *buf, size_t len, void *ctx)
+{
+	struct krb_as_rep_info in;
+
+	(void)ctx;
+	return krb_dec_as_rep(buf, len, &in);
+}
+
+static void test_every_prefix_of_the_as_rep_is_rejected(void **state)
+{
+	static uint8_t buf[4096];
+	size_t n = sweep_unhex(as_rep_lab_hex, buf, sizeof(buf));
+
+	(void)state;
+	assert_int_equal(sweep_truncations(buf, n, sweep_as_rep, NULL), 0);
+	(void)sweep_bitflips(buf, n, sweep_as_rep, NULL);
+}
+
+static void test_as_rep_without_kvno_and_wrong_pvno(void **state)
+{
+	/* hand-built from RFC 4120 5.4.2: no padata, enc-part without the optional kvno */
+	static const char no_kvno_hex[] =
+		"6b40303ea003020105a10302010ba3061b044c41422ea410300ea003020101a10730051b03575331a50961073005"
+		"a003020105a60d300ba003020117a2040402abcd";
+	uint8_t buf[256];
+	size_t n = sweep_unhex(no_kvno_hex, buf, sizeof(buf));
+	struct krb_as_rep_info in;
+
+	(void)state;
+	assert_int_equal(krb_dec_as_rep(buf, n, &in), WIRE_OK);
+	assert_string_equal(in.crealm, "LAB.");
+	assert_int_equal(in.enc_etype, 23);
+	assert_int_equal(in.have_kvno, 0);
+	buf[8] = 4; /* pvno 4 */
+	assert_int_equal(krb_dec_as_rep(buf, n, &in), WIRE_EBAD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -658,6 +753,9 @@ int main(void)
 		cmocka_unit_test(test_output_untouched_on_error),
 		cmocka_unit_test(test_every_prefix_of_each_error_is_rejected),
 		cmocka_unit_test(test_every_prefix_of_an_as_req_has_no_type),
+		cmocka_unit_test(test_lab_as_rep_decodes),
+		cmocka_unit_test(test_every_prefix_of_the_as_rep_is_rejected),
+		cmocka_unit_test(test_as_rep_without_kvno_and_wrong_pvno),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
