@@ -21,5 +21,10 @@ int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_show_computer(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_leave(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_reset_computer(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_disable_computer(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_delete_computer(struct nlt_ctx *ctx, struct nlt_err *e);
 
 #endif

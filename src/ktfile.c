@@ -188,3 +188,71 @@ out:
 		atomicfile_free(old, oldlen);
 	return r;
 }
+
+int ktfile_remove_machine(const char *path, const char *realm, const char *machine, size_t *removed,
+			  struct nlt_err *e)
+{
+	uint8_t *old = NULL, *outbuf = NULL;
+	size_t oldlen = 0, n_old, n_out = 0, outlen = 0;
+	struct kt_entry *ents = NULL, *out = NULL;
+	struct kt_dec_info info;
+	struct wwr w;
+	int rd, r = -1;
+
+	*removed = 0;
+	rd = atomicfile_read(path, KTF_MAX_BYTES, ATOMICFILE_RD_MISSING_OK, &old, &oldlen, e);
+	if (rd != 0)
+		return rd < 0 ? -1 : 0;
+	if ((rd = kt_dec(old, oldlen, NULL, 0, &info)) != WIRE_OK || info.n_entries > KTF_MAX_ENTRIES) {
+		nlt_seterr(e, NLT_ECONFIG, "the keytab %s cannot be read: %s; it is left as it is", path,
+			   rd != WIRE_OK ? kt_strerror(rd) : "too many entries");
+		goto out;
+	}
+	n_old = info.n_entries;
+	ents = calloc(n_old + 1, sizeof(*ents));
+	out = calloc(n_old + 1, sizeof(*out));
+	if (!ents || !out || kt_dec(old, oldlen, ents, n_old, &info) != WIRE_OK) {
+		nlt_seterr(e, NLT_EINTERNAL, "keytab: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n_old; i++) {
+		int mine = is_machine_entry(&ents[i], realm, machine);
+		for (size_t j = 0; j < n_old && !mine; j++)
+			mine = is_machine_entry(&ents[j], realm, machine) && ents[j].kvno == ents[i].kvno &&
+			       key_eq(&ents[i], &ents[j]);
+		if (mine)
+			(*removed)++;
+		else
+			out[n_out++] = ents[i];
+	}
+	if (*removed == 0) {
+		r = 0;
+		goto out;
+	}
+	outlen = kt_enc_len(out, n_out);
+	if (n_out == 0)
+		outlen = 2; /* the version alone: an empty keytab */
+	outbuf = malloc(outlen);
+	if (!outbuf) {
+		nlt_seterr(e, NLT_EINTERNAL, "keytab: out of memory");
+		goto out;
+	}
+	wwr_init(&w, outbuf, outlen);
+	if (kt_enc(&w, out, n_out) != WIRE_OK) {
+		nlt_seterr(e, NLT_EINTERNAL, "keytab: cannot encode %zu entries", n_out);
+		goto out;
+	}
+	if (atomicfile_write(path, outbuf, wwr_len(&w), 0600, e) < 0)
+		goto out;
+	r = 0;
+out:
+	if (outbuf) {
+		nlt_wipe(outbuf, outlen);
+		free(outbuf);
+	}
+	free(out);
+	free(ents);
+	if (old)
+		atomicfile_free(old, oldlen);
+	return r;
+}

@@ -43,4 +43,13 @@ struct ktfile_req {
 
 int ktfile_rewrite(krb5_context kc, const struct ktfile_req *rq, struct ktfile_summary *sum, struct nlt_err *e);
 
+/*
+ * For leave: remove the machine's entries (MACHINE$ and every principal
+ * sharing one of its keys, at any kvno), keep the rest; the file is
+ * replaced atomically (and left in place, possibly empty).  A missing
+ * keytab is not an error.  *removed counts the entries dropped.
+ */
+int ktfile_remove_machine(const char *path, const char *realm, const char *machine, size_t *removed,
+			  struct nlt_err *e);
+
 #endif

@@ -42,6 +42,11 @@ int main(int argc, char **argv)
 	case CMD_VERIFY: r = cmd_verify(&ctx, &err); break;
 	case CMD_SHOW_COMPUTER: r = cmd_show_computer(&ctx, &err); break;
 	case CMD_RESET_PASSWORD: r = cmd_reset_password(&ctx, &err); break;
+	case CMD_JOIN: r = cmd_join(&ctx, &err); break;
+	case CMD_LEAVE: r = cmd_leave(&ctx, &err); break;
+	case CMD_RESET_COMPUTER: r = cmd_reset_computer(&ctx, &err); break;
+	case CMD_DISABLE_COMPUTER: r = cmd_disable_computer(&ctx, &err); break;
+	case CMD_DELETE_COMPUTER: r = cmd_delete_computer(&ctx, &err); break;
 	default: r = nlt_seterr(&err, NLT_EINTERNAL, "command not implemented"); break;
 	}
 	fflush(stdout);

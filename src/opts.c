@@ -16,10 +16,13 @@ enum {
 	OPT_SITE = 256, OPT_JSON, OPT_TIMEOUT, OPT_VERSION,
 	OPT_PDC, OPT_GC, OPT_KDC, OPT_WRITABLE, OPT_TIMESERV, OPT_TCP,
 	OPT_STDIN_PASSWORD, OPT_PASSWORD_FILE, OPT_MACHINE_PASSWORD_FILE,
-	OPT_ADMIN, OPT_LDAP, OPT_STATE_DIR, OPT_DRY_RUN,
+	OPT_ADMIN, OPT_LDAP, OPT_STATE_DIR, OPT_DRY_RUN, OPT_OU, OPT_REUSE, OPT_DISABLE, OPT_NEW_PASSWORD_FILE,
 };
 
-#define SCOPE_GLOBAL 0
+#define SCOPE_GLOBAL 0u
+#define ONLY(cmd) (1u << (cmd))
+#define CHANGERS (ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_RESET_COMPUTER) | \
+		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER))
 
 /* The single source of truth: getopt_long, --help and the man-page check. */
 static const struct nlt_optdef {
@@ -27,7 +30,7 @@ static const struct nlt_optdef {
 	int id;          /* short letter or OPT_* */
 	int has_arg;     /* no_argument / required_argument */
 	const char *arg; /* metavariable for --help */
-	int scope;       /* SCOPE_GLOBAL or an enum nlt_cmd */
+	unsigned scope;  /* SCOPE_GLOBAL, or ONLY(cmd) | ONLY(cmd2) ...: the commands that take it */
 	const char *help;
 } optdefs[] = {
 	{ "domain", 'd', required_argument, "DOMAIN", SCOPE_GLOBAL, "DNS domain (default: krb5.conf default_realm, else the host's DNS domain)" },
@@ -45,17 +48,21 @@ static const struct nlt_optdef {
 	{ "quiet", 'q', no_argument, NULL, SCOPE_GLOBAL, "print nothing but errors; the exit status tells" },
 	{ "help", 'h', no_argument, NULL, SCOPE_GLOBAL, "show help (nltrust COMMAND --help for a command)" },
 	{ "version", OPT_VERSION, no_argument, NULL, SCOPE_GLOBAL, "show the version" },
-	{ "pdc", OPT_PDC, no_argument, NULL, CMD_DISCOVER, "require the PDC emulator" },
-	{ "gc", OPT_GC, no_argument, NULL, CMD_DISCOVER, "require a global catalog" },
-	{ "kdc", OPT_KDC, no_argument, NULL, CMD_DISCOVER, "require a KDC" },
-	{ "writable", OPT_WRITABLE, no_argument, NULL, CMD_DISCOVER, "require a writable DC (not an RODC)" },
-	{ "timeserv", OPT_TIMESERV, no_argument, NULL, CMD_DISCOVER, "require a time server" },
-	{ "tcp", OPT_TCP, no_argument, NULL, CMD_DISCOVER, "LDAP ping over TCP 389 only (no UDP CLDAP)" },
-	{ "admin", OPT_ADMIN, no_argument, NULL, CMD_RESET_PASSWORD, "set the password as the administrator (kpasswd set-password; -U or -C)" },
-	{ "ldap", OPT_LDAP, no_argument, NULL, CMD_RESET_PASSWORD, "set it as the administrator through unicodePwd over sealed LDAP" },
-	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", CMD_RESET_PASSWORD, "journal directory (default " NLT_STATE_DIR ")" },
-	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, CMD_RESET_PASSWORD, "say what would change, change nothing" },
-	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", CMD_VERIFY, "test this machine password (first line of FILE) instead of the keytab" },
+	{ "pdc", OPT_PDC, no_argument, NULL, ONLY(CMD_DISCOVER), "require the PDC emulator" },
+	{ "gc", OPT_GC, no_argument, NULL, ONLY(CMD_DISCOVER), "require a global catalog" },
+	{ "kdc", OPT_KDC, no_argument, NULL, ONLY(CMD_DISCOVER), "require a KDC" },
+	{ "writable", OPT_WRITABLE, no_argument, NULL, ONLY(CMD_DISCOVER), "require a writable DC (not an RODC)" },
+	{ "timeserv", OPT_TIMESERV, no_argument, NULL, ONLY(CMD_DISCOVER), "require a time server" },
+	{ "tcp", OPT_TCP, no_argument, NULL, ONLY(CMD_DISCOVER), "LDAP ping over TCP 389 only (no UDP CLDAP)" },
+	{ "admin", OPT_ADMIN, no_argument, NULL, ONLY(CMD_RESET_PASSWORD), "set the password as the administrator (kpasswd set-password; -U or -C)" },
+	{ "ldap", OPT_LDAP, no_argument, NULL, ONLY(CMD_RESET_PASSWORD), "set it as the administrator through unicodePwd over sealed LDAP" },
+	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE), "journal directory (default " NLT_STATE_DIR ")" },
+	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, CHANGERS, "say what would change, change nothing" },
+	{ "ou", OPT_OU, required_argument, "DN", ONLY(CMD_JOIN), "create the account in this OU (default CN=Computers)" },
+	{ "reuse", OPT_REUSE, no_argument, NULL, ONLY(CMD_JOIN), "take over an existing account of that name (resets its password)" },
+	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_LEAVE), "disable the account instead of deleting it" },
+	{ "new-password-file", OPT_NEW_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_RESET_COMPUTER), "set this password (first line of FILE) instead of the default" },
+	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -69,6 +76,11 @@ static const struct {
 	[CMD_PING] = { "ping", "[DOMAIN]", "check every DC's ports, CLDAP, Kerberos and clock" },
 	[CMD_VERIFY] = { "verify", "[DOMAIN]", "check this host's machine account with Kerberos against one DC" },
 	[CMD_RESET_PASSWORD] = { "reset-password", "[DOMAIN]", "give this host's machine account a new password, crash-safely" },
+	[CMD_JOIN] = { "join", "[DOMAIN]", "create this host's computer account, keytab and journal" },
+	[CMD_LEAVE] = { "leave", "[DOMAIN]", "delete (or disable) this host's account and remove its keytab entries" },
+	[CMD_RESET_COMPUTER] = { "reset-computer", "NAME", "reset any computer's password (as Reset Account does)" },
+	[CMD_DISABLE_COMPUTER] = { "disable-computer", "NAME", "disable any computer account" },
+	[CMD_DELETE_COMPUTER] = { "delete-computer", "NAME", "delete any computer object" },
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
 };
 
@@ -104,7 +116,7 @@ void opts_usage(enum nlt_cmd cmd)
 		       toupper((unsigned char)cmds[cmd].summary[0]), cmds[cmd].summary + 1);
 		printf("\nCommand options:\n");
 		for (i = 0; i < N_OPTDEFS; i++)
-			if (optdefs[i].scope == (int)cmd)
+			if (optdefs[i].scope & ONLY(cmd))
 				print_opt(&optdefs[i]);
 	}
 	printf("\nGlobal options:\n");
@@ -122,7 +134,7 @@ static void build_tables(int scope, struct option *lo, char *so, size_t so_len)
 
 	so[s++] = '+'; /* stop at the first non-option: the command, or a positional */
 	for (i = 0; i < N_OPTDEFS; i++) {
-		if (optdefs[i].scope != SCOPE_GLOBAL && optdefs[i].scope != scope)
+		if (optdefs[i].scope != SCOPE_GLOBAL && !(optdefs[i].scope & ONLY(scope)))
 			continue;
 		lo[n].name = optdefs[i].name;
 		lo[n].has_arg = optdefs[i].has_arg;
@@ -180,6 +192,10 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case OPT_LDAP: req->reset_ldap = 1; break;
 	case OPT_STATE_DIR: req->state_dir = arg; break;
 	case OPT_DRY_RUN: req->dry_run = 1; break;
+	case OPT_OU: req->ou = arg; break;
+	case OPT_REUSE: req->reuse = 1; break;
+	case OPT_DISABLE: req->disable = 1; break;
+	case OPT_NEW_PASSWORD_FILE: req->new_password_file = arg; break;
 	default:
 		return nlt_seterr(e, NLT_EUSAGE, "unknown option (try --help)");
 	}

@@ -9,7 +9,8 @@
 
 #include "err.h"
 
-enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUTER, CMD_RESET_PASSWORD, CMD__COUNT };
+enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUTER, CMD_RESET_PASSWORD,
+	CMD_JOIN, CMD_LEAVE, CMD_RESET_COMPUTER, CMD_DISABLE_COMPUTER, CMD_DELETE_COMPUTER, CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
 struct nlt_req {
@@ -34,6 +35,10 @@ struct nlt_req {
 	int reset_ldap;      /* reset-password --ldap */
 	const char *state_dir; /* --state-dir */
 	int dry_run;         /* --dry-run */
+	const char *ou;      /* join --ou */
+	int reuse;           /* join --reuse */
+	int disable;         /* leave --disable */
+	const char *new_password_file; /* reset-computer --new-password-file */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };

@@ -322,5 +322,53 @@ check "--dry-run changes nothing and says so" \
 st computer delete NLTT3
 rm -rf "$rdir"
 
+# ---- join, leave and the admin operations on any computer -----------------
+jdir=$(mktemp -d); chmod 700 "$jdir"
+A="-U $LAB_ADMIN_USER --password-file $LAB_ADMIN_PASS_FILE -S $DC1_FQDN"
+J="-m nltj1 -K $jdir/kt --state-dir $jdir/st"
+st computer delete NLTJ1
+run_cli --json join $A $J --dry-run "$LAB_DOMAIN"
+check "join --dry-run says it would create the account and creates nothing" \
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "j[\"dry_run\"]")" = True ] && [ ! -e "$jdir/kt" ]'
+run_cli join $A $J "$LAB_DOMAIN"; rc1=$rc
+run_cli --json verify -S "$DC1_FQDN" -m nltj1 -K "$jdir/kt" "$LAB_DOMAIN"
+if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$(jget '" ".join(j["keytab"]["newest_enctypes"])')" = "aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha1-96" ]; then
+	ok "join creates the account and an AES keytab; verify is healthy at once"
+else bad "join"; show; fi
+run_cli --json show-computer $A nltj1
+if [ "$rc" -eq 0 ] && [ "$(jget '"%s %d %d" % (j["dns_host_name"], len(j["service_principal_names"]), j["supported_encryption_types"])')" = "nltj1.$LAB_DOMAIN 4 24" ]; then
+	ok "the joined account has dNSHostName, HOST/ and RestrictedKrbHost/ SPNs, AES enctypes: no findings"
+else bad "joined account attributes"; show; fi
+run_cli join $A $J "$LAB_DOMAIN"
+check "join refuses an existing account without --reuse (exit 1)" \
+	eval '[ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q -- "--reuse"'
+run_cli join $A $J --reuse "$LAB_DOMAIN"; rc1=$rc
+run_cli --json verify -S "$DC1_FQDN" -m nltj1 -K "$jdir/kt" "$LAB_DOMAIN"
+check "join --reuse takes it over (kvno 2) and verify is healthy" \
+	eval '[ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$(jget "j[\"kerberos\"][\"kvno_accepted\"]")" = 2 ]'
+run_cli disable-computer $A nltj1; rc1=$rc
+run_cli --json verify -S "$DC1_FQDN" -m nltj1 -K "$jdir/kt" "$LAB_DOMAIN"
+check "disable-computer: the member's verify then says account_disabled" \
+	eval '[ "$rc1" -eq 0 ] && [ "$rc" -eq 1 ] && [ "$(jget "j[\"kerberos\"][\"result\"]")" = account_disabled ]'
+"$lab" exec dc1 samba-tool user enable 'NLTJ1$' -s "$DC1_CONF" >/dev/null 2>&1
+run_cli reset-computer $A nltj1; rc1=$rc
+printf 'nltj1\n' > "$jdir/default.pw"; chmod 600 "$jdir/default.pw"
+run_cli --json verify -S "$DC1_FQDN" -m nltj1 --machine-password-file "$jdir/default.pw" "$LAB_DOMAIN"
+check "reset-computer sets the default password (the name in lower case), which the KDC accepts" \
+	eval '[ "$rc1" -eq 0 ] && [ "$(jget "j[\"kerberos\"][\"result\"]")" = ok ]'
+run_cli leave $A $J "$LAB_DOMAIN"; rc1=$rc
+run_cli show-computer $A nltj1
+if [ "$rc1" -eq 0 ] && [ "$rc" -eq 1 ] && [ -z "$(klist -k "$jdir/kt" 2>/dev/null | awk 'NR > 3')" ] &&
+   [ ! -e "$jdir/st/$LAB_REALM/NLTJ1\$" ]; then
+	ok "leave deletes the account, empties the keytab of its keys and removes the journal"
+else bad "leave"; show; fi
+st computer create NLTJ2
+run_cli delete-computer $A --dry-run nltj2; rc1=$rc
+run_cli delete-computer $A nltj2; rc2=$rc
+run_cli delete-computer $A nltj2
+check "delete-computer: --dry-run keeps it, then it is deleted, then 'no computer account' (exit 1)" \
+	eval '[ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && [ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q "no computer account NLTJ2"'
+rm -rf "$jdir"
+
 echo "1..$n"
 exit $fail

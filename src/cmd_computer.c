@@ -1,0 +1,478 @@
+/*
+ * src/cmd_computer.c - computer objects as an administrator:
+ *   join               create this host's account (or --reuse it), keytab, journal
+ *   leave              delete (or --disable) this host's account, keytab entries, journal
+ *   reset-computer     set any computer's password to its default (or a given one)
+ *   disable-computer   set ACCOUNTDISABLE on any computer
+ *   delete-computer    delete any computer object (and what it contains)
+ * Every change goes to one writable DC over sealed LDAP (admin.h); --dry-run
+ * says what would change and changes nothing.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "adattr.h"
+#include "admin.h"
+#include "atomicfile.h"
+#include "keys.h"
+#include "ktfile.h"
+#include "output.h"
+#include "secret.h"
+#include "state.h"
+
+#define DEFAULT_KEYTAB "/etc/krb5.keytab"
+
+/* "ws1" / "WS1$" -> "WS1$" and "ws1" */
+static int names(const char *given, char *sam, size_t slen, char *lower, size_t llen, struct nlt_err *e)
+{
+	char host[256];
+	size_t n;
+
+	if (!given) {
+		if (gethostname(host, sizeof(host)) != 0)
+			return nlt_seterr(e, NLT_ECONFIG, "cannot read this host's name: %s", strerror(errno));
+		host[sizeof(host) - 1] = '\0';
+		char *dot = strchr(host, '.');
+		if (dot)
+			*dot = '\0';
+		given = host;
+	}
+	n = strlen(given);
+	if (n && given[n - 1] == '$')
+		n--;
+	/* NetBIOS computer names: at most 15 characters */
+	if (n == 0 || n > 15 || n + 2 > slen || n + 1 > llen)
+		return nlt_seterr(e, NLT_EUSAGE, "'%s' is not a usable computer name (1 to 15 letters, digits, '-')", given);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)given[i];
+		if (!(isalnum(c) || c == '-'))
+			return nlt_seterr(e, NLT_EUSAGE, "'%s' is not a usable computer name (1 to 15 letters, digits, '-')",
+					  given);
+		sam[i] = (char)toupper(c);
+		lower[i] = (char)tolower(c);
+	}
+	sam[n] = '$';
+	sam[n + 1] = '\0';
+	lower[n] = '\0';
+	return 0;
+}
+
+/* "OU=Linux,DC=lab,DC=test" or a relative "OU=Linux" (the domain's DN is appended). */
+static void container_dn(const struct admin_session *s, const char *ou, char *out, size_t len)
+{
+	if (!ou)
+		snprintf(out, len, "CN=Computers,%.480s", s->ld.default_nc);
+	else if (strcasestr(ou, s->ld.default_nc))
+		nlt_strlcpy(out, ou, len);
+	else
+		snprintf(out, len, "%.200s,%.280s", ou, s->ld.default_nc);
+}
+
+/* The quoted UTF-16LE form unicodePwd wants (MS-ADTS 3.1.1.3.1.5); free with wipe. */
+static struct berval *unicodepwd(const char *pw)
+{
+	size_t n = strlen(pw);
+	struct berval *bv = calloc(1, sizeof(*bv));
+	char *u = calloc(2 * (n + 2), 1);
+
+	if (!bv || !u) {
+		free(bv);
+		free(u);
+		return NULL;
+	}
+	u[0] = '"';
+	for (size_t i = 0; i < n; i++)
+		u[2 * (i + 1)] = pw[i];
+	u[2 * (n + 1)] = '"';
+	bv->bv_val = u;
+	bv->bv_len = 2 * (n + 2);
+	return bv;
+}
+
+static void unicodepwd_free(struct berval *bv)
+{
+	if (!bv)
+		return;
+	nlt_wipe(bv->bv_val, bv->bv_len);
+	free(bv->bv_val);
+	free(bv);
+}
+
+/* Find NAME$; 0 found (dn and uac filled), 1 none, -1 error. */
+static int find_computer(struct admin_session *s, const char *sam, char *dn, size_t dnlen, int64_t *uac,
+			 struct nlt_err *e)
+{
+	static const char *const attrs[] = { "userAccountControl", NULL };
+	struct nlt_ldap_entry en;
+	char esc[80], filter[160];
+	int r;
+
+	nlt_ldap_filter_escape(sam, esc, sizeof(esc));
+	snprintf(filter, sizeof(filter), "(&(objectClass=computer)(sAMAccountName=%s))", esc);
+	r = nlt_ldap_search_one(&s->ld, s->ld.default_nc, LDAP_SCOPE_SUBTREE, filter, attrs, &en, e);
+	if (r != 0)
+		return r;
+	nlt_strlcpy(dn, en.dn ? en.dn : "", dnlen);
+	*uac = 0;
+	(void)nlt_ldap_i64(&en, "userAccountControl", uac);
+	nlt_ldap_entry_free(&en);
+	return 0;
+}
+
+static int ldap_fail(struct admin_session *s, int rc, const char *what, const char *dn, struct nlt_err *e)
+{
+	char *diag = NULL;
+	enum nlt_cat cat = rc == LDAP_INSUFFICIENT_ACCESS || rc == LDAP_STRONG_AUTH_REQUIRED ? NLT_EAUTH
+			   : rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ? NLT_ENODC
+									 : NLT_EPROTO;
+
+	(void)ldap_get_option(s->ld.ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	nlt_seterr(e, cat, "%s %s on %s failed: %s%s%.200s", what, dn, s->ld.dc_name, ldap_err2string(rc),
+		   diag && *diag ? ": " : "", diag ? diag : "");
+	ldap_memfree(diag);
+	return -1;
+}
+
+static void report(const struct nlt_req *req, const char *action, const char *sam, const char *dn, const char *dc,
+		   int dry, const char *detail)
+{
+	if (req->json) {
+		struct json_object *o = json_object_new_object();
+		char act[32];
+		nlt_strlcpy(act, action, sizeof(act));
+		for (char *c = act; *c; c++)
+			*c = *c == ' ' ? '_' : (char)tolower((unsigned char)*c);
+		json_object_object_add(o, "action", json_object_new_string(act));
+		json_object_object_add(o, "sam_account_name", json_object_new_string(sam));
+		json_object_object_add(o, "dn", dn && *dn ? json_object_new_string(dn) : NULL);
+		json_object_object_add(o, "dc", json_object_new_string(dc));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
+		json_object_object_add(o, "detail", detail && *detail ? json_object_new_string(detail) : NULL);
+		out_json_print(o);
+		json_object_put(o);
+	} else if (!req->quiet) {
+		printf("%s%s %s (%s) on %s%s%s\n", dry ? "Would " : "", action, sam, dn && *dn ? dn : "-", dc,
+		       detail && *detail ? ": " : ".", detail ? detail : "");
+	}
+}
+
+/* ---- reset-computer / disable-computer / delete-computer -------------- */
+
+enum admin_op { OP_RESET, OP_DISABLE, OP_DELETE };
+
+static int admin_op(struct nlt_ctx *ctx, enum admin_op op, struct nlt_err *e)
+{
+	static const char *const opname[] = { "reset-computer", "disable-computer", "delete-computer" };
+	const struct nlt_req *req = ctx->req;
+	struct admin_session s;
+	char sam[32], lower[32], dn[512], detail[300] = "";
+	int64_t uac = 0;
+	int r = -1, f;
+
+	memset(&s, 0, sizeof(s));
+	if (!req->target_name)
+		return nlt_seterr(e, NLT_EUSAGE, "%s: which computer? (nltrust %s NAME)", opname[op], opname[op]);
+	if (names(req->target_name, sam, sizeof(sam), lower, sizeof(lower), e) < 0)
+		return -1;
+	if (admin_open(&s, ctx, e) < 0)
+		goto out;
+	f = find_computer(&s, sam, dn, sizeof(dn), &uac, e);
+	if (f != 0) {
+		if (f > 0)
+			nlt_seterr(e, NLT_EPROBLEM, "no computer account %s in %s", sam, s.realm);
+		goto out;
+	}
+	if (op == OP_DISABLE) {
+		char val[24];
+		char *vals[2] = { val, NULL };
+		static char attr_uac[] = "userAccountControl";
+		LDAPMod mod = { .mod_op = LDAP_MOD_REPLACE, .mod_type = attr_uac, .mod_values = vals };
+		LDAPMod *mods[2] = { &mod, NULL };
+		snprintf(val, sizeof(val), "%lld", (long long)(uac | UAC_ACCOUNTDISABLE));
+		snprintf(detail, sizeof(detail), "userAccountControl 0x%llx -> 0x%llx", (unsigned long long)uac,
+			 (unsigned long long)(uac | UAC_ACCOUNTDISABLE));
+		if (!req->dry_run && !(uac & UAC_ACCOUNTDISABLE)) {
+			int rc = ldap_modify_ext_s(s.ld.ld, dn, mods, NULL, NULL);
+			if (rc != LDAP_SUCCESS) {
+				ldap_fail(&s, rc, "disabling", dn, e);
+				goto out;
+			}
+		}
+		if (uac & UAC_ACCOUNTDISABLE)
+			nlt_strlcpy(detail, "already disabled", sizeof(detail));
+		report(req, req->dry_run ? "disable" : "Disabled", sam, dn, s.dc->info.dc_dns_name, req->dry_run, detail);
+	} else if (op == OP_DELETE) {
+		/* the tree-delete control takes what the object holds (BitLocker keys, service connection points) */
+		LDAPControl tree = { .ldctl_oid = (char *)(uintptr_t)LDAP_CONTROL_X_TREE_DELETE, .ldctl_iscritical = 1 };
+		LDAPControl *ctrls[2] = { &tree, NULL };
+		if (!req->dry_run) {
+			int rc = ldap_delete_ext_s(s.ld.ld, dn, ctrls, NULL);
+			if (rc != LDAP_SUCCESS) {
+				ldap_fail(&s, rc, "deleting", dn, e);
+				goto out;
+			}
+		}
+		report(req, req->dry_run ? "delete" : "Deleted", sam, dn, s.dc->info.dc_dns_name, req->dry_run, "");
+	} else {
+		/* reset: the password an account gets from "Reset Account" (its name in lower case, at most 14
+		 * characters), so the member can rejoin with it; or the first line of --new-password-file */
+		struct secret np;
+		struct berval *bv, *vals[2];
+		static char attr_pwd[] = "unicodePwd";
+		LDAPMod mod = { .mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES, .mod_type = attr_pwd };
+		LDAPMod *mods[2] = { &mod, NULL };
+		int rc;
+		memset(&np, 0, sizeof(np));
+		if (req->new_password_file) {
+			if (secret_from_file(&np, req->new_password_file, "new password", e) < 0)
+				goto out;
+		} else {
+			nlt_strlcpy(np.buf, lower, 15);
+			np.len = strlen(np.buf);
+		}
+		snprintf(detail, sizeof(detail), "password set to %s", req->new_password_file ? "the one in the file given"
+											       : "the default (the computer name in lower case)");
+		if (!req->dry_run) {
+			bv = unicodepwd(np.buf);
+			secret_free(&np);
+			if (!bv) {
+				nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+				goto out;
+			}
+			vals[0] = bv;
+			vals[1] = NULL;
+			mod.mod_bvalues = vals;
+			rc = ldap_modify_ext_s(s.ld.ld, dn, mods, NULL, NULL);
+			unicodepwd_free(bv);
+			if (rc != LDAP_SUCCESS) {
+				ldap_fail(&s, rc, "resetting the password of", dn, e);
+				goto out;
+			}
+		}
+		secret_free(&np);
+		report(req, req->dry_run ? "reset" : "Reset", sam, dn, s.dc->info.dc_dns_name, req->dry_run, detail);
+	}
+	r = 0;
+out:
+	admin_close(&s);
+	return r;
+}
+
+int cmd_reset_computer(struct nlt_ctx *ctx, struct nlt_err *e) { return admin_op(ctx, OP_RESET, e); }
+int cmd_disable_computer(struct nlt_ctx *ctx, struct nlt_err *e) { return admin_op(ctx, OP_DISABLE, e); }
+int cmd_delete_computer(struct nlt_ctx *ctx, struct nlt_err *e) { return admin_op(ctx, OP_DELETE, e); }
+
+/* ---- join --------------------------------------------------------------- */
+
+int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct admin_session s;
+	struct state *st = NULL;
+	struct state_rec rec;
+	struct ktfile_summary kts;
+	char sam[32], lower[32], fqdn[300], dn[600], cont[512], pw[KEYS_PASSWORD_LEN + 1], detail[400];
+	const char *keytab = req->keytab ? req->keytab : DEFAULT_KEYTAB;
+	static const int32_t et[] = { KEYS_ET_AES256, KEYS_ET_AES128 };
+	int64_t uac = 0;
+	uint32_t kvno = 0;
+	int r = -1, f, exists;
+
+	memset(&s, 0, sizeof(s));
+	memset(&rec, 0, sizeof(rec));
+	memset(pw, 0, sizeof(pw));
+	if (names(req->machine ? req->machine : req->target_name, sam, sizeof(sam), lower, sizeof(lower), e) < 0)
+		return -1;
+	if (geteuid() != 0 && !req->dry_run && (!req->state_dir || !req->keytab))
+		return nlt_seterr(e, NLT_ECONFIG, "join writes %s and the journal in %s: run it as root (or give "
+						  "--state-dir and -K paths you own)", keytab, NLT_STATE_DIR);
+	if (admin_open(&s, ctx, e) < 0)
+		goto out;
+	snprintf(fqdn, sizeof(fqdn), "%s.%s", lower, s.dc->info.dns_domain);
+	for (char *c = fqdn; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	f = find_computer(&s, sam, dn, sizeof(dn), &uac, e);
+	if (f < 0)
+		goto out;
+	exists = f == 0;
+	if (exists && !req->reuse) {
+		nlt_seterr(e, NLT_EPROBLEM, "%s already exists (%s); give --reuse to take it over (its password is "
+					    "reset: whoever uses it now loses it)", sam, dn);
+		goto out;
+	}
+	if (!exists) {
+		container_dn(&s, req->ou, cont, sizeof(cont));
+		snprintf(dn, sizeof(dn), "CN=%s,%s", lower, cont);
+		for (size_t i = 3; dn[i] && dn[i] != ','; i++)
+			dn[i] = (char)toupper((unsigned char)dn[i]);
+	}
+	snprintf(detail, sizeof(detail), "%s, dNSHostName %.120s, SPNs HOST/ and RestrictedKrbHost/, AES enctypes, keytab %.120s",
+		 exists ? "account reused, password reset" : "account created", fqdn, keytab);
+	if (req->dry_run) {
+		report(req, exists ? "reuse" : "create", sam, dn, s.dc->info.dc_dns_name, 1, detail);
+		r = 0;
+		goto out;
+	}
+	if (state_open(req->state_dir, s.realm, sam, STATE_CREATE, &st, e) != 0)
+		goto out;
+	if (keys_gen_password(keys_rng_system, NULL, KEYS_PASSWORD_LEN, pw, sizeof(pw), e) < 0 ||
+	    state_rec_init(&rec, 0, (int64_t)time(NULL), s.dc->info.dc_dns_name, pw, strlen(pw), e) < 0)
+		goto out;
+	if (state_put_pending(st, &rec, e) < 0) {
+		nlt_seterr(e, e->cat, "%s (an earlier change is unfinished: run nltrust reset-password --admin to resolve it)",
+			   e->msg);
+		goto out;
+	}
+	{
+		char spn[4][320], *spnv[5], uacv[16], etv[8], *samv[2] = { sam, NULL }, *dnsv[2] = { fqdn, NULL };
+		char *ocv[2], *uacvv[2] = { uacv, NULL }, *etvv[2] = { etv, NULL };
+		static char a_oc[] = "objectClass", a_sam[] = "sAMAccountName", a_uac[] = "userAccountControl",
+			    a_dns[] = "dNSHostName", a_spn[] = "servicePrincipalName",
+			    a_et[] = "msDS-SupportedEncryptionTypes", a_pwd[] = "unicodePwd", v_computer[] = "computer";
+		struct berval *bv = unicodepwd(pw), *pwv[2] = { bv, NULL };
+		LDAPMod m_oc = { LDAP_MOD_ADD, a_oc, { ocv } }, m_sam = { LDAP_MOD_ADD, a_sam, { samv } },
+			m_uac = { LDAP_MOD_ADD, a_uac, { uacvv } }, m_dns = { LDAP_MOD_ADD, a_dns, { dnsv } },
+			m_spn = { LDAP_MOD_ADD, a_spn, { spnv } }, m_et = { LDAP_MOD_ADD, a_et, { etvv } },
+			m_pwd = { LDAP_MOD_ADD | LDAP_MOD_BVALUES, a_pwd, { NULL } };
+		LDAPMod *add[8] = { &m_oc, &m_sam, &m_uac, &m_dns, &m_spn, &m_et, &m_pwd, NULL };
+		int rc;
+		if (!bv) {
+			nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+			goto out;
+		}
+		m_pwd.mod_bvalues = pwv;
+		ocv[0] = v_computer;
+		ocv[1] = NULL;
+		snprintf(spn[0], sizeof(spn[0]), "HOST/%s", sam);
+		spn[0][strlen(spn[0]) - 1] = '\0';
+		snprintf(spn[1], sizeof(spn[1]), "HOST/%s", fqdn);
+		snprintf(spn[2], sizeof(spn[2]), "RestrictedKrbHost/%s", sam);
+		spn[2][strlen(spn[2]) - 1] = '\0';
+		snprintf(spn[3], sizeof(spn[3]), "RestrictedKrbHost/%s", fqdn);
+		for (int i = 0; i < 4; i++)
+			spnv[i] = spn[i];
+		spnv[4] = NULL;
+		snprintf(uacv, sizeof(uacv), "%u", UAC_WORKSTATION_TRUST_ACCOUNT);
+		snprintf(etv, sizeof(etv), "%u", 0x18u);
+		if (!exists) {
+			rc = ldap_add_ext_s(s.ld.ld, dn, add, NULL, NULL);
+		} else {
+			/* --reuse: new password, our attributes, enabled */
+			LDAPMod r_uac = { LDAP_MOD_REPLACE, a_uac, { uacvv } }, r_dns = { LDAP_MOD_REPLACE, a_dns, { dnsv } },
+				r_spn = { LDAP_MOD_REPLACE, a_spn, { spnv } }, r_et = { LDAP_MOD_REPLACE, a_et, { etvv } },
+				r_pwd = { LDAP_MOD_REPLACE | LDAP_MOD_BVALUES, a_pwd, { NULL } };
+			LDAPMod *mod[6] = { &r_pwd, &r_uac, &r_dns, &r_spn, &r_et, NULL };
+			r_pwd.mod_bvalues = pwv;
+			snprintf(uacv, sizeof(uacv), "%lld", (long long)((uac & ~(int64_t)UAC_ACCOUNTDISABLE) |
+									  UAC_WORKSTATION_TRUST_ACCOUNT));
+			rc = ldap_modify_ext_s(s.ld.ld, dn, mod, NULL, NULL);
+		}
+		unicodepwd_free(bv);
+		if (rc != LDAP_SUCCESS) {
+			struct nlt_err ign;
+			(void)state_abort_pending(st, &ign);
+			ldap_fail(&s, rc, exists ? "updating" : "creating", dn, e);
+			goto out;
+		}
+	}
+	nlt_failpoint("join-after-dc-accepted");
+	/* confirm, and learn the kvno, with an AS exchange on the same DC */
+	{
+		struct krb_as_result ar;
+		if (krb_as_password(&s.k, sam, pw, 0, &ar, e) < 0)
+			goto out;
+		if (ar.verdict != KRBV_OK) {
+			nlt_seterr(e, NLT_EPROTO, "%s on %s does not accept the password it was just given: %s "
+						  "(journalled in %s)", sam, s.dc->info.dc_dns_name, ar.message, state_path(st));
+			goto out;
+		}
+		kvno = ar.have_kvno ? ar.kvno : 1;
+	}
+	{
+		struct ktfile_req kq = { keytab, s.realm, sam, fqdn, pw, kvno, et, 2 };
+		if (ktfile_rewrite(s.k.kc, &kq, &kts, e) < 0)
+			goto out;
+	}
+	if (state_commit(st, e) < 0)
+		goto out;
+	snprintf(detail, sizeof(detail), "kvno %u, %zu keytab principal(s) in %s, journal %s", kvno, kts.n_principals,
+		 keytab, state_path(st));
+	report(req, exists ? "Took over" : "Joined", sam, dn, s.dc->info.dc_dns_name, 0, detail);
+	r = 0;
+out:
+	nlt_wipe(pw, sizeof(pw));
+	state_rec_wipe(&rec);
+	state_close(st);
+	admin_close(&s);
+	return r;
+}
+
+/* ---- leave ---------------------------------------------------------------- */
+
+int cmd_leave(struct nlt_ctx *ctx, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct admin_session s;
+	struct state *st = NULL;
+	char sam[32], lower[32], dn[600] = "", detail[400];
+	const char *keytab = req->keytab ? req->keytab : DEFAULT_KEYTAB;
+	int64_t uac = 0;
+	size_t removed = 0;
+	int r = -1, f;
+
+	memset(&s, 0, sizeof(s));
+	if (names(req->machine ? req->machine : req->target_name, sam, sizeof(sam), lower, sizeof(lower), e) < 0)
+		return -1;
+	if (admin_open(&s, ctx, e) < 0)
+		goto out;
+	f = find_computer(&s, sam, dn, sizeof(dn), &uac, e);
+	if (f < 0)
+		goto out;
+	snprintf(detail, sizeof(detail), "%s; %s's keytab entries and journal removed",
+		 f > 0 ? "no account in the directory" : req->disable ? "account disabled" : "account deleted", keytab);
+	if (req->dry_run) {
+		report(req, "leave", sam, dn, s.dc->info.dc_dns_name, 1, detail);
+		r = 0;
+		goto out;
+	}
+	if (f == 0) {
+		int rc;
+		if (req->disable) {
+			char val[24], *vals[2] = { val, NULL };
+			static char attr_uac[] = "userAccountControl";
+			LDAPMod mod = { .mod_op = LDAP_MOD_REPLACE, .mod_type = attr_uac, .mod_values = vals };
+			LDAPMod *mods[2] = { &mod, NULL };
+			snprintf(val, sizeof(val), "%lld", (long long)(uac | UAC_ACCOUNTDISABLE));
+			rc = ldap_modify_ext_s(s.ld.ld, dn, mods, NULL, NULL);
+		} else {
+			LDAPControl tree = { .ldctl_oid = (char *)(uintptr_t)LDAP_CONTROL_X_TREE_DELETE, .ldctl_iscritical = 1 };
+			LDAPControl *ctrls[2] = { &tree, NULL };
+			rc = ldap_delete_ext_s(s.ld.ld, dn, ctrls, NULL);
+		}
+		if (rc != LDAP_SUCCESS) {
+			ldap_fail(&s, rc, req->disable ? "disabling" : "deleting", dn, e);
+			goto out;
+		}
+	}
+	if (ktfile_remove_machine(keytab, s.realm, sam, &removed, e) < 0)
+		goto out;
+	f = state_open(req->state_dir, s.realm, sam, 0, &st, e);
+	if (f < 0 || (f == 0 && state_remove(st, e) < 0))
+		goto out;
+	snprintf(detail, sizeof(detail), "%s; %zu keytab entr%s removed from %s; journal removed",
+		 dn[0] ? (req->disable ? "account disabled" : "account deleted") : "no account in the directory", removed,
+		 removed == 1 ? "y" : "ies", keytab);
+	report(req, "Left", sam, dn, s.dc->info.dc_dns_name, 0, detail);
+	r = 0;
+out:
+	state_close(st);
+	admin_close(&s);
+	return r;
+}
