@@ -568,10 +568,11 @@ static const char *ns_str(const struct resolver *rs, char *buf, size_t len)
  * once) and add their targets.  Fails with NLT_ENODC when neither yields a DC.
  */
 static int srv_lookup(struct locate_result *res, struct resolver *rs, const char *domain, const char *site,
-		      int generic_too, uint64_t deadline, struct nlt_err *e)
+		      int generic_too, int domain_addrs, uint64_t deadline, struct nlt_err *e)
 {
 	char names[2][NL_NAME_MAX + 64];
-	struct dns_query q[2];
+	struct dns_query q[4];
+	size_t n_srv;
 	size_t nq = 0;
 	int r = -1, found = 0;
 	char nsb[64];
@@ -589,9 +590,32 @@ static int srv_lookup(struct locate_result *res, struct resolver *rs, const char
 		q[nq].name = names[nq];
 		q[nq++].qtype = DNS_T_SRV;
 	}
+	n_srv = nq;
+	if (domain_addrs) {
+		/*
+		 * Every DC registers an A (AAAA) record for the domain name itself.  Asked in the same
+		 * round, it lets the LDAP pings start before the SRV targets are resolved, when the DNS
+		 * server (Samba's, for one) sends no addresses with the SRV answer.
+		 */
+		q[nq].name = domain;
+		q[nq++].qtype = DNS_T_A;
+		q[nq].name = domain;
+		q[nq++].qtype = DNS_T_AAAA;
+	}
 	if (resolver_run(rs, q, nq, deadline, e) < 0)
 		goto out;
-	for (size_t i = 0; i < nq; i++) {
+	for (size_t i = n_srv; i < nq; i++) {
+		const struct dns_reply *rep = q[i].reply;
+		for (size_t k = 0; q[i].status == DNSQ_OK && rep && k < rep->n_addr; k++) {
+			struct nlt_addr *a = &res->dom_addr[res->n_dom_addr];
+			if (res->n_dom_addr >= sizeof(res->dom_addr) / sizeof(res->dom_addr[0]) ||
+			    !nlt_name_eq(rep->addr[k].name, domain))
+				continue;
+			nlt_addr_from_raw(a, rep->addr[k].family, rep->addr[k].addr, 389);
+			res->n_dom_addr++;
+		}
+	}
+	for (size_t i = 0; i < n_srv; i++) {
 		int from_site = site && *site && i == 0;
 		nlt_vlog("DNS SRV %s: %s, %zu record(s) in %.1f ms", q[i].name, dns_query_strstatus(q[i].status),
 			 q[i].reply ? q[i].reply->n_srv : 0, q[i].rtt_us / 1000.0);
@@ -608,7 +632,7 @@ static int srv_lookup(struct locate_result *res, struct resolver *rs, const char
 		goto out;
 	}
 	if (!found) {
-		const struct dns_query *g = &q[nq - 1];
+		const struct dns_query *g = &q[n_srv - 1];
 		if (g->status == DNSQ_TIMEOUT || g->status == DNSQ_NETERR)
 			nlt_seterr(e, NLT_ENODC, "no DC found for %s: DNS SRV %s: no answer from %s", domain, g->name,
 				   ns_str(rs, nsb, sizeof(nsb)));
@@ -622,6 +646,86 @@ static int srv_lookup(struct locate_result *res, struct resolver *rs, const char
 out:
 	dns_query_free(q, nq);
 	return r;
+}
+
+/* ---- pinging the domain's own addresses ---------------------------------- */
+
+/*
+ * When SRV targets came without addresses, ping the domain name's addresses
+ * at once and give each answer to the SRV target it names (the reply carries
+ * the DC's DNS name).  Answers from addresses no SRV target claims are
+ * dropped; targets nobody answered for are resolved and pinged as usual.
+ */
+static int speculative_round(struct locate_result *res, const char *domain, const struct locate_req *req,
+			     struct nlt_err *e)
+{
+	size_t n_srv = res->n, missing = 0, matched = 0;
+	char ab[64];
+
+	for (size_t i = 0; i < n_srv; i++)
+		missing += !res->cands[i].have_addr;
+	if (!missing || !res->n_dom_addr)
+		return 0;
+	for (size_t k = 0; k < res->n_dom_addr; k++) {
+		struct dc_cand *c;
+		int known = 0;
+		for (size_t i = 0; i < res->n && !known; i++)
+			known = res->cands[i].have_addr && nlt_addr_equal(&res->cands[i].addr, &res->dom_addr[k]);
+		if (known)
+			continue;
+		if (!(c = add_cand(res, nlt_addr_str(&res->dom_addr[k], ab, sizeof(ab)), e)))
+			return -1;
+		c->addr = res->dom_addr[k];
+		c->have_addr = 1;
+		c->speculative = 1;
+	}
+	if (res->n == n_srv)
+		return 0;
+	nlt_vlog("%zu SRV target(s) came without addresses: pinging the %zu address(es) of %s meanwhile", missing,
+		 res->n - n_srv, domain);
+	if (ping_round(res, domain, req, e) < 0)
+		return -1;
+	for (size_t i = n_srv; i < res->n; i++) {
+		struct dc_cand *sp = &res->cands[i];
+		if (sp->status != CAND_OK)
+			continue;
+		for (size_t j = 0; j < n_srv; j++) {
+			struct dc_cand *c = &res->cands[j];
+			if (c->have_addr || !nlt_name_eq(c->name, sp->info.dc_dns_name))
+				continue;
+			c->addr = sp->addr;
+			c->have_addr = 1;
+			c->status = sp->status;
+			c->transport = sp->transport;
+			c->rtt_us = sp->rtt_us;
+			c->info = sp->info;
+			c->udp_status = sp->udp_status;
+			c->udp_rtt_us = sp->udp_rtt_us;
+			c->tries = sp->tries;
+			matched++;
+			break;
+		}
+	}
+	/* remember the addresses that did not answer (a dead DC is not pinged twice), drop the entries */
+	for (size_t i = n_srv; i < res->n; i++) {
+		struct dc_cand *sp = &res->cands[i];
+		if (sp->status != CAND_OK && sp->status != CAND_MALFORMED && res->n_dom_fail < 16) {
+			res->dom_fail[res->n_dom_fail].addr = sp->addr;
+			res->dom_fail[res->n_dom_fail].status = sp->status;
+			res->dom_fail[res->n_dom_fail].udp_status = sp->udp_status;
+			res->dom_fail[res->n_dom_fail].tries = sp->tries;
+			nlt_strlcpy(res->dom_fail[res->n_dom_fail].detail, sp->detail, sizeof(res->dom_fail[0].detail));
+			res->n_dom_fail++;
+		}
+	}
+	for (size_t i = n_srv; i < res->n; i++) {
+		xp_close(&res->cands[i].udp_fd);
+		xp_close(&res->cands[i].tcp_fd);
+		free(res->cands[i].tcp_buf);
+	}
+	res->n = n_srv;
+	nlt_vlog("%zu of %zu SRV target(s) answered at a domain address", matched, missing);
+	return 0;
 }
 
 /* ---- the whole locator ------------------------------------------------------ */
@@ -673,10 +777,24 @@ int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_r
 			nlt_seterr(e, NLT_ECONFIG, "no domain given and none configured (use -d DOMAIN)");
 			goto out;
 		}
-		if (srv_lookup(res, rs, domain, req->site, 1, req->deadline_ms, e) < 0)
+		if (srv_lookup(res, rs, domain, req->site, 1, !req->wait_all, req->deadline_ms, e) < 0)
+			goto out;
+		if (speculative_round(res, domain, req, e) < 0)
 			goto out;
 		if (resolve_missing(res, rs, req->deadline_ms, e) < 0)
 			goto out;
+		/* a target whose address already failed the early ping keeps that verdict */
+		for (size_t i = 0; i < res->n; i++) {
+			struct dc_cand *c = &res->cands[i];
+			for (size_t k = 0; c->status == CAND_PENDING && c->have_addr && k < res->n_dom_fail; k++) {
+				if (!nlt_addr_equal(&c->addr, &res->dom_fail[k].addr))
+					continue;
+				c->udp_status = res->dom_fail[k].udp_status;
+				c->tries = res->dom_fail[k].tries;
+				nlt_strlcpy(c->detail, res->dom_fail[k].detail, sizeof(c->detail));
+				cand_final(c, res->dom_fail[k].status, "udp", 0);
+			}
+		}
 	}
 
 	res->rounds = 1;
@@ -695,7 +813,7 @@ int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_r
 
 		nlt_vlog("client site is %s but %s is in %s: asking DNS for %s's DCs", csite,
 			 res->cands[res->chosen].name, res->cands[res->chosen].info.dc_site, csite);
-		if (srv_lookup(res, rs, domain, csite, 0, req->deadline_ms, e) < 0)
+		if (srv_lookup(res, rs, domain, csite, 0, 0, req->deadline_ms, e) < 0)
 			goto out;
 		if (res->n > before) {
 			if (resolve_missing(res, rs, req->deadline_ms, e) < 0)

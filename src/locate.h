@@ -38,6 +38,7 @@ struct dc_cand {
 	int have_addr;
 	uint16_t srv_priority, srv_weight;
 	int from_site_srv;        /* listed under the site-specific SRV name */
+	int speculative;          /* an address of the domain name itself, pinged before the SRV targets resolve */
 	int status;               /* enum cand_status */
 	const char *transport;    /* "udp" or "tcp" for the answer that counted */
 	uint64_t rtt_us;
@@ -72,6 +73,14 @@ struct locate_result {
 	size_t n, cap;
 	struct dc_cand *cands;
 	int chosen;           /* index into cands, or -1 */
+	struct nlt_addr dom_addr[16]; /* A/AAAA of the domain name (AD registers every DC there) */
+	size_t n_dom_addr;
+	struct {                      /* domain addresses that did not answer the early pings */
+		struct nlt_addr addr;
+		int status, udp_status, tries;
+		char detail[160];
+	} dom_fail[16];
+	size_t n_dom_fail;
 	int rounds;           /* ping rounds (2 when a client-site round was needed) */
 	uint64_t elapsed_us;
 };
