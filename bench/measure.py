@@ -5,9 +5,12 @@
                                                         condition; run it inside the client
                                                         namespace (bench/run.sh does, through
                                                         `tests/lab/lab.sh exec cli`)
-    measure.py report --rtt0 FILE --rtt20 FILE --out FILE [--meta K=V ...]
-                                                        merge two conditions, print the table
-                                                        and the targets, write the JSON
+    measure.py report --rtt0 FILE... --rtt20 FILE... --out FILE [--meta K=V ...]
+                                                        merge the runs of two conditions (one
+                                                        file per phase and host), print the
+                                                        table and the targets, write the JSON
+    measure.py accounts --groups G                      the scratch computer accounts the
+                                                        groups need (bench/run.sh creates them)
 
 Method (see bench/README.md):
 - wall time: time.perf_counter_ns() just before os.posix_spawn() and just after
@@ -21,6 +24,9 @@ Method (see bench/README.md):
   still loaded count, the vdso does not).  A second run with LD_DEBUG=files
   counts every object the dynamic loader mapped (`file=... needed by` /
   `dynamically loaded by`) as a cross-check.
+- tools that change a password (group reset) are checked after every run,
+  outside the timed window: the keytab's kvno must have gone up by one, and
+  `nltrust verify` with that keytab must exit 0 (see check_*()).
 """
 import argparse
 import ctypes
@@ -30,6 +36,8 @@ import re
 import shutil
 import signal
 import statistics
+import struct
+import subprocess
 import sys
 import tempfile
 import time

@@ -234,7 +234,7 @@ static const char *verdict_text(const struct verify *v, const char *dc, char *bu
 		break;
 	case KRBV_BAD_PASSWORD:
 		snprintf(buf, len, "%.100s holds a different password for %.40s than this host%s: the trust is broken "
-				   "(reset the machine password)", dc, v->machine,
+				   "(repair: nltrust reset-password --admin)", dc, v->machine,
 			 v->password_mode ? "'s password file" : "'s keytab");
 		break;
 	case KRBV_DISABLED:

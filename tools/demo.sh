@@ -1,7 +1,9 @@
 #!/bin/sh
 # tools/demo.sh - README's first command: install, build, bring up the
 # built-in lab (two Samba AD DCs in two sites, a member, a client) and run
-# the main job against it from the client: discover, then ping.
+# the main job against it from the client: discover and ping the DCs, join,
+# verify, break the trust on the DC side, verify (broken), repair with
+# reset-password --admin, verify (healthy).
 # NLT_DEMO_KEEP=1 leaves the lab up afterwards (tests/lab/lab.sh down removes it).
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,10 +21,27 @@ echo "== bringing up the lab (prefix $NLT_LAB_PREFIX)"
 [ "${NLT_DEMO_KEEP:-0}" = 1 ] || trap '"$lab" down >/dev/null 2>&1' EXIT
 eval "$("$lab" env)"
 rc=0
-echo; echo "== nltrust discover $LAB_DOMAIN   (from the client in site Branch)"
-"$lab" exec cli "$build/nltrust" discover "$LAB_DOMAIN" || rc=$?
-echo; echo "== nltrust ping $LAB_DOMAIN"
-"$lab" exec cli "$build/nltrust" ping "$LAB_DOMAIN" || rc=$?
-echo; echo "== nltrust --json discover $LAB_DOMAIN"
-"$lab" exec cli "$build/nltrust" --json discover "$LAB_DOMAIN" || rc=$?
-exit $rc
+run() { echo; echo "== nltrust $*"; r=0; "$lab" exec cli "$build/nltrust" "$@" || r=$?; echo "(exit $r)"; }
+st() { "$lab" exec dc1 samba-tool "$@" -s "$DC1_CONF" >/dev/null 2>&1; }
+# 1. find the DCs and check them
+run discover "$LAB_DOMAIN" || rc=$?
+run ping "$LAB_DOMAIN" || rc=$?
+# 2. a member: the client joins (its keytab and journal in a scratch directory, not /etc)
+demo=$(mktemp -d); chmod 700 "$demo"
+[ "${NLT_DEMO_KEEP:-0}" = 1 ] || trap '"$lab" down >/dev/null 2>&1; rm -rf "$demo"' EXIT
+# everything on dc1, where samba-tool below breaks the trust (replication to dcb takes its time)
+K="-S $DC1_FQDN -m cli -K $demo/krb5.keytab"
+M="$K --state-dir $demo/state"
+A="-U $LAB_ADMIN_USER --password-file $LAB_ADMIN_PASS_FILE"
+st computer delete CLI || true
+run join $A $M "$LAB_DOMAIN"
+run verify $K "$LAB_DOMAIN"
+# 3. the trust breaks: the DC gets another password for CLI$ (a restored snapshot, a lost change)
+echo; echo "== breaking the trust: samba-tool user setpassword 'CLI\$' on dc1"
+st user setpassword 'CLI$' --newpassword="Broken-$(date +%s%N)-pw" || { echo "samba-tool failed"; exit 1; }
+run verify $K "$LAB_DOMAIN"
+# 4. repair it as the administrator, on that DC, and check
+run reset-password --admin $A $M "$LAB_DOMAIN"
+run verify $K "$LAB_DOMAIN"
+run show-computer -S "$DC1_FQDN" $A cli
+exit 0
