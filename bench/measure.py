@@ -33,6 +33,7 @@ import ctypes
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import statistics
@@ -45,15 +46,36 @@ import time
 # ------------------------------------------------------------------ tools
 
 PORTLOOP_PORTS = "53 88 135 389 445 464 636 3268 3269"
+GROUPS = ("discover", "ping", "verify", "reset")
+
+# Scratch computer accounts, created by bench/run.sh with `nltrust join` before
+# measuring: keytab ACCT_DIR/NAME.keytab, journal ACCT_DIR/NAME.state.  Each
+# tool that changes a password has its own, so that a tool that breaks its
+# account breaks nobody else's measurements.  The verify group only reads.
+ACCOUNTS = {"verify": ["benchv"],
+            "reset": ["benchr1", "benchr2", "benchr3"]}
+
+
+def acct(a, name):
+    d = a.acct_dir or "/nonexistent"
+    return os.path.join(d, name + ".keytab"), os.path.join(d, name + ".state")
 
 
 def tool_table(a):
-    """The tools, in display order.  group: which nltrust command a row is
-    compared with.  expect: regex the warm-up's stdout must match."""
+    """The tools, in display order.  group: the table section; base: the row
+    the ratio columns divide by; host: the lab namespace it runs in (one
+    `measure.py run` per host); expect: regex the warm-up's stdout (or, with
+    expect_in="all", stdout+stderr) must match; env: added to the environment;
+    check: after every run of a tool that changes a password (see check_run)."""
     conf = a.smbconf
     gencache = os.path.join(a.net_lock_dir, "gencache.tdb") if a.net_lock_dir else None
-    dcs = [x for x in a.dcs.split(",") if x]
-    return [
+    dcs = [x for x in (a.dcs or "").split(",") if x]
+    realm = a.realm
+    kenv = {"KRB5_CONFIG": a.krb5_config} if a.krb5_config else {}
+    kinit_cc = "FILE:" + os.path.join(a.work_dir or "/nonexistent", "kinit-%s.ccache" % a.host)
+    t = []
+    # ---- discover, ping (cli): as before
+    t += [
         dict(id="nltrust-discover", group="discover", name="nltrust discover",
              argv=[a.nltrust, "discover", a.domain], expect=r"<- chosen",
              covers="DNS SRV + A/AAAA of every DC, CLDAP ping to every DC at once, "
@@ -85,6 +107,219 @@ def tool_table(a):
              covers="sequential TCP connect to the 9 ports of the given DC addresses: "
                     "no discovery, no UDP, no clock"),
     ]
+    for x in t:
+        x.update(host="cli", base=("nltrust-" + x["group"]))
+    # ---- verify: the same scratch account for the three read-only tools (cli)
+    vkt, _ = acct(a, "benchv")
+    t += [
+        dict(id="nltrust-verify", group="verify", host="cli", base="nltrust-verify",
+             name="nltrust verify",
+             argv=[a.nltrust, "verify", "-K", vkt, "-m", "benchv", a.domain],
+             expect=r"^Healthy", env=kenv, account="BENCHV",
+             covers="discover, then pinned to the chosen DC over TCP: AS exchange with "
+                    "the keytab's newest key, TGS for ldap/DC, sealed LDAP bind, read of "
+                    "kvno/UAC/enctypes/pwdLastSet, comparison with the keytab"),
+        dict(id="adcli-testjoin", group="verify", host="cli", base="nltrust-verify",
+             name="adcli testjoin",
+             argv=["adcli", "testjoin", "-K", vkt, "-D", a.domain],
+             expect=r"validated join", expect_in="all", env=kenv,
+             covers="DNS SRV, pings with fixed waits, pinned krb5.conf, kinit from the "
+                    "keytab, SASL GSS-SPNEGO LDAP bind, 3 searches"),
+        dict(id="kinit-k", group="verify", host="cli", base="nltrust-verify",
+             name="kinit -k",
+             argv=["kinit", "-c", kinit_cc, "-k", "-t", vkt, "BENCHV$@" + realm],
+             expect=None, env=kenv,
+             covers="MIT kinit with the keytab: KDC from DNS SRV (krb5.conf "
+                    "dns_lookup_kdc), UDP first; AS exchange only, no directory read"),
+    ]
+    # ---- verify on ws1: its own account, so that net ads testjoin compares
+    t += [
+        dict(id="nltrust-verify-ws1", group="verify", host="ws1",
+             base="nltrust-verify-ws1", name="nltrust verify (ws1)",
+             argv=[a.nltrust, "verify", "-K", a.ws1_keytab or "", "-m", "WS1", a.domain],
+             expect=r"^Healthy", account="WS1",
+             covers="as above, for WS1$ on the member, with its keytab"),
+        dict(id="net-ads-testjoin", group="verify", host="ws1",
+             base="nltrust-verify-ws1", name="net ads testjoin (ws1)",
+             argv=["net", "ads", "testjoin", "-s", a.ws1_conf or ""],
+             expect=r"Join is OK", expect_in="all",
+             covers="DC location, LDAP rootDSE, Kerberos (AS x2 + TGS) from secrets.tdb, "
+                    "SASL bind; falls back to NTLM if Kerberos fails"),
+        dict(id="kinit-k-ws1", group="verify", host="ws1", base="nltrust-verify-ws1",
+             name="kinit -k (ws1)",
+             argv=["kinit", "-c", kinit_cc, "-k", "-t", a.ws1_keytab or "", "WS1$@" + realm],
+             expect=None,
+             covers="MIT kinit with ws1's keytab and krb5.conf: AS exchange only"),
+    ]
+    # ---- reset: one account per tool (cli)
+    r1kt, r1st = acct(a, "benchr1")
+    r2kt, _ = acct(a, "benchr2")
+    r3kt, _ = acct(a, "benchr3")
+    srv = a.reset_server or "dcb." + a.domain
+    t += [
+        dict(id="nltrust-reset", group="reset", host="cli", base="nltrust-reset",
+             name="nltrust reset-password",
+             argv=[a.nltrust, "reset-password", "-K", r1kt, "-m", "benchr1",
+                   "--state-dir", r1st, a.domain],
+             expect=r"^Confirmed", env=kenv, mutates=True,
+             check=dict(kind="keytab", keytab=r1kt, machine="benchr1"),
+             covers="discover, journal, kpasswd change as the machine, confirmation by "
+                    "an AS exchange with the new password, atomic keytab rewrite, commit"),
+        dict(id="adcli-update", group="reset", host="cli", base="nltrust-reset",
+             name="adcli update",
+             argv=["adcli", "update", "--computer-password-lifetime=0", "-K", r2kt,
+                   "-D", a.domain, "-N", "BENCHR2", "-H", "benchr2." + a.domain],
+             expect=None, env=kenv, mutates=True,
+             check=dict(kind="keytab", keytab=r2kt, machine="benchr2"),
+             covers="discovery with fixed waits, kinit, LDAP bind and searches, kpasswd "
+                    "change, kvno read, SPN/attribute checks, salt probe, keytab edit"),
+        dict(id="msktutil-update", group="reset", host="cli", base="nltrust-reset",
+             name="msktutil update --server",
+             argv=["msktutil", "update", "--server", srv, "--realm", realm,
+                   "--computer-name", "BENCHR3", "-k", r3kt, "-N",
+                   "-h", "benchr3." + a.domain],
+             expect=None, env=kenv, mutates=True,
+             check=dict(kind="keytab", keytab=r3kt, machine="benchr3"),
+             covers="given the DC (no discovery): kinit from the keytab, sealed LDAP, "
+                    "attribute updates, kvno read, kpasswd change, keytab entries for "
+                    "every SPN"),
+        dict(id="net-ads-changetrustpw", group="reset", host="ws1", base="nltrust-reset",
+             name="net ads changetrustpw (ws1)",
+             argv=["net", "ads", "changetrustpw", "-s", a.ws1_conf or ""],
+             expect=r"succeeded", expect_in="all", mutates=True,
+             check=dict(kind="samba", keytab=a.ws1_keytab, machine="WS1"),
+             covers="DC location, kinit from secrets.tdb, kpasswd change (kpasswd DC "
+                    "from DNS), secrets.tdb update; the ws1 keytab is not touched "
+                    "(kerberos method = dedicated keytab)"),
+    ]
+    for i, x in enumerate(t):
+        x["order"] = i
+    want = set(a.groups.split(","))
+    return [x for x in t if x["group"] in want and x["host"] == a.host]
+
+
+# ----------------------------------------------------------- keytab, checks
+
+def keytab_kvno(path, machine):
+    """Highest kvno of MACHINE$@* in an MIT keytab (format 0x0502), or None."""
+    want = (machine.upper() + "$").encode()
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        return None
+    if data[:2] != b"\x05\x02":
+        return None
+    best, off = None, 2
+    while off + 4 <= len(data):
+        (size,) = struct.unpack_from(">i", data, off)
+        off += 4
+        if size == 0:
+            break
+        if size < 0:
+            off += -size
+            continue
+        e, off = data[off:off + size], off + size
+        try:
+            (ncomp,) = struct.unpack_from(">H", e, 0)
+            p = 2
+            (rlen,) = struct.unpack_from(">H", e, p)
+            p += 2 + rlen
+            comps = []
+            for _ in range(ncomp):
+                (clen,) = struct.unpack_from(">H", e, p)
+                comps.append(e[p + 2:p + 2 + clen])
+                p += 2 + clen
+            p += 4 + 4                          # name type, timestamp
+            kvno = e[p]
+            p += 1
+            (_etype, klen) = struct.unpack_from(">HH", e, p)
+            p += 4 + klen
+            if len(e) - p >= 4:
+                (k32,) = struct.unpack_from(">I", e, p)
+                if k32:
+                    kvno = k32
+        except (struct.error, IndexError):
+            continue
+        if len(comps) == 1 and comps[0].upper() == want:
+            best = kvno if best is None else max(best, kvno)
+    return best
+
+
+def quiet(argv, env, timeout=30):
+    """Run a check command (never timed); exit code and combined output."""
+    try:
+        p = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=timeout)
+        return p.returncode, (p.stdout + p.stderr).decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        return -9, "timed out"
+
+
+def samba_machine_password(secrets, domain):
+    """The member's current machine password from secrets.tdb (tdbdump), or None."""
+    try:
+        p = subprocess.run(["tdbdump", "-k", "SECRETS/MACHINE_PASSWORD/" + domain.upper(),
+                            secrets], stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if p.returncode != 0:
+        return None
+    # tdbdump prints bytes outside printable ASCII (and the backslash) as \XX
+    raw = re.sub(rb"\\([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]),
+                 p.stdout.rstrip(b"\n"))
+    return raw.rstrip(b"\0") or None
+
+
+def check_run(a, t, env, before, tmpdir):
+    """After one run of a password-changing tool (outside the timed window):
+    did the keytab's kvno go up by one, does the keytab still verify (nltrust
+    verify, with discovery, as the host itself would), and, for net, which
+    DCs accept the password it left in secrets.tdb."""
+    c = t["check"]
+    res = {"kvno_before": before, "kvno_after": keytab_kvno(c["keytab"], c["machine"])}
+    res["kvno_incremented"] = (before is not None and res["kvno_after"] is not None
+                               and res["kvno_after"] == before + 1)
+    code, out = quiet([a.nltrust, "verify", "-q", "-K", c["keytab"], "-m", c["machine"],
+                       a.domain], env)
+    res["verify_exit"] = code
+    if code != 0:
+        res["verify_output"] = out[-500:]
+    dcs = [d for d in (a.dc_names or "").split(",") if d]
+    if c["kind"] == "keytab" and code != 0:
+        # which DC (if any) has this keytab's key: a tool that changed the
+        # password elsewhere, or not at all
+        res["keytab_accepted_by"] = {
+            d: quiet([a.nltrust, "verify", "-q", "-K", c["keytab"], "-m", c["machine"],
+                      "-S", d, a.domain], env)[0] == 0 for d in dcs}
+    if c["kind"] == "samba":
+        pw = samba_machine_password(a.ws1_secrets, a.netbios_domain)
+        pwf = os.path.join(tmpdir, "machine.pw")
+        acc = {}
+        if pw is not None:
+            fd = os.open(pwf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.write(fd, pw + b"\n")
+            os.close(fd)
+            for d in dcs:
+                acc[d] = quiet([a.nltrust, "verify", "-q", "--machine-password-file", pwf,
+                                "-m", c["machine"], "-S", d, a.domain], env)[0] == 0
+            os.unlink(pwf)
+        res["secrets_accepted_by"] = acc
+        res["secrets_ok"] = bool(acc) and all(acc.values())
+        # keep net's next run meaningful: if only one DC took the new password
+        # (kpasswd went to a DC that Kerberos did not use), replicate it over
+        good = [d for d, ok in acc.items() if ok]
+        bad = [d for d, ok in acc.items() if not ok]
+        if good and bad and a.admin_auth_file:
+            for d in bad:
+                rc, out = quiet(["samba-tool", "drs", "replicate", d, good[0], a.base_dn,
+                                 "-A", a.admin_auth_file],
+                                env, timeout=60)
+                res.setdefault("repaired", []).append(
+                    "%s <- %s: %s" % (d, good[0], "ok" if rc == 0 else "exit %d" % rc))
+    res["ok"] = (res["kvno_incremented"] and code == 0
+                 and (c["kind"] != "samba" or res.get("secrets_ok", False)))
+    return res
 
 
 # ---------------------------------------------------------------- running
@@ -250,6 +485,46 @@ def lddebug_run(argv, env, out, err, tmpdir, timeout):
     return len({(m.group(2), m.group(1)) for m in LDD_RE.finditer(text)})
 
 
+def verbose_run(argv, env, out, timeout):
+    """Run once with stderr on a pipe and stamp every line with the time it
+    arrived (ms since spawn): nltrust -v's timeline."""
+    t0 = time.perf_counter_ns()
+    try:
+        p = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                             stdout=open(out, "wb"), stderr=subprocess.PIPE)
+    except OSError as e:
+        return {"argv": argv, "ms": 0.0, "exit": 127, "stderr": str(e), "lines": []}
+    lines, buf = [], b""
+    deadline = time.monotonic() + timeout
+    fd = p.stderr.fileno()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            p.kill()
+            break
+        chunk = os.read(fd, 65536)
+        now = (time.perf_counter_ns() - t0) / 1e6
+        if not chunk:
+            break
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            lines.append([round(now, 1), line.decode(errors="replace")])
+    code = p.wait()
+    ms = (time.perf_counter_ns() - t0) / 1e6
+    if buf:
+        lines.append([round(ms, 1), buf.decode(errors="replace")])
+    text = "\n".join(l for _, l in lines)
+    m = KDC_RE.search(text)
+    return {"argv": argv, "ms": round(ms, 3), "exit": code, "stderr": text[:8000],
+            "lines": lines[:300],
+            "kdc_exchanges": int(m.group(1)) if m else None,
+            "tcp_connections": int(m.group(2)) if m else None}
+
+
+KDC_RE = re.compile(r"Kerberos: (\d+) KDC exchange\(s\) over (\d+) TCP connection\(s\)")
+
+
 def cmd_run(a):
     signal.signal(signal.SIGALRM, _on_alarm)
     env = dict(os.environ)
@@ -261,12 +536,17 @@ def cmd_run(a):
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _run(a, env, tmpdir):
+def _run(a, base_env, tmpdir):
     out, err = os.path.join(tmpdir, "out"), os.path.join(tmpdir, "err")
     tools = tool_table(a)
+    probe_groups = set((a.probe_groups or ",".join(GROUPS)).split(","))
     result = {"label": a.label, "runs": a.runs, "hostname": os.uname().nodename,
-              "env": {k: env[k] for k in ("KRB5CCNAME", "KRB5_CONFIG") if k in env},
+              "host": a.host,
+              "env": {k: base_env[k] for k in ("KRB5CCNAME", "KRB5_CONFIG") if k in base_env},
               "tools": {}}
+
+    def envof(t):
+        return dict(base_env, **t.get("env", {}))
 
     def prep(t):
         if t.get("pre_unlink"):
@@ -274,12 +554,30 @@ def _run(a, env, tmpdir):
                 os.unlink(t["pre_unlink"])
             except FileNotFoundError:
                 pass
+        if t.get("check"):
+            t["_kvno"] = keytab_kvno(t["check"]["keytab"], t["check"]["machine"])
+
+    def after(t, r, what):
+        """the check of a password-changing tool, never timed"""
+        if not t.get("check"):
+            return None
+        c = check_run(a, t, envof(t), t.get("_kvno"), tmpdir)
+        c["run"] = what
+        r.setdefault("checks", []).append(c)
+        if not c["ok"]:
+            print("bench: %s: %s (%s): check failed: %s" % (
+                a.label, t["name"], what,
+                json.dumps({k: v for k, v in c.items() if k != "verify_output"})),
+                file=sys.stderr)
+        return c
 
     live = []
     for t in tools:
-        r = result["tools"][t["id"]] = {"name": t["name"], "group": t["group"],
-                                        "argv": t["argv"], "covers": t["covers"],
-                                        "samples_ms": [], "exit": []}
+        r = result["tools"][t["id"]] = {
+            "name": t["name"], "group": t["group"], "host": t["host"], "base": t["base"],
+            "order": t["order"], "argv": t["argv"], "env_added": t.get("env", {}),
+            "covers": t["covers"], "mutates": bool(t.get("mutates")),
+            "samples_ms": [], "exit": []}
         exe = t["argv"][0]
         path = exe if os.sep in exe else shutil.which(exe)
         if not path or not os.access(path, os.X_OK):
@@ -288,16 +586,26 @@ def _run(a, env, tmpdir):
             continue
         t["argv"] = [path] + t["argv"][1:]
         r["argv"] = t["argv"]
-        # warm-up: fills the page cache, the DCs' caches, net's gencache
+        # warm-up: fills the page cache, the DCs' caches, net's gencache; for
+        # reset tools it is also the first password change (adcli's first
+        # update adds keytab entries that later ones do not)
         prep(t)
-        ns, code, killed = timed_run(t["argv"], env, out, err, a.timeout)
+        ns, code, killed = timed_run(t["argv"], envof(t), out, err, a.timeout)
         stdout = open(out, errors="replace").read()
+        stderr = open(err, errors="replace").read()
         r["warmup"] = {"ms": ns / 1e6, "exit": code, "stdout_head": stdout[:2000],
-                       "stderr_head": open(err, errors="replace").read()[:2000]}
-        if killed or not re.search(t["expect"], stdout):
+                       "stderr_head": stderr[:2000]}
+        after(t, r, "warm-up")
+        text = stdout + stderr if t.get("expect_in") == "all" else stdout
+        bad = (killed or code != 0 if t["expect"] is None
+               else killed or not re.search(t["expect"], text, re.M))
+        if bad:
             r["error"] = ("timed out" if killed else
+                          "warm-up exit %d" % code if t["expect"] is None else
                           "warm-up output does not match /%s/ (exit %d)" % (t["expect"], code))
-            print("bench: %s: %s: %s" % (a.label, t["name"], r["error"]), file=sys.stderr)
+            print("bench: %s: %s: %s: %s" % (a.label, t["name"], r["error"],
+                                             (stdout + stderr).strip()[-300:]),
+                  file=sys.stderr)
             continue
         live.append(t)
 
@@ -305,29 +613,44 @@ def _run(a, env, tmpdir):
     for i in range(a.runs):
         for t in live:
             prep(t)
-            ns, code, killed = timed_run(t["argv"], env, out, err, a.timeout)
+            ns, code, killed = timed_run(t["argv"], envof(t), out, err, a.timeout)
             r = result["tools"][t["id"]]
             r["samples_ms"].append(round(ns / 1e6, 3))
             r["exit"].append(-9 if killed else code)
-        print("bench: %s: round %d/%d done" % (a.label, i + 1, a.runs), file=sys.stderr)
+            if code != 0 and "first_failure" not in r:
+                r["first_failure"] = {"run": i + 1, "exit": code,
+                                      "stdout": open(out, errors="replace").read()[-1500:],
+                                      "stderr": open(err, errors="replace").read()[-1500:]}
+            after(t, r, "run %d" % (i + 1))
+        print("bench: %s %s: round %d/%d done" % (a.label, a.host, i + 1, a.runs),
+              file=sys.stderr)
 
     for t in live:
         r = result["tools"][t["id"]]
         s = r["samples_ms"]
         r.update(median_ms=statistics.median(s), min_ms=min(s), max_ms=max(s))
+        if t["group"] not in probe_groups:
+            continue
         prep(t)
-        p = probe_run(t["argv"], env, out, err, a.timeout)
+        p = probe_run(t["argv"], envof(t), out, err, a.timeout)
+        after(t, r, "ptrace probe")
         r["probe"] = {"hwm_kb": p["hwm_kb"], "libs": p["libs"], "error": p["error"]}
         r["rss_mb"] = None if p["hwm_kb"] is None else round(p["hwm_kb"] / 1024, 2)
         r["libs"] = None if p["libs"] is None else len(p["libs"])
+        if t.get("mutates"):
+            continue        # one extra password change is enough
         prep(t)
-        r["libs_lddebug"] = lddebug_run(t["argv"], env, out, err, tmpdir, a.timeout)
+        r["libs_lddebug"] = lddebug_run(t["argv"], envof(t), out, err, tmpdir, a.timeout)
 
-    # nltrust's own account of where the time goes
-    v = [a.nltrust, "-v", "discover", a.domain]
-    ns, code, _ = timed_run(v, env, out, err, a.timeout)
-    result["nltrust_verbose"] = {"argv": v, "ms": round(ns / 1e6, 3), "exit": code,
-                                 "stderr": open(err, errors="replace").read()[:8000]}
+    # nltrust's own account of where the time goes: -v, every stderr line stamped
+    result["nltrust_verbose"] = {}
+    for t in live:
+        if not t["id"].startswith("nltrust-"):
+            continue
+        prep(t)
+        v = [t["argv"][0], "-v"] + t["argv"][1:]
+        result["nltrust_verbose"][t["id"]] = verbose_run(v, envof(t), out, a.timeout)
+        after(t, result["tools"][t["id"]], "nltrust -v")
     with open(a.out, "w") as f:
         json.dump(result, f, indent=1)
     return 0
@@ -339,12 +662,83 @@ def fmt(x, spec, width):
     return ("%" + str(width) + "s") % ("-" if x is None else format(x, spec))
 
 
+def load_condition(files):
+    """Merge the files of one condition (one per phase and host)."""
+    c = {"tools": {}, "nltrust_verbose": {}, "runs": None, "labels": []}
+    for f in files:
+        d = json.load(open(f))
+        c["runs"] = c["runs"] or d["runs"]
+        c["labels"].append("%s/%s" % (d["label"], d.get("host", "cli")))
+        c["tools"].update(d["tools"])
+        v = d.get("nltrust_verbose") or {}
+        if "argv" in v:                     # an old single-entry file
+            v = {"nltrust-discover": v}
+        c["nltrust_verbose"].update(v)
+    return c
+
+
+def works_of(t0, t20):
+    """yes/no per tool: every timed run exited 0, and for a tool that changes a
+    password every check after a timed run passed (kvno +1, keytab verifies,
+    for net: every DC accepts the password in secrets.tdb)."""
+    runs = ok = 0
+    for t in (t0, t20):
+        if not t:
+            continue
+        codes = t.get("exit") or []
+        checks = {c["run"]: c for c in t.get("checks", [])}
+        for i, code in enumerate(codes):
+            runs += 1
+            c = checks.get("run %d" % (i + 1))
+            if code == 0 and (not t.get("mutates") or (c and c["ok"])):
+                ok += 1
+    if not runs:
+        return None, 0, 0
+    return ok == runs, ok, runs
+
+
+def check_summary(t0, t20):
+    """One line per password-changing tool: what the checks found."""
+    cs = [c for t in (t0, t20) if t for c in t.get("checks", [])]
+    if not cs:
+        return None
+    n = len(cs)
+    inc = sum(1 for c in cs if c["kvno_incremented"])
+    ver = sum(1 for c in cs if c["verify_exit"] == 0)
+    kv = [c["kvno_after"] for c in cs if c["kvno_after"] is not None]
+    parts = ["%d runs checked (timed, warm-up, probe, -v)" % n,
+             "keytab kvno +1: %d/%d" % (inc, n),
+             "nltrust verify of its keytab exit 0: %d/%d" % (ver, n)]
+    if kv:
+        parts.append("keytab kvno %s -> %s" % (cs[0]["kvno_before"], kv[-1]))
+    acc = {}
+    for c in cs:
+        for d, ok in (c.get("secrets_accepted_by") or {}).items():
+            acc.setdefault(d, 0)
+            acc[d] += ok
+    if acc:
+        parts.append("secrets.tdb password accepted by " +
+                     ", ".join("%s %d/%d" % (d.split(".")[0], k, n) for d, k in acc.items()))
+    rep = [x for c in cs for x in c.get("repaired", [])]
+    if rep:
+        parts.append("replicated after %d run(s) to bring the other DC up to date" % len(rep))
+    kacc = {}
+    for c in cs:
+        for d, ok in (c.get("keytab_accepted_by") or {}).items():
+            kacc.setdefault(d, 0)
+            kacc[d] += ok
+    if kacc:
+        parts.append("after failed checks, keytab accepted by " +
+                     ", ".join("%s %d" % (d.split(".")[0], k) for d, k in kacc.items()))
+    return "; ".join(parts)
+
+
 def cmd_report(a):
-    c0 = json.load(open(a.rtt0))
-    c20 = json.load(open(a.rtt20))
+    c0 = load_condition(a.rtt0)
+    c20 = load_condition(a.rtt20)
     meta = dict(kv.split("=", 1) for kv in a.meta)
     rtt = a.rtt
-    ids = list(c0["tools"].keys())
+    ids = sorted(c0["tools"].keys(), key=lambda k: c0["tools"][k].get("order", 0))
     rows = []
     for tid in ids:
         t0, t20 = c0["tools"][tid], c20["tools"].get(tid, {})
@@ -352,8 +746,11 @@ def cmd_report(a):
         rss = [x for x in (t0.get("rss_mb"), t20.get("rss_mb")) if x is not None]
         libs = [x for x in (t0.get("libs"), t20.get("libs")) if x is not None]
         lddb = [x for x in (t0.get("libs_lddebug"), t20.get("libs_lddebug")) if x is not None]
+        works, n_ok, n_runs = works_of(t0, t20)
         rows.append({
-            "id": tid, "tool": t0["name"], "group": t0["group"], "argv": t0["argv"],
+            "id": tid, "tool": t0["name"], "group": t0["group"],
+            "host": t0.get("host", "cli"), "base": t0.get("base"),
+            "argv": t0["argv"], "env_added": t0.get("env_added", {}),
             "covers": t0["covers"],
             "rtt0_median_ms": m0, "rtt20_median_ms": m20,
             "rtt0_samples_ms": t0.get("samples_ms"), "rtt20_samples_ms": t20.get("samples_ms"),
@@ -363,60 +760,99 @@ def cmd_report(a):
             "libs": max(libs) if libs else None,
             "libs_lddebug": max(lddb) if lddb else None,
             "libs_list": (t0.get("probe") or {}).get("libs"),
+            "works": works, "works_ok": n_ok, "works_runs": n_runs,
+            "checks": {"rtt0": t0.get("checks"), "rtt20": t20.get("checks")},
+            "check_summary": check_summary(t0, t20),
+            "first_failure": {"rtt0": t0.get("first_failure"),
+                              "rtt20": t20.get("first_failure")},
             "errors": [e for e in (t0.get("error"), t20.get("error"),
                                    (t0.get("probe") or {}).get("error"),
                                    (t20.get("probe") or {}).get("error")) if e],
         })
-    base = {r["group"]: r for r in rows if r["id"].startswith("nltrust-")}
+    by = {r["id"]: r for r in rows}
     for r in rows:
-        b = base.get(r["group"])
+        b = by.get(r["base"] or ("nltrust-" + r["group"]))
         for k in ("rtt0", "rtt20"):
             mine, ref = r[k + "_median_ms"], b and b[k + "_median_ms"]
             r["ratio_" + k] = (None if r is b or mine is None or not ref
                                else mine / ref)
 
-    by = {r["id"]: r for r in rows}
-    disc, adcli = by.get("nltrust-discover"), by.get("adcli-info")
-    nets = [by[k] for k in ("net-ads-lookup", "net-ads-lookup-nocache") if k in by]
+    groups = {r["group"] for r in rows}
     targets = []
 
     def target(name, ok, detail):
         targets.append({"target": name, "result": "n/a" if ok is None else
                         ("PASS" if ok else "MISS"), "detail": detail})
 
-    def both(*xs):
-        return all(x is not None for x in xs)
+    def med(r, k):
+        return r and r[k + "_median_ms"]
 
-    if both(disc["rtt0_median_ms"], adcli and adcli["rtt0_median_ms"]):
-        x = adcli["rtt0_median_ms"] / disc["rtt0_median_ms"]
-        target("discover >= 10x faster than adcli info at RTT 0", x >= 10,
-               "%.1fx (%.1f ms vs %.1f ms)" % (x, disc["rtt0_median_ms"], adcli["rtt0_median_ms"]))
-    else:
-        target("discover >= 10x faster than adcli info at RTT 0", None, "no data")
-    for k, label in (("rtt0", "0"), ("rtt20", "20")):
-        vals = [(n["tool"], n[k + "_median_ms"]) for n in nets if n[k + "_median_ms"] is not None]
-        if disc[k + "_median_ms"] is None or not vals:
-            target("discover faster than net ads lookup at RTT %s" % label, None, "no data")
-            continue
-        best = min(v for _, v in vals)
-        target("discover faster than net ads lookup at RTT %s" % label,
-               disc[k + "_median_ms"] < best,
-               "%.1f ms vs %s" % (disc[k + "_median_ms"],
-                                   ", ".join("%.1f ms (%s)" % (v, n) for n, v in vals)))
-    limit = 2 * rtt + 10
-    m20 = disc["rtt20_median_ms"]
-    target("discover <= 2 RT + 10 ms at RTT %g (<= %g ms)" % (rtt, limit),
-           None if m20 is None else m20 <= limit,
-           "no data" if m20 is None else "%.1f ms, %.1f RT" % (m20, disc["round_trips"] or 0))
+    if "discover" in groups:
+        disc, adcli = by.get("nltrust-discover"), by.get("adcli-info")
+        nets = [by[k] for k in ("net-ads-lookup", "net-ads-lookup-nocache") if k in by]
+        if med(disc, "rtt0") and med(adcli, "rtt0"):
+            x = adcli["rtt0_median_ms"] / disc["rtt0_median_ms"]
+            target("discover >= 10x faster than adcli info at RTT 0", x >= 10,
+                   "%.1fx (%.1f ms vs %.1f ms)" % (x, disc["rtt0_median_ms"],
+                                                   adcli["rtt0_median_ms"]))
+        else:
+            target("discover >= 10x faster than adcli info at RTT 0", None, "no data")
+        for k, label in (("rtt0", "0"), ("rtt20", "20")):
+            vals = [(n["tool"], n[k + "_median_ms"]) for n in nets
+                    if n[k + "_median_ms"] is not None]
+            if not med(disc, k) or not vals:
+                target("discover faster than net ads lookup at RTT %s" % label, None, "no data")
+                continue
+            best = min(v for _, v in vals)
+            target("discover faster than net ads lookup at RTT %s" % label,
+                   disc[k + "_median_ms"] < best,
+                   "%.1f ms vs %s" % (disc[k + "_median_ms"],
+                                       ", ".join("%.1f ms (%s)" % (v, n) for n, v in vals)))
+        limit = 2 * rtt + 10
+        m20 = med(disc, "rtt20")
+        target("discover <= 2 RT + 10 ms at RTT %g (<= %g ms)" % (rtt, limit),
+               None if not m20 else m20 <= limit,
+               "no data" if not m20 else "%.1f ms, %.1f RT" % (m20, disc["round_trips"] or 0))
+    if "verify" in groups:
+        for vid in ("nltrust-verify", "nltrust-verify-ws1"):
+            v = by.get(vid)
+            name = "verify%s <= 5 RT, discovery included" % (" (ws1)" if vid.endswith("ws1")
+                                                               else "")
+            if not v or v["round_trips"] is None:
+                target(name, None, "no data")
+            else:
+                target(name, v["round_trips"] <= 5 and v["works"],
+                       "%.1f RT (%.1f ms at RTT 0, %.1f ms at RTT %g)%s" % (
+                           v["round_trips"], v["rtt0_median_ms"], v["rtt20_median_ms"], rtt,
+                           "" if v["works"] else "; NOT healthy in every run"))
+    if "reset" in groups:
+        rs, ad = by.get("nltrust-reset"), by.get("adcli-update")
+        name = "reset-password <= 12 RT (keytab rewrite, confirmation)"
+        if not rs or rs["round_trips"] is None:
+            target(name, None, "no data")
+        else:
+            target(name, rs["round_trips"] <= 12 and rs["works"],
+                   "%.1f RT (%.1f ms at RTT 0, %.1f ms at RTT %g)%s" % (
+                       rs["round_trips"], rs["rtt0_median_ms"], rs["rtt20_median_ms"], rtt,
+                       "" if rs["works"] else "; a check FAILED"))
+        name = "reset-password >= 4x faster than adcli update at RTT %g" % rtt
+        if med(rs, "rtt20") and med(ad, "rtt20"):
+            x = ad["rtt20_median_ms"] / rs["rtt20_median_ms"]
+            target(name, x >= 4 and rs["works"],
+                   "%.1fx (%.1f ms vs %.1f ms)%s" % (
+                       x, rs["rtt20_median_ms"], ad["rtt20_median_ms"],
+                       "" if ad["works"] else "; adcli update failed a check"))
+        else:
+            target(name, None, "no data")
     nl = [r for r in rows if r["id"].startswith("nltrust-")]
     rss = [r["rss_mb"] for r in nl if r["rss_mb"] is not None]
     target("nltrust peak RSS <= 10 MB", (max(rss) <= 10) if rss else None,
-           ", ".join("%s %.2f MB" % (r["tool"], r["rss_mb"]) for r in nl if r["rss_mb"] is not None)
-           or "no data")
+           ", ".join("%s %.2f" % (r["tool"].replace("nltrust ", ""), r["rss_mb"])
+                     for r in nl if r["rss_mb"] is not None) + " MB" if rss else "no data")
     libs = [r["libs"] for r in nl if r["libs"] is not None]
     target("nltrust <= 40 shared libraries", (max(libs) <= 40) if libs else None,
-           ", ".join("%s %d" % (r["tool"], r["libs"]) for r in nl if r["libs"] is not None)
-           or "no data")
+           ", ".join("%s %d" % (r["tool"].replace("nltrust ", ""), r["libs"])
+                     for r in nl if r["libs"] is not None) or "no data")
 
     # ---- print
     print("nltrust bench, %s; %s runs per cell (median); RTT 0 = no added delay "
@@ -425,44 +861,74 @@ def cmd_report(a):
              rtt / 2, meta.get("rtt20_measured", "?")))
     print("nltrust: %s; load average %s" % (meta.get("nltrust", "?"), meta.get("load", "?")))
     print()
-    hdr = ("%-9s %-26s %9s %9s %6s %7s %5s %8s %8s"
+    hdr = ("%-9s %-28s %9s %9s %6s %7s %5s %8s %8s  %s"
            % ("GROUP", "TOOL", "RTT0 ms", "RTT20 ms", "RT", "RSS MB", "libs",
-              "x/nlt@0", "x/nlt@20"))
+              "x/nlt@0", "x/nlt@20", "works"))
     print(hdr)
     print("-" * len(hdr))
     last = None
     for r in rows:
         g = r["group"] if r["group"] != last else ""
         last = r["group"]
-        print("%-9s %-26s %s %s %s %s %s %s %s%s" % (
+        w = ("-" if r["works"] is None else
+             "%s %d/%d" % ("yes" if r["works"] else "NO", r["works_ok"], r["works_runs"]))
+        print("%-9s %-28s %s %s %s %s %s %s %s  %s%s" % (
             g, r["tool"],
             fmt(r["rtt0_median_ms"], ".1f", 9), fmt(r["rtt20_median_ms"], ".1f", 9),
             fmt(r["round_trips"], ".1f", 6), fmt(r["rss_mb"], ".1f", 7),
             fmt(r["libs"], "d", 5), fmt(r["ratio_rtt0"], ".1f", 8),
-            fmt(r["ratio_rtt20"], ".1f", 8),
+            fmt(r["ratio_rtt20"], ".1f", 8), w,
             ("  ERROR: " + "; ".join(r["errors"])) if r["errors"] else ""))
     print()
     print("RT = (RTT20 - RTT0) / %g: round trips on the critical path.  x/nlt = the row's "
-          "median / the nltrust row's of its group." % rtt)
+          "median / its nltrust row's\n(verify rows on ws1 against nltrust verify on ws1; "
+          "net ads changetrustpw against nltrust reset-password on cli).\nworks = timed runs "
+          "that exited 0 and, for reset tools, whose check passed (kvno +1, the keytab "
+          "verifies)." % rtt)
     bad = [(r["tool"], k, r[k]) for r in rows for k in ("rtt0_exit", "rtt20_exit")
            if r[k] and any(c != 0 for c in r[k])]
     for tool, k, codes in bad:
         print("note: %s exit codes at %s: %s" % (tool, k.replace("_exit", ""), codes))
+    for r in rows:
+        for k, f in r["first_failure"].items():
+            if f:
+                print("note: %s first failed at %s run %d (exit %d): %s" % (
+                    r["tool"], k, f["run"], f["exit"],
+                    " | ".join((f["stdout"] + f["stderr"]).strip().splitlines()[-3:])))
+    checked = [r for r in rows if r["check_summary"]]
+    if checked:
+        print()
+        print("checks after every password change (outside the timed window):")
+        for r in checked:
+            print("  %-28s %s" % (r["tool"], r["check_summary"]))
     print()
     for t in targets:
-        print("%-4s  %-50s %s" % (t["result"], t["target"], t["detail"]))
-    v = c20.get("nltrust_verbose")
-    if v:
+        print("%-4s  %-56s %s" % (t["result"], t["target"], t["detail"]))
+    kdc = [(tid, k, v) for tid in ids for k, c in (("rtt0", c0), ("rtt20", c20))
+           for v in [c["nltrust_verbose"].get(tid)] if v and v.get("kdc_exchanges") is not None]
+    if kdc:
         print()
-        print("nltrust -v discover at RTT %g (%.1f ms, exit %d):" % (rtt, v["ms"], v["exit"]))
-        sys.stdout.write("".join("  " + l + "\n" for l in v["stderr"].splitlines()))
+        print("nltrust's Kerberos traffic (from -v):")
+        for tid, k, v in kdc:
+            print("  %-26s at %-5s %d KDC exchange(s) over %d TCP connection(s)" % (
+                by[tid]["tool"], k.upper().replace("RTT", "RTT "), v["kdc_exchanges"],
+                v["tcp_connections"]))
+    for tid in ("nltrust-discover", "nltrust-verify", "nltrust-reset"):
+        v = c20["nltrust_verbose"].get(tid)
+        if not v:
+            continue
+        print()
+        print("nltrust -v %s at RTT %g (%.1f ms, exit %d); ms since spawn when the line "
+              "arrived:" % (" ".join(os.path.basename(x) if x.startswith("/") else x
+                                     for x in v["argv"][2:]), rtt, v["ms"], v["exit"]))
+        for ms, line in v.get("lines") or [[None, l] for l in v["stderr"].splitlines()]:
+            print("  %7s  %s" % ("" if ms is None else "%.1f" % ms, line))
 
     doc = {"meta": dict(meta, runs=c0["runs"], rtt_ms=rtt), "rows": rows,
            "targets": targets,
-           "nltrust_verbose": {"rtt0": c0.get("nltrust_verbose"),
-                               "rtt20": c20.get("nltrust_verbose")},
-           "warmup": {c["label"]: {k: v.get("warmup") for k, v in c["tools"].items()}
-                      for c in (c0, c20)}}
+           "nltrust_verbose": {"rtt0": c0["nltrust_verbose"], "rtt20": c20["nltrust_verbose"]},
+           "warmup": {k: {tid: t.get("warmup") for tid, t in c["tools"].items()}
+                      for k, c in (("rtt0", c0), ("rtt20", c20))}}
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out + ".tmp", "w") as f:
         json.dump(doc, f, indent=1)
@@ -478,25 +944,50 @@ def main():
     r.add_argument("--out", required=True)
     r.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "7")))
     r.add_argument("--nltrust", required=True)
+    r.add_argument("--host", default="cli", help="the lab host this runs in: cli or ws1")
+    r.add_argument("--groups", default=",".join(GROUPS))
+    r.add_argument("--probe-groups", help="groups whose tools get the RSS/libs probe runs "
+                   "(default: all)")
     r.add_argument("--domain", default="lab.test")
-    r.add_argument("--smbconf", required=True)
+    r.add_argument("--realm", default="LAB.TEST")
+    r.add_argument("--netbios-domain", default="LAB")
+    r.add_argument("--base-dn", default="DC=lab,DC=test")
+    r.add_argument("--smbconf", help="minimal smb.conf for net (discover, ping)")
     r.add_argument("--net-lock-dir", help="net's lock directory (gencache.tdb)")
-    r.add_argument("--dcs", required=True, help="comma-separated DC addresses (port loop)")
+    r.add_argument("--dcs", help="comma-separated DC addresses (port loop)")
+    r.add_argument("--dc-names", help="comma-separated DC names (checks)")
     r.add_argument("--portloop", default=os.path.join(os.path.dirname(
         os.path.abspath(__file__)), "portloop.py"))
     r.add_argument("--python", default=sys.executable)
+    r.add_argument("--acct-dir", help="keytabs and journals of the scratch accounts")
+    r.add_argument("--work-dir", help="scratch files (kinit's ccache)")
+    r.add_argument("--krb5-config", help="the host's krb5.conf, for the Kerberos peers")
+    r.add_argument("--reset-server", help="the DC given to msktutil --server")
+    r.add_argument("--ws1-conf")
+    r.add_argument("--ws1-keytab")
+    r.add_argument("--ws1-secrets", help="ws1's secrets.tdb (net's checks)")
+    r.add_argument("--admin-auth-file", help="samba-tool -A file (repairs after net)")
     r.add_argument("--timeout", type=float, default=30.0, help="per process, seconds")
     q = sub.add_parser("report")
-    q.add_argument("--rtt0", required=True)
-    q.add_argument("--rtt20", required=True)
+    q.add_argument("--rtt0", required=True, action="append")
+    q.add_argument("--rtt20", required=True, action="append")
     q.add_argument("--rtt", type=float, default=20.0, help="the added RTT, ms")
     q.add_argument("--out", required=True)
     q.add_argument("--meta", action="append", default=[], help="KEY=VALUE for the JSON")
+    c = sub.add_parser("accounts")
+    c.add_argument("--groups", default=",".join(GROUPS))
     a = p.parse_args()
     if a.cmd == "run":
         if a.runs < 1:
             p.error("--runs must be >= 1")
+        bad = set(a.groups.split(",")) - set(GROUPS)
+        if bad:
+            p.error("unknown group(s): %s (known: %s)" % (",".join(sorted(bad)),
+                                                          ",".join(GROUPS)))
         return cmd_run(a)
+    if a.cmd == "accounts":
+        print(" ".join(n for g in a.groups.split(",") for n in ACCOUNTS.get(g, [])))
+        return 0
     return cmd_report(a)
 
 

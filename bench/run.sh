@@ -1,9 +1,13 @@
 #!/bin/bash
-# nltrust beside its peers (adcli info, net ads lookup/info, a Python port loop)
-# against the Samba AD lab, at no added latency and at 20 ms RTT.
+# nltrust beside its peers against the Samba AD lab, at no added latency and
+# at 20 ms RTT: discover/ping (adcli info, net ads lookup/info, a Python port
+# loop), verify (adcli testjoin, net ads testjoin, kinit -k) and reset-password
+# (adcli update, msktutil update, net ads changetrustpw).
 # Run as root: sudo bench/run.sh.  See bench/README.md.
 #
 #   BENCH_RUNS=7          timed runs per tool and condition (median reported)
+#   BENCH_GROUPS=discover,ping,verify,reset   the groups to measure
+#   BENCH_BUILD=1         run make in build-bench even if nltrust exists there
 #   NLT_BIN=PATH          nltrust to measure (default: build ../build-bench, -O2 -g)
 #   NLT_LAB_PREFIX=nlb    lab to bring up (and tear down on exit)
 #   NLT_LAB_REUSE=1       use the lab NLT_LAB_PREFIX that is already up; leave it up
@@ -20,6 +24,7 @@ LAB=$TOP/tests/lab/lab.sh
 export NLT_LAB_PREFIX=${NLT_LAB_PREFIX:-nlb}
 REUSE=${NLT_LAB_REUSE:-0}
 RUNS=${BENCH_RUNS:-7}
+SEL=${BENCH_GROUPS:-discover,ping,verify,reset}
 OUT=${BENCH_OUT:-$BENCH/results/latest.json}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)
@@ -41,7 +46,22 @@ if [ "$(id -u)" != 0 ]; then
 fi
 [ -n "$PY" ] || die "missing python3"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer (got '$RUNS')"
-for c in adcli net; do
+SEL=${SEL// /}
+[[ $SEL =~ ^(discover|ping|verify|reset)(,(discover|ping|verify|reset))*$ ]] ||
+	die "BENCH_GROUPS must be a comma-separated list of discover, ping, verify, reset (got '$SEL')"
+has() { [[ ,$SEL, == *,$1,* ]]; }
+# one comma list out of the selected groups among the arguments
+pick() {
+	local g out=
+	for g in "$@"; do has "$g" && out=${out:+$out,}$g; done
+	printf '%s' "$out"
+}
+READ_GROUPS=$(pick discover ping verify)
+RESET_GROUPS=$(pick reset)
+peers="adcli net"
+has verify && peers="$peers kinit"
+has reset && peers="$peers msktutil tdbdump samba-tool"
+for c in $peers; do
 	command -v "$c" >/dev/null 2>&1 || say "warning: $c not found: its rows will say 'missing'"
 done
 
@@ -53,7 +73,7 @@ if [ -n "${NLT_BIN:-}" ]; then
 else
 	BUILD=$TOP/build-bench
 	BIN=$BUILD/nltrust
-	if [ ! -x "$BIN" ]; then
+	if [ ! -x "$BIN" ] || [ "${BENCH_BUILD:-0}" = 1 ]; then
 		if [ ! -f "$BUILD/Makefile" ]; then
 			[ -x "$TOP/configure" ] || die "no $TOP/configure: run ./autogen.sh first (or set NLT_BIN)"
 			[ -f "$TOP/config.status" ] &&
@@ -139,7 +159,7 @@ cat >"$NETD/smb.conf" <<EOF
 	ncalrpc dir = $NETD/ncalrpc
 	log file = $NETD/log.%m
 EOF
-if command -v net >/dev/null 2>&1; then
+if (has discover || has ping) && command -v net >/dev/null 2>&1; then
 	out=$("$LAB" exec cli net ads lookup -s "$NETD/smb.conf" 2>&1) ||
 		die "net ads lookup -s $NETD/smb.conf fails in cli: ${out//$'\n'/ }"
 	dc=$(printf '%s\n' "$out" | sed -n 's/^Domain Controller: //p')
@@ -147,38 +167,111 @@ if command -v net >/dev/null 2>&1; then
 	say "net ads lookup (minimal smb.conf) works: DC $dc"
 fi
 
+# samba-tool's credentials (-A), for replication between the DCs
+AUTH=$TMPD/admin.auth
+(
+	umask 077
+	printf 'username = %s\npassword = %s\ndomain = %s\n' "$LAB_ADMIN_USER" \
+		"$(head -n1 "$LAB_ADMIN_PASS_FILE")" "$LAB_NETBIOS_DOMAIN" >"$AUTH"
+)
+BASE_DN=DC=${DOMAIN//./,DC=}
+replicate() { # DEST SRC: pull the domain partition (run in DEST's namespace)
+	"$LAB" exec "$1" samba-tool drs replicate "$1" "$2" "$BASE_DN" -A "$AUTH" >/dev/null 2>&1
+}
+
+# scratch computer accounts for verify/reset, made by nltrust join as the
+# administrator (on the DC cli chooses, dcb); then both DCs get them at once
+ACCT=$TMPD/accounts
+if has verify || has reset; then
+	mkdir -m 700 "$ACCT"
+	for n in $("$PY" "$BENCH/measure.py" accounts --groups "$SEL"); do
+		out=$("$LAB" exec cli "$BIN" join --reuse -U "$LAB_ADMIN_USER" \
+			--password-file "$LAB_ADMIN_PASS_FILE" -m "$n" -K "$ACCT/$n.keytab" \
+			--state-dir "$ACCT/$n.state" "$DOMAIN" 2>&1) ||
+			die "nltrust join -m $n failed: ${out//$'\n'/ }"
+	done
+	replicate dc1 dcb || die "replicating dcb to dc1 failed"
+	replicate dcb dc1 || die "replicating dc1 to dcb failed"
+	say "scratch accounts: $("$PY" "$BENCH/measure.py" accounts --groups "$SEL") [$(elapsed) s]"
+fi
+
+# ws1 as the lab left it: both DCs agree on WS1$, its keytab matches. net ads
+# changetrustpw (reset) leaves the keytab behind and may change only one DC.
+ws1_repair() {
+	replicate dc1 dcb || true
+	replicate dcb dc1 || true
+	"$LAB" exec ws1 net ads keytab create -s "$WS1_CONF" >/dev/null 2>&1 || true
+	"$LAB" exec ws1 "$BIN" verify -q -K "$WS1_KEYTAB" -m WS1 "$DOMAIN" >/dev/null 2>&1
+}
+if [ "$REUSE" = 1 ] && (has verify || has reset); then
+	ws1_repair || say "warning: WS1\$ does not verify on ws1 before measuring"
+fi
+
 # avg of the ICMP RTT from cli to dcb, ms
 rtt() { "$LAB" ping cli "$DCB_IP" 5 | sed -n 's|^rtt min/avg/max = [0-9.]*/\([0-9.]*\)/.*|\1|p'; }
 
-measure() { # LABEL
-	"$LAB" exec cli "$PY" "$BENCH/measure.py" run --label "$1" --runs "$RUNS" \
-		--out "$TMPD/$1.json" --nltrust "$BIN" --domain "$DOMAIN" \
+measure() { # LABEL PHASE HOST GROUPS: one measure.py run in HOST's namespace
+	local krb5=$CLI_KRB5_CONFIG probe=$4
+	[ "$3" = ws1 ] && krb5=$WS1_KRB5_CONFIG
+	# RSS and libs of verify/reset tools do not depend on the RTT: probe them at RTT 0 only
+	[ "$1" = rtt20 ] && probe=$(pick discover ping)
+	"$LAB" exec "$3" "$PY" "$BENCH/measure.py" run --label "$1" --runs "$RUNS" \
+		--out "$TMPD/$2-$1-$3.json" --nltrust "$BIN" --host "$3" --groups "$4" \
+		--probe-groups "${probe:-none}" --domain "$DOMAIN" --realm "$LAB_REALM" \
+		--netbios-domain "$LAB_NETBIOS_DOMAIN" --base-dn "$BASE_DN" \
 		--smbconf "$NETD/smb.conf" --net-lock-dir "$NETD/lock" \
-		--dcs "$DCB_IP,$DC1_IP" --portloop "$BENCH/portloop.py" --python "$PY" ||
-		die "measuring at $1 failed"
+		--dcs "$DCB_IP,$DC1_IP" --dc-names "$DC1_FQDN,$DCB_FQDN" \
+		--portloop "$BENCH/portloop.py" --python "$PY" \
+		--acct-dir "$ACCT" --work-dir "$TMPD" --krb5-config "$krb5" \
+		--reset-server "$DCB_FQDN" --ws1-conf "$WS1_CONF" --ws1-keytab "$WS1_KEYTAB" \
+		--ws1-secrets "$LAB_DIR/ws1/private/secrets.tdb" --admin-auth-file "$AUTH" ||
+		die "measuring $2 at $1 in $3 failed"
+	FILES[$1]="${FILES[$1]:-} --$1 $TMPD/$2-$1-$3.json"
 }
 
-"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
-RTT0=$(rtt || true)
-[ -n "$RTT0" ] || die "cli cannot ping dcb ($DCB_IP)"
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-say "RTT 0: measured $RTT0 ms; $RUNS runs per tool; load average $LOAD0 [$(elapsed) s]"
-measure rtt0
+declare -A FILES
+RTT0="" RTT20=""
+phase() { # PHASE GROUPS: at RTT 0, then at RTT 20; cli first, then ws1
+	local g=$2 ws1g
+	ws1g=$(IFS=,; for x in $g; do case $x in verify | reset) printf '%s,' "$x" ;; esac; done)
+	ws1g=${ws1g%,}
+	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
+	r=$(rtt || true)
+	[ -n "$r" ] || die "cli cannot ping dcb ($DCB_IP)"
+	RTT0=${RTT0:-$r}
+	say "$1 ($g), RTT 0: measured $r ms; $RUNS runs per tool; load average $(cut -d' ' -f1-3 /proc/loadavg) [$(elapsed) s]"
+	measure rtt0 "$1" cli "$g"
+	[ -z "$ws1g" ] || measure rtt0 "$1" ws1 "$ws1g"
+	"$LAB" latency "$LATENCY_MS" >/dev/null 2>&1 || die "lab.sh latency $LATENCY_MS failed (see $LAB_DIR/br/log/)"
+	r=$(rtt || true)
+	[ -n "$r" ] || die "cli cannot ping dcb with latency on"
+	awk -v r="$r" 'BEGIN { exit !(r >= 18 && r <= 30) }' ||
+		die "latency $LATENCY_MS gives RTT $r ms, not about 20 ms"
+	RTT20=${RTT20:-$r}
+	say "$1 ($g), RTT 20: measured $r ms [$(elapsed) s]"
+	measure rtt20 "$1" cli "$g"
+	[ -z "$ws1g" ] || measure rtt20 "$1" ws1 "$ws1g"
+	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
+}
 
-"$LAB" latency "$LATENCY_MS" >/dev/null 2>&1 || die "lab.sh latency $LATENCY_MS failed (see $LAB_DIR/br/log/)"
-RTT20=$(rtt || true)
-[ -n "$RTT20" ] || die "cli cannot ping dcb with latency on"
-awk -v r="$RTT20" 'BEGIN { exit !(r >= 18 && r <= 30) }' ||
-	die "latency $LATENCY_MS gives RTT $RTT20 ms, not about 20 ms"
-say "RTT 20: measured $RTT20 ms [$(elapsed) s]"
-measure rtt20
-"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+# the read-only groups first: net ads changetrustpw (reset) leaves ws1's keytab behind
+[ -z "$READ_GROUPS" ] || phase read "$READ_GROUPS"
+if [ -n "$RESET_GROUPS" ]; then
+	phase reset "$RESET_GROUPS"
+	if ws1_repair; then
+		say "ws1: WS1\$ verifies again after the reset group (replicated, net ads keytab create)"
+	else
+		say "warning: WS1\$ does not verify on ws1 after the reset group"
+	fi
+fi
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 say "latency removed; measured in $(elapsed) s"
 
 rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
 mkdir -p "$(dirname "$OUT")"
-"$PY" "$BENCH/measure.py" report --rtt0 "$TMPD/rtt0.json" --rtt20 "$TMPD/rtt20.json" \
+# shellcheck disable=SC2086 # FILES holds "--rtt0 FILE --rtt0 FILE ..."
+"$PY" "$BENCH/measure.py" report ${FILES[rtt0]} ${FILES[rtt20]} \
 	--rtt 20 --out "$OUT" \
 	--meta "date=$(date -u '+%Y-%m-%d %H:%M UTC')" \
 	--meta "host=$(uname -n) $(uname -r), $(nproc) CPU" \
@@ -186,6 +279,9 @@ mkdir -p "$(dirname "$OUT")"
 	--meta "load=$LOAD0 before, $LOAD1 after ($(nproc) CPUs)" \
 	--meta "samba=$(net --version 2>/dev/null || echo none)" \
 	--meta "adcli=$(dpkg-query -W -f='${Version}' adcli 2>/dev/null || echo unknown)" \
+	--meta "msktutil=$(dpkg-query -W -f='${Version}' msktutil 2>/dev/null || echo unknown)" \
+	--meta "krb5=$(dpkg-query -W -f='${Version}' krb5-user 2>/dev/null || echo unknown)" \
+	--meta "groups=$SEL" \
 	--meta "lab=$NLT_LAB_PREFIX" \
 	--meta "rtt0_measured=$RTT0" --meta "rtt20_measured=$RTT20" ||
 	die "report failed"

@@ -133,7 +133,10 @@ static void print_text(const struct computer *c, const struct admin_session *s, 
 
 	printf("Computer:   %s\n", c->sam);
 	printf("DN:         %s\n", c->dn);
-	printf("Read from:  %s as %s (sealed LDAP, SSF %u)\n", s->dc->info.dc_dns_name, s->principal, s->ld.ssf);
+	if (s->ld.tls)
+		printf("Read from:  %s as %s (LDAP over TLS, certificate verified)\n", s->dc->info.dc_dns_name, s->principal);
+	else
+		printf("Read from:  %s as %s (sealed LDAP, SSF %u)\n", s->dc->info.dc_dns_name, s->principal, s->ld.ssf);
 	printf("Flags:      0x%llx %s\n", (unsigned long long)c->uac, ad_uac_str((uint32_t)c->uac, b, sizeof(b)));
 	if (c->have_pwdlastset && (t = ad_filetime_to_unix(c->pwdlastset)) >= 0)
 		printf("Password:   set %s (%lld days ago)\n", nlt_iso8601(t, tb, sizeof(tb)), (long long)((now - t) / 86400));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "ldapconn.h"
 #include "util.h"
 
 /* default_realm from [libdefaults] of krb5.conf ($KRB5_CONFIG, else /etc/krb5.conf), lower-cased. */
@@ -66,6 +67,7 @@ int ctx_init(struct nlt_ctx *ctx, const struct nlt_req *req, struct nlt_err *e)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->req = req;
 	ctx->deadline_ms = nlt_now_ms() + (uint64_t)req->timeout_ms;
+	nlt_ldap_configure(req->ldaps ? NLT_LDAP_LDAPS : req->starttls ? NLT_LDAP_STARTTLS : NLT_LDAP_SASL, req->ca_file);
 	if (resolver_init(&ctx->rs, NULL, e) < 0)
 		return -1;
 	if (req->domain) {

@@ -15,6 +15,15 @@
 
 #include "xport.h"
 
+static enum nlt_ldap_sec ldap_sec = NLT_LDAP_SASL;
+static const char *ldap_ca_file;
+
+void nlt_ldap_configure(enum nlt_ldap_sec sec, const char *ca_file)
+{
+	ldap_sec = sec;
+	ldap_ca_file = ca_file;
+}
+
 /* GSSAPI needs no prompts; answer any the SASL library asks with its default (empty authzid). */
 static int sasl_quiet(LDAP *ld, unsigned flags, void *defaults, void *in)
 {
@@ -69,12 +78,12 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 	memset(c, 0, sizeof(*c));
 	c->deadline_ms = deadline_ms;
 	nlt_strlcpy(c->dc_name, dc_name, sizeof(c->dc_name));
-	nlt_addr_set_port(&a, 389);
+	nlt_addr_set_port(&a, ldap_sec == NLT_LDAP_LDAPS ? 636 : 389);
 	nlt_addr_str(&a, c->dc_addr, sizeof(c->dc_addr));
 	fd = xp_tcp_connect(&a, deadline_ms, &st);
 	if (fd < 0)
-		return nlt_seterr(e, NLT_ENODC, "LDAP connect to %s (%s:389) failed: %s", dc_name, c->dc_addr,
-				  xp_status_str(st));
+		return nlt_seterr(e, NLT_ENODC, "LDAP%s connect to %s (%s:%u) failed: %s", ldap_sec == NLT_LDAP_LDAPS ? "S" : "",
+				  dc_name, c->dc_addr, nlt_addr_port(&a), xp_status_str(st));
 	/* libldap drives the socket itself; give it a blocking one with kernel timeouts as a backstop */
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
@@ -89,12 +98,38 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 	(void)ldap_set_option(c->ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
 	(void)ldap_set_option(c->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
 	(void)ldap_set_option(c->ld, LDAP_OPT_X_SASL_NOCANON, &on);
-	rc = ldap_set_option(c->ld, LDAP_OPT_X_SASL_SECPROPS, "minssf=56");
+	set_timeouts(c->ld, fd, deadline_ms);
+	if (ldap_sec != NLT_LDAP_SASL) {
+		int demand = LDAP_OPT_X_TLS_DEMAND, zero = 0, cb = LDAP_OPT_X_SASL_CBINDING_TLS_ENDPOINT;
+		const char *how = ldap_sec == NLT_LDAP_LDAPS ? "LDAPS" : "StartTLS";
+		(void)ldap_set_option(c->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+		if (ldap_ca_file)
+			(void)ldap_set_option(c->ld, LDAP_OPT_X_TLS_CACERTFILE, ldap_ca_file);
+		(void)ldap_set_option(c->ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
+		(void)ldap_set_option(c->ld, LDAP_OPT_X_SASL_CBINDING, &cb);
+		rc = ldap_sec == NLT_LDAP_LDAPS ? ldap_install_tls(c->ld) : ldap_start_tls_s(c->ld, NULL, NULL);
+		if (rc != LDAP_SUCCESS) {
+			char *diag = NULL;
+			(void)ldap_get_option(c->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+			nlt_seterr(e, rc == LDAP_CONNECT_ERROR ? NLT_EAUTH : NLT_EPROTO,
+				   "%s to %s (%s) failed: %s%s%.200s (the DC's certificate must be valid for %s%s%s)", how,
+				   dc_name, c->dc_addr, ldap_err2string(rc), diag && *diag ? ": " : "", diag ? diag : "", dc_name,
+				   ldap_ca_file ? " and signed by " : "", ldap_ca_file ? ldap_ca_file : "");
+			ldap_memfree(diag);
+			nlt_ldap_close(c);
+			return -1;
+		}
+		c->tls = 1;
+		(void)ldap_set_option(c->ld, LDAP_OPT_X_SASL_CBINDING, &cb);
+		/* no GSSAPI layer inside TLS: AD refuses one ("Sign or Seal are not allowed if TLS is used") */
+		rc = ldap_set_option(c->ld, LDAP_OPT_X_SASL_SECPROPS, "minssf=0,maxssf=0");
+	} else {
+		rc = ldap_set_option(c->ld, LDAP_OPT_X_SASL_SECPROPS, "minssf=56");
+	}
 	if (rc != LDAP_OPT_SUCCESS) {
 		nlt_ldap_close(c);
-		return nlt_seterr(e, NLT_EINTERNAL, "LDAP: this libldap has no SASL support (minssf=56 refused)");
+		return nlt_seterr(e, NLT_EINTERNAL, "LDAP: this libldap has no SASL support (security properties refused)");
 	}
-	set_timeouts(c->ld, fd, deadline_ms);
 	rc = ldap_sasl_interactive_bind_s(c->ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET, sasl_quiet, NULL);
 	if (rc != LDAP_SUCCESS) {
 		char *diag = NULL;
@@ -110,14 +145,22 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 		nlt_ldap_close(c);
 		return -1;
 	}
-	(void)ldap_get_option(c->ld, LDAP_OPT_X_SASL_SSF, &ssf);
+	/* under TLS the protection is TLS's (libldap does not report its strength; GnuTLS's default
+	 * priorities offer nothing under 128 bits); without it, SASL's own layer must be >= 56 */
+	if (c->tls && !ldap_tls_inplace(c->ld)) {
+		nlt_ldap_close(c);
+		return nlt_seterr(e, NLT_EPROTO, "LDAP to %s: TLS is not in place after the bind", dc_name);
+	}
+	if (!c->tls)
+		(void)ldap_get_option(c->ld, LDAP_OPT_X_SASL_SSF, &ssf);
 	c->ssf = (unsigned)ssf;
-	if (c->ssf < 56) {
+	if (!c->tls && c->ssf < 56) {
 		nlt_ldap_close(c);
 		return nlt_seterr(e, NLT_EPROTO, "LDAP bind to %s gave security strength %u; 56 or more is required",
 				  dc_name, (unsigned)ssf);
 	}
-	nlt_vlog("LDAP bound to %s (%s) with SASL GSSAPI, SSF %u", dc_name, c->dc_addr, c->ssf);
+	nlt_vlog("LDAP bound to %s (%s) with SASL GSSAPI%s", dc_name, c->dc_addr,
+		 c->tls ? (ldap_sec == NLT_LDAP_LDAPS ? " over LDAPS" : " over StartTLS") : ", sealed");
 	rootdse(c);
 	return 0;
 }

@@ -21,11 +21,23 @@ struct nlt_ldap {
 	char dc_addr[64];
 	char default_nc[512];   /* defaultNamingContext from the rootDSE */
 	char config_nc[512];
-	unsigned ssf;           /* negotiated security strength factor */
+	unsigned ssf;           /* negotiated security strength factor (SASL or TLS) */
+	int tls;                /* TLS underneath */
 	uint64_t deadline_ms;
 };
 
-/* Connect to dc_addr:389 and bind with GSSAPI using the process's ccache (KRB5CCNAME). */
+/*
+ * Transport security for every later nlt_ldap_open() of the process:
+ * NLT_LDAP_SASL (default) seals with SASL GSSAPI; NLT_LDAP_STARTTLS and
+ * NLT_LDAP_LDAPS put TLS underneath (certificate verified against ca_file,
+ * or the system's trust store when NULL, and the name of the DC checked),
+ * bind with GSSAPI bound to the TLS channel (tls-endpoint channel binding)
+ * and leave the protection to TLS (SASL maxssf=0, as AD requires).
+ */
+enum nlt_ldap_sec { NLT_LDAP_SASL = 0, NLT_LDAP_STARTTLS, NLT_LDAP_LDAPS };
+void nlt_ldap_configure(enum nlt_ldap_sec sec, const char *ca_file);
+
+/* Connect to dc_addr:389 (636 for LDAPS) and bind with GSSAPI using the process's ccache (KRB5CCNAME). */
 int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr *dc_addr, uint64_t deadline_ms,
 		  struct nlt_err *e);
 void nlt_ldap_close(struct nlt_ldap *c);

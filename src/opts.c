@@ -17,10 +17,12 @@ enum {
 	OPT_PDC, OPT_GC, OPT_KDC, OPT_WRITABLE, OPT_TIMESERV, OPT_TCP,
 	OPT_STDIN_PASSWORD, OPT_PASSWORD_FILE, OPT_MACHINE_PASSWORD_FILE,
 	OPT_ADMIN, OPT_LDAP, OPT_STATE_DIR, OPT_DRY_RUN, OPT_OU, OPT_REUSE, OPT_DISABLE, OPT_NEW_PASSWORD_FILE,
+	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE,
 };
 
 #define SCOPE_GLOBAL 0u
 #define ONLY(cmd) (1u << (cmd))
+#define LDAPCMDS (ONLY(CMD_VERIFY) | ONLY(CMD_SHOW_COMPUTER) | CHANGERS)
 #define CHANGERS (ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_RESET_COMPUTER) | \
 		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER))
 
@@ -58,6 +60,9 @@ static const struct nlt_optdef {
 	{ "ldap", OPT_LDAP, no_argument, NULL, ONLY(CMD_RESET_PASSWORD), "set it as the administrator through unicodePwd over sealed LDAP" },
 	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE), "journal directory (default " NLT_STATE_DIR ")" },
 	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, CHANGERS, "say what would change, change nothing" },
+	{ "starttls", OPT_STARTTLS, no_argument, NULL, LDAPCMDS, "LDAP over StartTLS (certificate verified; GSSAPI bound to the channel)" },
+	{ "ldaps", OPT_LDAPS, no_argument, NULL, LDAPCMDS, "LDAP over TLS on port 636 (certificate verified; GSSAPI bound to the channel)" },
+	{ "ca-file", OPT_CA_FILE, required_argument, "FILE", LDAPCMDS, "CA certificates for --starttls/--ldaps (default: the system's)" },
 	{ "ou", OPT_OU, required_argument, "DN", ONLY(CMD_JOIN), "create the account in this OU (default CN=Computers)" },
 	{ "reuse", OPT_REUSE, no_argument, NULL, ONLY(CMD_JOIN), "take over an existing account of that name (resets its password)" },
 	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_LEAVE), "disable the account instead of deleting it" },
@@ -193,6 +198,9 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case OPT_STATE_DIR: req->state_dir = arg; break;
 	case OPT_DRY_RUN: req->dry_run = 1; break;
 	case OPT_OU: req->ou = arg; break;
+	case OPT_STARTTLS: req->starttls = 1; break;
+	case OPT_LDAPS: req->ldaps = 1; break;
+	case OPT_CA_FILE: req->ca_file = arg; break;
 	case OPT_REUSE: req->reuse = 1; break;
 	case OPT_DISABLE: req->disable = 1; break;
 	case OPT_NEW_PASSWORD_FILE: req->new_password_file = arg; break;
@@ -275,6 +283,10 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EUSAGE, "--tcp applies to discover only");
 	if ((req->stdin_password != 0) + (req->password_file != NULL) + (req->ccache != NULL) > 1)
 		return nlt_seterr(e, NLT_EUSAGE, "give one of --stdin-password, --password-file and -C");
+	if (req->ldaps && req->starttls)
+		return nlt_seterr(e, NLT_EUSAGE, "give --ldaps or --starttls, not both");
+	if (req->ca_file && !req->ldaps && !req->starttls)
+		return nlt_seterr(e, NLT_EUSAGE, "--ca-file goes with --starttls or --ldaps");
 	if (req->reset_admin && req->reset_ldap)
 		return nlt_seterr(e, NLT_EUSAGE, "reset-password: give --admin or --ldap, not both");
 	if (req->machine_password_file && req->keytab)

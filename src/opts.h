@@ -39,6 +39,8 @@ struct nlt_req {
 	int reuse;           /* join --reuse */
 	int disable;         /* leave --disable */
 	const char *new_password_file; /* reset-computer --new-password-file */
+	int ldaps, starttls; /* --ldaps, --starttls */
+	const char *ca_file; /* --ca-file */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };

@@ -370,5 +370,17 @@ check "delete-computer: --dry-run keeps it, then it is deleted, then 'no compute
 	eval '[ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && [ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q "no computer account NLTJ2"'
 rm -rf "$jdir"
 
+# ---- LDAP over TLS: the DC's certificate is verified ----------------------
+# (dcb's own CA: every Samba DC makes its own self-signed one, so it did not sign dc1's certificate)
+tdir_ca=$(mktemp -d); cp "$LAB_DIR/dcb/private/tls/ca.pem" "$tdir_ca/other-ca.pem"
+run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" --ldaps ws1
+check "--ldaps against a certificate the system does not trust: exit 5, says why" \
+	eval '[ "$rc" -eq 5 ] && printf "%s" "$err" | grep -q "certificate must be valid for $DC1_FQDN"'
+run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" --starttls \
+	--ca-file "$tdir_ca/other-ca.pem" ws1
+check "--starttls with a CA file that did not sign the DC's certificate: exit 5" \
+	eval '[ "$rc" -eq 5 ] && printf "%s" "$err" | grep -q "StartTLS to $DC1_FQDN"'
+rm -rf "$tdir_ca"
+
 echo "1..$n"
 exit $fail
