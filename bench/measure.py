@@ -310,10 +310,11 @@ def check_run(a, t, env, before, tmpdir):
         # (kpasswd went to a DC that Kerberos did not use), replicate it over
         good = [d for d, ok in acc.items() if ok]
         bad = [d for d, ok in acc.items() if not ok]
-        if good and bad and a.admin_auth_file:
+        if good and bad and a.admin_pass_file:
+            pw = open(a.admin_pass_file).readline().strip()
             for d in bad:
                 rc, out = quiet(["samba-tool", "drs", "replicate", d, good[0], a.base_dn,
-                                 "-A", a.admin_auth_file],
+                                 "-s", a.ws1_conf, "-U", "Administrator%" + pw],
                                 env, timeout=60)
                 res.setdefault("repaired", []).append(
                     "%s <- %s: %s" % (d, good[0], "ok" if rc == 0 else "exit %d" % rc))
@@ -966,7 +967,8 @@ def main():
     r.add_argument("--ws1-conf")
     r.add_argument("--ws1-keytab")
     r.add_argument("--ws1-secrets", help="ws1's secrets.tdb (net's checks)")
-    r.add_argument("--admin-auth-file", help="samba-tool -A file (repairs after net)")
+    r.add_argument("--admin-pass-file", help="the lab's Administrator password (samba-tool "
+                   "drs replicate after net ads changetrustpw)")
     r.add_argument("--timeout", type=float, default=30.0, help="per process, seconds")
     q = sub.add_parser("report")
     q.add_argument("--rtt0", required=True, action="append")

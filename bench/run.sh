@@ -167,16 +167,12 @@ if (has discover || has ping) && command -v net >/dev/null 2>&1; then
 	say "net ads lookup (minimal smb.conf) works: DC $dc"
 fi
 
-# samba-tool's credentials (-A), for replication between the DCs
-AUTH=$TMPD/admin.auth
-(
-	umask 077
-	printf 'username = %s\npassword = %s\ndomain = %s\n' "$LAB_ADMIN_USER" \
-		"$(head -n1 "$LAB_ADMIN_PASS_FILE")" "$LAB_NETBIOS_DOMAIN" >"$AUTH"
-)
 BASE_DN=DC=${DOMAIN//./,DC=}
-replicate() { # DEST SRC: pull the domain partition (run in DEST's namespace)
-	"$LAB" exec "$1" samba-tool drs replicate "$1" "$2" "$BASE_DN" -A "$AUTH" >/dev/null 2>&1
+replicate() { # DEST SRC: pull the domain partition, in DEST's namespace (as lab.sh does)
+	local conf=$DC1_CONF
+	[ "$1" = dcb ] && conf=$DCB_CONF
+	"$LAB" exec "$1" samba-tool drs replicate "$1" "$2" "$BASE_DN" -s "$conf" \
+		-U "$LAB_ADMIN_USER%$(head -n1 "$LAB_ADMIN_PASS_FILE")" >/dev/null 2>&1
 }
 
 # scratch computer accounts for verify/reset, made by nltrust join as the
@@ -224,7 +220,7 @@ measure() { # LABEL PHASE HOST GROUPS: one measure.py run in HOST's namespace
 		--portloop "$BENCH/portloop.py" --python "$PY" \
 		--acct-dir "$ACCT" --work-dir "$TMPD" --krb5-config "$krb5" \
 		--reset-server "$DCB_FQDN" --ws1-conf "$WS1_CONF" --ws1-keytab "$WS1_KEYTAB" \
-		--ws1-secrets "$LAB_DIR/ws1/private/secrets.tdb" --admin-auth-file "$AUTH" ||
+		--ws1-secrets "$LAB_DIR/ws1/private/secrets.tdb" --admin-pass-file "$LAB_ADMIN_PASS_FILE" ||
 		die "measuring $2 at $1 in $3 failed"
 	FILES[$1]="${FILES[$1]:-} --$1 $TMPD/$2-$1-$3.json"
 }

@@ -11,29 +11,29 @@
 #include "secret.h"
 #include "xport.h"
 
-/* The admin's TGT from a password into the command's memory ccache. */
-static int admin_password(struct admin_session *s, const struct nlt_req *req, struct nlt_err *e)
+/* The admin's password, read once (standard input cannot be read twice) before any DC is tried. */
+static int read_password(const struct nlt_req *req, const char *principal, struct secret *pw, struct nlt_err *e)
 {
-	struct secret pw;
-	struct krb_as_result as;
 	char prompt[400];
-	int r;
 
 	if (!req->user)
 		return nlt_seterr(e, NLT_EUSAGE, "this command needs an administrator: give -U PRINCIPAL (and a password "
 						"on standard input, in a file or at the prompt) or -C with a credential cache");
 	if (req->stdin_password)
-		r = secret_from_fd(&pw, 0, "password", e);
-	else if (req->password_file)
-		r = secret_from_file(&pw, req->password_file, "password", e);
-	else {
-		snprintf(prompt, sizeof(prompt), "Password for %s: ", s->principal);
-		r = secret_from_tty(&pw, prompt, e);
-	}
-	if (r < 0)
-		return -1;
-	r = krb_as_password(&s->k, s->principal, pw.buf, 1, &as, e);
-	secret_free(&pw);
+		return secret_from_fd(pw, 0, "password", e);
+	if (req->password_file)
+		return secret_from_file(pw, req->password_file, "password", e);
+	snprintf(prompt, sizeof(prompt), "Password for %s: ", principal);
+	return secret_from_tty(pw, prompt, e);
+}
+
+/* The admin's TGT from the password into the command's memory ccache. */
+static int admin_password(struct admin_session *s, const struct secret *pw, struct nlt_err *e)
+{
+	struct krb_as_result as;
+	int r;
+
+	r = krb_as_password(&s->k, s->principal, pw->buf, 1, &as, e);
 	if (r < 0)
 		return -1;
 	switch (as.verdict) {
@@ -58,36 +58,15 @@ static int admin_password(struct admin_session *s, const struct nlt_req *req, st
 	}
 }
 
-int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e)
+/* Credentials, service ticket and LDAP bind on the DC s->dc.  -1 with e. */
+static int open_on_dc(struct admin_session *s, struct nlt_ctx *ctx, const struct secret *pw, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
-	struct locate_req lr = {
-		.domain = ctx->domain[0] ? ctx->domain : NULL,
-		.server = req->server,
-		.site = req->site,
-		.need_flags = req->server ? 0 : DS_WRITABLE_FLAG | DS_KDC_FLAG,
-		.deadline_ms = ctx->deadline_ms,
-	};
 	char svc[300];
 
-	memset(s, 0, sizeof(*s));
-	if (!ctx->domain[0] && !req->server)
-		return nlt_seterr(e, NLT_ECONFIG, "no domain given and none configured (give DOMAIN or -d)");
-	if (locate_dc(&lr, &ctx->rs, &s->res, e) < 0)
-		return -1;
-	s->dc = &s->res.cands[s->res.chosen];
-	nlt_strlcpy(s->realm, s->dc->info.dns_domain[0] ? s->dc->info.dns_domain : ctx->domain, sizeof(s->realm));
-	for (char *c = s->realm; *c; c++)
-		*c = (char)toupper((unsigned char)*c);
 	if (krb_open(&s->k, s->realm, s->dc->info.dc_dns_name, &s->dc->addr, ctx->deadline_ms, e) < 0)
 		return -1;
 	s->have_krb = 1;
-	if (req->user) {
-		if (strchr(req->user, '@'))
-			nlt_strlcpy(s->principal, req->user, sizeof(s->principal));
-		else
-			snprintf(s->principal, sizeof(s->principal), "%.40s@%.200s", req->user, s->realm);
-	}
 	if (req->ccache) {
 		/* -C: the caller's cache; tickets we fetch for this DC are added to it */
 		const char *name = req->ccache[0] ? req->ccache : getenv("KRB5CCNAME");
@@ -109,17 +88,14 @@ int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e)
 		nlt_strlcpy(s->principal, pn ? pn : "", sizeof(s->principal));
 		krb5_free_unparsed_name(s->k.kc, pn);
 		krb5_free_principal(s->k.kc, p);
-		{
-			const char *full = krb5_cc_get_type(s->k.kc, cc);
-			snprintf(s->k.ccache_name, sizeof(s->k.ccache_name), "%s:%s", full, krb5_cc_get_name(s->k.kc, cc));
-		}
+		snprintf(s->k.ccache_name, sizeof(s->k.ccache_name), "%s:%s", krb5_cc_get_type(s->k.kc, cc),
+			 krb5_cc_get_name(s->k.kc, cc));
 		krb5_cc_close(s->k.kc, cc);
 		s->k.keep_env_ccache = 1;
 		if (setenv("KRB5CCNAME", s->k.ccache_name, 1) != 0)
 			return nlt_seterr(e, NLT_EINTERNAL, "setenv failed");
-	} else {
-		if (krb_use_ccache(&s->k, e) < 0 || admin_password(s, req, e) < 0)
-			return -1;
+	} else if (krb_use_ccache(&s->k, e) < 0 || admin_password(s, pw, e) < 0) {
+		return -1;
 	}
 	snprintf(svc, sizeof(svc), "ldap/%.200s", s->dc->info.dc_dns_name);
 	if (krb_get_service_ticket(&s->k, svc, e) < 0)
@@ -128,6 +104,66 @@ int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e)
 		return -1;
 	s->have_ld = 1;
 	return 0;
+}
+
+int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	uint32_t need = req->server ? 0 : DS_WRITABLE_FLAG | DS_KDC_FLAG;
+	struct locate_req lr = {
+		.domain = ctx->domain[0] ? ctx->domain : NULL,
+		.server = req->server,
+		.site = req->site,
+		.need_flags = need,
+		.deadline_ms = ctx->deadline_ms,
+	};
+	struct secret pw;
+	int r = -1;
+
+	memset(s, 0, sizeof(*s));
+	memset(&pw, 0, sizeof(pw));
+	if (!ctx->domain[0] && !req->server)
+		return nlt_seterr(e, NLT_ECONFIG, "no domain given and none configured (give DOMAIN or -d)");
+	if (locate_dc(&lr, &ctx->rs, &s->res, e) < 0)
+		return -1;
+	s->dc = &s->res.cands[s->res.chosen];
+	nlt_strlcpy(s->realm, s->dc->info.dns_domain[0] ? s->dc->info.dns_domain : ctx->domain, sizeof(s->realm));
+	for (char *c = s->realm; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	if (req->user) {
+		if (strchr(req->user, '@'))
+			nlt_strlcpy(s->principal, req->user, sizeof(s->principal));
+		else
+			snprintf(s->principal, sizeof(s->principal), "%.40s@%.200s", req->user, s->realm);
+	}
+	if (!req->ccache && read_password(req, s->principal, &pw, e) < 0)
+		return -1;
+	/*
+	 * Everything of the command goes to one DC.  When that DC's KDC or LDAP cannot be reached
+	 * (NLT_ENODC) before anything was changed, the next suitable DC of discovery takes over.
+	 */
+	for (;;) {
+		int next;
+		r = open_on_dc(s, ctx, &pw, e);
+		if (r == 0 || e->cat != NLT_ENODC || req->server)
+			break;
+		s->res.cands[s->res.chosen].status = CAND_UNREACH;
+		nlt_strlcpy(s->res.cands[s->res.chosen].detail, e->msg, sizeof(s->res.cands[0].detail));
+		next = locate_choose(s->res.cands, s->res.n, need);
+		if (next < 0)
+			break;
+		nlt_vlog("%s: %s; failing over to %s", s->dc->info.dc_dns_name, e->msg, s->res.cands[next].info.dc_dns_name);
+		if (s->have_ld)
+			nlt_ldap_close(&s->ld);
+		if (s->have_krb)
+			krb_close(&s->k);
+		s->have_ld = s->have_krb = 0;
+		s->res.chosen = next;
+		s->dc = &s->res.cands[next];
+		nlt_clearerr(e);
+	}
+	secret_free(&pw);
+	return r;
 }
 
 void admin_close(struct admin_session *s)

@@ -494,6 +494,7 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 	nlt_strlcpy(v->realm, dc->info.dns_domain[0] ? dc->info.dns_domain : ctx->domain, sizeof(v->realm));
 	for (char *c = v->realm; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
+again:
 	if (krb_open(&k, v->realm, dc->info.dc_dns_name, &dc->addr, ctx->deadline_ms, e) < 0)
 		goto out;
 	have_krb = 1;
@@ -544,9 +545,23 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 		r = -1;
 	}
 	if (v->as.verdict == KRBV_UNREACHABLE) {
+		int next;
 		nlt_seterr(e, NLT_ENODC, "Kerberos AS exchange with %s (%s:88/tcp) failed: %s", dc->info.dc_dns_name,
 			   k.dc_addr, k.last_xp_status ? xp_status_str(k.last_xp_status) : v->as.message);
-		goto out;
+		/* that DC's KDC is unreachable: the next suitable DC of discovery takes over */
+		res.cands[res.chosen].status = CAND_UNREACH;
+		next = req->server ? -1 : locate_choose(res.cands, res.n, lr.need_flags);
+		if (next < 0)
+			goto out;
+		nlt_vlog("%s; failing over to %s", e->msg, res.cands[next].info.dc_dns_name);
+		krb_close(&k);
+		have_krb = 0;
+		res.chosen = next;
+		dc = &res.cands[next];
+		memset(&v->as, 0, sizeof(v->as));
+		v->good_kvno = v->tried_kvno = 0;
+		nlt_clearerr(e);
+		goto again;
 	}
 	/* a key worked (the newest or an older one): read our own object with that TGT */
 	if (v->as.verdict == KRBV_OK || v->good_kvno)

@@ -15,6 +15,7 @@
 #include "xport.h"
 
 #define KDC_PORT 88
+#define CONNECT_BUDGET_MS 2000
 #define KDC_REPLY_MAX (1u << 20) /* a PAC-laden reply is a few KB; refuse absurd lengths */
 
 static char conf_to_remove[128];
@@ -97,7 +98,10 @@ static krb5_error_code KRB5_CALLCONV kdc_send_hook(krb5_context kc, void *data, 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int reused = k->kdc_fd >= 0;
 		if (!reused) {
-			k->kdc_fd = xp_tcp_connect(&k->kdc, k->deadline_ms, &st);
+			/* a DC that answered the LDAP ping connects at once: give a connect 2 s at most, so a
+			 * failover to another DC still has time */
+			uint64_t cd = nlt_now_ms() + CONNECT_BUDGET_MS;
+			k->kdc_fd = xp_tcp_connect(&k->kdc, cd < k->deadline_ms ? cd : k->deadline_ms, &st);
 			if (k->kdc_fd < 0)
 				break;
 			k->n_connects++;

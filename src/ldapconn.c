@@ -80,7 +80,11 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 	nlt_strlcpy(c->dc_name, dc_name, sizeof(c->dc_name));
 	nlt_addr_set_port(&a, ldap_sec == NLT_LDAP_LDAPS ? 636 : 389);
 	nlt_addr_str(&a, c->dc_addr, sizeof(c->dc_addr));
-	fd = xp_tcp_connect(&a, deadline_ms, &st);
+	{
+		/* at most 2 s for the connect itself, so a failover to another DC still has time */
+		uint64_t cd = nlt_now_ms() + 2000;
+		fd = xp_tcp_connect(&a, cd < deadline_ms ? cd : deadline_ms, &st);
+	}
 	if (fd < 0)
 		return nlt_seterr(e, NLT_ENODC, "LDAP%s connect to %s (%s:%u) failed: %s", ldap_sec == NLT_LDAP_LDAPS ? "S" : "",
 				  dc_name, c->dc_addr, nlt_addr_port(&a), xp_status_str(st));
