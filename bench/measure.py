@@ -734,6 +734,33 @@ def check_summary(t0, t20):
     return "; ".join(parts)
 
 
+MILESTONES = [("DC chosen", r"Kerberos pinned to|<- chosen|CLDAP ping to .*: \S+ in "),
+              ("Kerberos verdict", r"Kerberos AS exchange as \S+ at \S+: ok"),
+              ("LDAP bound", r"LDAP bound to")]
+
+
+def milestones(v0, v20, rtt):
+    """RT estimates of the moments nltrust -v reports: the first line matching
+    each milestone (for "DC chosen", the last CLDAP reply if there is no
+    "pinned" line), and the exit."""
+    if not v0 or not v20 or not v0.get("lines") or not v20.get("lines"):
+        return None
+    out = []
+
+    def when(v, rx, last=False):
+        hits = [ms for ms, line in v["lines"] if re.search(rx, line)]
+        return (hits[-1] if last else hits[0]) if hits else None
+
+    for label, rx in MILESTONES:
+        pinned = label == "DC chosen" and any("Kerberos pinned" in l for _, l in v20["lines"])
+        r = "Kerberos pinned to" if pinned else rx
+        t0, t20 = when(v0, r, last=not pinned), when(v20, r, last=not pinned)
+        if t0 is not None and t20 is not None:
+            out.append((label, (t20 - t0) / rtt))
+    out.append(("exit", (v20["ms"] - v0["ms"]) / rtt))
+    return out
+
+
 def cmd_report(a):
     c0 = load_condition(a.rtt0)
     c20 = load_condition(a.rtt20)
@@ -822,9 +849,13 @@ def cmd_report(a):
             if not v or v["round_trips"] is None:
                 target(name, None, "no data")
             else:
+                m = dict(milestones(c0["nltrust_verbose"].get(vid),
+                                    c20["nltrust_verbose"].get(vid), rtt) or [])
                 target(name, v["round_trips"] <= 5 and v["works"],
-                       "%.1f RT (%.1f ms at RTT 0, %.1f ms at RTT %g)%s" % (
+                       "%.1f RT (%.1f ms at RTT 0, %.1f ms at RTT %g)%s%s" % (
                            v["round_trips"], v["rtt0_median_ms"], v["rtt20_median_ms"], rtt,
+                           "; the Kerberos verdict alone: %.1f RT" % m["Kerberos verdict"]
+                           if "Kerberos verdict" in m else "",
                            "" if v["works"] else "; NOT healthy in every run"))
     if "reset" in groups:
         rs, ad = by.get("nltrust-reset"), by.get("adcli-update")
@@ -914,16 +945,35 @@ def cmd_report(a):
             print("  %-26s at %-5s %d KDC exchange(s) over %d TCP connection(s)" % (
                 by[tid]["tool"], k.upper().replace("RTT", "RTT "), v["kdc_exchanges"],
                 v["tcp_connections"]))
+    ms_rows = []
+    for tid in ids:
+        m = milestones(c0["nltrust_verbose"].get(tid), c20["nltrust_verbose"].get(tid), rtt)
+        if m:
+            ms_rows.append((tid, m))
+    if ms_rows:
+        print()
+        print("where nltrust's round trips go: (t@RTT%g - t@RTT0) / %g when a -v line "
+              "arrived (one run each):" % (rtt, rtt))
+        for tid, m in ms_rows:
+            print("  %-26s %s" % (by[tid]["tool"], ", ".join(
+                "%s %.1f" % (label, x) for label, x in m)))
     for tid in ("nltrust-discover", "nltrust-verify", "nltrust-reset"):
         v = c20["nltrust_verbose"].get(tid)
         if not v:
             continue
         print()
         print("nltrust -v %s at RTT %g (%.1f ms, exit %d); ms since spawn when the line "
-              "arrived:" % (" ".join(os.path.basename(x) if x.startswith("/") else x
-                                     for x in v["argv"][2:]), rtt, v["ms"], v["exit"]))
+              "arrived, and since the line before:" % (
+                  " ".join(os.path.basename(x) if x.startswith("/") else x
+                           for x in v["argv"][2:]), rtt, v["ms"], v["exit"]))
+        prev = 0.0
         for ms, line in v.get("lines") or [[None, l] for l in v["stderr"].splitlines()]:
-            print("  %7s  %s" % ("" if ms is None else "%.1f" % ms, line))
+            if ms is None:
+                print("  %7s %7s  %s" % ("", "", line))
+                continue
+            print("  %7.1f %+7.1f  %s" % (ms, ms - prev, line))
+            prev = ms
+        print("  %7.1f %+7.1f  (exit)" % (v["ms"], v["ms"] - prev))
 
     doc = {"meta": dict(meta, runs=c0["runs"], rtt_ms=rtt), "rows": rows,
            "targets": targets,

@@ -245,8 +245,12 @@ static const char *verdict_text(const struct verify *v, const char *dc, char *bu
 			 v->machine, v->realm);
 		break;
 	case KRBV_SKEW:
-		snprintf(buf, len, "this host's clock is more than 5 minutes off %.100s's: Kerberos refuses it (fix the time)",
-			 dc);
+		if (v->as.have_skew)
+			snprintf(buf, len, "this host's clock is %lld s off %.100s's (more than the 5 minutes Kerberos allows): "
+					   "fix the time", (long long)v->as.skew_s, dc);
+		else
+			snprintf(buf, len, "this host's clock is more than 5 minutes off %.100s's: Kerberos refuses it (fix the time)",
+				 dc);
 		break;
 	case KRBV_NO_KEY:
 		snprintf(buf, len, "no key of the keytab is of an encryption type %.100s accepts for %.40s", dc, v->machine);

@@ -123,10 +123,17 @@ static krb5_error_code KRB5_CALLCONV kdc_send_hook(krb5_context kc, void *data, 
 	{
 		/* the AS-REP's enc-part names the key version the KDC holds for the client */
 		struct krb_as_rep_info ai;
-		if (krb_msg_type(buf, len) == KRB_MSG_AS_REP && krb_dec_as_rep(buf, len, &ai) == WIRE_OK) {
+		struct krb_error ke;
+		int type = krb_msg_type(buf, len);
+		if (type == KRB_MSG_AS_REP && krb_dec_as_rep(buf, len, &ai) == WIRE_OK) {
 			k->have_as_kvno = ai.have_kvno;
 			k->as_kvno = ai.enc_kvno;
 			k->as_etype = ai.enc_etype;
+		} else if (type == KRB_MSG_ERROR && krb_dec_error(buf, len, &ke) == WIRE_OK) {
+			/* stime/susec: the KDC's clock when it answered (RFC 4120 5.9.1) */
+			int64_t now_us = nlt_wall_us();
+			k->kdc_skew_s = (ke.stime * 1000000 + ke.susec - now_us) / 1000000;
+			k->have_kdc_time = 1;
 		}
 	}
 	d.magic = KV5M_DATA;
@@ -310,6 +317,7 @@ static int as_common(struct nlt_krb *k, const char *principal, const char *passw
 	memset(res, 0, sizeof(*res));
 	memset(&creds, 0, sizeof(creds));
 	k->have_as_kvno = 0;
+	k->have_kdc_time = 0;
 	if (make_principal(k, principal, &p, e) < 0)
 		return -1;
 	rc = krb5_get_init_creds_opt_alloc(k->kc, &opt);
@@ -345,6 +353,10 @@ static int as_common(struct nlt_krb *k, const char *principal, const char *passw
 		const char *m = krb5_get_error_message(k->kc, rc);
 		nlt_strlcpy(res->message, m ? m : "unknown Kerberos error", sizeof(res->message));
 		krb5_free_error_message(k->kc, m);
+		if (k->have_kdc_time) {
+			res->skew_s = k->kdc_skew_s;
+			res->have_skew = 1;
+		}
 	} else {
 		/* the KDC's authtime is its clock at the exchange */
 		res->skew_s = (int64_t)creds.times.authtime - (int64_t)time(NULL);

@@ -35,6 +35,9 @@ struct nlt_krb {
 	int have_as_kvno;
 	uint32_t as_kvno;
 	int32_t as_etype;
+	/* the KDC's clock from the last KRB-ERROR (every AS exchange starts with one) */
+	int have_kdc_time;
+	int64_t kdc_skew_s;   /* KDC time - our time */
 };
 
 /*
