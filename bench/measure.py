@@ -78,8 +78,8 @@ def tool_table(a):
     t += [
         dict(id="nltrust-discover", group="discover", name="nltrust discover",
              argv=[a.nltrust, "discover", a.domain], expect=r"<- chosen",
-             covers="DNS SRV + A/AAAA of every DC, CLDAP ping to every DC at once, "
-                    "DsGetDcName choice"),
+             covers="DNS SRV (with the domain's A/AAAA at once, or the DCs' A/AAAA "
+                    "after it), CLDAP ping to every DC at once, DsGetDcName choice"),
         dict(id="adcli-info", group="discover", name="adcli info",
              argv=["adcli", "info", a.domain], expect=r"domain-controller = \S",
              covers="DNS SRV, CLDAP pings (one DC after another, with fixed waits), "
@@ -187,7 +187,8 @@ def tool_table(a):
              name="net ads changetrustpw (ws1)",
              argv=["net", "ads", "changetrustpw", "-s", a.ws1_conf or ""],
              expect=r"succeeded", expect_in="all", mutates=True,
-             check=dict(kind="samba", keytab=a.ws1_keytab, machine="WS1"),
+             check=dict(kind="samba", keytab=a.ws1_keytab, machine="WS1",
+                        dc=a.ws1_dc),
              covers="DC location, kinit from secrets.tdb, kpasswd change (kpasswd DC "
                     "from DNS), secrets.tdb update; the ws1 keytab is not touched "
                     "(kerberos method = dedicated keytab)"),
@@ -271,27 +272,50 @@ def samba_machine_password(secrets, domain):
     return raw.rstrip(b"\0") or None
 
 
+def pinned_krb5_conf(a, dc, tmpdir):
+    """A krb5.conf whose only KDC is DC, over TCP (for the kinit cross-check)."""
+    path = os.path.join(tmpdir, "krb5-%s.conf" % dc)
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write("[libdefaults]\n\tdefault_realm = %s\n\tdns_lookup_kdc = false\n"
+                    "\tdns_lookup_realm = false\n\trdns = false\n"
+                    "\tudp_preference_limit = 1\n[realms]\n\t%s = {\n\t\tkdc = %s\n\t}\n"
+                    % (a.realm, a.realm, dc))
+    return path
+
+
+def kinit_ok(a, keytab, machine, dc, env, tmpdir):
+    """MIT kinit with the keytab's newest key, at DC only: an independent
+    opinion on the keytab (nltrust verify is the tool under test)."""
+    e = dict(env, KRB5_CONFIG=pinned_krb5_conf(a, dc, tmpdir))
+    return quiet(["kinit", "-c", "MEMORY:bench", "-k", "-t", keytab,
+                  "%s$@%s" % (machine.upper(), a.realm)], e)[0] == 0
+
+
 def check_run(a, t, env, before, tmpdir):
     """After one run of a password-changing tool (outside the timed window):
-    did the keytab's kvno go up by one, does the keytab still verify (nltrust
-    verify, with discovery, as the host itself would), and, for net, which
-    DCs accept the password it left in secrets.tdb."""
+    did the keytab's kvno go up by one; does the keytab still work, by MIT
+    kinit at the DC the tool used and by nltrust verify (with discovery, as
+    the host itself would); and, for net, which DCs accept the password it
+    left in secrets.tdb."""
     c = t["check"]
     res = {"kvno_before": before, "kvno_after": keytab_kvno(c["keytab"], c["machine"])}
     res["kvno_incremented"] = (before is not None and res["kvno_after"] is not None
                                and res["kvno_after"] == before + 1)
-    code, out = quiet([a.nltrust, "verify", "-q", "-K", c["keytab"], "-m", c["machine"],
+    code, out = quiet([a.nltrust, "verify", "-K", c["keytab"], "-m", c["machine"],
                        a.domain], env)
     res["verify_exit"] = code
     if code != 0:
-        res["verify_output"] = out[-500:]
+        res["verify_output"] = out[-800:]
     dcs = [d for d in (a.dc_names or "").split(",") if d]
-    if c["kind"] == "keytab" and code != 0:
-        # which DC (if any) has this keytab's key: a tool that changed the
-        # password elsewhere, or not at all
-        res["keytab_accepted_by"] = {
-            d: quiet([a.nltrust, "verify", "-q", "-K", c["keytab"], "-m", c["machine"],
-                      "-S", d, a.domain], env)[0] == 0 for d in dcs}
+    kdc = c.get("dc") or a.reset_server
+    res["kinit_dc"] = kdc
+    res["kinit_ok"] = kinit_ok(a, c["keytab"], c["machine"], kdc, env, tmpdir)
+    if c["kind"] == "keytab" and (code != 0 or not res["kinit_ok"]):
+        # which DC (if any) takes this keytab's newest key: a tool that changed
+        # the password elsewhere, or not at all
+        res["keytab_accepted_by"] = {d: kinit_ok(a, c["keytab"], c["machine"], d, env, tmpdir)
+                                     for d in dcs}
     if c["kind"] == "samba":
         pw = samba_machine_password(a.ws1_secrets, a.netbios_domain)
         pwf = os.path.join(tmpdir, "machine.pw")
@@ -318,8 +342,12 @@ def check_run(a, t, env, before, tmpdir):
                                 env, timeout=60)
                 res.setdefault("repaired", []).append(
                     "%s <- %s: %s" % (d, good[0], "ok" if rc == 0 else "exit %d" % rc))
-    res["ok"] = (res["kvno_incremented"] and code == 0
+    # works: the kvno went up and the DC takes the keytab's newest key (MIT
+    # kinit); nltrust verify's own verdict is kept apart (verify_exit), so a
+    # bug in nltrust cannot make a peer look broken
+    res["ok"] = (res["kvno_incremented"] and res["kinit_ok"]
                  and (c["kind"] != "samba" or res.get("secrets_ok", False)))
+    res["verify_disagrees"] = (code == 0) != res["kinit_ok"]
     return res
 
 
@@ -707,9 +735,14 @@ def check_summary(t0, t20):
     inc = sum(1 for c in cs if c["kvno_incremented"])
     ver = sum(1 for c in cs if c["verify_exit"] == 0)
     kv = [c["kvno_after"] for c in cs if c["kvno_after"] is not None]
+    kin = sum(1 for c in cs if c.get("kinit_ok"))
+    dis = sum(1 for c in cs if c.get("verify_disagrees"))
     parts = ["%d runs checked (timed, warm-up, probe, -v)" % n,
              "keytab kvno +1: %d/%d" % (inc, n),
-             "nltrust verify of its keytab exit 0: %d/%d" % (ver, n)]
+             "kinit -k at %s: %d/%d" % ((cs[0].get("kinit_dc") or "?").split(".")[0], kin, n),
+             "nltrust verify exit 0: %d/%d" % (ver, n)]
+    if dis:
+        parts.append("NLTRUST VERIFY DISAGREES WITH KINIT %d time(s)" % dis)
     if kv:
         parts.append("keytab kvno %s -> %s" % (cs[0]["kvno_before"], kv[-1]))
     acc = {}
@@ -735,7 +768,7 @@ def check_summary(t0, t20):
 
 
 MILESTONES = [("DC chosen", r"Kerberos pinned to|<- chosen|CLDAP ping to .*: \S+ in "),
-              ("Kerberos verdict", r"Kerberos AS exchange as \S+ at \S+: ok"),
+              ("AS ok", r"Kerberos AS exchange as \S+ at \S+: ok"),
               ("LDAP bound", r"LDAP bound to")]
 
 
@@ -854,8 +887,8 @@ def cmd_report(a):
                 target(name, v["round_trips"] <= 5 and v["works"],
                        "%.1f RT (%.1f ms at RTT 0, %.1f ms at RTT %g)%s%s" % (
                            v["round_trips"], v["rtt0_median_ms"], v["rtt20_median_ms"], rtt,
-                           "; the Kerberos verdict alone: %.1f RT" % m["Kerberos verdict"]
-                           if "Kerberos verdict" in m else "",
+                           "; Kerberos verdict (AS ok) alone: %.1f RT" % m["AS ok"]
+                           if "AS ok" in m else "",
                            "" if v["works"] else "; NOT healthy in every run"))
     if "reset" in groups:
         rs, ad = by.get("nltrust-reset"), by.get("adcli-update")
@@ -915,8 +948,9 @@ def cmd_report(a):
     print("RT = (RTT20 - RTT0) / %g: round trips on the critical path.  x/nlt = the row's "
           "median / its nltrust row's\n(verify rows on ws1 against nltrust verify on ws1; "
           "net ads changetrustpw against nltrust reset-password on cli).\nworks = timed runs "
-          "that exited 0 and, for reset tools, whose check passed (kvno +1, the keytab "
-          "verifies)." % rtt)
+          "that exited 0 and, for reset tools, whose check passed (kvno +1, MIT kinit at the "
+          "DC takes the\nkeytab's newest key; for net also: every DC takes the secrets.tdb "
+          "password)." % rtt)
     bad = [(r["tool"], k, r[k]) for r in rows for k in ("rtt0_exit", "rtt20_exit")
            if r[k] and any(c != 0 for c in r[k])]
     for tool, k, codes in bad:
@@ -933,6 +967,18 @@ def cmd_report(a):
         print("checks after every password change (outside the timed window):")
         for r in checked:
             print("  %-28s %s" % (r["tool"], r["check_summary"]))
+        for r in checked:
+            cs = [c for k in ("rtt0", "rtt20") for c in (r["checks"][k] or [])
+                  if c.get("verify_disagrees")]
+            if cs:
+                c = cs[0]
+                print("  first disagreement (%s, %s): kinit at %s %s, keytab kvno %s; "
+                      "nltrust verify exit %d:" % (
+                          r["tool"], c["run"], (c["kinit_dc"] or "?").split(".")[0],
+                          "ok" if c["kinit_ok"] else "failed", c["kvno_after"],
+                          c["verify_exit"]))
+                for line in (c.get("verify_output") or "").strip().splitlines():
+                    print("      " + line)
     print()
     for t in targets:
         print("%-4s  %-56s %s" % (t["result"], t["target"], t["detail"]))
@@ -1017,6 +1063,7 @@ def main():
     r.add_argument("--ws1-conf")
     r.add_argument("--ws1-keytab")
     r.add_argument("--ws1-secrets", help="ws1's secrets.tdb (net's checks)")
+    r.add_argument("--ws1-dc", help="the DC ws1 uses (its site's; net's kinit check)")
     r.add_argument("--admin-pass-file", help="the lab's Administrator password (samba-tool "
                    "drs replicate after net ads changetrustpw)")
     r.add_argument("--timeout", type=float, default=30.0, help="per process, seconds")

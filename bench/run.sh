@@ -220,7 +220,8 @@ measure() { # LABEL PHASE HOST GROUPS: one measure.py run in HOST's namespace
 		--portloop "$BENCH/portloop.py" --python "$PY" \
 		--acct-dir "$ACCT" --work-dir "$TMPD" --krb5-config "$krb5" \
 		--reset-server "$DCB_FQDN" --ws1-conf "$WS1_CONF" --ws1-keytab "$WS1_KEYTAB" \
-		--ws1-secrets "$LAB_DIR/ws1/private/secrets.tdb" --admin-pass-file "$LAB_ADMIN_PASS_FILE" ||
+		--ws1-secrets "$LAB_DIR/ws1/private/secrets.tdb" --ws1-dc "$DC1_FQDN" \
+		--admin-pass-file "$LAB_ADMIN_PASS_FILE" ||
 		die "measuring $2 at $1 in $3 failed"
 	FILES[$1]="${FILES[$1]:-} --$1 $TMPD/$2-$1-$3.json"
 }
