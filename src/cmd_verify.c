@@ -170,8 +170,23 @@ static int keytab_scan(krb5_context kc, const char *path, const char *machine, c
 			kv->n_entries++;
 			for (k = 0; k < kv->n_kvnos && kv->kvno[k] != ent.vno; k++)
 				;
-			if (k == kv->n_kvnos && kv->n_kvnos < MAX_KVNOS)
-				kv->kvno[kv->n_kvnos++] = ent.vno;
+			if (k == kv->n_kvnos) {
+				if (kv->n_kvnos < MAX_KVNOS) {
+					kv->kvno[kv->n_kvnos++] = ent.vno;
+				} else {
+					/* full: keep the newest MAX_KVNOS kvnos (tools such as msktutil append, so
+					 * the newest is last in the file) - replace the lowest if this one is higher */
+					int lo = 0;
+					for (int j = 1; j < kv->n_kvnos; j++)
+						if (kv->kvno[j] < kv->kvno[lo])
+							lo = j;
+					if (ent.vno > kv->kvno[lo]) {
+						kv->kvno[lo] = ent.vno;
+						kv->enctypes[lo] = 0;
+						k = lo;
+					}
+				}
+			}
 			if (k < kv->n_kvnos && ent.key.enctype > 0 && ent.key.enctype < 32)
 				kv->enctypes[k] |= 1u << ent.key.enctype;
 		}

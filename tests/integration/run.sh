@@ -220,6 +220,17 @@ el=$(( ($(date +%s%N) - t0) / 1000000 ))
 if [ "$rc" -eq 4 ] && [ "$el" -lt 4500 ] && printf '%s' "$err" | grep -q "88/tcp.*timeout"; then
 	ok "KDC port filtered: exit 4 naming 88/tcp and the timeout, after ${el} ms"
 else bad "filtered KDC (${el} ms)"; show; fi
+# a keytab with ten kvnos, the newest written last (as msktutil appends): the newest is the one tried
+st computer delete NLTT4; st computer create NLTT4 && st user setpassword 'NLTT4$' --newpassword="$pw1"
+for kv in 1 2 3 4 5 6 7 8 9 10; do
+	[ $kv = 10 ] && p="$pw1" || p="old-$kv-$pw2"
+	printf 'addent -password -p NLTT4$@%s -k %s -e aes256-cts-hmac-sha1-96 -s %shostnltt4.%s\n%s\n' \
+		"$LAB_REALM" $kv "$LAB_REALM" "$LAB_DOMAIN" "$p"
+done | { cat; printf 'wkt %s\nq\n' "$tdir/kt10"; } | ktutil >/dev/null 2>&1
+run_cli --json verify -S "$DC1_FQDN" -m NLTT4 -K "$tdir/kt10" "$LAB_DOMAIN"
+check "a keytab with ten kvnos: the newest (10, last in the file) is the one tried, and it works" \
+	eval '[ "$(jget "(j[\"kerberos\"][\"kvno_tried\"], j[\"kerberos\"][\"result\"])")" = "(10, '"'ok'"')" ]'
+st computer delete NLTT4
 rm -rf "$tdir"
 
 # ---- show-computer: any computer object, read as an administrator --------
