@@ -64,6 +64,7 @@ static int open_on_dc(struct admin_session *s, struct nlt_ctx *ctx, const struct
 	const struct nlt_req *req = ctx->req;
 	char svc[300];
 
+	nlt_ldap_preconnect(&s->dc->addr);
 	if (krb_open(&s->k, s->realm, s->dc->info.dc_dns_name, &s->dc->addr, ctx->deadline_ms, e) < 0)
 		return -1;
 	s->have_krb = 1;
@@ -100,7 +101,7 @@ static int open_on_dc(struct admin_session *s, struct nlt_ctx *ctx, const struct
 	snprintf(svc, sizeof(svc), "ldap/%.200s", s->dc->info.dc_dns_name);
 	if (krb_get_service_ticket(&s->k, svc, e) < 0)
 		return -1;
-	if (nlt_ldap_open(&s->ld, s->dc->info.dc_dns_name, &s->dc->addr, ctx->deadline_ms, e) < 0)
+	if (nlt_ldap_open(&s->ld, s->dc->info.dc_dns_name, &s->dc->addr, s->dc->info.dns_domain, ctx->deadline_ms, e) < 0)
 		return -1;
 	s->have_ld = 1;
 	return 0;
@@ -168,6 +169,7 @@ int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e)
 
 void admin_close(struct admin_session *s)
 {
+	nlt_ldap_preconnect_drop();
 	if (s->have_ld)
 		nlt_ldap_close(&s->ld);
 	if (s->have_krb)

@@ -533,11 +533,17 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 		goto out;
 	nlt_failpoint("reset-after-pending");
 	/* 4 */
-	if (change_on_dc(rs, k, have_as ? &as : NULL, pw, e) < 0) {
-		/* nothing reached the DC, or it said no: the pending password is dropped */
-		struct nlt_err ign;
-		(void)state_abort_pending(st, &ign);
-		goto out;
+	nlt_vlog("asking %s (%s) to take the new password: %s", dc->info.dc_dns_name, ab, mode_name(rs->mode));
+	{
+		uint64_t tc = nlt_now_us();
+		int cr = change_on_dc(rs, k, have_as ? &as : NULL, pw, e);
+		nlt_vlog("%s answered in %.1f ms", dc->info.dc_dns_name, (nlt_now_us() - tc) / 1000.0);
+		if (cr < 0) {
+			/* nothing reached the DC, or it said no: the pending password is dropped */
+			struct nlt_err ign;
+			(void)state_abort_pending(st, &ign);
+			goto out;
+		}
 	}
 	nlt_failpoint("reset-after-dc-accepted");
 	/* 5: the DC must accept the new password, whatever kpasswd said */

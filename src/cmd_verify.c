@@ -295,7 +295,7 @@ static void directory_check(struct verify *v, struct nlt_krb *k, const struct dc
 	snprintf(filter, sizeof(filter), "ldap/%.180s", dc->info.dc_dns_name);
 	/* fetched through our pinned transport, so GSSAPI finds it in the ccache and sends nothing to a KDC */
 	if (krb_get_service_ticket(k, filter, &le) < 0 ||
-	    nlt_ldap_open(&ld, dc->info.dc_dns_name, &dc->addr, deadline, &le) < 0) {
+	    nlt_ldap_open(&ld, dc->info.dc_dns_name, &dc->addr, dc->info.dns_domain, deadline, &le) < 0) {
 		nlt_strlcpy(v->dir_error, le.msg, sizeof(v->dir_error));
 		return;
 	}
@@ -514,6 +514,7 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 	for (char *c = v->realm; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
 again:
+	nlt_ldap_preconnect(&dc->addr); /* the directory check's connection opens during the AS exchange */
 	if (krb_open(&k, v->realm, dc->info.dc_dns_name, &dc->addr, ctx->deadline_ms, e) < 0)
 		goto out;
 	have_krb = 1;
@@ -604,6 +605,7 @@ again:
 	}
 	r = 0;
 out:
+	nlt_ldap_preconnect_drop();
 	if (have_krb)
 		krb_close(&k);
 	secret_free(&pw);

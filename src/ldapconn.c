@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openldap.h> /* ldap_init_fd */
+#include <poll.h>
 #include <sasl/sasl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,42 @@
 #include "xport.h"
 
 static enum nlt_ldap_sec ldap_sec = NLT_LDAP_SASL;
+/* a TCP connect started early (nlt_ldap_preconnect), taken by the next nlt_ldap_open to that address */
+static int pre_fd = -1;
+static struct nlt_addr pre_addr;
+
+static uint16_t ldap_port(void)
+{
+	return ldap_sec == NLT_LDAP_LDAPS ? 636 : 389;
+}
+
+void nlt_ldap_preconnect(const struct nlt_addr *dc_addr)
+{
+	nlt_ldap_preconnect_drop();
+	pre_addr = *dc_addr;
+	nlt_addr_set_port(&pre_addr, ldap_port());
+	pre_fd = xp_tcp_start(&pre_addr);
+}
+
+void nlt_ldap_preconnect_drop(void)
+{
+	xp_close(&pre_fd);
+}
+
+/* The early connect to a, once it completes; -1 when there is none or it failed. */
+static int take_preconnect(const struct nlt_addr *a, uint64_t deadline_ms)
+{
+	int fd = pre_fd;
+
+	if (fd < 0 || !nlt_addr_equal(&pre_addr, a) || nlt_addr_port(&pre_addr) != nlt_addr_port(a))
+		return -1;
+	pre_fd = -1;
+	if (xp_wait(fd, POLLOUT, deadline_ms) != 1 || xp_tcp_result(fd) != XP_OK) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
 static const char *ldap_ca_file;
 
 void nlt_ldap_configure(enum nlt_ldap_sec sec, const char *ca_file)
@@ -67,8 +104,33 @@ static void rootdse(struct nlt_ldap *c)
 	}
 }
 
-int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr *dc_addr, uint64_t deadline_ms,
-		  struct nlt_err *e)
+/* "lab.test" -> "DC=lab,DC=test": an AD domain's naming context is its DNS name (MS-ADTS 3.1.1.1.5). */
+static int domain_dn(const char *domain, char *out, size_t len)
+{
+	size_t o = 0;
+	const char *p = domain;
+
+	if (!domain || !*domain)
+		return -1;
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+		int w;
+		if (l == 0)
+			return -1;
+		w = snprintf(out + o, len - o, "%sDC=%.*s", o ? "," : "", (int)l, p);
+		if (w < 0 || (size_t)w >= len - o)
+			return -1;
+		o += (size_t)w;
+		p += l;
+		if (*p == '.')
+			p++;
+	}
+	return 0;
+}
+
+int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr *dc_addr, const char *domain,
+		  uint64_t deadline_ms, struct nlt_err *e)
 {
 	struct nlt_addr a = *dc_addr;
 	char url[300];
@@ -78,12 +140,18 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 	memset(c, 0, sizeof(*c));
 	c->deadline_ms = deadline_ms;
 	nlt_strlcpy(c->dc_name, dc_name, sizeof(c->dc_name));
-	nlt_addr_set_port(&a, ldap_sec == NLT_LDAP_LDAPS ? 636 : 389);
+	nlt_addr_set_port(&a, ldap_port());
 	nlt_addr_str(&a, c->dc_addr, sizeof(c->dc_addr));
 	{
 		/* at most 2 s for the connect itself, so a failover to another DC still has time */
 		uint64_t cd = nlt_now_ms() + 2000;
-		fd = xp_tcp_connect(&a, cd < deadline_ms ? cd : deadline_ms, &st);
+		if (cd > deadline_ms)
+			cd = deadline_ms;
+		fd = take_preconnect(&a, cd);
+		if (fd >= 0)
+			nlt_vlog("LDAP: using the connection to %s opened during the Kerberos exchange", c->dc_addr);
+		else
+			fd = xp_tcp_connect(&a, cd, &st);
 	}
 	if (fd < 0)
 		return nlt_seterr(e, NLT_ENODC, "LDAP%s connect to %s (%s:%u) failed: %s", ldap_sec == NLT_LDAP_LDAPS ? "S" : "",
@@ -165,7 +233,9 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 	}
 	nlt_vlog("LDAP bound to %s (%s) with SASL GSSAPI%s", dc_name, c->dc_addr,
 		 c->tls ? (ldap_sec == NLT_LDAP_LDAPS ? " over LDAPS" : " over StartTLS") : ", sealed");
-	rootdse(c);
+	/* the domain's DN from its name saves a rootDSE round trip; the rootDSE only when that fails */
+	if (domain_dn(domain, c->default_nc, sizeof(c->default_nc)) < 0)
+		rootdse(c);
 	return 0;
 }
 

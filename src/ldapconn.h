@@ -37,9 +37,17 @@ struct nlt_ldap {
 enum nlt_ldap_sec { NLT_LDAP_SASL = 0, NLT_LDAP_STARTTLS, NLT_LDAP_LDAPS };
 void nlt_ldap_configure(enum nlt_ldap_sec sec, const char *ca_file);
 
+/*
+ * Start the TCP connect to dc_addr's LDAP port now (non-blocking), so it
+ * completes while Kerberos runs; the next nlt_ldap_open() to that address
+ * takes it.  _drop() closes one nobody took.
+ */
+void nlt_ldap_preconnect(const struct nlt_addr *dc_addr);
+void nlt_ldap_preconnect_drop(void);
+
 /* Connect to dc_addr:389 (636 for LDAPS) and bind with GSSAPI using the process's ccache (KRB5CCNAME). */
-int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr *dc_addr, uint64_t deadline_ms,
-		  struct nlt_err *e);
+int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr *dc_addr, const char *domain,
+		  uint64_t deadline_ms, struct nlt_err *e);
 void nlt_ldap_close(struct nlt_ldap *c);
 
 /* One entry's attributes (values as strings: the ones we read are text, or decoded by us). */
