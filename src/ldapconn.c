@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gssapi/gssapi.h>
+#include <nettle/sha2.h>
 #include <openldap.h> /* ldap_init_fd */
 #include <poll.h>
 #include <sasl/sasl.h>
@@ -14,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "ber.h"
 #include "xport.h"
 
 static enum nlt_ldap_sec ldap_sec = NLT_LDAP_SASL;
@@ -74,6 +77,166 @@ static int sasl_quiet(LDAP *ld, unsigned flags, void *defaults, void *in)
 		it->len = (unsigned)strlen(it->result);
 	}
 	return LDAP_SUCCESS;
+}
+
+/* ---- SASL GSSAPI bound to the TLS channel (RFC 4752 + RFC 5929) ----------------------------
+ *
+ * Cyrus SASL's GSSAPI plugin sends no channel bindings, and a DC that requires them over TLS
+ * (Samba's "ldap server require strong auth = yes", Windows' LdapEnforceChannelBinding = 2)
+ * then refuses the bind.  Under TLS we therefore run the GSSAPI exchange ourselves with MIT
+ * GSSAPI, binding it to the server's certificate ("tls-server-end-point"), asking for no
+ * security layer (TLS protects the connection; AD refuses a GSSAPI layer inside TLS).
+ */
+
+/* Hash for tls-server-end-point: the certificate signature's hash, SHA-256 for MD5/SHA-1/unknown. */
+static int cert_endpoint_hash(const uint8_t *der, size_t len, uint8_t out[SHA512_DIGEST_SIZE], size_t *olen)
+{
+	static const uint8_t oid_sha384_rsa[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c };
+	static const uint8_t oid_sha512_rsa[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d };
+	static const uint8_t oid_ecdsa_sha384[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03 };
+	static const uint8_t oid_ecdsa_sha512[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04 };
+	struct wrd r, cr, ar;
+	struct ber_tlv cert, tbs, alg, oid;
+	int bits = 256;
+
+	wrd_init(&r, der, len);
+	if (nber_read_expect(&r, BER_SEQUENCE, &cert) != WIRE_OK)
+		return -1;
+	cr = nber_tlv_reader(&r, &cert);
+	if (nber_read_expect(&cr, BER_SEQUENCE, &tbs) != WIRE_OK || nber_read_expect(&cr, BER_SEQUENCE, &alg) != WIRE_OK)
+		return -1;
+	ar = nber_tlv_reader(&cr, &alg);
+	if (nber_read_expect(&ar, 0x06, &oid) == WIRE_OK) {
+		if ((oid.len == sizeof(oid_sha384_rsa) && !memcmp(oid.val, oid_sha384_rsa, oid.len)) ||
+		    (oid.len == sizeof(oid_ecdsa_sha384) && !memcmp(oid.val, oid_ecdsa_sha384, oid.len)))
+			bits = 384;
+		else if ((oid.len == sizeof(oid_sha512_rsa) && !memcmp(oid.val, oid_sha512_rsa, oid.len)) ||
+			 (oid.len == sizeof(oid_ecdsa_sha512) && !memcmp(oid.val, oid_ecdsa_sha512, oid.len)))
+			bits = 512;
+	}
+	if (bits == 384) {
+		struct sha384_ctx h;
+		sha384_init(&h);
+		sha384_update(&h, len, der);
+		sha384_digest(&h, SHA384_DIGEST_SIZE, out);
+		*olen = SHA384_DIGEST_SIZE;
+	} else if (bits == 512) {
+		struct sha512_ctx h;
+		sha512_init(&h);
+		sha512_update(&h, len, der);
+		sha512_digest(&h, SHA512_DIGEST_SIZE, out);
+		*olen = SHA512_DIGEST_SIZE;
+	} else {
+		struct sha256_ctx h;
+		sha256_init(&h);
+		sha256_update(&h, len, der);
+		sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+		*olen = SHA256_DIGEST_SIZE;
+	}
+	return 0;
+}
+
+static void gss_msg(OM_uint32 maj, OM_uint32 min, char *buf, size_t len)
+{
+	OM_uint32 ctx = 0, m;
+	gss_buffer_desc t;
+
+	buf[0] = '\0';
+	if (gss_display_status(&m, GSS_ERROR(maj) && min ? min : maj, GSS_ERROR(maj) && min ? GSS_C_MECH_CODE : GSS_C_GSS_CODE,
+			       GSS_C_NO_OID, &ctx, &t) == GSS_S_COMPLETE) {
+		snprintf(buf, len, "%.*s", (int)t.length, (const char *)t.value);
+		gss_release_buffer(&m, &t);
+	}
+}
+
+/* Returns an LDAP result code; *why says what failed on the GSSAPI side. */
+static int gssapi_bind_tls(struct nlt_ldap *c, const char *dc_name, char *why, size_t wlen)
+{
+	static const char prefix[] = "tls-server-end-point:";
+	struct berval cert = { 0, NULL }, tok = { 0, NULL }, *srv = NULL;
+	uint8_t app[sizeof(prefix) - 1 + SHA512_DIGEST_SIZE];
+	size_t hl = 0;
+	struct gss_channel_bindings_struct cb;
+	gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER, nb;
+	gss_name_t target = GSS_C_NO_NAME;
+	gss_ctx_id_t gctx = GSS_C_NO_CONTEXT;
+	OM_uint32 maj, min, ign;
+	char svc[300];
+	int rc = LDAP_LOCAL_ERROR, established = 0;
+
+	why[0] = '\0';
+	if (ldap_get_option(c->ld, LDAP_OPT_X_TLS_PEERCERT, &cert) != LDAP_OPT_SUCCESS || !cert.bv_val ||
+	    cert_endpoint_hash((const uint8_t *)cert.bv_val, cert.bv_len, app + sizeof(prefix) - 1, &hl) < 0) {
+		snprintf(why, wlen, "cannot read the DC's certificate for the channel binding");
+		goto out;
+	}
+	memcpy(app, prefix, sizeof(prefix) - 1);
+	memset(&cb, 0, sizeof(cb));
+	cb.application_data.value = app;
+	cb.application_data.length = sizeof(prefix) - 1 + hl;
+	snprintf(svc, sizeof(svc), "ldap@%s", dc_name);
+	nb.value = svc;
+	nb.length = strlen(svc);
+	maj = gss_import_name(&min, &nb, GSS_C_NT_HOSTBASED_SERVICE, &target);
+	if (GSS_ERROR(maj)) {
+		gss_msg(maj, min, why, wlen);
+		goto out;
+	}
+	for (int turn = 0; turn < 10; turn++) {
+		if (!established) {
+			maj = gss_init_sec_context(&min, GSS_C_NO_CREDENTIAL, &gctx, target, GSS_C_NO_OID,
+						   GSS_C_MUTUAL_FLAG | GSS_C_SEQUENCE_FLAG, 0, &cb, &in, NULL, &out, NULL,
+						   NULL);
+			if (GSS_ERROR(maj)) {
+				gss_msg(maj, min, why, wlen);
+				rc = LDAP_LOCAL_ERROR;
+				goto out;
+			}
+			established = maj == GSS_S_COMPLETE;
+		} else {
+			/* RFC 4752 3.1: the server offers layers; we take "none" (TLS protects) and size 0 */
+			gss_buffer_desc plain;
+			uint8_t choice[4] = { 0x01, 0, 0, 0 };
+			int conf = 0;
+			maj = gss_unwrap(&min, gctx, &in, &plain, &conf, NULL);
+			if (GSS_ERROR(maj) || plain.length != 4 || !(((const uint8_t *)plain.value)[0] & 0x01)) {
+				if (!GSS_ERROR(maj))
+					gss_release_buffer(&ign, &plain);
+				snprintf(why, wlen, "the DC offers no SASL GSSAPI mode without a security layer");
+				rc = LDAP_LOCAL_ERROR;
+				goto out;
+			}
+			gss_release_buffer(&ign, &plain);
+			plain.value = choice;
+			plain.length = sizeof(choice);
+			maj = gss_wrap(&min, gctx, 0, GSS_C_QOP_DEFAULT, &plain, NULL, &out);
+			if (GSS_ERROR(maj)) {
+				gss_msg(maj, min, why, wlen);
+				goto out;
+			}
+		}
+		tok.bv_val = out.value;
+		tok.bv_len = out.length;
+		if (srv)
+			ber_bvfree(srv);
+		srv = NULL;
+		rc = ldap_sasl_bind_s(c->ld, NULL, "GSSAPI", &tok, NULL, NULL, &srv);
+		gss_release_buffer(&ign, &out);
+		if (rc != LDAP_SASL_BIND_IN_PROGRESS)
+			break;
+		in.value = srv ? srv->bv_val : NULL;
+		in.length = srv ? srv->bv_len : 0;
+	}
+out:
+	if (srv)
+		ber_bvfree(srv);
+	if (gctx != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&ign, &gctx, GSS_C_NO_BUFFER);
+	if (target != GSS_C_NO_NAME)
+		gss_release_name(&ign, &target);
+	if (cert.bv_val)
+		ber_memfree(cert.bv_val);
+	return rc;
 }
 
 static void set_timeouts(LDAP *ld, int fd, uint64_t deadline_ms)
@@ -202,7 +365,18 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 		nlt_ldap_close(c);
 		return nlt_seterr(e, NLT_EINTERNAL, "LDAP: this libldap has no SASL support (security properties refused)");
 	}
-	rc = ldap_sasl_interactive_bind_s(c->ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET, sasl_quiet, NULL);
+	{
+		char why[200] = "";
+		if (c->tls)
+			rc = gssapi_bind_tls(c, dc_name, why, sizeof(why));
+		else
+			rc = ldap_sasl_interactive_bind_s(c->ld, NULL, "GSSAPI", NULL, NULL, LDAP_SASL_QUIET, sasl_quiet, NULL);
+		if (rc != LDAP_SUCCESS && why[0]) {
+			nlt_seterr(e, NLT_EAUTH, "LDAP GSSAPI bind to %s (%s) over TLS failed: %s", dc_name, c->dc_addr, why);
+			nlt_ldap_close(c);
+			return -1;
+		}
+	}
 	if (rc != LDAP_SUCCESS) {
 		char *diag = NULL;
 		enum nlt_cat cat = rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||

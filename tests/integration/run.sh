@@ -391,6 +391,19 @@ run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE
 	--ca-file "$tdir_ca/other-ca.pem" ws1
 check "--starttls with a CA file that did not sign the DC's certificate: exit 5" \
 	eval '[ "$rc" -eq 5 ] && printf "%s" "$err" | grep -q "StartTLS to $DC1_FQDN"'
+run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" --starttls \
+	--ca-file "$LAB_DIR/dc1/private/tls/ca.pem" ws1
+check "--starttls with the DC's CA: GSSAPI bound to the TLS channel, the object is read" \
+	eval '[ "$rc" -eq 0 ] && printf "%s" "$out" | grep -q "LDAP over TLS, certificate verified"'
+printf 'Nlt-tls-%s-pw\n' "$(date +%s%N)" > "$tdir_ca/pw"; chmod 600 "$tdir_ca/pw"
+st computer delete NLTT5; st computer create NLTT5
+run_cli reset-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" --ldaps \
+	--ca-file "$LAB_DIR/dc1/private/tls/ca.pem" --new-password-file "$tdir_ca/pw" nltt5; rc1=$rc
+st user enable 'NLTT5$' # samba-tool creates it disabled
+run_cli --json verify -S "$DC1_FQDN" -m nltt5 --machine-password-file "$tdir_ca/pw" "$LAB_DOMAIN"
+check "unicodePwd over LDAPS (reset-computer --ldaps): the KDC then accepts the new password" \
+	eval '[ "$rc1" -eq 0 ] && [ "$(jget "j[\"kerberos\"][\"result\"]")" = ok ]'
+st computer delete NLTT5
 rm -rf "$tdir_ca"
 
 # ---- failover: the chosen DC's KDC is unreachable before anything is changed ----

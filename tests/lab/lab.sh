@@ -319,8 +319,13 @@ dc_options() {
 }
 
 # no DNS forwarder: unknown names fail at once (with one, ~0.75 s each)
+# Samba before 4.20 refuses a GSSAPI bind over TLS that has no sign/seal layer even when it carries
+# TLS channel bindings ("Sign or Seal are required"), and refuses the layer inside TLS too; 4.20+ and
+# Windows accept the channel-bound bind.  allow_sasl_over_tls gives 4.17 the same behaviour, so
+# nltrust's --starttls/--ldaps can be tested; sealed SASL binds without TLS are unaffected.
 fix_dc_conf() {
 	sed -i '/^[[:space:]]*dns forwarder[[:space:]]*=/d' "$(dc_conf "$1")"
+	sed -i '/^\[global\]/a\	ldap server require strong auth = allow_sasl_over_tls' "$(dc_conf "$1")"
 }
 
 fail_log() { # fail_log WHAT LOGFILE
