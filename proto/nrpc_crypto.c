@@ -470,3 +470,42 @@ int schannel_unwrap(const uint8_t sk[NRPC_SESSION_KEY_LEN], uint64_t seq, int fr
 	wipe(sum, sizeof(sum));
 	return ok ? WIRE_OK : WIRE_EBAD;
 }
+
+/* ---- NL_AUTH_MESSAGE ---------------------------------------------------- */
+
+static int nl_oem_name_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && s[n]; n++)
+		if ((unsigned char)s[n] < 0x21 || (unsigned char)s[n] > 0x7e)
+			return 0;
+	return s && n >= 1 && n <= 15;
+}
+
+int nl_auth_enc_negotiate(struct wwr *w, const char *netbios_domain, const char *computer)
+{
+	if (!nl_oem_name_ok(netbios_domain) || !nl_oem_name_ok(computer)) {
+		if (!w->err)
+			w->err = WIRE_EBAD;
+		return wwr_err(w);
+	}
+	wwr_u32le(w, NL_AUTH_NEGOTIATE);
+	wwr_u32le(w, NL_AUTH_FLAG_NETBIOS_DOMAIN | NL_AUTH_FLAG_NETBIOS_COMPUTER);
+	wwr_bytes(w, netbios_domain, strlen(netbios_domain) + 1);
+	wwr_bytes(w, computer, strlen(computer) + 1);
+	return wwr_err(w);
+}
+
+int nl_auth_dec_response(const uint8_t *buf, size_t len)
+{
+	struct wrd r;
+	uint32_t type;
+
+	wrd_init(&r, buf, len);
+	type = wrd_u32le(&r);
+	(void)wrd_u32le(&r); /* Flags: 0 in a response */
+	if (r.err)
+		return r.err;
+	return type == NL_AUTH_NEGOTIATE_RESPONSE ? WIRE_OK : WIRE_EBAD;
+}

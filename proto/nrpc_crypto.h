@@ -205,4 +205,19 @@ int schannel_unwrap(const uint8_t session_key[NRPC_SESSION_KEY_LEN], uint64_t se
 /* The 8-byte CopySeqNumber: BE32(seq low) || BE32(seq high | 0x80000000 if from_initiator). */
 void schannel_seq_bytes(uint64_t seq, int from_initiator, uint8_t out[8]);
 
+/* ---- NL_AUTH_MESSAGE (MS-NRPC 2.2.1.3.1): the schannel bind token ---- */
+
+#define NL_AUTH_NEGOTIATE 0x00000000u
+#define NL_AUTH_NEGOTIATE_RESPONSE 0x00000001u
+#define NL_AUTH_FLAG_NETBIOS_DOMAIN 0x00000001u
+#define NL_AUTH_FLAG_NETBIOS_COMPUTER 0x00000002u
+/*
+ * The negotiate message of a schannel bind: MessageType 0, Flags naming the
+ * NetBIOS domain and computer, then both as OEM (ASCII) NUL-terminated
+ * strings.  Names must be printable ASCII, 1..15 characters (WIRE_EBAD).
+ */
+int nl_auth_enc_negotiate(struct wwr *w, const char *netbios_domain, const char *computer);
+/* The DC's answer in bind_ack: MessageType must be 1 (WIRE_EBAD otherwise). */
+int nl_auth_dec_response(const uint8_t *buf, size_t len);
+
 #endif

@@ -24,9 +24,12 @@
 #include "cmds.h"
 #include "krb.h"
 #include "ldapconn.h"
+#include "netlogon.h"
+#include "nrpc_crypto.h"
 #include "locate.h"
 #include "output.h"
 #include "secret.h"
+#include "state.h"
 #include "xport.h"
 
 #define MAX_KVNOS 8
@@ -68,6 +71,11 @@ struct verify {
 	struct finding f[MAX_FINDINGS];
 	size_t nf;
 	int healthy;
+	int method;        /* 1 kerberos, 2 netlogon, 3 both */
+	int nl_ran;        /* the Netlogon check produced a verdict */
+	struct nl_result nl;
+	char nl_error[400]; /* why it could not run */
+	int nl_no_secret;   /* ... because no NT hash was to be had (a note, not a problem) */
 };
 
 static void add_finding(struct verify *v, int problem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -322,7 +330,42 @@ static void directory_check(struct verify *v, struct nlt_krb *k, const struct dc
 	nlt_ldap_close(&ld);
 }
 
-static void judge(struct verify *v, const struct dc_cand *dc)
+static void judge_netlogon(struct verify *v, const char *dcn)
+{
+	if (!(v->method & 2))
+		return;
+	if (!v->nl_ran) {
+		add_finding(v, !v->nl_no_secret, "Netlogon check on %.100s %s: %.250s", dcn,
+			    v->nl_no_secret ? "skipped" : "could not run", v->nl_error);
+		return;
+	}
+	switch (v->nl.verdict) {
+	case NLV_OK:
+		break;
+	case NLV_BAD_PASSWORD:
+		add_finding(v, 1, "Netlogon: %.100s refuses %.40s's secret (NetrServerAuthenticate3 0x%08x): the secure channel "
+				  "is broken (repair: nltrust reset-password --admin)", dcn, v->machine, v->nl.status);
+		break;
+	case NLV_NO_ACCOUNT:
+		add_finding(v, 1, "Netlogon: %.100s has no trust account %.40s (0x%08x)", dcn, v->machine, v->nl.status);
+		break;
+	case NLV_DISABLED:
+		add_finding(v, 1, "Netlogon: %.40s is disabled on %.100s (0x%08x)", v->machine, dcn, v->nl.status);
+		break;
+	case NLV_NO_AES:
+		add_finding(v, 1, "Netlogon: %.100s would not negotiate AES and secure RPC (flags 0x%08x)", dcn, v->nl.flags);
+		break;
+	case NLV_DOWNGRADE:
+		add_finding(v, 1, "Netlogon: the sealed capabilities (0x%08x) differ from the negotiated flags (0x%08x): "
+				  "a downgrade", v->nl.caps, v->nl.flags);
+		break;
+	default:
+		add_finding(v, 1, "Netlogon: NetrServerAuthenticate3 on %.100s failed with 0x%08x", dcn, v->nl.status);
+		break;
+	}
+}
+
+static void judge_kerberos(struct verify *v, const struct dc_cand *dc)
 {
 	char buf[400];
 	const char *dcn = dc->info.dc_dns_name;
@@ -389,8 +432,16 @@ static void print_text(const struct verify *v, const struct dc_cand *dc)
 			}
 		printf(")\n");
 	}
-	printf("Kerberos:   %s in %.1f ms%s%s\n", krb_verdict_str(v->as.verdict), v->as.elapsed_us / 1000.0,
-	       v->as.verdict ? " - " : "", v->as.verdict ? v->as.message : "");
+	if (v->method & 1)
+		printf("Kerberos:   %s in %.1f ms%s%s\n", krb_verdict_str(v->as.verdict), v->as.elapsed_us / 1000.0,
+		       v->as.verdict ? " - " : "", v->as.verdict ? v->as.message : "");
+	if ((v->method & 2) && v->nl_ran)
+		printf("Netlogon:   %s in %.1f ms (TCP %u, flags 0x%08x%s, RID %u%s)\n", nl_verdict_str(v->nl.verdict),
+		       v->nl.elapsed_us / 1000.0, v->nl.port, v->nl.flags,
+		       (v->nl.flags & NL_NEG_AES) ? " AES" : "", v->nl.rid,
+		       v->nl.caps_checked ? ", sealed capabilities match" : "");
+	else if (v->method & 2)
+		printf("Netlogon:   not run - %s\n", v->nl_error);
 	if (v->as.have_skew)
 		printf("Clock:      %+lld s against the DC\n", (long long)v->as.skew_s);
 	if (v->dir_read) {
@@ -446,7 +497,25 @@ static void print_json(const struct verify *v, const struct dc_cand *dc)
 	json_object_object_add(k, "kvno_accepted", v->good_kvno ? json_object_new_int((int)v->good_kvno) : NULL);
 	json_object_object_add(k, "elapsed_ms", out_ms_json(v->as.elapsed_us));
 	json_object_object_add(k, "skew_s", v->as.have_skew ? json_object_new_int64(v->as.skew_s) : NULL);
-	json_object_object_add(o, "kerberos", k);
+	json_object_object_add(o, "kerberos", (v->method & 1) ? k : NULL);
+	if (!(v->method & 1))
+		json_object_put(k);
+	if (v->method & 2) {
+		struct json_object *n = json_object_new_object();
+		json_object_object_add(n, "result", json_object_new_string(v->nl_ran ? nl_verdict_str(v->nl.verdict) : "error"));
+		json_object_object_add(n, "error", v->nl_ran ? NULL : json_object_new_string(v->nl_error));
+		json_object_object_add(n, "status", json_object_new_int64(v->nl.status));
+		json_object_object_add(n, "negotiated_flags", json_object_new_int64(v->nl.flags));
+		json_object_object_add(n, "aes", json_object_new_boolean((v->nl.flags & NL_NEG_AES) != 0));
+		json_object_object_add(n, "account_rid", v->nl.rid ? json_object_new_int64(v->nl.rid) : NULL);
+		json_object_object_add(n, "sealed_capabilities_match",
+				       json_object_new_boolean(v->nl.caps_checked && v->nl.caps == v->nl.flags));
+		json_object_object_add(n, "port", v->nl.port ? json_object_new_int(v->nl.port) : NULL);
+		json_object_object_add(n, "elapsed_ms", out_ms_json(v->nl.elapsed_us));
+		json_object_object_add(o, "netlogon", n);
+	} else {
+		json_object_object_add(o, "netlogon", NULL);
+	}
 	if (v->dir_read) {
 		d = json_object_new_object();
 		json_object_object_add(d, "dn", json_object_new_string(v->dir_dn));
@@ -475,6 +544,89 @@ static void print_json(const struct verify *v, const struct dc_cand *dc)
 	json_object_object_add(o, "healthy", json_object_new_boolean(v->healthy));
 	out_json_print(o);
 	json_object_put(o);
+}
+
+/* The RC4 key (the NT hash) of the machine's kvno in the keytab; 0 found, -1 none. */
+static int nt_hash_from_keytab(const char *path, const char *machine, const char *realm, unsigned kvno,
+			       uint8_t out[16])
+{
+	krb5_context kc;
+	krb5_keytab kt;
+	krb5_kt_cursor cur;
+	krb5_keytab_entry ent;
+	char name[600];
+	int found = -1;
+
+	if (krb5_init_context(&kc) != 0)
+		return -1;
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	if (krb5_kt_resolve(kc, name, &kt) == 0) {
+		if (krb5_kt_start_seq_get(kc, kt, &cur) == 0) {
+			while (krb5_kt_next_entry(kc, kt, &ent, &cur) == 0) {
+				if (found < 0 && ent.vno == kvno && ent.key.enctype == 23 && ent.key.length == 16 &&
+				    is_machine(kc, ent.principal, machine, realm)) {
+					memcpy(out, ent.key.contents, 16);
+					found = 0;
+				}
+				krb5_free_keytab_entry_contents(kc, &ent);
+			}
+			krb5_kt_end_seq_get(kc, kt, &cur);
+		}
+		krb5_kt_close(kc, kt);
+	}
+	krb5_free_context(kc);
+	return found;
+}
+
+/* The Netlogon half: the secure channel with the machine's NT hash, on the same DC. */
+/* The current password of the journal (reset-password, join) as an NT hash; 0 or -1. */
+static int nt_hash_from_state(const char *state_dir, const char *realm, const char *machine, uint8_t out[16])
+{
+	struct state *st = NULL;
+	struct state_rec rec;
+	struct nlt_err ign;
+	int r = -1;
+
+	if (state_open(state_dir, realm, machine, 0, &st, &ign) != 0)
+		return -1;
+	if (state_load(st, STATE_CURRENT, &rec, &ign) == 1) {
+		if (nrpc_nt_hash_utf8((const char *)rec.pw, rec.pw_len, out) == WIRE_OK)
+			r = 0;
+		state_rec_wipe(&rec);
+	}
+	state_close(st);
+	return r;
+}
+
+static void netlogon_check(struct verify *v, const struct dc_cand *dc, const char *keytab, const char *state_dir,
+			   const struct secret *pw, uint64_t deadline)
+{
+	uint8_t nt[16];
+	struct nlt_err ne;
+
+	nlt_clearerr(&ne);
+	if (v->password_mode) {
+		if (nrpc_nt_hash_utf8(pw->buf, pw->len, nt) != WIRE_OK) {
+			snprintf(v->nl_error, sizeof(v->nl_error), "the machine password is not valid UTF-8");
+			return;
+		}
+	} else if ((!v->kt.n_kvnos ||
+		    nt_hash_from_keytab(keytab, v->machine, v->realm, v->good_kvno ? v->good_kvno : v->kt.kvno[0], nt) < 0) &&
+		   nt_hash_from_state(state_dir, v->realm, v->machine, nt) < 0) {
+		v->nl_no_secret = 1;
+		snprintf(v->nl_error, sizeof(v->nl_error), "neither the keytab (no rc4-hmac key) nor the journal holds "
+							  "%.40s's NT hash; give --machine-password-file", v->machine);
+		return;
+	}
+	if (nl_secure_channel(dc->info.dc_dns_name, &dc->addr, dc->info.netbios_domain, v->machine, nt, deadline, &v->nl,
+			      &ne) < 0)
+		nlt_strlcpy(v->nl_error, ne.msg, sizeof(v->nl_error));
+	else
+		v->nl_ran = 1;
+	nlt_wipe(nt, sizeof(nt));
+	nlt_vlog("Netlogon secure channel with %s: %s in %.1f ms (%u connections, %u calls)", dc->info.dc_dns_name,
+		 v->nl_ran ? nl_verdict_str(v->nl.verdict) : v->nl_error, v->nl.elapsed_us / 1000.0, v->nl.n_connects,
+		 v->nl.n_calls);
 }
 
 int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
@@ -513,6 +665,24 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 	nlt_strlcpy(v->realm, dc->info.dns_domain[0] ? dc->info.dns_domain : ctx->domain, sizeof(v->realm));
 	for (char *c = v->realm; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
+	v->method = req->method ? req->method : 3;
+	if (!(v->method & 1)) {
+		/* Netlogon alone: the keytab only for its NT hash */
+		if (!v->password_mode) {
+			krb5_context kc;
+			const char *path = req->keytab ? req->keytab : "/etc/krb5.keytab";
+			if (krb5_init_context(&kc) != 0) {
+				nlt_seterr(e, NLT_EINTERNAL, "Kerberos: cannot initialise a context");
+				goto out;
+			}
+			r = keytab_scan(kc, path, v->machine, v->realm, &v->kt, e);
+			krb5_free_context(kc);
+			if (r < 0)
+				goto out;
+			r = -1;
+		}
+		goto netlogon;
+	}
 again:
 	nlt_ldap_preconnect(&dc->addr); /* the directory check's connection opens during the AS exchange */
 	if (krb_open(&k, v->realm, dc->info.dc_dns_name, &dc->addr, ctx->deadline_ms, e) < 0)
@@ -586,7 +756,13 @@ again:
 	/* a key worked (the newest or an older one): read our own object with that TGT */
 	if (v->as.verdict == KRBV_OK || v->good_kvno)
 		directory_check(v, &k, dc, ctx->deadline_ms);
-	judge(v, dc);
+netlogon:
+	if (v->method & 2)
+		netlogon_check(v, dc, req->keytab ? req->keytab : "/etc/krb5.keytab", req->state_dir, &pw, ctx->deadline_ms);
+	/* Kerberos findings first (they name the cause best), then Netlogon's */
+	if (v->method & 1)
+		judge_kerberos(v, dc);
+	judge_netlogon(v, dc->info.dc_dns_name);
 	v->healthy = 1;
 	for (size_t i = 0; i < v->nf; i++)
 		if (v->f[i].problem)

@@ -17,7 +17,7 @@ enum {
 	OPT_PDC, OPT_GC, OPT_KDC, OPT_WRITABLE, OPT_TIMESERV, OPT_TCP,
 	OPT_STDIN_PASSWORD, OPT_PASSWORD_FILE, OPT_MACHINE_PASSWORD_FILE,
 	OPT_ADMIN, OPT_LDAP, OPT_STATE_DIR, OPT_DRY_RUN, OPT_OU, OPT_REUSE, OPT_DISABLE, OPT_NEW_PASSWORD_FILE,
-	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE,
+	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE, OPT_METHOD,
 };
 
 #define SCOPE_GLOBAL 0u
@@ -58,7 +58,7 @@ static const struct nlt_optdef {
 	{ "tcp", OPT_TCP, no_argument, NULL, ONLY(CMD_DISCOVER), "LDAP ping over TCP 389 only (no UDP CLDAP)" },
 	{ "admin", OPT_ADMIN, no_argument, NULL, ONLY(CMD_RESET_PASSWORD), "set the password as the administrator (kpasswd set-password; -U or -C)" },
 	{ "ldap", OPT_LDAP, no_argument, NULL, ONLY(CMD_RESET_PASSWORD), "set it as the administrator through unicodePwd over sealed LDAP" },
-	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE), "journal directory (default " NLT_STATE_DIR ")" },
+	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_VERIFY), "journal directory (default " NLT_STATE_DIR ")" },
 	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, CHANGERS, "say what would change, change nothing" },
 	{ "starttls", OPT_STARTTLS, no_argument, NULL, LDAPCMDS, "LDAP over StartTLS (certificate verified; GSSAPI bound to the channel)" },
 	{ "ldaps", OPT_LDAPS, no_argument, NULL, LDAPCMDS, "LDAP over TLS on port 636 (certificate verified; GSSAPI bound to the channel)" },
@@ -67,6 +67,7 @@ static const struct nlt_optdef {
 	{ "reuse", OPT_REUSE, no_argument, NULL, ONLY(CMD_JOIN), "take over an existing account of that name (resets its password)" },
 	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_LEAVE), "disable the account instead of deleting it" },
 	{ "new-password-file", OPT_NEW_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_RESET_COMPUTER), "set this password (first line of FILE) instead of the default" },
+	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY), "kerberos, netlogon or all (default all)" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -201,6 +202,16 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case OPT_STARTTLS: req->starttls = 1; break;
 	case OPT_LDAPS: req->ldaps = 1; break;
 	case OPT_CA_FILE: req->ca_file = arg; break;
+	case OPT_METHOD:
+		if (strcmp(arg, "kerberos") == 0)
+			req->method = 1;
+		else if (strcmp(arg, "netlogon") == 0)
+			req->method = 2;
+		else if (strcmp(arg, "all") == 0)
+			req->method = 3;
+		else
+			return nlt_seterr(e, NLT_EUSAGE, "--method: '%s' is not kerberos, netlogon or all", arg);
+		break;
 	case OPT_REUSE: req->reuse = 1; break;
 	case OPT_DISABLE: req->disable = 1; break;
 	case OPT_NEW_PASSWORD_FILE: req->new_password_file = arg; break;

@@ -40,6 +40,7 @@ struct nlt_req {
 	int disable;         /* leave --disable */
 	const char *new_password_file; /* reset-computer --new-password-file */
 	int ldaps, starttls; /* --ldaps, --starttls */
+	int method;          /* verify --method: 1 kerberos, 2 netlogon, 3 all */
 	const char *ca_file; /* --ca-file */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;

@@ -233,6 +233,25 @@ check "a keytab with ten kvnos: the newest (10, last in the file) is the one tri
 st computer delete NLTT4
 rm -rf "$tdir"
 
+# ---- verify over Netlogon: the secure channel itself --------------------
+run_ws1 --json verify --method netlogon -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+if [ "$rc" -eq 0 ] && [ "$(jget '(j["netlogon"]["result"], j["netlogon"]["aes"], j["netlogon"]["sealed_capabilities_match"], j["netlogon"]["account_rid"] > 1000, j["kerberos"])')" = "('ok', True, True, True, None)" ]; then
+	ok "verify --method netlogon: AES secure channel, sealed LogonGetCapabilities matches, RID reported"
+else bad "verify --method netlogon"; show; fi
+nw=$(mktemp); chmod 600 "$nw"; echo "not-the-machine-password" > "$nw"
+run_cli --json verify --method netlogon -S "$DC1_FQDN" -m ws1 --machine-password-file "$nw" "$LAB_DOMAIN"
+check "Netlogon with a wrong machine secret: exit 1, password_mismatch (ACCESS_DENIED)" \
+	eval '[ "$rc" -eq 1 ] && [ "$(jget "j[\"netlogon\"][\"result\"]")" = password_mismatch ]'
+run_ws1 --json verify -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+check "verify runs Kerberos and Netlogon by default, both ok" \
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "(j[\"kerberos\"][\"result\"], j[\"netlogon\"][\"result\"])")" = "('"'ok', 'ok'"')" ]'
+"$lab" block dc1 tcp 135 >/dev/null
+run_ws1 --timeout 3 verify --method netlogon -S "$DC1_FQDN" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+"$lab" unblock dc1 tcp 135 >/dev/null
+check "the endpoint mapper filtered: Netlogon cannot run, exit 1 naming port 135" \
+	eval '[ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q ":135"'
+rm -f "$nw"
+
 # ---- show-computer: any computer object, read as an administrator --------
 run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -d "$LAB_DOMAIN" ws1
 check "show-computer ws1: exit 0, decoded flags, AES enctypes and the HOST SPNs" \

@@ -1,0 +1,222 @@
+/* src/netlogon.c - the Netlogon secure channel (see netlogon.h). */
+#include "config.h"
+#include "netlogon.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "epm.h"
+#include "nrpc.h"
+#include "nrpc_crypto.h"
+#include "rpc.h"
+
+#define ST_ACCESS_DENIED 0xc0000022u
+#define ST_NO_TRUST_SAM_ACCOUNT 0xc000018bu
+#define ST_NO_SUCH_USER 0xc0000064u
+#define ST_ACCOUNT_DISABLED 0xc0000072u
+
+const char *nl_verdict_str(enum nl_verdict v)
+{
+	switch (v) {
+	case NLV_OK: return "ok";
+	case NLV_BAD_PASSWORD: return "password_mismatch";
+	case NLV_NO_ACCOUNT: return "account_unknown";
+	case NLV_DISABLED: return "account_disabled";
+	case NLV_NO_AES: return "no_aes";
+	case NLV_DOWNGRADE: return "downgrade";
+	case NLV_OTHER: break;
+	}
+	return "error";
+}
+
+/* The netlogon endpoint from the DC's endpoint mapper. */
+static int map_port(const char *dc_name, const struct nlt_addr *addr, uint64_t deadline, uint16_t *port,
+		    struct nl_result *res, struct nlt_err *e)
+{
+	struct rpc_conn c;
+	uint8_t req[256], *out = NULL;
+	size_t out_len = 0;
+	struct epm_map_rep *rep = NULL;
+	struct wwr w;
+	int r = -1;
+
+	if (rpc_connect(&c, dc_name, addr, EPM_TCP_PORT, deadline, e) < 0)
+		return -1;
+	wwr_init(&w, req, sizeof(req));
+	if (rpc_bind(&c, &epm_syntax, e) < 0)
+		goto out;
+	if (epm_enc_map_req(&w, &nrpc_syntax, 4) != WIRE_OK) {
+		nlt_seterr(e, NLT_EINTERNAL, "epm: cannot encode ept_map");
+		goto out;
+	}
+	if (rpc_call(&c, EPM_OPNUM_MAP, req, wwr_len(&w), &out, &out_len, "endpoint mapper lookup", e) < 0)
+		goto out;
+	rep = calloc(1, sizeof(*rep));
+	if (!rep || epm_dec_map_rep(out, out_len, rep) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "endpoint mapper on %s: malformed ept_map answer", c.peer);
+		goto out;
+	}
+	if (epm_rep_tcp_port(rep, &nrpc_syntax, port) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "endpoint mapper on %s: no TCP endpoint for Netlogon (status 0x%08x)", c.peer,
+			   rep->status);
+		goto out;
+	}
+	r = 0;
+out:
+	res->n_connects += c.n_connects;
+	res->n_calls += c.n_calls;
+	free(out);
+	free(rep);
+	rpc_close(&c);
+	return r;
+}
+
+int nl_secure_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
+		      const char *machine, const uint8_t nt_hash[16], uint64_t deadline_ms, struct nl_result *res,
+		      struct nlt_err *e)
+{
+	struct rpc_conn a, b;
+	struct nrpc_creds creds;
+	uint8_t cc[8], sc[8], client_cred[8], req[1024], *out = NULL;
+	char server[300], computer[32], dcshort[64];
+	size_t out_len = 0, n;
+	uint32_t status = 0;
+	struct wwr w;
+	uint64_t t0 = nlt_now_us();
+	int r = -1, have_b = 0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&creds, 0, sizeof(creds));
+	memset(&a, 0, sizeof(a));
+	a.fd = -1;
+	memset(&b, 0, sizeof(b));
+	b.fd = -1;
+	/* "\\DC1" and "WS1": the NetBIOS-style names MS-NRPC calls carry */
+	nlt_strlcpy(dcshort, dc_name, sizeof(dcshort));
+	if (strchr(dcshort, '.'))
+		*strchr(dcshort, '.') = '\0';
+	for (char *p = dcshort; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	snprintf(server, sizeof(server), "\\\\%s", dcshort);
+	n = strlen(machine);
+	if (n < 2 || n > 16 || machine[n - 1] != '$')
+		return nlt_seterr(e, NLT_EUSAGE, "netlogon: '%s' is not a machine account name", machine);
+	memcpy(computer, machine, n - 1);
+	computer[n - 1] = '\0';
+
+	if (map_port(dc_name, dc_addr, deadline_ms, &res->port, res, e) < 0)
+		goto out;
+	nlt_vlog("Netlogon on %s is at TCP %u", dc_name, res->port);
+	if (rpc_connect(&a, dc_name, dc_addr, res->port, deadline_ms, e) < 0 || rpc_bind(&a, &nrpc_syntax, e) < 0)
+		goto out;
+
+	/* ReqChallenge with a client challenge that is not degenerate (CVE-2020-1472) */
+	do {
+		if (nlt_random(cc, sizeof(cc)) < 0) {
+			nlt_seterr(e, NLT_EINTERNAL, "no randomness");
+			goto out;
+		}
+	} while (!nrpc_challenge_ok(cc));
+	wwr_init(&w, req, sizeof(req));
+	if (nrpc_enc_req_challenge(&w, server, computer, cc) != WIRE_OK ||
+	    rpc_call(&a, NRPC_OP_REQ_CHALLENGE, req, wwr_len(&w), &out, &out_len, "NetrServerReqChallenge", e) < 0)
+		goto out;
+	if (nrpc_dec_req_challenge_rep(out, out_len, sc, &status) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "NetrServerReqChallenge on %s: malformed reply", a.peer);
+		goto out;
+	}
+	free(out);
+	out = NULL;
+	if (status) {
+		nlt_seterr(e, NLT_EPROTO, "NetrServerReqChallenge on %s: 0x%08x (%s)", a.peer, status, rpc_status_str(status));
+		goto out;
+	}
+	if (nrpc_creds_init(&creds, nt_hash, cc, sc, client_cred) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "netlogon: the DC's challenge gives a degenerate credential; refused");
+		goto out;
+	}
+	{
+		struct nrpc_auth3_req aq = { server, machine, NRPC_SC_WORKSTATION, computer, { 0 }, NL_NEG_PROPOSED };
+		struct nrpc_auth3_rep ar;
+		memcpy(aq.client_credential, client_cred, 8);
+		wwr_init(&w, req, sizeof(req));
+		if (nrpc_enc_authenticate3(&w, &aq) != WIRE_OK ||
+		    rpc_call(&a, NRPC_OP_AUTHENTICATE3, req, wwr_len(&w), &out, &out_len, "NetrServerAuthenticate3", e) < 0)
+			goto out;
+		if (nrpc_dec_authenticate3_rep(out, out_len, &ar) != WIRE_OK) {
+			nlt_seterr(e, NLT_EPROTO, "NetrServerAuthenticate3 on %s: malformed reply", a.peer);
+			goto out;
+		}
+		res->status = ar.status;
+		res->flags = ar.flags;
+		res->rid = ar.rid;
+		if (ar.status) {
+			res->verdict = ar.status == ST_ACCESS_DENIED ? NLV_BAD_PASSWORD
+				       : ar.status == ST_NO_TRUST_SAM_ACCOUNT || ar.status == ST_NO_SUCH_USER ? NLV_NO_ACCOUNT
+				       : ar.status == ST_ACCOUNT_DISABLED ? NLV_DISABLED : NLV_OTHER;
+			r = 0;
+			goto out;
+		}
+		if (nrpc_creds_check_server(&creds, ar.server_credential) != WIRE_OK) {
+			/* the DC proved a different secret: as good as ACCESS_DENIED, and never to be trusted */
+			res->verdict = NLV_BAD_PASSWORD;
+			r = 0;
+			goto out;
+		}
+		if (!(ar.flags & NL_NEG_AES) || !(ar.flags & NL_NEG_AUTHENTICATED_RPC)) {
+			res->verdict = NLV_NO_AES;
+			r = 0;
+			goto out;
+		}
+	}
+	free(out);
+	out = NULL;
+	/* the sealed channel: a second connection bound with schannel (PRIVACY) */
+	if (rpc_connect(&b, dc_name, dc_addr, res->port, deadline_ms, e) < 0)
+		goto out;
+	have_b = 1;
+	if (rpc_bind_schannel(&b, &nrpc_syntax, creds.session_key, netbios_domain, computer, e) < 0)
+		goto out;
+	{
+		struct nrpc_authenticator au;
+		struct nrpc_auth_step step;
+		struct nrpc_caps_rep cr;
+		nrpc_auth_begin(&creds, (uint32_t)time(NULL), au.cred, &au.timestamp, &step);
+		wwr_init(&w, req, sizeof(req));
+		if (nrpc_enc_get_capabilities(&w, server, computer, &au, 1) != WIRE_OK ||
+		    rpc_call(&b, NRPC_OP_GET_CAPABILITIES, req, wwr_len(&w), &out, &out_len, "NetrLogonGetCapabilities",
+			     e) < 0)
+			goto out;
+		if (nrpc_dec_get_capabilities_rep(out, out_len, 1, &cr) != WIRE_OK) {
+			nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: malformed reply", b.peer);
+			goto out;
+		}
+		if (cr.status) {
+			nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: 0x%08x (%s)", b.peer, cr.status,
+				   rpc_status_str(cr.status));
+			goto out;
+		}
+		if (nrpc_auth_commit(&creds, &step, cr.ret_auth.cred) != WIRE_OK) {
+			nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: the return authenticator does not verify",
+				   b.peer);
+			goto out;
+		}
+		res->caps = cr.capabilities;
+		res->caps_checked = 1;
+		res->verdict = cr.capabilities == res->flags ? NLV_OK : NLV_DOWNGRADE;
+	}
+	r = 0;
+out:
+	res->n_connects += a.n_connects + b.n_connects;
+	res->n_calls += a.n_calls + b.n_calls;
+	res->elapsed_us = nlt_now_us() - t0;
+	free(out);
+	nrpc_creds_wipe(&creds);
+	rpc_close(&a);
+	if (have_b || b.fd >= 0)
+		rpc_close(&b);
+	return r;
+}

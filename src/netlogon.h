@@ -1,0 +1,54 @@
+/*
+ * src/netlogon.h - the Netlogon secure channel as a member opens it:
+ * endpoint mapper -> NetrServerReqChallenge -> NetrServerAuthenticate3
+ * (AES + secure RPC proposed, the server credential verified) -> a
+ * schannel-sealed NetrLogonGetCapabilities whose answer must equal the
+ * negotiated flags (the anti-downgrade check).
+ */
+#ifndef NLT_NETLOGON_H
+#define NLT_NETLOGON_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "util.h"
+
+/* Flags we propose (MS-NRPC 3.1.4.2): AES, secure RPC, strong keys and what Samba's client sends. */
+#define NL_NEG_AES 0x01000000u
+#define NL_NEG_AUTHENTICATED_RPC 0x40000000u
+#define NL_NEG_STRONG_KEYS 0x00004000u
+#define NL_NEG_PROPOSED 0x612fffffu
+
+enum nl_verdict {
+	NLV_OK = 0,
+	NLV_BAD_PASSWORD,   /* Authenticate3: ACCESS_DENIED, or the server credential did not verify */
+	NLV_NO_ACCOUNT,     /* NO_TRUST_SAM_ACCOUNT / NO_SUCH_USER */
+	NLV_DISABLED,       /* ACCOUNT_DISABLED */
+	NLV_NO_AES,         /* the DC did not agree to AES or secure RPC */
+	NLV_DOWNGRADE,      /* sealed capabilities differ from the negotiated flags */
+	NLV_OTHER,
+};
+const char *nl_verdict_str(enum nl_verdict v);
+
+struct nl_result {
+	enum nl_verdict verdict;
+	uint32_t status;     /* NTSTATUS of Authenticate3 */
+	uint32_t flags;      /* negotiated */
+	uint32_t rid;
+	uint32_t caps;       /* from the sealed GetCapabilities */
+	int caps_checked;
+	uint16_t port;       /* the netlogon endpoint */
+	unsigned n_connects, n_calls;
+	uint64_t elapsed_us;
+};
+
+/*
+ * Open the secure channel to dc as machine ("WS1$") of netbios_domain with
+ * the account's NT hash.  Returns 0 when the exchange ran (res->verdict
+ * says how), -1 when it could not (no DC / protocol error) with e.
+ */
+int nl_secure_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
+		      const char *machine, const uint8_t nt_hash[16], uint64_t deadline_ms, struct nl_result *res,
+		      struct nlt_err *e);
+
+#endif

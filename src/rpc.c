@@ -1,0 +1,269 @@
+/* src/rpc.c - DCE/RPC over TCP with schannel (see rpc.h). */
+#include "config.h"
+#include "rpc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nrpc_crypto.h"
+#include "xport.h"
+
+#define RPC_FRAG 5840    /* what Windows and Samba offer */
+#define RPC_PDU_MAX 65535
+#define SCHANNEL_CTX_ID 1
+
+const char *rpc_status_str(uint32_t status)
+{
+	switch (status) {
+	case 0x00000000u: return "success";
+	case 0x00000005u: return "access denied";
+	case 0x1c010002u: return "operation number out of range (the DC does not implement this call)";
+	case 0x1c010003u: return "unknown interface";
+	case 0x000006f7u: return "bad stub data";
+	case 0x1c00001au: return "protocol error";
+	case 0xc0000022u: return "STATUS_ACCESS_DENIED";
+	case 0xc000006du: return "STATUS_LOGON_FAILURE";
+	case 0xc0000064u: return "STATUS_NO_SUCH_USER";
+	case 0xc0000072u: return "STATUS_ACCOUNT_DISABLED";
+	case 0xc000018bu: return "STATUS_NO_TRUST_SAM_ACCOUNT";
+	case 0xc00000ccu: return "STATUS_BAD_NETWORK_NAME";
+	case 0xc0000001u: return "STATUS_UNSUCCESSFUL";
+	case 0xc0000002u: return "STATUS_NOT_IMPLEMENTED";
+	case 0xc000009au: return "STATUS_INSUFFICIENT_RESOURCES";
+	}
+	return "unknown status";
+}
+
+int rpc_connect(struct rpc_conn *c, const char *name, const struct nlt_addr *addr, uint16_t port, uint64_t deadline_ms,
+		struct nlt_err *e)
+{
+	struct nlt_addr a = *addr;
+	char ab[64];
+	int st;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->deadline_ms = deadline_ms;
+	c->max_xmit = c->max_recv = RPC_FRAG;
+	nlt_addr_set_port(&a, port);
+	snprintf(c->peer, sizeof(c->peer), "%.40s (%s:%u)", name, nlt_addr_str(&a, ab, sizeof(ab)), port);
+	c->fd = xp_tcp_connect(&a, deadline_ms, &st);
+	if (c->fd < 0)
+		return nlt_seterr(e, NLT_ENODC, "RPC connect to %s failed: %s", c->peer, xp_status_str(st));
+	c->n_connects++;
+	return 0;
+}
+
+void rpc_close(struct rpc_conn *c)
+{
+	xp_close(&c->fd);
+	nlt_wipe(c->session_key, sizeof(c->session_key));
+}
+
+static int recv_exact(struct rpc_conn *c, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = xp_recv_some(c->fd, buf + got, len - got, c->deadline_ms);
+		if (r <= 0)
+			return r == 0 ? XP_CLOSED : (int)-r;
+		got += (size_t)r;
+	}
+	return XP_OK;
+}
+
+/* One PDU off the stream into buf (RPC_PDU_MAX); its length in *len. */
+static int recv_pdu(struct rpc_conn *c, uint8_t *buf, size_t *len, const char *what, struct nlt_err *e)
+{
+	struct dcerpc_hdr h;
+	int st = recv_exact(c, buf, DCERPC_HDR_LEN);
+
+	if (st != XP_OK)
+		return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "%s on %s: %s while waiting for the reply",
+				  what, c->peer, st == XP_CLOSED ? "the DC closed the connection" : xp_status_str(st));
+	if (dcerpc_dec_hdr(buf, DCERPC_HDR_LEN, &h) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply is not a DCE/RPC PDU", what, c->peer);
+	st = recv_exact(c, buf + DCERPC_HDR_LEN, h.frag_length - DCERPC_HDR_LEN);
+	if (st != XP_OK)
+		return nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply was cut short (%s)", what, c->peer,
+				  st == XP_CLOSED ? "connection closed" : xp_status_str(st));
+	*len = h.frag_length;
+	return 0;
+}
+
+static int send_all(struct rpc_conn *c, const uint8_t *buf, size_t len, const char *what, struct nlt_err *e)
+{
+	int st = xp_send_all(c->fd, buf, len, c->deadline_ms);
+
+	if (st != XP_OK)
+		return nlt_seterr(e, NLT_ENODC, "%s to %s: %s", what, c->peer, xp_status_str(st));
+	return 0;
+}
+
+static int do_bind(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t *auth, size_t auth_len,
+		   struct nlt_err *e)
+{
+	static uint8_t buf[RPC_PDU_MAX];
+	struct dcerpc_pdu p, r;
+	struct wwr w;
+	size_t len;
+
+	memset(&p, 0, sizeof(p));
+	p.ptype = DCERPC_PT_BIND;
+	p.pfc_flags = DCERPC_PFC_FIRST | DCERPC_PFC_LAST;
+	p.call_id = ++c->call_id;
+	p.max_xmit_frag = c->max_xmit;
+	p.max_recv_frag = c->max_recv;
+	p.n_ctx = 1;
+	p.ctx[0].ctx_id = c->ctx_id;
+	p.ctx[0].abstract = *iface;
+	p.ctx[0].n_ts = 1;
+	p.ctx[0].ts[0] = dcerpc_syntax_ndr20;
+	if (auth) {
+		p.has_auth = 1;
+		p.auth_type = DCERPC_AUTH_TYPE_NETLOGON;
+		p.auth_level = DCERPC_AUTH_LEVEL_PRIVACY;
+		p.auth_context_id = SCHANNEL_CTX_ID;
+		p.auth_value = auth;
+		p.auth_len = auth_len;
+	}
+	wwr_init(&w, buf, sizeof(buf));
+	if (dcerpc_enc_pdu(&w, &p, NULL) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "RPC: cannot encode a bind");
+	if (send_all(c, buf, wwr_len(&w), "RPC bind", e) < 0 || recv_pdu(c, buf, &len, "RPC bind", e) < 0)
+		return -1;
+	if (dcerpc_dec_pdu(buf, len, &r) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "RPC bind on %s: malformed reply", c->peer);
+	if (r.ptype == DCERPC_PT_BIND_NAK)
+		return nlt_seterr(e, NLT_EPROTO, "RPC bind on %s refused (bind_nak, reason %u)", c->peer, r.reject_reason);
+	if (r.ptype != DCERPC_PT_BIND_ACK || r.call_id != p.call_id || r.n_results < 1)
+		return nlt_seterr(e, NLT_EPROTO, "RPC bind on %s: unexpected %s", c->peer, dcerpc_ptype_name(r.ptype));
+	if (r.results[0].result != DCERPC_RESULT_ACCEPT)
+		return nlt_seterr(e, NLT_EPROTO, "RPC bind on %s: the interface was rejected (result %u, reason %u)", c->peer,
+				  r.results[0].result, r.results[0].reason);
+	if (auth && (!r.has_auth || !r.auth_value || nl_auth_dec_response(r.auth_value, r.auth_len) != WIRE_OK))
+		return nlt_seterr(e, NLT_EAUTH, "RPC schannel bind on %s: the DC did not accept the secure channel", c->peer);
+	if (r.max_recv_frag && r.max_recv_frag < c->max_xmit)
+		c->max_xmit = r.max_recv_frag;
+	return 0;
+}
+
+int rpc_bind(struct rpc_conn *c, const struct dcerpc_syntax *iface, struct nlt_err *e)
+{
+	return do_bind(c, iface, NULL, 0, e);
+}
+
+int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+		      const char *netbios_domain, const char *computer, struct nlt_err *e)
+{
+	uint8_t tok[64];
+	struct wwr w;
+
+	wwr_init(&w, tok, sizeof(tok));
+	if (nl_auth_enc_negotiate(&w, netbios_domain, computer) != WIRE_OK)
+		return nlt_seterr(e, NLT_EUSAGE, "schannel: '%s' / '%s' are not usable NetBIOS names", netbios_domain,
+				  computer);
+	if (do_bind(c, iface, tok, wwr_len(&w), e) < 0)
+		return -1;
+	memcpy(c->session_key, session_key, 16);
+	c->schannel = 1;
+	c->seq = 0;
+	return 0;
+}
+
+int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stub_len, uint8_t **out, size_t *out_len,
+	     const char *what, struct nlt_err *e)
+{
+	static uint8_t buf[RPC_PDU_MAX];
+	struct dcerpc_pdu tmpl, r;
+	struct dcerpc_reasm ra;
+	uint8_t *res = NULL;
+	size_t off = 0, len;
+
+	*out = NULL;
+	*out_len = 0;
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.ptype = DCERPC_PT_REQUEST;
+	tmpl.call_id = ++c->call_id;
+	tmpl.ctx_id = c->ctx_id;
+	tmpl.opnum = opnum;
+	tmpl.alloc_hint = (uint32_t)stub_len;
+	if (c->schannel) {
+		tmpl.has_auth = 1;
+		tmpl.auth_type = DCERPC_AUTH_TYPE_NETLOGON;
+		tmpl.auth_level = DCERPC_AUTH_LEVEL_PRIVACY;
+		tmpl.auth_context_id = SCHANNEL_CTX_ID;
+		tmpl.auth_len = SCHANNEL_SIG_LEN;
+	}
+	c->n_calls++;
+	do {
+		struct dcerpc_layout lay;
+		struct wwr w;
+		wwr_init(&w, buf, sizeof(buf));
+		if (dcerpc_enc_request_frag(&w, &tmpl, stub, stub_len, &off, c->max_xmit, &lay) != WIRE_OK)
+			return nlt_seterr(e, NLT_EINTERNAL, "RPC: cannot encode %s", what);
+		if (c->schannel) {
+			/* sign and seal the stub (with its padding); the signature goes where the auth value is */
+			uint8_t conf[8];
+			struct schannel_msg m = { buf + lay.stub_off, lay.stub_len, 0, lay.stub_len };
+			if (nlt_random(conf, sizeof(conf)) < 0 ||
+			    schannel_wrap(c->session_key, c->seq, 1, 1, conf, &m, buf + lay.auth_off) != WIRE_OK)
+				return nlt_seterr(e, NLT_EINTERNAL, "schannel: cannot seal %s", what);
+			c->seq++;
+		}
+		if (send_all(c, buf, wwr_len(&w), what, e) < 0)
+			return -1;
+	} while (off < stub_len);
+
+	res = malloc(RPC_MAX_STUB);
+	if (!res)
+		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+	dcerpc_reasm_init(&ra, res, RPC_MAX_STUB, tmpl.call_id);
+	while (!ra.done) {
+		if (recv_pdu(c, buf, &len, what, e) < 0)
+			goto fail;
+		if (dcerpc_dec_pdu(buf, len, &r) != WIRE_OK) {
+			nlt_seterr(e, NLT_EPROTO, "%s on %s: malformed reply", what, c->peer);
+			goto fail;
+		}
+		if (r.ptype == DCERPC_PT_FAULT) {
+			nlt_seterr(e, r.status == DCERPC_FAULT_ACCESS_DENIED ? NLT_EAUTH : NLT_EPROTO,
+				   "%s on %s: the DC answered with a fault: 0x%08x (%s)", what, c->peer, r.status,
+				   rpc_status_str(r.status));
+			goto fail;
+		}
+		if (c->schannel) {
+			/* the response is sealed with the same sequence number space, the DC's direction */
+			struct schannel_msg m;
+			size_t stub_off = (size_t)(r.stub - buf);
+			size_t padded = r.stub_len + r.auth_pad_len;
+			if (!r.has_auth || r.auth_type != DCERPC_AUTH_TYPE_NETLOGON || !r.auth_value) {
+				nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply is not sealed", what, c->peer);
+				goto fail;
+			}
+			m.msg = buf + stub_off;
+			m.msg_len = padded;
+			m.data_off = 0;
+			m.data_len = padded;
+			if (schannel_unwrap(c->session_key, c->seq, 0, 1, &m, r.auth_value, r.auth_len) != WIRE_OK) {
+				nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply's schannel signature does not verify", what,
+					   c->peer);
+				goto fail;
+			}
+			c->seq++;
+		}
+		if (dcerpc_reasm_add(&ra, &r) != WIRE_OK) {
+			nlt_seterr(e, NLT_EPROTO, "%s on %s: reply fragments out of order or too large", what, c->peer);
+			goto fail;
+		}
+	}
+	*out = res;
+	*out_len = ra.len;
+	return 0;
+fail:
+	free(res);
+	return -1;
+}

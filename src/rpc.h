@@ -1,0 +1,55 @@
+/*
+ * src/rpc.h - a DCE/RPC connection-oriented client over TCP (ncacn_ip_tcp),
+ * with deadlines, fragmentation and reassembly, faults as readable errors,
+ * and the Netlogon secure channel (schannel, auth type 68, level PRIVACY)
+ * as its security provider.  The PDUs come from proto/dcerpc.c; sealing
+ * from proto/nrpc_crypto.c.
+ */
+#ifndef NLT_RPC_H
+#define NLT_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dcerpc.h"
+#include "err.h"
+#include "util.h"
+
+#define RPC_MAX_STUB (256 * 1024)
+
+struct rpc_conn {
+	int fd;
+	char peer[80];        /* "dc1.lab.test (198.18.0.10:49152)" for messages */
+	uint64_t deadline_ms;
+	uint32_t call_id;
+	uint16_t max_xmit, max_recv;
+	uint16_t ctx_id;
+	/* schannel */
+	int schannel;
+	uint8_t session_key[16];
+	uint64_t seq;
+	unsigned n_calls, n_connects;
+};
+
+int rpc_connect(struct rpc_conn *c, const char *name, const struct nlt_addr *addr, uint16_t port, uint64_t deadline_ms,
+		struct nlt_err *e);
+void rpc_close(struct rpc_conn *c);
+
+/* Bind to iface without authentication. */
+int rpc_bind(struct rpc_conn *c, const struct dcerpc_syntax *iface, struct nlt_err *e);
+/*
+ * Bind to iface with schannel (MS-NRPC 3.3.1): NL_AUTH_MESSAGE negotiate
+ * naming the NetBIOS domain and computer; every later call is signed and
+ * sealed with session_key.
+ */
+int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+		      const char *netbios_domain, const char *computer, struct nlt_err *e);
+
+/* One call; *out (malloc'ed, caller frees) holds the reassembled (unsealed) response stub. */
+int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stub_len, uint8_t **out, size_t *out_len,
+	     const char *what, struct nlt_err *e);
+
+/* Readable name for a DCE/RPC fault or NTSTATUS-ish code. */
+const char *rpc_status_str(uint32_t status);
+
+#endif
