@@ -737,6 +737,42 @@ static void test_schannel_failed_unseal_leaves_no_plaintext(void **state)
 		assert_int_equal(msg[i], 0);
 }
 
+/*
+ * NL_AUTH_MESSAGE (MS-NRPC 2.2.1.3.1), derived by hand: MessageType 0 (u32 LE), Flags 3
+ * (NetBIOS domain | NetBIOS computer), then "LAB\0" and "WS1\0" as OEM strings.  The lab's
+ * Samba DC accepted exactly these bytes in nltrust's schannel bind (tests/integration).
+ */
+static void test_nl_auth_negotiate_and_response(void **state)
+{
+	static const uint8_t want[] = { 0, 0, 0, 0, 3, 0, 0, 0, 'L', 'A', 'B', 0, 'W', 'S', '1', 0 };
+	static const uint8_t resp[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	uint8_t buf[64];
+	struct wwr w;
+
+	(void)state;
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(nl_auth_enc_negotiate(&w, "LAB", "WS1"), WIRE_OK);
+	assert_int_equal(wwr_len(&w), sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	/* names that are not 1..15 printable ASCII characters are refused */
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(nl_auth_enc_negotiate(&w, "", "WS1"), WIRE_EBAD);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(nl_auth_enc_negotiate(&w, "LAB", "A-NAME-OF-16-CH"), WIRE_OK);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(nl_auth_enc_negotiate(&w, "LAB", "A-NAME-OF-16-CHR"), WIRE_EBAD);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(nl_auth_enc_negotiate(&w, "LAB", "W S1"), WIRE_EBAD);
+	/* a short buffer is the writer's error, not an overflow */
+	wwr_init(&w, buf, 10);
+	assert_int_not_equal(nl_auth_enc_negotiate(&w, "LAB", "WS1"), WIRE_OK);
+	/* the response: type 1; a negotiate echoed back is not one; every prefix shorter than 8 fails */
+	assert_int_equal(nl_auth_dec_response(resp, sizeof(resp)), WIRE_OK);
+	assert_int_equal(nl_auth_dec_response(want, sizeof(want)), WIRE_EBAD);
+	for (size_t n = 0; n < 8; n++)
+		assert_int_not_equal(nl_auth_dec_response(resp, n), WIRE_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -763,6 +799,7 @@ int main(void)
 		cmocka_unit_test(test_schannel_every_bit_flip_is_detected_signed),
 		cmocka_unit_test(test_schannel_short_signature_and_bad_ranges),
 		cmocka_unit_test(test_schannel_failed_unseal_leaves_no_plaintext),
+		cmocka_unit_test(test_nl_auth_negotiate_and_response),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
