@@ -76,6 +76,8 @@ struct verify {
 	struct nl_result nl;
 	char nl_error[400]; /* why it could not run */
 	int nl_no_secret;   /* ... because no NT hash was to be had (a note, not a problem) */
+	int nl_prev_ok;     /* refused with the current secret, accepted with the previous one */
+	char nl_prev_what[64];
 };
 
 static void add_finding(struct verify *v, int problem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -345,6 +347,9 @@ static void judge_netlogon(struct verify *v, const char *dcn)
 	case NLV_BAD_PASSWORD:
 		add_finding(v, 1, "Netlogon: %.100s refuses %.40s's secret (NetrServerAuthenticate3 0x%08x): the secure channel "
 				  "is broken (repair: nltrust reset-password --admin)", dcn, v->machine, v->nl.status);
+		if (v->nl_prev_ok)
+			add_finding(v, 1, "Netlogon: %.100s still holds the previous password (%s works): a change reached this "
+					  "host but not that DC", dcn, v->nl_prev_what);
 		break;
 	case NLV_NO_ACCOUNT:
 		add_finding(v, 1, "Netlogon: %.100s has no trust account %.40s (0x%08x)", dcn, v->machine, v->nl.status);
@@ -579,8 +584,9 @@ static int nt_hash_from_keytab(const char *path, const char *machine, const char
 }
 
 /* The Netlogon half: the secure channel with the machine's NT hash, on the same DC. */
-/* The current password of the journal (reset-password, join) as an NT hash; 0 or -1. */
-static int nt_hash_from_state(const char *state_dir, const char *realm, const char *machine, uint8_t out[16])
+/* A password of the journal (reset-password, join) as an NT hash; 0 or -1. */
+static int nt_hash_from_state_slot(const char *state_dir, const char *realm, const char *machine,
+				   enum state_slot slot, uint8_t out[16])
 {
 	struct state *st = NULL;
 	struct state_rec rec;
@@ -589,7 +595,7 @@ static int nt_hash_from_state(const char *state_dir, const char *realm, const ch
 
 	if (state_open(state_dir, realm, machine, 0, &st, &ign) != 0)
 		return -1;
-	if (state_load(st, STATE_CURRENT, &rec, &ign) == 1) {
+	if (state_load(st, slot, &rec, &ign) == 1) {
 		if (nrpc_nt_hash_utf8((const char *)rec.pw, rec.pw_len, out) == WIRE_OK)
 			r = 0;
 		state_rec_wipe(&rec);
@@ -612,7 +618,7 @@ static void netlogon_check(struct verify *v, const struct dc_cand *dc, const cha
 		}
 	} else if ((!v->kt.n_kvnos ||
 		    nt_hash_from_keytab(keytab, v->machine, v->realm, v->good_kvno ? v->good_kvno : v->kt.kvno[0], nt) < 0) &&
-		   nt_hash_from_state(state_dir, v->realm, v->machine, nt) < 0) {
+		   nt_hash_from_state_slot(state_dir, v->realm, v->machine, STATE_CURRENT, nt) < 0) {
 		v->nl_no_secret = 1;
 		snprintf(v->nl_error, sizeof(v->nl_error), "neither the keytab (no rc4-hmac key) nor the journal holds "
 							  "%.40s's NT hash; give --machine-password-file", v->machine);
@@ -623,6 +629,21 @@ static void netlogon_check(struct verify *v, const struct dc_cand *dc, const cha
 		nlt_strlcpy(v->nl_error, ne.msg, sizeof(v->nl_error));
 	else
 		v->nl_ran = 1;
+	/* refused: does the DC still hold the previous secret (the keytab's older kvno, the journal's previous)? */
+	if (v->nl_ran && v->nl.verdict == NLV_BAD_PASSWORD && !v->password_mode) {
+		struct nl_result prev;
+		int have = 0;
+		if (v->kt.n_kvnos > 1 && nt_hash_from_keytab(keytab, v->machine, v->realm, v->kt.kvno[1], nt) == 0) {
+			have = 1;
+			snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the keytab's kvno %u", v->kt.kvno[1]);
+		} else if (nt_hash_from_state_slot(state_dir, v->realm, v->machine, STATE_PREVIOUS, nt) == 0) {
+			have = 1;
+			snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the journal's previous password");
+		}
+		if (have && nl_secure_channel(dc->info.dc_dns_name, &dc->addr, dc->info.netbios_domain, v->machine, nt,
+					      deadline, &prev, &ne) == 0 && prev.verdict == NLV_OK)
+			v->nl_prev_ok = 1;
+	}
 	nlt_wipe(nt, sizeof(nt));
 	nlt_vlog("Netlogon secure channel with %s: %s in %.1f ms (%u connections, %u calls)", dc->info.dc_dns_name,
 		 v->nl_ran ? nl_verdict_str(v->nl.verdict) : v->nl_error, v->nl.elapsed_us / 1000.0, v->nl.n_connects,

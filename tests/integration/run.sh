@@ -250,6 +250,19 @@ run_ws1 --timeout 3 verify --method netlogon -S "$DC1_FQDN" -K "$WS1_KEYTAB" -m 
 "$lab" unblock dc1 tcp 135 >/dev/null
 check "the endpoint mapper filtered: Netlogon cannot run, exit 1 naming port 135" \
 	eval '[ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q ":135"'
+# the DC still holds the previous secret: the keytab's newest kvno is refused, the older one works
+pv=$(mktemp -d); chmod 700 "$pv"; pa="Nlt-prev-$(date +%s%N)-pw"
+st computer delete NLTT6; st computer create NLTT6 && st user setpassword 'NLTT6$' --newpassword="$pa"
+st user enable 'NLTT6$'
+for kv in 2 3; do
+	[ $kv = 2 ] && p="$pa" || p="$pa-never-set"
+	printf 'addent -password -p NLTT6$@%s -k %s -e rc4-hmac\n%s\n' "$LAB_REALM" $kv "$p"
+done | { cat; printf 'wkt %s\nq\n' "$pv/kt"; } | ktutil >/dev/null 2>&1
+run_cli --json verify --method netlogon -S "$DC1_FQDN" -m NLTT6 -K "$pv/kt" "$LAB_DOMAIN"
+check "Netlogon: the newest secret refused, the previous accepted: 'still holds the previous password' (exit 1)" \
+	eval '[ "$rc" -eq 1 ] && printf "%s" "$out" | grep -q "still holds the previous password"'
+st computer delete NLTT6
+rm -rf "$pv"
 rm -f "$nw"
 
 # ---- show-computer: any computer object, read as an administrator --------
