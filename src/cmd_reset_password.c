@@ -35,18 +35,23 @@
 #include "krb.h"
 #include "ktfile.h"
 #include "locate.h"
+#include "netlogon.h"
+#include "nrpc_crypto.h"
+#include "rpc.h"
 #include "output.h"
 #include "state.h"
 #include "xport.h"
 
 #define DEFAULT_KEYTAB "/etc/krb5.keytab"
 
-enum reset_mode { MODE_MACHINE, MODE_ADMIN, MODE_LDAP };
+enum reset_mode { MODE_MACHINE, MODE_ADMIN, MODE_LDAP, MODE_NETLOGON };
 
 static const char *mode_name(enum reset_mode m)
 {
 	return m == MODE_ADMIN ? "kpasswd set-password as the administrator"
-	       : m == MODE_LDAP ? "unicodePwd over sealed LDAP" : "kpasswd change as the machine";
+	       : m == MODE_LDAP ? "unicodePwd over sealed LDAP"
+	       : m == MODE_NETLOGON ? "NetrServerPasswordSet2 over the sealed Netlogon channel"
+				    : "kpasswd change as the machine";
 }
 
 struct reset {
@@ -60,6 +65,12 @@ struct reset {
 	struct ktfile_summary kts;
 	uint64_t elapsed_us;
 	char kpasswd_note[300];
+	/* Netlogon: the DC's NetBIOS domain and name, and the current secret's NT hash */
+	char netbios_domain[32];
+	uint8_t nt_hash[16];
+	int have_nt_hash;
+	const char *dc_name;
+	struct nlt_addr dc_addr;
 };
 
 static int upper_machine(const char *given, char *out, size_t len, struct nlt_err *e)
@@ -131,6 +142,56 @@ static void keytab_view(krb5_context kc, const char *path, const char *machine, 
 	krb5_kt_close(kc, kt);
 }
 
+/* The rc4-hmac key (= the NT hash) of kvno for the machine in the keytab; 0 or -1. */
+static int keytab_nt_hash(krb5_context kc, const char *path, const char *machine, const char *realm, uint32_t kvno,
+			  uint8_t out[16])
+{
+	char name[600];
+	krb5_keytab kt;
+	krb5_kt_cursor cur;
+	krb5_keytab_entry ent;
+	int found = -1;
+
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	if (krb5_kt_resolve(kc, name, &kt) != 0)
+		return -1;
+	if (krb5_kt_start_seq_get(kc, kt, &cur) == 0) {
+		while (krb5_kt_next_entry(kc, kt, &ent, &cur) == 0) {
+			const krb5_data *c = krb5_princ_size(kc, ent.principal) == 1
+						     ? krb5_princ_component(kc, ent.principal, 0) : NULL;
+			if (found < 0 && c && c->length == strlen(machine) && strncasecmp(c->data, machine, c->length) == 0 &&
+			    ent.vno == kvno && ent.key.enctype == 23 && ent.key.length == 16) {
+				memcpy(out, ent.key.contents, 16);
+				found = 0;
+			}
+			krb5_free_keytab_entry_contents(kc, &ent);
+		}
+		krb5_kt_end_seq_get(kc, kt, &cur);
+	}
+	krb5_kt_close(kc, kt);
+	(void)realm;
+	return found;
+}
+
+/* The journal's current password as an NT hash; 0 or -1. */
+static int journal_nt_hash(const char *state_dir, const char *realm, const char *machine, uint8_t out[16])
+{
+	struct state *st = NULL;
+	struct state_rec rec;
+	struct nlt_err ign;
+	int r = -1;
+
+	if (state_open(state_dir, realm, machine, 0, &st, &ign) != 0)
+		return -1;
+	if (state_load(st, STATE_CURRENT, &rec, &ign) == 1) {
+		if (nrpc_nt_hash_utf8((const char *)rec.pw, rec.pw_len, out) == WIRE_OK)
+			r = 0;
+		state_rec_wipe(&rec);
+	}
+	state_close(st);
+	return r;
+}
+
 /* A MEMORY keytab with the machine's newest keys, for the kadmin/changepw ticket. */
 static krb5_error_code changepw_creds(struct nlt_krb *k, const char *path, const char *machine, krb5_creds *creds)
 {
@@ -184,6 +245,32 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 	krb5_error_code rc = 0;
 	int result = 0;
 
+	if (rs->mode == MODE_NETLOGON) {
+		struct nl_result nr;
+		struct nlt_err ne;
+		nlt_clearerr(&ne);
+		if (nl_password_set2(rs->dc_name, &rs->dc_addr, rs->netbios_domain, rs->machine, rs->nt_hash, pw,
+				     k->deadline_ms, &nr, &ne) < 0) {
+			if (nr.caps_checked && !nr.pwset_done) {
+				/* the request may have reached the DC: the AS exchange below decides */
+				snprintf(rs->kpasswd_note, sizeof(rs->kpasswd_note), "no answer to NetrServerPasswordSet2: %.200s",
+					 ne.msg);
+				return 0;
+			}
+			*e = ne;
+			return -1;
+		}
+		if (nr.verdict != NLV_OK)
+			return nlt_seterr(e, nr.verdict == NLV_BAD_PASSWORD ? NLT_EPROBLEM : NLT_EPROTO,
+					  "%s cannot open its Netlogon secure channel to %s (%s): %s", rs->machine, rs->dc_name,
+					  nl_verdict_str(nr.verdict),
+					  nr.verdict == NLV_BAD_PASSWORD ? "the trust is already broken; use --admin or --ldap"
+									 : "see nltrust verify --method netlogon");
+		if (nr.pwset_status)
+			return nlt_seterr(e, NLT_EPROTO, "NetrServerPasswordSet2 on %s refused the new password: 0x%08x (%s)",
+					  rs->dc_name, nr.pwset_status, rpc_status_str(nr.pwset_status));
+		return 0;
+	}
 	if (rs->mode == MODE_LDAP) {
 		/* unicodePwd: the password in double quotes, UTF-16LE (MS-ADTS 3.1.1.3.1.5) */
 		size_t n = strlen(pw);
@@ -441,7 +528,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	memset(pw, 0, sizeof(pw));
 	if (!rs)
 		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
-	rs->mode = req->reset_ldap ? MODE_LDAP : req->reset_admin ? MODE_ADMIN : MODE_MACHINE;
+	rs->mode = req->reset_ldap ? MODE_LDAP : req->reset_admin ? MODE_ADMIN : req->method == 2 ? MODE_NETLOGON : MODE_MACHINE;
 	rs->keytab = req->keytab ? req->keytab : DEFAULT_KEYTAB;
 	if (upper_machine(req->machine, rs->machine, sizeof(rs->machine), e) < 0)
 		goto out;
@@ -450,7 +537,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 					   "--state-dir and -K paths you own)", rs->keytab, NLT_STATE_DIR);
 		goto out;
 	}
-	if (rs->mode != MODE_MACHINE) {
+	if (rs->mode == MODE_ADMIN || rs->mode == MODE_LDAP) {
 		if (admin_open(&as, ctx, e) < 0)
 			goto out;
 		have_as = 1;
@@ -496,7 +583,20 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 		memcpy(rs->et, def, sizeof(def));
 		rs->n_et = 3;
 	}
-	if (rs->mode == MODE_MACHINE && rs->old_kvno == 0) {
+	rs->dc_name = dc->info.dc_dns_name;
+	rs->dc_addr = dc->addr;
+	nlt_strlcpy(rs->netbios_domain, dc->info.netbios_domain, sizeof(rs->netbios_domain));
+	if (rs->mode == MODE_NETLOGON) {
+		/* the current secret's NT hash: the keytab's rc4-hmac key of the newest kvno, else the journal */
+		rs->have_nt_hash = keytab_nt_hash(k->kc, rs->keytab, rs->machine, rs->realm, rs->old_kvno, rs->nt_hash) == 0 ||
+				   journal_nt_hash(req->state_dir, rs->realm, rs->machine, rs->nt_hash) == 0;
+		if (!rs->have_nt_hash) {
+			nlt_seterr(e, NLT_ECONFIG, "--method netlogon needs %s's current NT hash: the keytab %s has no rc4-hmac key "
+						   "and the journal no current password", rs->machine, rs->keytab);
+			goto out;
+		}
+	}
+	if ((rs->mode == MODE_MACHINE || rs->mode == MODE_NETLOGON) && rs->old_kvno == 0 && !rs->have_nt_hash) {
 		nlt_seterr(e, NLT_ECONFIG, "the keytab %s has no key for %s@%s: the machine cannot change its own password; "
 					   "use --admin or --ldap", rs->keytab, rs->machine, rs->realm);
 		goto out;
@@ -508,7 +608,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	}
 	/* kpasswd must be reachable before anything is journalled (MIT's kpasswd client has its own,
 	 * long, timeouts): one TCP connect to port 464 under our deadline */
-	if (rs->mode != MODE_LDAP) {
+	if (rs->mode == MODE_MACHINE || rs->mode == MODE_ADMIN) {
 		struct nlt_addr kp = dc->addr;
 		int xst = XP_OK, fd;
 		nlt_addr_set_port(&kp, 464);
@@ -582,6 +682,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	r = 0;
 out:
 	nlt_wipe(pw, sizeof(pw));
+	nlt_wipe(rs->nt_hash, sizeof(rs->nt_hash));
 	state_rec_wipe(&rec);
 	state_close(st);
 	if (have_as)

@@ -74,9 +74,85 @@ out:
 	return r;
 }
 
+/* NetrServerPasswordSet2 on the sealed connection b. */
+static int password_set2(struct rpc_conn *b, struct nrpc_creds *creds, const char *server, const char *machine,
+			 const char *computer, const char *new_password, struct nl_result *res, struct nlt_err *e)
+{
+	uint8_t utf16[NRPC_PWBUF_MAX_PW], fill[NRPC_PWBUF_MAX_PW], req[1024], *out = NULL;
+	struct nrpc_pwset2_req pq;
+	struct nrpc_auth_step step;
+	struct nrpc_authenticator ret;
+	size_t ulen = 0, out_len = 0;
+	uint32_t status = 0;
+	struct wwr w;
+	int r = -1, tries = 0;
+
+	memset(&pq, 0, sizeof(pq));
+	if (nrpc_utf8_to_utf16le(new_password, strlen(new_password), utf16, sizeof(utf16), &ulen) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "netlogon: the new password does not convert to UTF-16");
+	/* the random fill must not let any part of the buffer encrypt to itself (Samba refuses): draw again */
+	do {
+		if (nlt_random(fill, sizeof(fill)) < 0) {
+			nlt_seterr(e, NLT_EINTERNAL, "no randomness");
+			goto out;
+		}
+	} while (nrpc_pwbuf_encrypt(creds->session_key, utf16, ulen, fill, pq.new_password) != WIRE_OK && ++tries < 8);
+	if (tries >= 8) {
+		nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot build the password buffer");
+		goto out;
+	}
+	pq.server = server;
+	pq.account = machine;
+	pq.sc_type = NRPC_SC_WORKSTATION;
+	pq.computer = computer;
+	nrpc_auth_begin(creds, (uint32_t)time(NULL), pq.auth.cred, &pq.auth.timestamp, &step);
+	wwr_init(&w, req, sizeof(req));
+	if (nrpc_enc_password_set2(&w, &pq) != WIRE_OK) {
+		nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot encode NetrServerPasswordSet2");
+		goto out;
+	}
+	if (rpc_call(b, NRPC_OP_PASSWORD_SET2, req, wwr_len(&w), &out, &out_len, "NetrServerPasswordSet2", e) < 0)
+		goto out;
+	if (nrpc_dec_password_set2_rep(out, out_len, &ret, &status) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "NetrServerPasswordSet2 on %s: malformed reply", b->peer);
+		goto out;
+	}
+	res->pwset_done = 1;
+	res->pwset_status = status;
+	if (status == 0 && nrpc_auth_commit(creds, &step, ret.cred) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "NetrServerPasswordSet2 on %s: the return authenticator does not verify", b->peer);
+		goto out;
+	}
+	r = 0;
+out:
+	nlt_wipe(utf16, sizeof(utf16));
+	nlt_wipe(fill, sizeof(fill));
+	nlt_wipe(&pq, sizeof(pq));
+	free(out);
+	return r;
+}
+
+static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
+			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint64_t deadline_ms,
+			struct nl_result *res, struct nlt_err *e);
+
 int nl_secure_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
 		      const char *machine, const uint8_t nt_hash[16], uint64_t deadline_ms, struct nl_result *res,
 		      struct nlt_err *e)
+{
+	return open_channel(dc_name, dc_addr, netbios_domain, machine, nt_hash, NULL, deadline_ms, res, e);
+}
+
+int nl_password_set2(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
+		     const char *machine, const uint8_t nt_hash[16], const char *new_password, uint64_t deadline_ms,
+		     struct nl_result *res, struct nlt_err *e)
+{
+	return open_channel(dc_name, dc_addr, netbios_domain, machine, nt_hash, new_password, deadline_ms, res, e);
+}
+
+static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
+			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint64_t deadline_ms,
+			struct nl_result *res, struct nlt_err *e)
 {
 	struct rpc_conn a, b;
 	struct nrpc_creds creds;
@@ -207,6 +283,14 @@ int nl_secure_channel(const char *dc_name, const struct nlt_addr *dc_addr, const
 		res->caps = cr.capabilities;
 		res->caps_checked = 1;
 		res->verdict = cr.capabilities == res->flags ? NLV_OK : NLV_DOWNGRADE;
+	}
+	if (new_password) {
+		if (res->verdict != NLV_OK) {
+			nlt_seterr(e, NLT_EPROTO, "netlogon: the secure channel to %s is downgraded; no password sent", b.peer);
+			goto out;
+		}
+		if (password_set2(&b, &creds, server, machine, computer, new_password, res, e) < 0)
+			goto out;
 	}
 	r = 0;
 out:

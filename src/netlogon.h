@@ -40,6 +40,8 @@ struct nl_result {
 	uint16_t port;       /* the netlogon endpoint */
 	unsigned n_connects, n_calls;
 	uint64_t elapsed_us;
+	int pwset_done;      /* NetrServerPasswordSet2 was answered */
+	uint32_t pwset_status;
 };
 
 /*
@@ -50,5 +52,14 @@ struct nl_result {
 int nl_secure_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
 		      const char *machine, const uint8_t nt_hash[16], uint64_t deadline_ms, struct nl_result *res,
 		      struct nlt_err *e);
+/*
+ * The same, then NetrServerPasswordSet2 over the sealed channel with
+ * new_password (ASCII/UTF-8; sent as UTF-16LE in the 516-byte buffer,
+ * encrypted with the session key).  res->pwset_done/pwset_status say what
+ * the DC answered; a call that never got an answer is -1 with e.
+ */
+int nl_password_set2(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
+		     const char *machine, const uint8_t nt_hash[16], const char *new_password, uint64_t deadline_ms,
+		     struct nl_result *res, struct nlt_err *e);
 
 #endif

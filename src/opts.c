@@ -67,7 +67,7 @@ static const struct nlt_optdef {
 	{ "reuse", OPT_REUSE, no_argument, NULL, ONLY(CMD_JOIN), "take over an existing account of that name (resets its password)" },
 	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_LEAVE), "disable the account instead of deleting it" },
 	{ "new-password-file", OPT_NEW_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_RESET_COMPUTER), "set this password (first line of FILE) instead of the default" },
-	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY), "kerberos, netlogon or all (default all)" },
+	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY) | ONLY(CMD_RESET_PASSWORD), "kerberos or netlogon (verify also: all, its default)" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -298,6 +298,11 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EUSAGE, "give --ldaps or --starttls, not both");
 	if (req->ca_file && !req->ldaps && !req->starttls)
 		return nlt_seterr(e, NLT_EUSAGE, "--ca-file goes with --starttls or --ldaps");
+	if (req->cmd == CMD_RESET_PASSWORD && req->method == 3)
+		return nlt_seterr(e, NLT_EUSAGE, "reset-password: --method is kerberos or netlogon");
+	if (req->cmd == CMD_RESET_PASSWORD && req->method == 2 && (req->reset_admin || req->reset_ldap))
+		return nlt_seterr(e, NLT_EUSAGE, "reset-password: --method netlogon changes the password as the machine; "
+						 "it does not go with --admin or --ldap");
 	if (req->reset_admin && req->reset_ldap)
 		return nlt_seterr(e, NLT_EUSAGE, "reset-password: give --admin or --ldap, not both");
 	if (req->machine_password_file && req->keytab)

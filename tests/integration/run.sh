@@ -362,6 +362,13 @@ else bad "filtered kpasswd"; show; fi
 run_cli --json reset-password --dry-run $R "$LAB_DOMAIN"
 check "--dry-run changes nothing and says so" \
 	eval '[ "$rc" -eq 0 ] && [ "$(jget "j[\"dry_run\"]")" = True ] && [ "$(md5sum < "$rdir/kt")" = "$sum0" ]'
+# the Netlogon method: NetrServerPasswordSet2 over the sealed channel, then both checks healthy
+run_cli --json reset-password --method netlogon $R "$LAB_DOMAIN"; rc1=$rc; nk=$(jget 'j["new_kvno"]')
+run_cli --json verify -S "$DC1_FQDN" -m NLTT3 -K "$rdir/kt" "$LAB_DOMAIN"
+if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$(jget '(j["kerberos"]["result"], j["netlogon"]["result"])')" = "('ok', 'ok')" ] &&
+   [ "$(jget 'j["kerberos"]["kvno_accepted"]')" = "$nk" ]; then
+	ok "reset-password --method netlogon (ServerPasswordSet2): Kerberos and Netlogon both healthy at kvno $nk"
+else bad "reset-password --method netlogon"; show; fi
 st computer delete NLTT3
 rm -rf "$rdir"
 
