@@ -46,7 +46,7 @@ static int map_port(const char *dc_name, const struct nlt_addr *addr, uint64_t d
 	if (rpc_connect(&c, dc_name, addr, EPM_TCP_PORT, deadline, e) < 0)
 		return -1;
 	wwr_init(&w, req, sizeof(req));
-	if (rpc_bind(&c, &epm_syntax, e) < 0)
+	if (rpc_bind_deferred(&c, &epm_syntax, e) < 0)
 		goto out;
 	if (epm_enc_map_req(&w, &nrpc_syntax, 4) != WIRE_OK) {
 		nlt_seterr(e, NLT_EINTERNAL, "epm: cannot encode ept_map");
@@ -186,7 +186,7 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 	if (map_port(dc_name, dc_addr, deadline_ms, &res->port, res, e) < 0)
 		goto out;
 	nlt_vlog("Netlogon on %s is at TCP %u", dc_name, res->port);
-	if (rpc_connect(&a, dc_name, dc_addr, res->port, deadline_ms, e) < 0 || rpc_bind(&a, &nrpc_syntax, e) < 0)
+	if (rpc_connect(&a, dc_name, dc_addr, res->port, deadline_ms, e) < 0 || rpc_bind_deferred(&a, &nrpc_syntax, e) < 0)
 		goto out;
 
 	/* ReqChallenge with a client challenge that is not degenerate (CVE-2020-1472) */
@@ -250,12 +250,24 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 	}
 	free(out);
 	out = NULL;
-	/* the sealed channel: a second connection bound with schannel (PRIVACY) */
-	if (rpc_connect(&b, dc_name, dc_addr, res->port, deadline_ms, e) < 0)
-		goto out;
-	have_b = 1;
-	if (rpc_bind_schannel(&b, &nrpc_syntax, creds.session_key, netbios_domain, computer, e) < 0)
-		goto out;
+	/* the sealed channel: schannel (PRIVACY) added to this association with alter_context; a DC that
+	 * refuses that gets a second connection bound with schannel from the start */
+	{
+		struct nlt_err ae;
+		nlt_clearerr(&ae);
+		if (rpc_alter_schannel(&a, &nrpc_syntax, creds.session_key, netbios_domain, computer, &ae) == 0) {
+			b = a;
+			a.fd = -1;
+			a.n_connects = a.n_calls = 0;
+		} else {
+			nlt_vlog("netlogon: %s; opening a second connection for schannel", ae.msg);
+			if (rpc_connect(&b, dc_name, dc_addr, res->port, deadline_ms, e) < 0)
+				goto out;
+			have_b = 1;
+			if (rpc_bind_schannel(&b, &nrpc_syntax, creds.session_key, netbios_domain, computer, e) < 0)
+				goto out;
+		}
+	}
 	{
 		struct nrpc_authenticator au;
 		struct nrpc_auth_step step;

@@ -103,16 +103,15 @@ static int send_all(struct rpc_conn *c, const uint8_t *buf, size_t len, const ch
 	return 0;
 }
 
-static int do_bind(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t *auth, size_t auth_len,
-		   struct nlt_err *e)
+/* Encode a bind / alter_context for iface (with a schannel token when auth) into buf. */
+static int enc_bind(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_syntax *iface, const uint8_t *auth,
+		    size_t auth_len, uint8_t *buf, size_t cap, size_t *len, uint32_t *call_id, struct nlt_err *e)
 {
-	static uint8_t buf[RPC_PDU_MAX];
-	struct dcerpc_pdu p, r;
+	struct dcerpc_pdu p;
 	struct wwr w;
-	size_t len;
 
 	memset(&p, 0, sizeof(p));
-	p.ptype = DCERPC_PT_BIND;
+	p.ptype = ptype;
 	p.pfc_flags = DCERPC_PFC_FIRST | DCERPC_PFC_LAST;
 	p.call_id = ++c->call_id;
 	p.max_xmit_frag = c->max_xmit;
@@ -130,34 +129,88 @@ static int do_bind(struct rpc_conn *c, const struct dcerpc_syntax *iface, const 
 		p.auth_value = auth;
 		p.auth_len = auth_len;
 	}
-	wwr_init(&w, buf, sizeof(buf));
+	wwr_init(&w, buf, cap);
 	if (dcerpc_enc_pdu(&w, &p, NULL) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "RPC: cannot encode a bind");
-	if (send_all(c, buf, wwr_len(&w), "RPC bind", e) < 0 || recv_pdu(c, buf, &len, "RPC bind", e) < 0)
+	*len = wwr_len(&w);
+	*call_id = p.call_id;
+	return 0;
+}
+
+/* Read and check the bind_ack / alter_context_resp of call_id. */
+static int check_bind_ack(struct rpc_conn *c, uint8_t ptype, uint32_t call_id, int auth, struct nlt_err *e)
+{
+	static uint8_t buf[RPC_PDU_MAX];
+	uint8_t want = ptype == DCERPC_PT_ALTER ? DCERPC_PT_ALTER_RESP : DCERPC_PT_BIND_ACK;
+	const char *what = ptype == DCERPC_PT_ALTER ? "alter_context" : "bind";
+	struct dcerpc_pdu r;
+	size_t len;
+
+	if (recv_pdu(c, buf, &len, "RPC bind", e) < 0)
 		return -1;
 	if (dcerpc_dec_pdu(buf, len, &r) != WIRE_OK)
-		return nlt_seterr(e, NLT_EPROTO, "RPC bind on %s: malformed reply", c->peer);
+		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s: malformed reply", what, c->peer);
 	if (r.ptype == DCERPC_PT_BIND_NAK)
-		return nlt_seterr(e, NLT_EPROTO, "RPC bind on %s refused (bind_nak, reason %u)", c->peer, r.reject_reason);
-	if (r.ptype != DCERPC_PT_BIND_ACK || r.call_id != p.call_id || r.n_results < 1)
-		return nlt_seterr(e, NLT_EPROTO, "RPC bind on %s: unexpected %s", c->peer, dcerpc_ptype_name(r.ptype));
+		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s refused (bind_nak, reason %u)", what, c->peer, r.reject_reason);
+	if (r.ptype == DCERPC_PT_FAULT)
+		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s: fault 0x%08x (%s)", what, c->peer, r.status,
+				  rpc_status_str(r.status));
+	if (r.ptype != want || r.call_id != call_id || r.n_results < 1)
+		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s: unexpected %s", what, c->peer, dcerpc_ptype_name(r.ptype));
 	if (r.results[0].result != DCERPC_RESULT_ACCEPT)
-		return nlt_seterr(e, NLT_EPROTO, "RPC bind on %s: the interface was rejected (result %u, reason %u)", c->peer,
-				  r.results[0].result, r.results[0].reason);
+		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s: the interface was rejected (result %u, reason %u)", what,
+				  c->peer, r.results[0].result, r.results[0].reason);
 	if (auth && (!r.has_auth || !r.auth_value || nl_auth_dec_response(r.auth_value, r.auth_len) != WIRE_OK))
-		return nlt_seterr(e, NLT_EAUTH, "RPC schannel bind on %s: the DC did not accept the secure channel", c->peer);
+		return nlt_seterr(e, NLT_EAUTH, "RPC schannel %s on %s: the DC did not accept the secure channel", what,
+				  c->peer);
 	if (r.max_recv_frag && r.max_recv_frag < c->max_xmit)
 		c->max_xmit = r.max_recv_frag;
 	return 0;
 }
 
+static int do_bind(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_syntax *iface, const uint8_t *auth,
+		   size_t auth_len, struct nlt_err *e)
+{
+	uint8_t buf[512];
+	uint32_t call_id;
+	size_t len;
+
+	if (enc_bind(c, ptype, iface, auth, auth_len, buf, sizeof(buf), &len, &call_id, e) < 0 ||
+	    send_all(c, buf, len, "RPC bind", e) < 0)
+		return -1;
+	return check_bind_ack(c, ptype, call_id, auth != NULL, e);
+}
+
+int rpc_bind_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, struct nlt_err *e)
+{
+	if (enc_bind(c, DCERPC_PT_BIND, iface, NULL, 0, c->pending_bind, sizeof(c->pending_bind), &c->pending_len,
+		     &c->pending_call_id, e) < 0)
+		return -1;
+	return 0;
+}
+
 int rpc_bind(struct rpc_conn *c, const struct dcerpc_syntax *iface, struct nlt_err *e)
 {
-	return do_bind(c, iface, NULL, 0, e);
+	return do_bind(c, DCERPC_PT_BIND, iface, NULL, 0, e);
 }
+
+static int schannel_on(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_syntax *iface,
+		       const uint8_t session_key[16], const char *netbios_domain, const char *computer, struct nlt_err *e);
 
 int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
 		      const char *netbios_domain, const char *computer, struct nlt_err *e)
+{
+	return schannel_on(c, DCERPC_PT_BIND, iface, session_key, netbios_domain, computer, e);
+}
+
+int rpc_alter_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+		       const char *netbios_domain, const char *computer, struct nlt_err *e)
+{
+	return schannel_on(c, DCERPC_PT_ALTER, iface, session_key, netbios_domain, computer, e);
+}
+
+static int schannel_on(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_syntax *iface,
+		       const uint8_t session_key[16], const char *netbios_domain, const char *computer, struct nlt_err *e)
 {
 	uint8_t tok[64];
 	struct wwr w;
@@ -166,7 +219,7 @@ int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, con
 	if (nl_auth_enc_negotiate(&w, netbios_domain, computer) != WIRE_OK)
 		return nlt_seterr(e, NLT_EUSAGE, "schannel: '%s' / '%s' are not usable NetBIOS names", netbios_domain,
 				  computer);
-	if (do_bind(c, iface, tok, wwr_len(&w), e) < 0)
+	if (do_bind(c, ptype, iface, tok, wwr_len(&w), e) < 0)
 		return -1;
 	memcpy(c->session_key, session_key, 16);
 	c->schannel = 1;
@@ -214,8 +267,18 @@ int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stu
 				return nlt_seterr(e, NLT_EINTERNAL, "schannel: cannot seal %s", what);
 			c->seq++;
 		}
+		if (c->pending_len) {
+			/* the bind goes in the same write: one round trip for bind and call */
+			if (send_all(c, c->pending_bind, c->pending_len, "RPC bind", e) < 0)
+				return -1;
+		}
 		if (send_all(c, buf, wwr_len(&w), what, e) < 0)
 			return -1;
+		if (c->pending_len) {
+			c->pending_len = 0;
+			if (check_bind_ack(c, DCERPC_PT_BIND, c->pending_call_id, 0, e) < 0)
+				return -1;
+		}
 	} while (off < stub_len);
 
 	res = malloc(RPC_MAX_STUB);

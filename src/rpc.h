@@ -29,6 +29,10 @@ struct rpc_conn {
 	uint8_t session_key[16];
 	uint64_t seq;
 	unsigned n_calls, n_connects;
+	/* a bind sent together with the first call (rpc_bind_deferred) */
+	uint8_t pending_bind[256];
+	size_t pending_len;
+	uint32_t pending_call_id;
 };
 
 int rpc_connect(struct rpc_conn *c, const char *name, const struct nlt_addr *addr, uint16_t port, uint64_t deadline_ms,
@@ -38,12 +42,21 @@ void rpc_close(struct rpc_conn *c);
 /* Bind to iface without authentication. */
 int rpc_bind(struct rpc_conn *c, const struct dcerpc_syntax *iface, struct nlt_err *e);
 /*
+ * The same, sent together with the first rpc_call (bind and request in one
+ * write; the bind_ack is read before the response): one round trip less.
+ */
+int rpc_bind_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, struct nlt_err *e);
+/*
  * Bind to iface with schannel (MS-NRPC 3.3.1): NL_AUTH_MESSAGE negotiate
  * naming the NetBIOS domain and computer; every later call is signed and
  * sealed with session_key.
  */
 int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
 		      const char *netbios_domain, const char *computer, struct nlt_err *e);
+
+/* The same on an association already bound without authentication (alter_context, one round trip less). */
+int rpc_alter_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+		       const char *netbios_domain, const char *computer, struct nlt_err *e);
 
 /* One call; *out (malloc'ed, caller frees) holds the reassembled (unsealed) response stub. */
 int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stub_len, uint8_t **out, size_t *out_len,
