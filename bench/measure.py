@@ -46,7 +46,7 @@ import time
 # ------------------------------------------------------------------ tools
 
 PORTLOOP_PORTS = "53 88 135 389 445 464 636 3268 3269"
-GROUPS = ("discover", "ping", "verify", "reset")
+GROUPS = ("discover", "ping", "verify", "netlogon", "reset")
 
 # Scratch computer accounts, created by bench/run.sh with `nltrust join` before
 # measuring: keytab ACCT_DIR/NAME.keytab, journal ACCT_DIR/NAME.state.  Each
@@ -114,7 +114,8 @@ def tool_table(a):
     t += [
         dict(id="nltrust-verify", group="verify", host="cli", base="nltrust-verify",
              name="nltrust verify",
-             argv=[a.nltrust, "verify", "-K", vkt, "-m", "benchv", a.domain],
+             argv=[a.nltrust, "verify", "--method", "kerberos", "-K", vkt, "-m", "benchv",
+                   a.domain],
              expect=r"^Healthy", env=kenv, account="BENCHV",
              covers="discover, then pinned to the chosen DC over TCP: AS exchange with "
                     "the keytab's newest key, TGS for ldap/DC, sealed LDAP bind, read of "
@@ -136,9 +137,26 @@ def tool_table(a):
     t += [
         dict(id="nltrust-verify-ws1", group="verify", host="ws1",
              base="nltrust-verify-ws1", name="nltrust verify (ws1)",
-             argv=[a.nltrust, "verify", "-K", a.ws1_keytab or "", "-m", "WS1", a.domain],
+             argv=[a.nltrust, "verify", "--method", "kerberos", "-K", a.ws1_keytab or "",
+                   "-m", "WS1", a.domain],
              expect=r"^Healthy", account="WS1",
              covers="as above, for WS1$ on the member, with its keytab"),
+        dict(id="nltrust-verify-ws1-netlogon", group="verify", host="ws1",
+             base="nltrust-verify-ws1-netlogon", name="nltrust verify --method netlogon (ws1)",
+             argv=[a.nltrust, "verify", "--method", "netlogon", "-K", a.ws1_keytab or "",
+                   "-m", "WS1", a.domain],
+             expect=r"^Healthy", account="WS1",
+             covers="discover, then on the chosen DC: endpoint mapper (TCP 135) for the "
+                    "Netlogon port, ReqChallenge + Authenticate3 (AES, secure RPC) with the "
+                    "keytab's rc4-hmac key, server credential check, sealed "
+                    "LogonGetCapabilities"),
+        dict(id="nltrust-verify-ws1-all", group="verify", host="ws1",
+             base="nltrust-verify-ws1-all", name="nltrust verify --method all (ws1)",
+             argv=[a.nltrust, "verify", "--method", "all", "-K", a.ws1_keytab or "",
+                   "-m", "WS1", a.domain],
+             expect=r"^Healthy", account="WS1",
+             covers="the default: the Kerberos check (AS, TGS, sealed LDAP read) and the "
+                    "Netlogon check, one discovery"),
         dict(id="net-ads-testjoin", group="verify", host="ws1",
              base="nltrust-verify-ws1", name="net ads testjoin (ws1)",
              argv=["net", "ads", "testjoin", "-s", a.ws1_conf or ""],
@@ -150,6 +168,38 @@ def tool_table(a):
              argv=["kinit", "-c", kinit_cc, "-k", "-t", a.ws1_keytab or "", "WS1$@" + realm],
              expect=None,
              covers="MIT kinit with ws1's keytab and krb5.conf: AS exchange only"),
+    ]
+    # ---- netlogon (ws1): the secure channel, nltrust beside Samba and impacket
+    t += [
+        dict(id="nltrust-netlogon", group="netlogon", host="ws1", base="nltrust-netlogon",
+             name="nltrust verify --method netlogon",
+             argv=[a.nltrust, "verify", "--method", "netlogon", "-K", a.ws1_keytab or "",
+                   "-m", "WS1", a.domain],
+             expect=r"^Healthy", account="WS1",
+             covers="discover, endpoint mapper, ReqChallenge + Authenticate3 (AES) with "
+                    "the keytab's NT hash, server credential check, sealed (schannel, "
+                    "privacy) LogonGetCapabilities = negotiated flags"),
+        dict(id="net-rpc-testjoin", group="netlogon", host="ws1", base="nltrust-netlogon",
+             name="net rpc testjoin (ws1)",
+             argv=["net", "rpc", "testjoin", "-s", a.ws1_conf or ""],
+             expect=r"is OK", expect_in="all",
+             covers="DC location, SMB to the DC's port 445 (anonymous/NTLM session), "
+                    "\\PIPE\\netlogon, ReqChallenge + Authenticate with the password "
+                    "in secrets.tdb, schannel bind"),
+        dict(id="wbinfo-t", group="netlogon", host="ws1", base="nltrust-netlogon",
+             name="wbinfo -t (ws1)",
+             argv=["wbinfo", "-t"],
+             expect=r"succeeded", expect_in="all",
+             covers="asks ws1's running winbindd (its socket in ws1's /run/samba) to "
+                    "check the trust secret over its Netlogon connection to the DC"),
+        dict(id="impacket-netlogon", group="netlogon", host="ws1", base="nltrust-netlogon",
+             name="impacket netlogon (ws1)",
+             argv=[a.python, a.impacket_netlogon, a.ws1_keytab or "", "WS1",
+                   a.ws1_dc or "dc1." + a.domain],
+             expect=r"^Netlogon OK",
+             covers="bench/impacket_netlogon.py, given the DC (no discovery): ept_map "
+                    "(TCP 135), ReqChallenge + Authenticate3 (AES) with the keytab's "
+                    "rc4-hmac key, server credential check; no sealed call"),
     ]
     # ---- reset: one account per tool (cli)
     r1kt, r1st = acct(a, "benchr1")
@@ -769,7 +819,9 @@ def check_summary(t0, t20):
 
 MILESTONES = [("DC chosen", r"Kerberos pinned to|<- chosen|CLDAP ping to .*: \S+ in "),
               ("AS ok", r"Kerberos AS exchange as \S+ at \S+: ok"),
-              ("LDAP bound", r"LDAP bound to")]
+              ("LDAP bound", r"LDAP bound to"),
+              ("Netlogon port", r"Netlogon on \S+ is at TCP"),
+              ("Netlogon ok", r"Netlogon secure channel with \S+: ok")]
 
 
 def milestones(v0, v20, rtt):
@@ -877,7 +929,7 @@ def cmd_report(a):
     if "verify" in groups:
         for vid in ("nltrust-verify", "nltrust-verify-ws1"):
             v = by.get(vid)
-            name = "verify%s <= 5 RT, discovery included" % (" (ws1)" if vid.endswith("ws1")
+            name = "verify (Kerberos)%s <= 5 RT, discovery included" % (" (ws1)" if vid.endswith("ws1")
                                                                else "")
             if not v or v["round_trips"] is None:
                 target(name, None, "no data")
@@ -890,6 +942,63 @@ def cmd_report(a):
                            "; Kerberos verdict (AS ok) alone: %.1f RT" % m["AS ok"]
                            if "AS ok" in m else "",
                            "" if v["works"] else "; NOT healthy in every run"))
+    if "netlogon" in groups or "verify" in groups:
+        # the Netlogon check: the netlogon group's row, else the verify group's
+        nv = next((by[k] for k in ("nltrust-netlogon", "nltrust-verify-ws1-netlogon")
+                   if k in by and by[k]["round_trips"] is not None), None)
+        n1 = "verify --method netlogon <= 9 RT, discovery excluded (total - 2)"
+        n2 = "verify --method netlogon <= 9 RT, discovery included"
+        if not nv:
+            target(n1, None, "no data")
+            target(n2, None, "no data")
+        else:
+            m = dict(milestones(c0["nltrust_verbose"].get(nv["id"]),
+                                c20["nltrust_verbose"].get(nv["id"]), rtt) or [])
+            tl = ("; from -v: DC chosen %.1f, Netlogon ok %.1f RT, so %.1f after discovery"
+                  % (m["DC chosen"], m["Netlogon ok"], m["Netlogon ok"] - m["DC chosen"])
+                  if "DC chosen" in m and "Netlogon ok" in m else "")
+            own = nv["round_trips"] - 2
+            target(n1, own <= 9 and nv["works"],
+                   "%.1f RT (%s: %.1f RT - 2)%s%s" % (
+                       own, nv["tool"], nv["round_trips"], tl,
+                       "" if nv["works"] else "; NOT healthy in every run"))
+            target(n2, nv["round_trips"] <= 9 and nv["works"],
+                   "%.1f RT (%.1f ms at RTT 0, %.1f ms at RTT %g)%s" % (
+                       nv["round_trips"], nv["rtt0_median_ms"], nv["rtt20_median_ms"], rtt,
+                       "" if nv["works"] else "; NOT healthy in every run"))
+    if "verify" in groups:
+        va = by.get("nltrust-verify-ws1-all")
+        name = "verify --method all <= 10 RT from a cold start (ws1)"
+        if not va or va["round_trips"] is None:
+            target(name, None, "no data")
+        else:
+            m = dict(milestones(c0["nltrust_verbose"].get(va["id"]),
+                                c20["nltrust_verbose"].get(va["id"]), rtt) or [])
+            target(name, va["round_trips"] <= 10 and va["works"],
+                   "%.1f RT (%.1f ms at RTT 0, %.1f ms at RTT %g)%s%s" % (
+                       va["round_trips"], va["rtt0_median_ms"], va["rtt20_median_ms"], rtt,
+                       "; from -v: " + ", ".join("%s %.1f" % kv for kv in m.items())
+                       if m else "",
+                       "" if va["works"] else "; NOT healthy in every run"))
+    if "netlogon" in groups:
+        nv = by.get("nltrust-netlogon")
+        peers = [r for r in rows if r["group"] == "netlogon" and r is not nv]
+        name = "verify --method netlogon >= 3x faster than every peer at RTT %g" % rtt
+        if not med(nv, "rtt20") or not peers:
+            target(name, None, "no data")
+        else:
+            have = [r for r in peers if r["rtt20_median_ms"]]
+            lacking = [r["tool"] for r in peers if not r["rtt20_median_ms"]]
+            xs = [(r["rtt20_median_ms"] / nv["rtt20_median_ms"], r) for r in have]
+            ok = bool(have) and all(x >= 3 for x, _ in xs) and nv["works"]
+            target(name, None if not have else ok,
+                   ", ".join("%.1fx %s (%.1f ms)" % (x, r["tool"], r["rtt20_median_ms"])
+                             for x, r in xs) +
+                   " vs %.1f ms" % nv["rtt20_median_ms"] +
+                   ("; no data for %s" % ", ".join(lacking) if lacking else "") +
+                   ("" if all(r["works"] for _, r in xs) else
+                    "; a peer failed: %s" % ", ".join(r["tool"] for _, r in xs
+                                                      if not r["works"])))
     if "reset" in groups:
         rs, ad = by.get("nltrust-reset"), by.get("adcli-update")
         name = "reset-password <= 12 RT (keytab rewrite, confirmation)"
@@ -926,7 +1035,7 @@ def cmd_report(a):
              rtt / 2, meta.get("rtt20_measured", "?")))
     print("nltrust: %s; load average %s" % (meta.get("nltrust", "?"), meta.get("load", "?")))
     print()
-    hdr = ("%-9s %-28s %9s %9s %6s %7s %5s %8s %8s  %s"
+    hdr = ("%-9s %-38s %9s %9s %6s %7s %5s %8s %8s  %s"
            % ("GROUP", "TOOL", "RTT0 ms", "RTT20 ms", "RT", "RSS MB", "libs",
               "x/nlt@0", "x/nlt@20", "works"))
     print(hdr)
@@ -937,7 +1046,7 @@ def cmd_report(a):
         last = r["group"]
         w = ("-" if r["works"] is None else
              "%s %d/%d" % ("yes" if r["works"] else "NO", r["works_ok"], r["works_runs"]))
-        print("%-9s %-28s %s %s %s %s %s %s %s  %s%s" % (
+        print("%-9s %-38s %s %s %s %s %s %s %s  %s%s" % (
             g, r["tool"],
             fmt(r["rtt0_median_ms"], ".1f", 9), fmt(r["rtt20_median_ms"], ".1f", 9),
             fmt(r["round_trips"], ".1f", 6), fmt(r["rss_mb"], ".1f", 7),
@@ -988,7 +1097,7 @@ def cmd_report(a):
         print()
         print("nltrust's Kerberos traffic (from -v):")
         for tid, k, v in kdc:
-            print("  %-26s at %-5s %d KDC exchange(s) over %d TCP connection(s)" % (
+            print("  %-38s at %-5s %d KDC exchange(s) over %d TCP connection(s)" % (
                 by[tid]["tool"], k.upper().replace("RTT", "RTT "), v["kdc_exchanges"],
                 v["tcp_connections"]))
     ms_rows = []
@@ -1001,9 +1110,11 @@ def cmd_report(a):
         print("where nltrust's round trips go: (t@RTT%g - t@RTT0) / %g when a -v line "
               "arrived (one run each):" % (rtt, rtt))
         for tid, m in ms_rows:
-            print("  %-26s %s" % (by[tid]["tool"], ", ".join(
+            print("  %-38s %s" % (by[tid]["tool"], ", ".join(
                 "%s %.1f" % (label, x) for label, x in m)))
-    for tid in ("nltrust-discover", "nltrust-verify", "nltrust-reset"):
+    nl_tl = ("nltrust-netlogon" if "nltrust-netlogon" in c20["nltrust_verbose"]
+             else "nltrust-verify-ws1-netlogon")
+    for tid in ("nltrust-discover", "nltrust-verify", nl_tl, "nltrust-reset"):
         v = c20["nltrust_verbose"].get(tid)
         if not v:
             continue
@@ -1056,6 +1167,8 @@ def main():
     r.add_argument("--portloop", default=os.path.join(os.path.dirname(
         os.path.abspath(__file__)), "portloop.py"))
     r.add_argument("--python", default=sys.executable)
+    r.add_argument("--impacket-netlogon", default=os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "impacket_netlogon.py"))
     r.add_argument("--acct-dir", help="keytabs and journals of the scratch accounts")
     r.add_argument("--work-dir", help="scratch files (kinit's ccache)")
     r.add_argument("--krb5-config", help="the host's krb5.conf, for the Kerberos peers")

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,7 @@ struct verify {
 	int nl_no_secret;   /* ... because no NT hash was to be had (a note, not a problem) */
 	int nl_prev_ok;     /* refused with the current secret, accepted with the previous one */
 	char nl_prev_what[64];
+	char nl_dc[NL_NAME_MAX]; /* the DC the Netlogon check used */
 };
 
 static void add_finding(struct verify *v, int problem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -516,6 +518,7 @@ static void print_json(const struct verify *v, const struct dc_cand *dc)
 		json_object_object_add(n, "sealed_capabilities_match",
 				       json_object_new_boolean(v->nl.caps_checked && v->nl.caps == v->nl.flags));
 		json_object_object_add(n, "port", v->nl.port ? json_object_new_int(v->nl.port) : NULL);
+		json_object_object_add(n, "dc", v->nl_dc[0] ? json_object_new_string(v->nl_dc) : NULL);
 		json_object_object_add(n, "elapsed_ms", out_ms_json(v->nl.elapsed_us));
 		json_object_object_add(o, "netlogon", n);
 	} else {
@@ -604,28 +607,38 @@ static int nt_hash_from_state_slot(const char *state_dir, const char *realm, con
 	return r;
 }
 
-static void netlogon_check(struct verify *v, const struct dc_cand *dc, const char *keytab, const char *state_dir,
-			   const struct secret *pw, uint64_t deadline)
+/* What the Netlogon check needs, copied, so it can run in its own thread beside Kerberos. */
+struct nl_job {
+	struct verify *v;      /* only its nl_* fields are written */
+	char dc_name[NL_NAME_MAX], netbios_domain[NL_NAME_MAX];
+	struct nlt_addr addr;
+	const char *keytab, *state_dir;
+	const struct secret *pw;
+	uint64_t deadline;
+	unsigned kvno_cur, kvno_prev; /* keytab kvnos to use (0: none) */
+};
+
+static void netlogon_run(struct nl_job *j)
 {
+	struct verify *v = j->v;
 	uint8_t nt[16];
 	struct nlt_err ne;
 
 	nlt_clearerr(&ne);
+	nlt_strlcpy(v->nl_dc, j->dc_name, sizeof(v->nl_dc));
 	if (v->password_mode) {
-		if (nrpc_nt_hash_utf8(pw->buf, pw->len, nt) != WIRE_OK) {
+		if (nrpc_nt_hash_utf8(j->pw->buf, j->pw->len, nt) != WIRE_OK) {
 			snprintf(v->nl_error, sizeof(v->nl_error), "the machine password is not valid UTF-8");
 			return;
 		}
-	} else if ((!v->kt.n_kvnos ||
-		    nt_hash_from_keytab(keytab, v->machine, v->realm, v->good_kvno ? v->good_kvno : v->kt.kvno[0], nt) < 0) &&
-		   nt_hash_from_state_slot(state_dir, v->realm, v->machine, STATE_CURRENT, nt) < 0) {
+	} else if ((!j->kvno_cur || nt_hash_from_keytab(j->keytab, v->machine, v->realm, j->kvno_cur, nt) < 0) &&
+		   nt_hash_from_state_slot(j->state_dir, v->realm, v->machine, STATE_CURRENT, nt) < 0) {
 		v->nl_no_secret = 1;
 		snprintf(v->nl_error, sizeof(v->nl_error), "neither the keytab (no rc4-hmac key) nor the journal holds "
 							  "%.40s's NT hash; give --machine-password-file", v->machine);
 		return;
 	}
-	if (nl_secure_channel(dc->info.dc_dns_name, &dc->addr, dc->info.netbios_domain, v->machine, nt, deadline, &v->nl,
-			      &ne) < 0)
+	if (nl_secure_channel(j->dc_name, &j->addr, j->netbios_domain, v->machine, nt, j->deadline, &v->nl, &ne) < 0)
 		nlt_strlcpy(v->nl_error, ne.msg, sizeof(v->nl_error));
 	else
 		v->nl_ran = 1;
@@ -633,21 +646,43 @@ static void netlogon_check(struct verify *v, const struct dc_cand *dc, const cha
 	if (v->nl_ran && v->nl.verdict == NLV_BAD_PASSWORD && !v->password_mode) {
 		struct nl_result prev;
 		int have = 0;
-		if (v->kt.n_kvnos > 1 && nt_hash_from_keytab(keytab, v->machine, v->realm, v->kt.kvno[1], nt) == 0) {
+		if (j->kvno_prev && nt_hash_from_keytab(j->keytab, v->machine, v->realm, j->kvno_prev, nt) == 0) {
 			have = 1;
-			snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the keytab's kvno %u", v->kt.kvno[1]);
-		} else if (nt_hash_from_state_slot(state_dir, v->realm, v->machine, STATE_PREVIOUS, nt) == 0) {
+			snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the keytab's kvno %u", j->kvno_prev);
+		} else if (nt_hash_from_state_slot(j->state_dir, v->realm, v->machine, STATE_PREVIOUS, nt) == 0) {
 			have = 1;
 			snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the journal's previous password");
 		}
-		if (have && nl_secure_channel(dc->info.dc_dns_name, &dc->addr, dc->info.netbios_domain, v->machine, nt,
-					      deadline, &prev, &ne) == 0 && prev.verdict == NLV_OK)
+		if (have && nl_secure_channel(j->dc_name, &j->addr, j->netbios_domain, v->machine, nt, j->deadline, &prev,
+					      &ne) == 0 && prev.verdict == NLV_OK)
 			v->nl_prev_ok = 1;
 	}
 	nlt_wipe(nt, sizeof(nt));
-	nlt_vlog("Netlogon secure channel with %s: %s in %.1f ms (%u connections, %u calls)", dc->info.dc_dns_name,
+	nlt_vlog("Netlogon secure channel with %s: %s in %.1f ms (%u connections, %u calls)", j->dc_name,
 		 v->nl_ran ? nl_verdict_str(v->nl.verdict) : v->nl_error, v->nl.elapsed_us / 1000.0, v->nl.n_connects,
 		 v->nl.n_calls);
+}
+
+static void *nl_thread(void *arg)
+{
+	netlogon_run(arg);
+	return NULL;
+}
+
+static void nl_job_init(struct nl_job *j, struct verify *v, const struct dc_cand *dc, const char *keytab,
+			const char *state_dir, const struct secret *pw, uint64_t deadline)
+{
+	memset(j, 0, sizeof(*j));
+	j->v = v;
+	nlt_strlcpy(j->dc_name, dc->info.dc_dns_name, sizeof(j->dc_name));
+	nlt_strlcpy(j->netbios_domain, dc->info.netbios_domain, sizeof(j->netbios_domain));
+	j->addr = dc->addr;
+	j->keytab = keytab;
+	j->state_dir = state_dir;
+	j->pw = pw;
+	j->deadline = deadline;
+	j->kvno_cur = v->kt.n_kvnos ? v->kt.kvno[0] : 0;
+	j->kvno_prev = v->kt.n_kvnos > 1 ? v->kt.kvno[1] : 0;
 }
 
 int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
@@ -665,7 +700,9 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 	struct secret pw;
 	struct nlt_krb k;
 	const struct dc_cand *dc;
-	int r = -1, have_krb = 0;
+	struct nl_job job;
+	pthread_t nl_tid;
+	int r = -1, have_krb = 0, nl_started = 0;
 
 	memset(&pw, 0, sizeof(pw));
 	memset(&res, 0, sizeof(res));
@@ -687,23 +724,29 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 	for (char *c = v->realm; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
 	v->method = req->method ? req->method : 3;
-	if (!(v->method & 1)) {
-		/* Netlogon alone: the keytab only for its NT hash */
-		if (!v->password_mode) {
-			krb5_context kc;
-			const char *path = req->keytab ? req->keytab : "/etc/krb5.keytab";
-			if (krb5_init_context(&kc) != 0) {
-				nlt_seterr(e, NLT_EINTERNAL, "Kerberos: cannot initialise a context");
-				goto out;
-			}
-			r = keytab_scan(kc, path, v->machine, v->realm, &v->kt, e);
-			krb5_free_context(kc);
-			if (r < 0)
-				goto out;
-			r = -1;
+	if (!v->password_mode && (v->method & 2)) {
+		/* the keytab's kvnos, for the Netlogon secret; the Kerberos path reads it again itself */
+		krb5_context kc;
+		const char *path = req->keytab ? req->keytab : "/etc/krb5.keytab";
+		if (krb5_init_context(&kc) != 0) {
+			nlt_seterr(e, NLT_EINTERNAL, "Kerberos: cannot initialise a context");
+			goto out;
 		}
-		goto netlogon;
+		r = keytab_scan(kc, path, v->machine, v->realm, &v->kt, e);
+		krb5_free_context(kc);
+		if (r < 0)
+			goto out;
+		r = -1;
 	}
+	if (v->method == 3) {
+		/* both: the Netlogon check runs in its own thread while Kerberos and LDAP run here */
+		nl_job_init(&job, v, dc, req->keytab ? req->keytab : "/etc/krb5.keytab", req->state_dir, &pw,
+			    ctx->deadline_ms);
+		if (pthread_create(&nl_tid, NULL, nl_thread, &job) == 0)
+			nl_started = 1;
+	}
+	if (!(v->method & 1))
+		goto netlogon;
 again:
 	nlt_ldap_preconnect(&dc->addr); /* the directory check's connection opens during the AS exchange */
 	if (krb_open(&k, v->realm, dc->info.dc_dns_name, &dc->addr, ctx->deadline_ms, e) < 0)
@@ -778,8 +821,14 @@ again:
 	if (v->as.verdict == KRBV_OK || v->good_kvno)
 		directory_check(v, &k, dc, ctx->deadline_ms);
 netlogon:
-	if (v->method & 2)
-		netlogon_check(v, dc, req->keytab ? req->keytab : "/etc/krb5.keytab", req->state_dir, &pw, ctx->deadline_ms);
+	if (nl_started) {
+		pthread_join(nl_tid, NULL);
+		nl_started = 0;
+	} else if (v->method & 2) {
+		nl_job_init(&job, v, dc, req->keytab ? req->keytab : "/etc/krb5.keytab", req->state_dir, &pw,
+			    ctx->deadline_ms);
+		netlogon_run(&job);
+	}
 	/* Kerberos findings first (they name the cause best), then Netlogon's */
 	if (v->method & 1)
 		judge_kerberos(v, dc);
@@ -802,6 +851,8 @@ netlogon:
 	}
 	r = 0;
 out:
+	if (nl_started)
+		pthread_join(nl_tid, NULL); /* it writes into v: never free v under it */
 	nlt_ldap_preconnect_drop();
 	if (have_krb)
 		krb_close(&k);
