@@ -1,12 +1,14 @@
 #!/bin/bash
 # nltrust beside its peers against the Samba AD lab, at no added latency and
 # at 20 ms RTT: discover/ping (adcli info, net ads lookup/info, a Python port
-# loop), verify (adcli testjoin, net ads testjoin, kinit -k) and reset-password
-# (adcli update, msktutil update, net ads changetrustpw).
+# loop), verify (adcli testjoin, net ads testjoin, kinit -k; nltrust's Kerberos,
+# Netlogon and combined checks), netlogon (net rpc testjoin, wbinfo -t, an
+# impacket script) and reset-password (adcli update, msktutil update, net ads
+# changetrustpw).
 # Run as root: sudo bench/run.sh.  See bench/README.md.
 #
 #   BENCH_RUNS=7          timed runs per tool and condition (median reported)
-#   BENCH_GROUPS=discover,ping,verify,reset   the groups to measure
+#   BENCH_GROUPS=discover,ping,verify,netlogon,reset   the groups to measure
 #   BENCH_BUILD=1         run make in build-bench even if nltrust exists there
 #   NLT_BIN=PATH          nltrust to measure (default: build ../build-bench, -O2 -g)
 #   NLT_LAB_PREFIX=nlb    lab to bring up (and tear down on exit)
@@ -24,7 +26,7 @@ LAB=$TOP/tests/lab/lab.sh
 export NLT_LAB_PREFIX=${NLT_LAB_PREFIX:-nlb}
 REUSE=${NLT_LAB_REUSE:-0}
 RUNS=${BENCH_RUNS:-7}
-SEL=${BENCH_GROUPS:-discover,ping,verify,reset}
+SEL=${BENCH_GROUPS:-discover,ping,verify,netlogon,reset}
 OUT=${BENCH_OUT:-$BENCH/results/latest.json}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)
@@ -47,8 +49,8 @@ fi
 [ -n "$PY" ] || die "missing python3"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer (got '$RUNS')"
 SEL=${SEL// /}
-[[ $SEL =~ ^(discover|ping|verify|reset)(,(discover|ping|verify|reset))*$ ]] ||
-	die "BENCH_GROUPS must be a comma-separated list of discover, ping, verify, reset (got '$SEL')"
+[[ $SEL =~ ^(discover|ping|verify|netlogon|reset)(,(discover|ping|verify|netlogon|reset))*$ ]] ||
+	die "BENCH_GROUPS must be a comma-separated list of discover, ping, verify, netlogon, reset (got '$SEL')"
 has() { [[ ,$SEL, == *,$1,* ]]; }
 # one comma list out of the selected groups among the arguments
 pick() {
@@ -56,14 +58,18 @@ pick() {
 	for g in "$@"; do has "$g" && out=${out:+$out,}$g; done
 	printf '%s' "$out"
 }
-READ_GROUPS=$(pick discover ping verify)
+READ_GROUPS=$(pick discover ping verify netlogon)
 RESET_GROUPS=$(pick reset)
 peers="adcli net"
 has verify && peers="$peers kinit"
+has netlogon && peers="$peers wbinfo"
 has reset && peers="$peers msktutil tdbdump samba-tool"
 for c in $peers; do
 	command -v "$c" >/dev/null 2>&1 || say "warning: $c not found: its rows will say 'missing'"
 done
+if has netlogon && ! "$PY" -c 'import impacket.dcerpc.v5.nrpc, impacket.krb5.keytab' 2>/dev/null; then
+	say "warning: $PY has no impacket: the 'impacket netlogon' row will fail"
+fi
 
 # ------------------------------------------------------------------ binary
 
@@ -199,7 +205,7 @@ ws1_repair() {
 	"$LAB" exec ws1 net ads keytab create -s "$WS1_CONF" >/dev/null 2>&1 || true
 	"$LAB" exec ws1 "$BIN" verify -q -K "$WS1_KEYTAB" -m WS1 "$DOMAIN" >/dev/null 2>&1
 }
-if [ "$REUSE" = 1 ] && (has verify || has reset); then
+if [ "$REUSE" = 1 ] && (has verify || has netlogon || has reset); then
 	ws1_repair || say "warning: WS1\$ does not verify on ws1 before measuring"
 fi
 
@@ -230,7 +236,7 @@ declare -A FILES
 RTT0="" RTT20=""
 phase() { # PHASE GROUPS: at RTT 0, then at RTT 20; cli first, then ws1
 	local g=$2 ws1g
-	ws1g=$(IFS=,; for x in $g; do case $x in verify | reset) printf '%s,' "$x" ;; esac; done)
+	ws1g=$(IFS=,; for x in $g; do case $x in verify | netlogon | reset) printf '%s,' "$x" ;; esac; done)
 	ws1g=${ws1g%,}
 	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
 	r=$(rtt || true)

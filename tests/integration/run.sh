@@ -369,6 +369,18 @@ if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$(jget '(j["kerberos"]["result"], j
    [ "$(jget 'j["kerberos"]["kvno_accepted"]')" = "$nk" ]; then
 	ok "reset-password --method netlogon (ServerPasswordSet2): Kerberos and Netlogon both healthy at kvno $nk"
 else bad "reset-password --method netlogon"; show; fi
+# the Netlogon port filtered in the middle of a Netlogon reset: clear error, nothing lost
+nlport=$(jget 'j["netlogon"]["port"]')
+sum0=$(md5sum < "$rdir/kt")
+"$lab" block dc1 tcp "$nlport" >/dev/null
+run_cli --timeout 4 reset-password --method netlogon $R "$LAB_DOMAIN"
+"$lab" unblock dc1 tcp "$nlport" >/dev/null
+if [ "$rc" -ne 0 ] && printf '%s' "$err" | grep -q ":$nlport" && [ "$(md5sum < "$rdir/kt")" = "$sum0" ] &&
+   [ ! -e "$rdir/state/$LAB_REALM/NLTT3\$/pending" ]; then
+	ok "Netlogon port $nlport filtered during a reset: exit $rc naming it, keytab and journal unchanged"
+else bad "netlogon port filtered during reset (exit $rc)"; show; fi
+run_cli verify -S "$DC1_FQDN" -m NLTT3 -K "$rdir/kt" "$LAB_DOMAIN"
+check "... and the trust is still healthy afterwards" eval '[ "$rc" -eq 0 ]'
 st computer delete NLTT3
 rm -rf "$rdir"
 
