@@ -1058,8 +1058,9 @@ def cmd_report(a):
             ("  ERROR: " + "; ".join(r["errors"])) if r["errors"] else ""))
     print()
     print("RT = (RTT20 - RTT0) / %g: round trips on the critical path.  x/nlt = the row's "
-          "median / its nltrust row's\n(verify rows on ws1 against nltrust verify on ws1; "
-          "net ads changetrustpw against nltrust reset-password on cli).\nworks = timed runs "
+          "median / its nltrust row's\n(verify peers on ws1 against nltrust verify on ws1; "
+          "netlogon peers against verify --method netlogon;\nnet ads changetrustpw against "
+          "nltrust reset-password on cli).\nworks = timed runs "
           "that exited 0 and, for reset tools, whose check passed (kvno +1, MIT kinit at the "
           "DC takes the\nkeytab's newest key; for net also: every DC takes the secrets.tdb "
           "password)." % rtt)

@@ -9,6 +9,8 @@
 
 #include "cmds.h"
 #include "locate.h"
+#include "netlogon.h"
+#include "nrpc.h"
 #include "output.h"
 
 static struct json_object *cand_json(const struct dc_cand *c)
@@ -41,7 +43,70 @@ static struct json_object *cand_json(const struct dc_cand *c)
 	return o;
 }
 
-static void print_json(const struct locate_result *res, const struct nlt_err *e)
+/* --via-dc: what the chosen DC answers to DsrGetDcNameEx2 */
+struct via_dc {
+	int asked, ok;
+	char asked_dc[NL_NAME_MAX];
+	struct nrpc_dc_info info;
+	char error[400];
+	uint64_t elapsed_us;
+};
+
+static uint32_t dsgetdc_flags(uint32_t need)
+{
+	uint32_t f = 0;
+
+	if (need & DS_PDC_FLAG)
+		f |= NL_DS_PDC_REQUIRED;
+	if (need & DS_GC_FLAG)
+		f |= NL_DS_GC_SERVER_REQUIRED;
+	if (need & DS_KDC_FLAG)
+		f |= NL_DS_KDC_REQUIRED;
+	if (need & DS_WRITABLE_FLAG)
+		f |= NL_DS_WRITABLE_REQUIRED;
+	if (need & DS_TIMESERV_FLAG)
+		f |= NL_DS_TIMESERV_REQUIRED;
+	return f;
+}
+
+static struct json_object *via_json(const struct via_dc *vd)
+{
+	struct json_object *o;
+	char gb[40];
+
+	if (!vd->asked)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "asked", json_object_new_string(vd->asked_dc));
+	if (!vd->ok) {
+		json_object_object_add(o, "error", json_object_new_string(vd->error));
+		return o;
+	}
+	json_object_object_add(o, "dc_name", json_object_new_string(vd->info.dc_name));
+	json_object_object_add(o, "dc_address", json_object_new_string(vd->info.dc_address));
+	json_object_object_add(o, "domain", json_object_new_string(vd->info.domain_name));
+	json_object_object_add(o, "forest", json_object_new_string(vd->info.forest_name));
+	json_object_object_add(o, "dc_site", json_object_new_string(vd->info.dc_site_name));
+	json_object_object_add(o, "client_site", json_object_new_string(vd->info.client_site_name));
+	json_object_object_add(o, "flags", out_flags_json(vd->info.flags));
+	{
+		uint8_t g[16];
+		g[0] = (uint8_t)vd->info.domain_guid.d1;
+		g[1] = (uint8_t)(vd->info.domain_guid.d1 >> 8);
+		g[2] = (uint8_t)(vd->info.domain_guid.d1 >> 16);
+		g[3] = (uint8_t)(vd->info.domain_guid.d1 >> 24);
+		g[4] = (uint8_t)vd->info.domain_guid.d2;
+		g[5] = (uint8_t)(vd->info.domain_guid.d2 >> 8);
+		g[6] = (uint8_t)vd->info.domain_guid.d3;
+		g[7] = (uint8_t)(vd->info.domain_guid.d3 >> 8);
+		memcpy(g + 8, vd->info.domain_guid.d4, 8);
+		json_object_object_add(o, "domain_guid", json_object_new_string(out_guid_str(g, gb, sizeof(gb))));
+	}
+	json_object_object_add(o, "elapsed_ms", out_ms_json(vd->elapsed_us));
+	return o;
+}
+
+static void print_json(const struct locate_result *res, const struct nlt_err *e, const struct via_dc *vd)
 {
 	struct json_object *o = json_object_new_object(), *cands = json_object_new_array();
 	const struct dc_cand *ch = res->chosen >= 0 ? &res->cands[res->chosen] : NULL;
@@ -72,6 +137,8 @@ static void print_json(const struct locate_result *res, const struct nlt_err *e)
 	json_object_object_add(o, "srv_name", res->srv_name[0] ? json_object_new_string(res->srv_name) : NULL);
 	json_object_object_add(o, "ping_rounds", json_object_new_int(res->rounds));
 	json_object_object_add(o, "elapsed_ms", out_ms_json(res->elapsed_us));
+	if (vd->asked)
+		json_object_object_add(o, "via_dc", via_json(vd));
 	if (e) {
 		struct json_object *eo = out_error_json(e), *inner = NULL;
 		json_object_object_get_ex(eo, "error", &inner);
@@ -82,7 +149,7 @@ static void print_json(const struct locate_result *res, const struct nlt_err *e)
 	json_object_put(o);
 }
 
-static void print_text(const struct locate_result *res)
+static void print_text(const struct locate_result *res, const struct via_dc *vd)
 {
 	const struct dc_cand *ch = res->chosen >= 0 ? &res->cands[res->chosen] : NULL;
 	char fb[512], gb[40], ab[64];
@@ -108,6 +175,15 @@ static void print_text(const struct locate_result *res)
 		       c->status == CAND_OK ? out_flags_str(c->info.server_flags, fb, sizeof(fb)) : c->detail,
 		       (int)i == res->chosen ? "  <- chosen" : "");
 	}
+	if (vd->asked) {
+		if (vd->ok)
+			printf("\nAsked %s over Netlogon (DsrGetDcNameEx2, %.1f ms): it would choose %s (%s), site %s; client "
+			       "site %s\n", vd->asked_dc, vd->elapsed_us / 1000.0, vd->info.dc_name, vd->info.dc_address,
+			       vd->info.dc_site_name[0] ? vd->info.dc_site_name : "-",
+			       vd->info.client_site_name[0] ? vd->info.client_site_name : "-");
+		else
+			printf("\nAsked %s over Netlogon: %s\n", vd->asked_dc, vd->error);
+	}
 }
 
 int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e)
@@ -122,13 +198,36 @@ int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e)
 		.deadline_ms = ctx->deadline_ms,
 	};
 	struct locate_result res;
+	struct via_dc vd;
 	int r;
 
+	memset(&vd, 0, sizeof(vd));
 	r = locate_dc(&lr, &ctx->rs, &res, e);
+	if (r == 0 && req->via_dc) {
+		const struct dc_cand *c = &res.cands[res.chosen];
+		struct nlt_err ve;
+		uint64_t t0 = nlt_now_us();
+		nlt_clearerr(&ve);
+		vd.asked = 1;
+		nlt_strlcpy(vd.asked_dc, c->info.dc_dns_name, sizeof(vd.asked_dc));
+		if (nl_dsgetdc(c->info.dc_dns_name, &c->addr, c->info.dns_domain, req->site, dsgetdc_flags(req->need_flags),
+			       ctx->deadline_ms, &vd.info, &ve) == 0) {
+			/* DOMAIN_CONTROLLER_INFOW prefixes the name and address with "\\" */
+			for (char *f = vd.info.dc_name; f; f = f == vd.info.dc_name ? vd.info.dc_address : NULL)
+				if (f[0] == '\\' && f[1] == '\\')
+					memmove(f, f + 2, strlen(f + 2) + 1);
+			vd.ok = 1;
+		}
+		else
+			nlt_strlcpy(vd.error, ve.msg, sizeof(vd.error));
+		vd.elapsed_us = nlt_now_us() - t0;
+	}
 	if (req->json)
-		print_json(&res, r < 0 ? e : NULL);
+		print_json(&res, r < 0 ? e : NULL, &vd);
 	else if (!req->quiet && res.n)
-		print_text(&res);
+		print_text(&res, &vd);
+	if (r == 0 && vd.asked && !vd.ok)
+		r = nlt_seterr(e, NLT_EPROTO, "%s", vd.error);
 	locate_result_free(&res);
 	return r;
 }

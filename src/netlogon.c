@@ -316,3 +316,49 @@ out:
 		rpc_close(&b);
 	return r;
 }
+
+int nl_dsgetdc(const char *dc_name, const struct nlt_addr *dc_addr, const char *domain, const char *site, uint32_t flags,
+	       uint64_t deadline_ms, struct nrpc_dc_info *out, struct nlt_err *e)
+{
+	struct nl_result res;
+	struct rpc_conn c;
+	struct nrpc_dsgetdc_req rq;
+	uint8_t req[1024], *rep = NULL;
+	size_t rep_len = 0;
+	struct wwr w;
+	uint16_t port = 0;
+	int r = -1;
+
+	memset(&res, 0, sizeof(res));
+	memset(&c, 0, sizeof(c));
+	c.fd = -1;
+	if (map_port(dc_name, dc_addr, deadline_ms, &port, &res, e) < 0)
+		return -1;
+	if (rpc_connect(&c, dc_name, dc_addr, port, deadline_ms, e) < 0 || rpc_bind_deferred(&c, &nrpc_syntax, e) < 0)
+		goto out;
+	memset(&rq, 0, sizeof(rq));
+	rq.domain = domain;
+	rq.site = site && *site ? site : NULL;
+	rq.flags = flags | NL_DS_IS_DNS_NAME | NL_DS_RETURN_DNS_NAME;
+	wwr_init(&w, req, sizeof(req));
+	if (nrpc_enc_dsr_get_dc_name_ex2(&w, &rq) != WIRE_OK) {
+		nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot encode DsrGetDcNameEx2");
+		goto out;
+	}
+	if (rpc_call(&c, NRPC_OP_DSR_GET_DC_NAME_EX2, req, wwr_len(&w), &rep, &rep_len, "DsrGetDcNameEx2", e) < 0)
+		goto out;
+	if (nrpc_dec_dsr_get_dc_name_ex2_rep(rep, rep_len, out) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "DsrGetDcNameEx2 on %s: malformed reply", c.peer);
+		goto out;
+	}
+	if (out->werror) {
+		nlt_seterr(e, out->werror == 1355 ? NLT_ENODC : NLT_EPROTO, "DsrGetDcNameEx2 on %s: error %u%s", c.peer,
+			   out->werror, out->werror == 1355 ? " (ERROR_NO_SUCH_DOMAIN: that DC finds no DC to offer)" : "");
+		goto out;
+	}
+	r = 0;
+out:
+	free(rep);
+	rpc_close(&c);
+	return r;
+}

@@ -62,4 +62,23 @@ int nl_password_set2(const char *dc_name, const struct nlt_addr *dc_addr, const 
 		     const char *machine, const uint8_t nt_hash[16], const char *new_password, uint64_t deadline_ms,
 		     struct nl_result *res, struct nlt_err *e);
 
+/* DsGetDcName request flags (MS-NRPC 3.5.4.3.1) */
+#define NL_DS_FORCE_REDISCOVERY 0x00000001u
+#define NL_DS_DIRECTORY_SERVICE_REQUIRED 0x00000010u
+#define NL_DS_GC_SERVER_REQUIRED 0x00000040u
+#define NL_DS_PDC_REQUIRED 0x00000080u
+#define NL_DS_KDC_REQUIRED 0x00000400u
+#define NL_DS_TIMESERV_REQUIRED 0x00000800u
+#define NL_DS_WRITABLE_REQUIRED 0x00001000u
+#define NL_DS_IS_DNS_NAME 0x00020000u
+#define NL_DS_RETURN_DNS_NAME 0x40000000u
+
+struct nrpc_dc_info;
+/*
+ * Ask dc which DC it would choose for domain (DsrGetDcNameEx2 over an
+ * unauthenticated Netlogon binding): 0 with *out, -1 with e.
+ */
+int nl_dsgetdc(const char *dc_name, const struct nlt_addr *dc_addr, const char *domain, const char *site, uint32_t flags,
+	       uint64_t deadline_ms, struct nrpc_dc_info *out, struct nlt_err *e);
+
 #endif

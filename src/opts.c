@@ -17,7 +17,7 @@ enum {
 	OPT_PDC, OPT_GC, OPT_KDC, OPT_WRITABLE, OPT_TIMESERV, OPT_TCP,
 	OPT_STDIN_PASSWORD, OPT_PASSWORD_FILE, OPT_MACHINE_PASSWORD_FILE,
 	OPT_ADMIN, OPT_LDAP, OPT_STATE_DIR, OPT_DRY_RUN, OPT_OU, OPT_REUSE, OPT_DISABLE, OPT_NEW_PASSWORD_FILE,
-	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE, OPT_METHOD,
+	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE, OPT_METHOD, OPT_VIA_DC,
 };
 
 #define SCOPE_GLOBAL 0u
@@ -56,6 +56,7 @@ static const struct nlt_optdef {
 	{ "writable", OPT_WRITABLE, no_argument, NULL, ONLY(CMD_DISCOVER), "require a writable DC (not an RODC)" },
 	{ "timeserv", OPT_TIMESERV, no_argument, NULL, ONLY(CMD_DISCOVER), "require a time server" },
 	{ "tcp", OPT_TCP, no_argument, NULL, ONLY(CMD_DISCOVER), "LDAP ping over TCP 389 only (no UDP CLDAP)" },
+	{ "via-dc", OPT_VIA_DC, no_argument, NULL, ONLY(CMD_DISCOVER), "also ask the chosen DC over Netlogon which DC it would choose" },
 	{ "admin", OPT_ADMIN, no_argument, NULL, ONLY(CMD_RESET_PASSWORD), "set the password as the administrator (kpasswd set-password; -U or -C)" },
 	{ "ldap", OPT_LDAP, no_argument, NULL, ONLY(CMD_RESET_PASSWORD), "set it as the administrator through unicodePwd over sealed LDAP" },
 	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_VERIFY), "journal directory (default " NLT_STATE_DIR ")" },
@@ -187,6 +188,7 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case OPT_WRITABLE: req->need_flags |= DS_WRITABLE_FLAG; break;
 	case OPT_TIMESERV: req->need_flags |= DS_TIMESERV_FLAG; break;
 	case OPT_TCP: req->tcp_only = 1; break;
+	case OPT_VIA_DC: req->via_dc = 1; break;
 	case 'U': req->user = arg; break;
 	case 'C': req->ccache = arg ? arg : ""; break;
 	case OPT_STDIN_PASSWORD: req->stdin_password = 1; break;

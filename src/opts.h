@@ -24,6 +24,7 @@ struct nlt_req {
 	int timeout_ms;      /* --timeout, whole command */
 	uint32_t need_flags; /* discover: --pdc --gc --kdc --writable --timeserv (DS_* bits) */
 	int tcp_only;        /* discover: --tcp */
+	int via_dc;          /* discover: --via-dc */
 	const char *user;    /* -U: admin principal */
 	const char *ccache;  /* -C NAME; "" = the default ccache */
 	int stdin_password;  /* --stdin-password */

@@ -233,6 +233,11 @@ check "a keytab with ten kvnos: the newest (10, last in the file) is the one tri
 st computer delete NLTT4
 rm -rf "$tdir"
 
+# ---- discover --via-dc: the DC's own DsGetDcName over Netlogon ------------
+run_cli --json discover --via-dc --pdc "$LAB_DOMAIN"
+check "discover --via-dc --pdc: the chosen DC answers DsrGetDcNameEx2 with the PDC and the client's site" \
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "(j[\"via_dc\"][\"dc_name\"], j[\"via_dc\"][\"client_site\"], \"pdc\" in j[\"via_dc\"][\"flags\"])")" = "('"'$DC1_FQDN', 'Branch', True"')" ]'
+
 # ---- verify over Netlogon: the secure channel itself --------------------
 run_ws1 --json verify --method netlogon -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
 if [ "$rc" -eq 0 ] && [ "$(jget '(j["netlogon"]["result"], j["netlogon"]["aes"], j["netlogon"]["sealed_capabilities_match"], j["netlogon"]["account_rid"] > 1000, j["kerberos"])')" = "('ok', True, True, True, None)" ]; then
