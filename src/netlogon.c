@@ -257,7 +257,10 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 		nlt_clearerr(&ae);
 		if (rpc_alter_schannel(&a, &nrpc_syntax, creds.session_key, netbios_domain, computer, &ae) == 0) {
 			b = a;
+			b.sec_store.ctx = &b.schannel; /* the provider's state moved with the struct */
+			b.sec = &b.sec_store;
 			a.fd = -1;
+			a.sec = NULL;
 			a.n_connects = a.n_calls = 0;
 		} else {
 			nlt_vlog("netlogon: %s; opening a second connection for schannel", ae.msg);

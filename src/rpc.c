@@ -59,7 +59,7 @@ int rpc_connect(struct rpc_conn *c, const char *name, const struct nlt_addr *add
 void rpc_close(struct rpc_conn *c)
 {
 	xp_close(&c->fd);
-	nlt_wipe(c->session_key, sizeof(c->session_key));
+	nlt_wipe(&c->schannel, sizeof(c->schannel));
 }
 
 static int recv_exact(struct rpc_conn *c, uint8_t *buf, size_t len)
@@ -197,6 +197,30 @@ int rpc_bind(struct rpc_conn *c, const struct dcerpc_syntax *iface, struct nlt_e
 static int schannel_on(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_syntax *iface,
 		       const uint8_t session_key[16], const char *netbios_domain, const char *computer, struct nlt_err *e);
 
+/* schannel as a provider: requests sealed as the initiator, responses checked as the acceptor's */
+static int schannel_wrap_cb(void *ctx, uint8_t *data, size_t len, uint8_t *sig)
+{
+	struct rpc_schannel *sc = ctx;
+	struct schannel_msg m = { data, len, 0, len };
+	uint8_t conf[8];
+
+	if (nlt_random(conf, sizeof(conf)) < 0 || schannel_wrap(sc->session_key, sc->seq, 1, 1, conf, &m, sig) != WIRE_OK)
+		return -1;
+	sc->seq++;
+	return 0;
+}
+
+static int schannel_unwrap_cb(void *ctx, uint8_t *data, size_t len, const uint8_t *sig, size_t sig_len)
+{
+	struct rpc_schannel *sc = ctx;
+	struct schannel_msg m = { data, len, 0, len };
+
+	if (schannel_unwrap(sc->session_key, sc->seq, 0, 1, &m, sig, sig_len) != WIRE_OK)
+		return -1;
+	sc->seq++;
+	return 0;
+}
+
 int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
 		      const char *netbios_domain, const char *computer, struct nlt_err *e)
 {
@@ -221,9 +245,16 @@ static int schannel_on(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_sy
 				  computer);
 	if (do_bind(c, ptype, iface, tok, wwr_len(&w), e) < 0)
 		return -1;
-	memcpy(c->session_key, session_key, 16);
-	c->schannel = 1;
-	c->seq = 0;
+	memcpy(c->schannel.session_key, session_key, 16);
+	c->schannel.seq = 0;
+	c->sec_store.auth_type = DCERPC_AUTH_TYPE_NETLOGON;
+	c->sec_store.auth_level = DCERPC_AUTH_LEVEL_PRIVACY;
+	c->sec_store.auth_context_id = SCHANNEL_CTX_ID;
+	c->sec_store.sig_len = SCHANNEL_SIG_LEN;
+	c->sec_store.wrap = schannel_wrap_cb;
+	c->sec_store.unwrap = schannel_unwrap_cb;
+	c->sec_store.ctx = &c->schannel;
+	c->sec = &c->sec_store;
 	return 0;
 }
 
@@ -244,12 +275,12 @@ int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stu
 	tmpl.ctx_id = c->ctx_id;
 	tmpl.opnum = opnum;
 	tmpl.alloc_hint = (uint32_t)stub_len;
-	if (c->schannel) {
+	if (c->sec) {
 		tmpl.has_auth = 1;
-		tmpl.auth_type = DCERPC_AUTH_TYPE_NETLOGON;
-		tmpl.auth_level = DCERPC_AUTH_LEVEL_PRIVACY;
-		tmpl.auth_context_id = SCHANNEL_CTX_ID;
-		tmpl.auth_len = SCHANNEL_SIG_LEN;
+		tmpl.auth_type = c->sec->auth_type;
+		tmpl.auth_level = c->sec->auth_level;
+		tmpl.auth_context_id = c->sec->auth_context_id;
+		tmpl.auth_len = c->sec->sig_len;
 	}
 	c->n_calls++;
 	do {
@@ -258,15 +289,9 @@ int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stu
 		wwr_init(&w, buf, sizeof(buf));
 		if (dcerpc_enc_request_frag(&w, &tmpl, stub, stub_len, &off, c->max_xmit, &lay) != WIRE_OK)
 			return nlt_seterr(e, NLT_EINTERNAL, "RPC: cannot encode %s", what);
-		if (c->schannel) {
-			/* sign and seal the stub (with its padding); the signature goes where the auth value is */
-			uint8_t conf[8];
-			struct schannel_msg m = { buf + lay.stub_off, lay.stub_len, 0, lay.stub_len };
-			if (nlt_random(conf, sizeof(conf)) < 0 ||
-			    schannel_wrap(c->session_key, c->seq, 1, 1, conf, &m, buf + lay.auth_off) != WIRE_OK)
-				return nlt_seterr(e, NLT_EINTERNAL, "schannel: cannot seal %s", what);
-			c->seq++;
-		}
+		/* sign and seal the stub (with its padding); the signature goes where the auth value is */
+		if (c->sec && c->sec->wrap(c->sec->ctx, buf + lay.stub_off, lay.stub_len, buf + lay.auth_off) < 0)
+			return nlt_seterr(e, NLT_EINTERNAL, "RPC: cannot seal %s", what);
 		if (c->pending_len) {
 			/* the bind goes in the same write: one round trip for bind and call */
 			if (send_all(c, c->pending_bind, c->pending_len, "RPC bind", e) < 0)
@@ -298,25 +323,18 @@ int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stu
 				   rpc_status_str(r.status));
 			goto fail;
 		}
-		if (c->schannel) {
-			/* the response is sealed with the same sequence number space, the DC's direction */
-			struct schannel_msg m;
+		if (c->sec) {
+			/* the response is protected by the same provider, the DC's direction */
 			size_t stub_off = (size_t)(r.stub - buf);
 			size_t padded = r.stub_len + r.auth_pad_len;
-			if (!r.has_auth || r.auth_type != DCERPC_AUTH_TYPE_NETLOGON || !r.auth_value) {
+			if (!r.has_auth || r.auth_type != c->sec->auth_type || !r.auth_value) {
 				nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply is not sealed", what, c->peer);
 				goto fail;
 			}
-			m.msg = buf + stub_off;
-			m.msg_len = padded;
-			m.data_off = 0;
-			m.data_len = padded;
-			if (schannel_unwrap(c->session_key, c->seq, 0, 1, &m, r.auth_value, r.auth_len) != WIRE_OK) {
-				nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply's schannel signature does not verify", what,
-					   c->peer);
+			if (c->sec->unwrap(c->sec->ctx, buf + stub_off, padded, r.auth_value, r.auth_len) < 0) {
+				nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply's signature does not verify", what, c->peer);
 				goto fail;
 			}
-			c->seq++;
 		}
 		if (dcerpc_reasm_add(&ra, &r) != WIRE_OK) {
 			nlt_seterr(e, NLT_EPROTO, "%s on %s: reply fragments out of order or too large", what, c->peer);

@@ -17,6 +17,28 @@
 
 #define RPC_MAX_STUB (256 * 1024)
 
+/*
+ * A security provider: what rpc_call needs to protect requests and check
+ * responses.  schannel is the one we have; a GSSAPI (Kerberos/NTLM over
+ * SPNEGO) provider for SMB-less remote calls fills the same slots.
+ */
+struct rpc_sec {
+	uint8_t auth_type, auth_level;
+	uint32_t auth_context_id;
+	size_t sig_len;                      /* bytes of the auth value in requests */
+	/* sign/seal data[0..len) in place, write the signature to sig (sig_len bytes) */
+	int (*wrap)(void *ctx, uint8_t *data, size_t len, uint8_t *sig);
+	/* check and unseal a response; 0 or -1 */
+	int (*unwrap)(void *ctx, uint8_t *data, size_t len, const uint8_t *sig, size_t sig_len);
+	void *ctx;
+};
+
+/* schannel's provider state (MS-NRPC 3.3.4.2): the session key and the shared sequence counter */
+struct rpc_schannel {
+	uint8_t session_key[16];
+	uint64_t seq;
+};
+
 struct rpc_conn {
 	int fd;
 	char peer[80];        /* "dc1.lab.test (198.18.0.10:49152)" for messages */
@@ -24,10 +46,10 @@ struct rpc_conn {
 	uint32_t call_id;
 	uint16_t max_xmit, max_recv;
 	uint16_t ctx_id;
-	/* schannel */
-	int schannel;
-	uint8_t session_key[16];
-	uint64_t seq;
+	/* the security provider protecting calls (NULL: none) */
+	const struct rpc_sec *sec;
+	struct rpc_sec sec_store;
+	struct rpc_schannel schannel;
 	unsigned n_calls, n_connects;
 	/* a bind sent together with the first call (rpc_bind_deferred) */
 	uint8_t pending_bind[256];
