@@ -136,6 +136,48 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint64_t deadline_ms,
 			struct nl_result *res, struct nlt_err *e);
 
+/* The sealed NetrLogonGetCapabilities: its answer must equal the negotiated flags. */
+static int get_caps(struct rpc_conn *b, struct nrpc_creds *creds, const char *server, const char *computer,
+		    struct nl_result *res, struct nlt_err *e)
+{
+	struct nrpc_authenticator au;
+	struct nrpc_auth_step step;
+	struct nrpc_caps_rep cr;
+	uint8_t req[1024], *out = NULL;
+	size_t out_len = 0;
+	struct wwr w;
+	int r = -1;
+
+	nrpc_auth_begin(creds, (uint32_t)time(NULL), au.cred, &au.timestamp, &step);
+	wwr_init(&w, req, sizeof(req));
+	if (nrpc_enc_get_capabilities(&w, server, computer, &au, 1) != WIRE_OK) {
+		nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot encode NetrLogonGetCapabilities");
+		goto out;
+	}
+	if (rpc_call(b, NRPC_OP_GET_CAPABILITIES, req, wwr_len(&w), &out, &out_len, "NetrLogonGetCapabilities", e) < 0)
+		goto out;
+	if (nrpc_dec_get_capabilities_rep(out, out_len, 1, &cr) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: malformed reply", b->peer);
+		goto out;
+	}
+	if (cr.status) {
+		nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: 0x%08x (%s)", b->peer, cr.status,
+			   rpc_status_str(cr.status));
+		goto out;
+	}
+	if (nrpc_auth_commit(creds, &step, cr.ret_auth.cred) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: the return authenticator does not verify", b->peer);
+		goto out;
+	}
+	res->caps = cr.capabilities;
+	res->caps_checked = 1;
+	res->verdict = cr.capabilities == res->flags ? NLV_OK : NLV_DOWNGRADE;
+	r = 0;
+out:
+	free(out);
+	return r;
+}
+
 int nl_secure_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
 		      const char *machine, const uint8_t nt_hash[16], uint64_t deadline_ms, struct nl_result *res,
 		      struct nlt_err *e)
@@ -250,55 +292,36 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 	}
 	free(out);
 	out = NULL;
-	/* the sealed channel: schannel (PRIVACY) added to this association with alter_context; a DC that
-	 * refuses that gets a second connection bound with schannel from the start */
-	{
-		struct nlt_err ae;
-		nlt_clearerr(&ae);
-		if (rpc_alter_schannel(&a, &nrpc_syntax, creds.session_key, netbios_domain, computer, &ae) == 0) {
-			b = a;
-			b.sec_store.ctx = &b.schannel; /* the provider's state moved with the struct */
-			b.sec = &b.sec_store;
-			a.fd = -1;
-			a.sec = NULL;
-			a.n_connects = a.n_calls = 0;
-		} else {
-			nlt_vlog("netlogon: %s; opening a second connection for schannel", ae.msg);
-			if (rpc_connect(&b, dc_name, dc_addr, res->port, deadline_ms, e) < 0)
-				goto out;
-			have_b = 1;
-			if (rpc_bind_schannel(&b, &nrpc_syntax, creds.session_key, netbios_domain, computer, e) < 0)
-				goto out;
-		}
+	/*
+	 * The sealed channel: schannel (PRIVACY) added to this association with alter_context, sent in
+	 * the same write as the sealed LogonGetCapabilities.  A DC that refuses the alter_context gets a
+	 * second connection bound with schannel from the start (the authenticator was not used: the DC
+	 * never processed the call, and ours advances only on a verified return authenticator).
+	 */
+	if (rpc_alter_schannel_deferred(&a, &nrpc_syntax, creds.session_key, netbios_domain, computer, e) < 0)
+		goto out;
+	b = a;
+	b.sec_store.ctx = &b.schannel; /* the provider's state moved with the struct */
+	b.sec = &b.sec_store;
+	a.fd = -1;
+	a.sec = NULL;
+	a.n_connects = a.n_calls = 0;
+	if (get_caps(&b, &creds, server, computer, res, e) < 0) {
+		if (!b.pending_failed)
+			goto out;
+		nlt_vlog("netlogon: %s; opening a second connection for schannel", e->msg);
+		nlt_clearerr(e);
+		res->n_connects += b.n_connects;
+		res->n_calls += b.n_calls;
+		rpc_close(&b);
+		if (rpc_connect(&b, dc_name, dc_addr, res->port, deadline_ms, e) < 0)
+			goto out;
+		have_b = 1;
+		if (rpc_bind_schannel(&b, &nrpc_syntax, creds.session_key, netbios_domain, computer, e) < 0 ||
+		    get_caps(&b, &creds, server, computer, res, e) < 0)
+			goto out;
 	}
-	{
-		struct nrpc_authenticator au;
-		struct nrpc_auth_step step;
-		struct nrpc_caps_rep cr;
-		nrpc_auth_begin(&creds, (uint32_t)time(NULL), au.cred, &au.timestamp, &step);
-		wwr_init(&w, req, sizeof(req));
-		if (nrpc_enc_get_capabilities(&w, server, computer, &au, 1) != WIRE_OK ||
-		    rpc_call(&b, NRPC_OP_GET_CAPABILITIES, req, wwr_len(&w), &out, &out_len, "NetrLogonGetCapabilities",
-			     e) < 0)
-			goto out;
-		if (nrpc_dec_get_capabilities_rep(out, out_len, 1, &cr) != WIRE_OK) {
-			nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: malformed reply", b.peer);
-			goto out;
-		}
-		if (cr.status) {
-			nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: 0x%08x (%s)", b.peer, cr.status,
-				   rpc_status_str(cr.status));
-			goto out;
-		}
-		if (nrpc_auth_commit(&creds, &step, cr.ret_auth.cred) != WIRE_OK) {
-			nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: the return authenticator does not verify",
-				   b.peer);
-			goto out;
-		}
-		res->caps = cr.capabilities;
-		res->caps_checked = 1;
-		res->verdict = cr.capabilities == res->flags ? NLV_OK : NLV_DOWNGRADE;
-	}
+	have_b = 1;
 	if (new_password) {
 		if (res->verdict != NLV_OK) {
 			nlt_seterr(e, NLT_EPROTO, "netlogon: the secure channel to %s is downgraded; no password sent", b.peer);

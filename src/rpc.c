@@ -186,6 +186,7 @@ int rpc_bind_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, str
 	if (enc_bind(c, DCERPC_PT_BIND, iface, NULL, 0, c->pending_bind, sizeof(c->pending_bind), &c->pending_len,
 		     &c->pending_call_id, e) < 0)
 		return -1;
+	c->pending_ptype = DCERPC_PT_BIND;
 	return 0;
 }
 
@@ -233,6 +234,39 @@ int rpc_alter_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, co
 	return schannel_on(c, DCERPC_PT_ALTER, iface, session_key, netbios_domain, computer, e);
 }
 
+static void schannel_provider(struct rpc_conn *c, const uint8_t session_key[16])
+{
+	memcpy(c->schannel.session_key, session_key, 16);
+	c->schannel.seq = 0;
+	c->sec_store.auth_type = DCERPC_AUTH_TYPE_NETLOGON;
+	c->sec_store.auth_level = DCERPC_AUTH_LEVEL_PRIVACY;
+	c->sec_store.auth_context_id = SCHANNEL_CTX_ID;
+	c->sec_store.sig_len = SCHANNEL_SIG_LEN;
+	c->sec_store.wrap = schannel_wrap_cb;
+	c->sec_store.unwrap = schannel_unwrap_cb;
+	c->sec_store.ctx = &c->schannel;
+	c->sec = &c->sec_store;
+}
+
+int rpc_alter_schannel_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+				const char *netbios_domain, const char *computer, struct nlt_err *e)
+{
+	uint8_t tok[64];
+	struct wwr w;
+
+	wwr_init(&w, tok, sizeof(tok));
+	if (nl_auth_enc_negotiate(&w, netbios_domain, computer) != WIRE_OK)
+		return nlt_seterr(e, NLT_EUSAGE, "schannel: '%s' / '%s' are not usable NetBIOS names", netbios_domain,
+				  computer);
+	if (enc_bind(c, DCERPC_PT_ALTER, iface, tok, wwr_len(&w), c->pending_bind, sizeof(c->pending_bind),
+		     &c->pending_len, &c->pending_call_id, e) < 0)
+		return -1;
+	c->pending_ptype = DCERPC_PT_ALTER;
+	c->pending_failed = 0;
+	schannel_provider(c, session_key);
+	return 0;
+}
+
 static int schannel_on(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_syntax *iface,
 		       const uint8_t session_key[16], const char *netbios_domain, const char *computer, struct nlt_err *e)
 {
@@ -245,16 +279,7 @@ static int schannel_on(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_sy
 				  computer);
 	if (do_bind(c, ptype, iface, tok, wwr_len(&w), e) < 0)
 		return -1;
-	memcpy(c->schannel.session_key, session_key, 16);
-	c->schannel.seq = 0;
-	c->sec_store.auth_type = DCERPC_AUTH_TYPE_NETLOGON;
-	c->sec_store.auth_level = DCERPC_AUTH_LEVEL_PRIVACY;
-	c->sec_store.auth_context_id = SCHANNEL_CTX_ID;
-	c->sec_store.sig_len = SCHANNEL_SIG_LEN;
-	c->sec_store.wrap = schannel_wrap_cb;
-	c->sec_store.unwrap = schannel_unwrap_cb;
-	c->sec_store.ctx = &c->schannel;
-	c->sec = &c->sec_store;
+	schannel_provider(c, session_key);
 	return 0;
 }
 
@@ -301,8 +326,10 @@ int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stu
 			return -1;
 		if (c->pending_len) {
 			c->pending_len = 0;
-			if (check_bind_ack(c, DCERPC_PT_BIND, c->pending_call_id, 0, e) < 0)
+			if (check_bind_ack(c, c->pending_ptype, c->pending_call_id, c->pending_ptype == DCERPC_PT_ALTER, e) < 0) {
+				c->pending_failed = 1;
 				return -1;
+			}
 		}
 	} while (off < stub_len);
 

@@ -51,10 +51,12 @@ struct rpc_conn {
 	struct rpc_sec sec_store;
 	struct rpc_schannel schannel;
 	unsigned n_calls, n_connects;
-	/* a bind sent together with the first call (rpc_bind_deferred) */
+	/* a bind (or schannel alter_context) sent together with the next call */
 	uint8_t pending_bind[256];
 	size_t pending_len;
 	uint32_t pending_call_id;
+	uint8_t pending_ptype;
+	int pending_failed; /* the DC refused that bind/alter_context (rpc_call failed because of it) */
 };
 
 int rpc_connect(struct rpc_conn *c, const char *name, const struct nlt_addr *addr, uint16_t port, uint64_t deadline_ms,
@@ -79,6 +81,14 @@ int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, con
 /* The same on an association already bound without authentication (alter_context, one round trip less). */
 int rpc_alter_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
 		       const char *netbios_domain, const char *computer, struct nlt_err *e);
+
+/*
+ * rpc_alter_schannel, sent together with the next rpc_call (alter_context
+ * and the sealed request in one write): one round trip less.  When the DC
+ * refuses the alter_context, that rpc_call fails with pending_failed set.
+ */
+int rpc_alter_schannel_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+				const char *netbios_domain, const char *computer, struct nlt_err *e);
 
 /* One call; *out (malloc'ed, caller frees) holds the reassembled (unsealed) response stub. */
 int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stub_len, uint8_t **out, size_t *out_len,
