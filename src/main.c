@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ int main(int argc, char **argv)
 	int r;
 
 	nlt_clearerr(&err);
+	/* a DC that closes a connection under libldap's or MIT's writes must be an error, not a kill */
+	signal(SIGPIPE, SIG_IGN);
 	if (opts_parse(argc, argv, &req, &err) < 0) {
 		out_error(NULL, &err);
 		return nlt_exit_code(&err);

@@ -1,0 +1,267 @@
+/*
+ * tests/unit/test_rpc.c - the DCE/RPC client (src/rpc.c) against a scripted peer on a
+ * socketpair: what a DC does that the lab cannot be made to do on demand - answer with a
+ * fault, drop the connection in the middle of a reply, send a reply in several fragments,
+ * send a schannel signature that does not verify.  The peer reads each request, then writes
+ * the scripted bytes.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dcerpc.h"
+#include "nrpc.h"
+#include "nrpc_crypto.h"
+#include "rpc.h"
+#include "util.h"
+
+struct peer {
+	int fd;
+	uint8_t out[8192];
+	size_t out_len;
+	size_t cut;           /* write only this many bytes, then close (0: all) */
+	int read_requests;    /* PDUs to read before answering */
+};
+
+static void read_pdu(int fd)
+{
+	uint8_t hdr[16], body[8192];
+	size_t got = 0;
+
+	while (got < 16) {
+		ssize_t r = read(fd, hdr + got, 16 - got);
+		if (r <= 0)
+			return;
+		got += (size_t)r;
+	}
+	size_t fl = (size_t)(hdr[8] | hdr[9] << 8), need = fl - 16;
+	got = 0;
+	while (got < need && need <= sizeof(body)) {
+		ssize_t r = read(fd, body + got, need - got);
+		if (r <= 0)
+			return;
+		got += (size_t)r;
+	}
+}
+
+static void *peer_main(void *arg)
+{
+	struct peer *p = arg;
+
+	for (int i = 0; i < p->read_requests; i++)
+		read_pdu(p->fd);
+	(void)!write(p->fd, p->out, p->cut ? p->cut : p->out_len);
+	if (p->cut)
+		shutdown(p->fd, SHUT_RDWR);
+	return NULL;
+}
+
+/* A response or fault PDU for call_id into p->out (appended). */
+static void add_pdu(struct peer *p, uint8_t ptype, uint8_t flags, uint32_t call_id, const uint8_t *stub, size_t len,
+		    uint32_t status)
+{
+	struct dcerpc_pdu pdu;
+	struct wwr w;
+
+	memset(&pdu, 0, sizeof(pdu));
+	pdu.ptype = ptype;
+	pdu.pfc_flags = flags;
+	pdu.call_id = call_id;
+	pdu.alloc_hint = (uint32_t)len;
+	pdu.stub = stub;
+	pdu.stub_len = len;
+	pdu.status = status;
+	wwr_init(&w, p->out + p->out_len, sizeof(p->out) - p->out_len);
+	assert_int_equal(dcerpc_enc_pdu(&w, &pdu, NULL), WIRE_OK);
+	p->out_len += wwr_len(&w);
+}
+
+static void conn_pair(struct rpc_conn *c, struct peer *p)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	memset(c, 0, sizeof(*c));
+	c->fd = sv[0];
+	c->deadline_ms = nlt_now_ms() + 3000;
+	c->max_xmit = c->max_recv = 5840;
+	snprintf(c->peer, sizeof(c->peer), "scripted DC");
+	memset(p, 0, sizeof(*p));
+	p->fd = sv[1];
+	p->read_requests = 1;
+}
+
+static int run(struct rpc_conn *c, struct peer *p, uint8_t **out, size_t *len, struct nlt_err *e)
+{
+	static const uint8_t stub[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	pthread_t t;
+	int r;
+
+	assert_int_equal(pthread_create(&t, NULL, peer_main, p), 0);
+	nlt_clearerr(e);
+	r = rpc_call(c, 4, stub, sizeof(stub), out, len, "TestCall", e);
+	pthread_join(t, NULL);
+	close(p->fd);
+	rpc_close(c);
+	return r;
+}
+
+static void test_fault_is_a_readable_error(void **state)
+{
+	struct rpc_conn c;
+	struct peer p;
+	struct nlt_err e;
+	uint8_t *out = NULL;
+	size_t len;
+
+	(void)state;
+	conn_pair(&c, &p);
+	add_pdu(&p, DCERPC_PT_FAULT, DCERPC_PFC_FIRST | DCERPC_PFC_LAST, 1, NULL, 0, DCERPC_FAULT_OP_RNG_ERROR);
+	assert_int_equal(run(&c, &p, &out, &len, &e), -1);
+	assert_null(out);
+	assert_int_equal(e.cat, NLT_EPROTO);
+	assert_non_null(strstr(e.msg, "TestCall on scripted DC"));
+	assert_non_null(strstr(e.msg, "0x1c010002"));
+	assert_non_null(strstr(e.msg, "operation number out of range"));
+
+	conn_pair(&c, &p);
+	add_pdu(&p, DCERPC_PT_FAULT, DCERPC_PFC_FIRST | DCERPC_PFC_LAST, 1, NULL, 0, DCERPC_FAULT_ACCESS_DENIED);
+	assert_int_equal(run(&c, &p, &out, &len, &e), -1);
+	assert_int_equal(e.cat, NLT_EAUTH);
+}
+
+static void test_connection_dropped_mid_reply(void **state)
+{
+	static const uint8_t stub[100] = { 0 };
+	struct rpc_conn c;
+	struct peer p;
+	struct nlt_err e;
+	uint8_t *out = NULL;
+	size_t len;
+
+	(void)state;
+	/* every cut point: inside the header, inside the body */
+	for (size_t cut = 1; cut < 24 + sizeof(stub); cut += 7) {
+		conn_pair(&c, &p);
+		add_pdu(&p, DCERPC_PT_RESPONSE, DCERPC_PFC_FIRST | DCERPC_PFC_LAST, 1, stub, sizeof(stub), 0);
+		p.cut = cut;
+		assert_int_equal(run(&c, &p, &out, &len, &e), -1);
+		assert_null(out);
+		assert_true(strstr(e.msg, "closed") || strstr(e.msg, "cut short"));
+	}
+}
+
+static void test_fragmented_reply_is_reassembled_and_order_is_checked(void **state)
+{
+	uint8_t a[64], b[40];
+	struct rpc_conn c;
+	struct peer p;
+	struct nlt_err e;
+	uint8_t *out = NULL;
+	size_t len = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(200 + i);
+	conn_pair(&c, &p);
+	add_pdu(&p, DCERPC_PT_RESPONSE, DCERPC_PFC_FIRST, 1, a, sizeof(a), 0);
+	add_pdu(&p, DCERPC_PT_RESPONSE, DCERPC_PFC_LAST, 1, b, sizeof(b), 0);
+	assert_int_equal(run(&c, &p, &out, &len, &e), 0);
+	assert_int_equal(len, sizeof(a) + sizeof(b));
+	assert_memory_equal(out, a, sizeof(a));
+	assert_memory_equal(out + sizeof(a), b, sizeof(b));
+	free(out);
+	/* a reply to another call, or a middle fragment first: refused */
+	conn_pair(&c, &p);
+	add_pdu(&p, DCERPC_PT_RESPONSE, DCERPC_PFC_FIRST | DCERPC_PFC_LAST, 7, a, sizeof(a), 0);
+	assert_int_equal(run(&c, &p, &out, &len, &e), -1);
+	conn_pair(&c, &p);
+	add_pdu(&p, DCERPC_PT_RESPONSE, DCERPC_PFC_LAST, 1, a, sizeof(a), 0);
+	assert_int_equal(run(&c, &p, &out, &len, &e), -1);
+	assert_non_null(strstr(e.msg, "out of order"));
+}
+
+/* A schannel connection whose reply is sealed with the wrong key (or not at all): refused. */
+static void test_schannel_reply_must_verify(void **state)
+{
+	static const uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static const uint8_t other[16] = { 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1 };
+	uint8_t stub[16] = { 0 }, conf[8] = { 0 }, sig[SCHANNEL_SIG_LEN];
+	struct rpc_conn c;
+	struct peer p;
+	struct nlt_err e;
+	uint8_t *out = NULL;
+	size_t len;
+
+	(void)state;
+	for (int variant = 0; variant < 3; variant++) {
+		struct dcerpc_pdu pdu;
+		struct dcerpc_layout lay;
+		struct wwr w;
+		conn_pair(&c, &p);
+		/* the provider as rpc_bind_schannel leaves it, without a bind on the wire */
+		memcpy(c.schannel.session_key, key, 16);
+		c.sec_store.auth_type = DCERPC_AUTH_TYPE_NETLOGON;
+		c.sec_store.auth_level = DCERPC_AUTH_LEVEL_PRIVACY;
+		c.sec_store.auth_context_id = 1;
+		c.sec_store.sig_len = SCHANNEL_SIG_LEN;
+		assert_int_equal(rpc_alter_schannel_deferred(&c, &nrpc_syntax, key, "LAB", "WS1", &e), 0);
+		c.pending_len = 0; /* no alter_context on this scripted wire */
+		memset(&pdu, 0, sizeof(pdu));
+		pdu.ptype = DCERPC_PT_RESPONSE;
+		pdu.pfc_flags = DCERPC_PFC_FIRST | DCERPC_PFC_LAST;
+		pdu.call_id = c.call_id + 1;
+		pdu.stub = stub;
+		pdu.stub_len = sizeof(stub);
+		if (variant < 2) {
+			pdu.has_auth = 1;
+			pdu.auth_type = DCERPC_AUTH_TYPE_NETLOGON;
+			pdu.auth_level = DCERPC_AUTH_LEVEL_PRIVACY;
+			pdu.auth_context_id = 1;
+			pdu.auth_len = SCHANNEL_SIG_LEN;
+		}
+		wwr_init(&w, p.out, sizeof(p.out));
+		assert_int_equal(dcerpc_enc_pdu(&w, &pdu, &lay), WIRE_OK);
+		p.out_len = wwr_len(&w);
+		if (variant < 2) {
+			/* the DC's direction, sequence 1 (after our request); variant 1 uses another key */
+			struct schannel_msg m = { p.out + lay.stub_off, lay.stub_len, 0, lay.stub_len };
+			assert_int_equal(schannel_wrap(variant == 0 ? key : other, 1, 0, 1, conf, &m, sig), WIRE_OK);
+			memcpy(p.out + lay.auth_off, sig, SCHANNEL_SIG_LEN);
+		}
+		if (variant == 0) {
+			assert_int_equal(run(&c, &p, &out, &len, &e), 0);
+			assert_int_equal(len, sizeof(stub));
+			assert_memory_equal(out, stub, sizeof(stub));
+			free(out);
+		} else {
+			assert_int_equal(run(&c, &p, &out, &len, &e), -1);
+			assert_null(out);
+			assert_non_null(strstr(e.msg, variant == 1 ? "does not verify" : "not sealed"));
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fault_is_a_readable_error),
+		cmocka_unit_test(test_connection_dropped_mid_reply),
+		cmocka_unit_test(test_fragmented_reply_is_reassembled_and_order_is_checked),
+		cmocka_unit_test(test_schannel_reply_must_verify),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
