@@ -23,6 +23,7 @@ struct nlt_ldap {
 	char config_nc[512];
 	unsigned ssf;           /* negotiated security strength factor (SASL or TLS) */
 	int tls;                /* TLS underneath */
+	const char *mech;       /* the SASL mechanism that bound */
 	uint64_t deadline_ms;
 };
 
