@@ -35,13 +35,13 @@ M="$K --state-dir $demo/state"
 A="-U $LAB_ADMIN_USER --password-file $LAB_ADMIN_PASS_FILE"
 st computer delete CLI || true
 run join $A $M "$LAB_DOMAIN"
-run verify $K "$LAB_DOMAIN"
+run verify $M "$LAB_DOMAIN"
 # 3. the trust breaks: the DC gets another password for CLI$ (a restored snapshot, a lost change)
 echo; echo "== breaking the trust: samba-tool user setpassword 'CLI\$' on dc1"
 st user setpassword 'CLI$' --newpassword="Broken-$(date +%s%N)-pw" || { echo "samba-tool failed"; exit 1; }
-run verify $K "$LAB_DOMAIN"
+run verify $M "$LAB_DOMAIN"
 # 4. repair it as the administrator, on that DC, and check
 run reset-password --admin $A $M "$LAB_DOMAIN"
-run verify $K "$LAB_DOMAIN"
+run verify $M "$LAB_DOMAIN"
 run show-computer -S "$DC1_FQDN" $A cli
 exit 0
