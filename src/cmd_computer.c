@@ -326,8 +326,10 @@ int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e)
 	    state_rec_init(&rec, 0, (int64_t)time(NULL), s.dc->info.dc_dns_name, pw, strlen(pw), e) < 0)
 		goto out;
 	if (state_put_pending(st, &rec, e) < 0) {
+		char why[320];
+		nlt_strlcpy(why, e->msg, sizeof(why));
 		nlt_seterr(e, e->cat, "%s (an earlier change is unfinished: run nltrust reset-password --admin to resolve it)",
-			   e->msg);
+			   why);
 		goto out;
 	}
 	{
@@ -377,8 +379,22 @@ int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e)
 		unicodepwd_free(bv);
 		if (rc != LDAP_SUCCESS) {
 			struct nlt_err ign;
-			(void)state_abort_pending(st, &ign);
-			ldap_fail(&s, rc, exists ? "updating" : "creating", dn, e);
+			int refused = rc == LDAP_INSUFFICIENT_ACCESS || rc == LDAP_CONSTRAINT_VIOLATION ||
+				      rc == LDAP_UNWILLING_TO_PERFORM || rc == LDAP_ALREADY_EXISTS || rc == LDAP_NO_SUCH_OBJECT ||
+				      rc == LDAP_OBJECT_CLASS_VIOLATION || rc == LDAP_STRONG_AUTH_REQUIRED ||
+				      rc == LDAP_CONFIDENTIALITY_REQUIRED || rc == LDAP_INVALID_SYNTAX;
+			if (refused) {
+				(void)state_abort_pending(st, &ign);
+				ldap_fail(&s, rc, exists ? "updating" : "creating", dn, e);
+			} else {
+				/* timeout, lost connection: the DC may have done it; the password stays journalled */
+				char why[320];
+				ldap_fail(&s, rc, exists ? "updating" : "creating", dn, e);
+				nlt_strlcpy(why, e->msg, sizeof(why));
+				nlt_seterr(e, e->cat, "%s; the DC may have applied it: the password stays journalled in %.150s "
+						      "(nltrust verify --state-dir ... tells, join --reuse redoes it)",
+					   why, state_path(st));
+			}
 			goto out;
 		}
 	}

@@ -65,6 +65,7 @@ struct reset {
 	struct ktfile_summary kts;
 	uint64_t elapsed_us;
 	char kpasswd_note[300];
+	int outcome_unknown; /* the change request may have reached the DC without an answer we can trust */
 	/* Netlogon: the DC's NetBIOS domain and name, and the current secret's NT hash */
 	char netbios_domain[32];
 	uint8_t nt_hash[16];
@@ -160,6 +161,8 @@ static int keytab_nt_hash(krb5_context kc, const char *path, const char *machine
 			const krb5_data *c = krb5_princ_size(kc, ent.principal) == 1
 						     ? krb5_princ_component(kc, ent.principal, 0) : NULL;
 			if (found < 0 && c && c->length == strlen(machine) && strncasecmp(c->data, machine, c->length) == 0 &&
+			    ent.principal->realm.length == strlen(realm) &&
+			    strncasecmp(ent.principal->realm.data, realm, strlen(realm)) == 0 &&
 			    ent.vno == kvno && ent.key.enctype == 23 && ent.key.length == 16) {
 				memcpy(out, ent.key.contents, 16);
 				found = 0;
@@ -169,7 +172,6 @@ static int keytab_nt_hash(krb5_context kc, const char *path, const char *machine
 		krb5_kt_end_seq_get(kc, kt, &cur);
 	}
 	krb5_kt_close(kc, kt);
-	(void)realm;
 	return found;
 }
 
@@ -251,10 +253,11 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 		nlt_clearerr(&ne);
 		if (nl_password_set2(rs->dc_name, &rs->dc_addr, rs->netbios_domain, rs->machine, rs->nt_hash, pw,
 				     k->deadline_ms, &nr, &ne) < 0) {
-			if (nr.caps_checked && !nr.pwset_done) {
-				/* the request may have reached the DC: the AS exchange below decides */
-				snprintf(rs->kpasswd_note, sizeof(rs->kpasswd_note), "no answer to NetrServerPasswordSet2: %.200s",
-					 ne.msg);
+			if (nr.caps_checked && (!nr.pwset_done || nr.pwset_status == 0)) {
+				/* the request may have reached the DC (no answer, or an answer whose authenticator
+				 * does not verify): the AS exchange below decides, and the journal keeps it pending */
+				snprintf(rs->kpasswd_note, sizeof(rs->kpasswd_note), "NetrServerPasswordSet2: %.200s", ne.msg);
+				rs->outcome_unknown = 1;
 				return 0;
 			}
 			*e = ne;
@@ -311,10 +314,17 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 		nlt_ldap_entry_free(&en);
 		nlt_wipe(u, bv.bv_len);
 		free(u);
-		if (lr != LDAP_SUCCESS)
+		if (lr == LDAP_INSUFFICIENT_ACCESS || lr == LDAP_CONSTRAINT_VIOLATION || lr == LDAP_UNWILLING_TO_PERFORM ||
+		    lr == LDAP_NO_SUCH_OBJECT || lr == LDAP_STRONG_AUTH_REQUIRED || lr == LDAP_CONFIDENTIALITY_REQUIRED)
 			return nlt_seterr(e, lr == LDAP_INSUFFICIENT_ACCESS ? NLT_EAUTH : NLT_EPROTO,
-					  "LDAP unicodePwd reset of %s on %s failed: %s", rs->machine, as->ld.dc_name,
+					  "LDAP unicodePwd reset of %s on %s refused: %s", rs->machine, as->ld.dc_name,
 					  ldap_err2string(lr));
+		if (lr != LDAP_SUCCESS) {
+			/* timeout, connection lost, a reply we could not read: the DC may have applied it */
+			snprintf(rs->kpasswd_note, sizeof(rs->kpasswd_note), "LDAP unicodePwd modify on %.100s: %.100s",
+				 as->ld.dc_name, ldap_err2string(lr));
+			rs->outcome_unknown = 1;
+		}
 		return 0;
 	}
 	if (rs->mode == MODE_ADMIN) {
@@ -349,6 +359,7 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 	}
 	if (rc) {
 		const char *m = krb5_get_error_message(k->kc, rc);
+		rs->outcome_unknown = 1;
 		/* the reply may be lost or mangled although the DC took the password: the AS check decides */
 		snprintf(rs->kpasswd_note, sizeof(rs->kpasswd_note), "kpasswd to %s: %s", k->dc_addr, m);
 		krb5_free_error_message(k->kc, m);
@@ -464,6 +475,7 @@ static void print_result(const struct reset *rs, const struct nlt_req *req, cons
 		json_object_object_add(o, "address", json_object_new_string(dc_addr));
 		json_object_object_add(o, "method", json_object_new_string(rs->mode == MODE_ADMIN ? "kpasswd-set"
 									  : rs->mode == MODE_LDAP ? "ldap-unicodepwd"
+									  : rs->mode == MODE_NETLOGON ? "netlogon-passwordset2"
 												  : "kpasswd-change"));
 		json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
 		json_object_object_add(o, "keytab", json_object_new_string(rs->keytab));
@@ -538,9 +550,9 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 		goto out;
 	}
 	if (rs->mode == MODE_ADMIN || rs->mode == MODE_LDAP) {
+		have_as = 1; /* admin_close cleans up a half-open session too */
 		if (admin_open(&as, ctx, e) < 0)
 			goto out;
-		have_as = 1;
 		k = &as.k;
 		dc = as.dc;
 		nlt_strlcpy(rs->realm, as.realm, sizeof(rs->realm));
@@ -623,8 +635,18 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	/* 2: the journal, and whatever an earlier run left in it */
 	if (state_open(req->state_dir, rs->realm, rs->machine, STATE_CREATE, &st, e) != 0)
 		goto out;
-	if (recover(rs, k, st, e) < 0)
-		goto out;
+	{
+		int rr = recover(rs, k, st, e);
+		if (rr < 0)
+			goto out;
+		/* a recovered change moved the current secret: the Netlogon method needs its NT hash */
+		if (rr > 0 && rs->mode == MODE_NETLOGON && journal_nt_hash(req->state_dir, rs->realm, rs->machine, rs->nt_hash) < 0 &&
+		    keytab_nt_hash(k->kc, rs->keytab, rs->machine, rs->realm, rs->old_kvno, rs->nt_hash) < 0) {
+			nlt_seterr(e, NLT_ECONFIG, "after the recovery, %s's new NT hash is in neither the journal nor the keytab",
+				   rs->machine);
+			goto out;
+		}
+	}
 	/* 3: a new password, journalled before the DC hears of it */
 	if (keys_gen_password(keys_rng_system, NULL, KEYS_PASSWORD_LEN, pw, sizeof(pw), e) < 0)
 		goto out;
@@ -657,6 +679,13 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 			nlt_seterr(e, e->cat, "cannot confirm the new password of %s on %s (%s); it is journalled in %s and "
 					      "the next run will find out which password the DC has; the keytab is unchanged",
 				   rs->machine, dc->info.dc_dns_name, why, state_path(st));
+			goto out;
+		}
+		if (a == 0 && rs->outcome_unknown) {
+			/* the DC may still apply a request it never answered: keep the password pending */
+			nlt_seterr(e, NLT_EPROTO, "%s does not accept the new password of %s yet (%s); it stays journalled in %s "
+						  "and the next run will find out which password the DC has; the keytab is unchanged",
+				   dc->info.dc_dns_name, rs->machine, rs->kpasswd_note, state_path(st));
 			goto out;
 		}
 		if (a == 0) {

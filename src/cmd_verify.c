@@ -80,6 +80,8 @@ struct verify {
 	int nl_prev_ok;     /* refused with the current secret, accepted with the previous one */
 	char nl_prev_what[64];
 	char nl_dc[NL_NAME_MAX]; /* the DC the Netlogon check used */
+	enum nlt_cat nl_err_cat;  /* why it could not run, as an exit category */
+	enum nlt_cat first_problem_cat; /* set when the first problem has a category of its own */
 };
 
 static void add_finding(struct verify *v, int problem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -338,9 +340,18 @@ static void judge_netlogon(struct verify *v, const char *dcn)
 {
 	if (!(v->method & 2))
 		return;
+	if (v->nl_dc[0])
+		dcn = v->nl_dc; /* the DC the check ran against (Kerberos may have failed over since) */
 	if (!v->nl_ran) {
-		add_finding(v, !v->nl_no_secret, "Netlogon check on %.100s %s: %.250s", dcn,
-			    v->nl_no_secret ? "skipped" : "could not run", v->nl_error);
+		/* without a secret Netlogon is skipped - a note beside Kerberos, a failure when it is all we do */
+		int problem = !v->nl_no_secret || !(v->method & 1), earlier = 0;
+		for (size_t i = 0; i < v->nf; i++)
+			earlier |= v->f[i].problem;
+		add_finding(v, problem, "Netlogon check on %.100s %s: %.250s", dcn,
+			    problem ? "could not run" : "skipped", v->nl_error);
+		/* a check that could not run is an unreachable DC or a local problem, not a broken trust */
+		if (problem && !earlier && v->nl_err_cat)
+			v->first_problem_cat = v->nl_err_cat;
 		return;
 	}
 	switch (v->nl.verdict) {
@@ -607,57 +618,81 @@ static int nt_hash_from_state_slot(const char *state_dir, const char *realm, con
 	return r;
 }
 
-/* What the Netlogon check needs, copied, so it can run in its own thread beside Kerberos. */
+/*
+ * What the Netlogon check needs, prepared in the main thread (keytab and journal reads go
+ * through libkrb5 and getenv, which must not race the main thread's setenv), so that the check
+ * itself - RPC only - can run in its own thread beside Kerberos.
+ */
 struct nl_job {
 	struct verify *v;      /* only its nl_* fields are written */
 	char dc_name[NL_NAME_MAX], netbios_domain[NL_NAME_MAX];
 	struct nlt_addr addr;
-	const char *keytab, *state_dir;
-	const struct secret *pw;
 	uint64_t deadline;
-	unsigned kvno_cur, kvno_prev; /* keytab kvnos to use (0: none) */
+	uint8_t nt_cur[16], nt_prev[16];
+	int have_prev;
 };
+
+/* 0 when the current secret's NT hash is in j->nt_cur (and the previous one, if any, in nt_prev). */
+static int nl_job_init(struct nl_job *j, struct verify *v, const struct dc_cand *dc, const char *keytab,
+		       const char *state_dir, const struct secret *pw, uint64_t deadline)
+{
+	unsigned kvno_cur = v->kt.n_kvnos ? v->kt.kvno[0] : 0, kvno_prev = v->kt.n_kvnos > 1 ? v->kt.kvno[1] : 0;
+
+	memset(j, 0, sizeof(*j));
+	j->v = v;
+	nlt_strlcpy(j->dc_name, dc->info.dc_dns_name, sizeof(j->dc_name));
+	nlt_strlcpy(j->netbios_domain, dc->info.netbios_domain, sizeof(j->netbios_domain));
+	j->addr = dc->addr;
+	j->deadline = deadline;
+	nlt_strlcpy(v->nl_dc, j->dc_name, sizeof(v->nl_dc));
+	if (v->password_mode) {
+		if (nrpc_nt_hash_utf8(pw->buf, pw->len, j->nt_cur) != WIRE_OK) {
+			snprintf(v->nl_error, sizeof(v->nl_error), "the machine password is not valid UTF-8");
+			v->nl_err_cat = NLT_EUSAGE;
+			return -1;
+		}
+		return 0;
+	}
+	if ((!kvno_cur || nt_hash_from_keytab(keytab, v->machine, v->realm, kvno_cur, j->nt_cur) < 0) &&
+	    nt_hash_from_state_slot(state_dir, v->realm, v->machine, STATE_CURRENT, j->nt_cur) < 0) {
+		v->nl_no_secret = 1;
+		v->nl_err_cat = NLT_ECONFIG;
+		snprintf(v->nl_error, sizeof(v->nl_error), "neither the keytab (no rc4-hmac key) nor the journal holds "
+							  "%.40s's NT hash; give --machine-password-file", v->machine);
+		return -1;
+	}
+	/* the previous secret, for "the DC still holds the previous password" */
+	if (kvno_prev && nt_hash_from_keytab(keytab, v->machine, v->realm, kvno_prev, j->nt_prev) == 0) {
+		j->have_prev = 1;
+		snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the keytab's kvno %u", kvno_prev);
+	} else if (nt_hash_from_state_slot(state_dir, v->realm, v->machine, STATE_PREVIOUS, j->nt_prev) == 0) {
+		j->have_prev = 1;
+		snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the journal's previous password");
+	}
+	return 0;
+}
 
 static void netlogon_run(struct nl_job *j)
 {
 	struct verify *v = j->v;
-	uint8_t nt[16];
 	struct nlt_err ne;
 
 	nlt_clearerr(&ne);
-	nlt_strlcpy(v->nl_dc, j->dc_name, sizeof(v->nl_dc));
-	if (v->password_mode) {
-		if (nrpc_nt_hash_utf8(j->pw->buf, j->pw->len, nt) != WIRE_OK) {
-			snprintf(v->nl_error, sizeof(v->nl_error), "the machine password is not valid UTF-8");
-			return;
-		}
-	} else if ((!j->kvno_cur || nt_hash_from_keytab(j->keytab, v->machine, v->realm, j->kvno_cur, nt) < 0) &&
-		   nt_hash_from_state_slot(j->state_dir, v->realm, v->machine, STATE_CURRENT, nt) < 0) {
-		v->nl_no_secret = 1;
-		snprintf(v->nl_error, sizeof(v->nl_error), "neither the keytab (no rc4-hmac key) nor the journal holds "
-							  "%.40s's NT hash; give --machine-password-file", v->machine);
-		return;
-	}
-	if (nl_secure_channel(j->dc_name, &j->addr, j->netbios_domain, v->machine, nt, j->deadline, &v->nl, &ne) < 0)
+	if (nl_secure_channel(j->dc_name, &j->addr, j->netbios_domain, v->machine, j->nt_cur, j->deadline, &v->nl, &ne) < 0) {
 		nlt_strlcpy(v->nl_error, ne.msg, sizeof(v->nl_error));
-	else
+		v->nl_err_cat = ne.cat;
+	} else {
 		v->nl_ran = 1;
-	/* refused: does the DC still hold the previous secret (the keytab's older kvno, the journal's previous)? */
-	if (v->nl_ran && v->nl.verdict == NLV_BAD_PASSWORD && !v->password_mode) {
+	}
+	/* refused: does the DC still hold the previous secret? */
+	if (v->nl_ran && v->nl.verdict == NLV_BAD_PASSWORD && j->have_prev) {
 		struct nl_result prev;
-		int have = 0;
-		if (j->kvno_prev && nt_hash_from_keytab(j->keytab, v->machine, v->realm, j->kvno_prev, nt) == 0) {
-			have = 1;
-			snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the keytab's kvno %u", j->kvno_prev);
-		} else if (nt_hash_from_state_slot(j->state_dir, v->realm, v->machine, STATE_PREVIOUS, nt) == 0) {
-			have = 1;
-			snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the journal's previous password");
-		}
-		if (have && nl_secure_channel(j->dc_name, &j->addr, j->netbios_domain, v->machine, nt, j->deadline, &prev,
-					      &ne) == 0 && prev.verdict == NLV_OK)
+		if (nl_secure_channel(j->dc_name, &j->addr, j->netbios_domain, v->machine, j->nt_prev, j->deadline, &prev,
+				      &ne) == 0 && prev.verdict == NLV_OK)
 			v->nl_prev_ok = 1;
 	}
-	nlt_wipe(nt, sizeof(nt));
+	nlt_wipe(j->nt_cur, sizeof(j->nt_cur));
+	nlt_wipe(j->nt_prev, sizeof(j->nt_prev));
 	nlt_vlog("Netlogon secure channel with %s: %s in %.1f ms (%u connections, %u calls)", j->dc_name,
 		 v->nl_ran ? nl_verdict_str(v->nl.verdict) : v->nl_error, v->nl.elapsed_us / 1000.0, v->nl.n_connects,
 		 v->nl.n_calls);
@@ -667,22 +702,6 @@ static void *nl_thread(void *arg)
 {
 	netlogon_run(arg);
 	return NULL;
-}
-
-static void nl_job_init(struct nl_job *j, struct verify *v, const struct dc_cand *dc, const char *keytab,
-			const char *state_dir, const struct secret *pw, uint64_t deadline)
-{
-	memset(j, 0, sizeof(*j));
-	j->v = v;
-	nlt_strlcpy(j->dc_name, dc->info.dc_dns_name, sizeof(j->dc_name));
-	nlt_strlcpy(j->netbios_domain, dc->info.netbios_domain, sizeof(j->netbios_domain));
-	j->addr = dc->addr;
-	j->keytab = keytab;
-	j->state_dir = state_dir;
-	j->pw = pw;
-	j->deadline = deadline;
-	j->kvno_cur = v->kt.n_kvnos ? v->kt.kvno[0] : 0;
-	j->kvno_prev = v->kt.n_kvnos > 1 ? v->kt.kvno[1] : 0;
 }
 
 int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
@@ -702,7 +721,7 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 	const struct dc_cand *dc;
 	struct nl_job job;
 	pthread_t nl_tid;
-	int r = -1, have_krb = 0, nl_started = 0;
+	int r = -1, have_krb = 0, nl_started = 0, job_ready = 0;
 
 	memset(&pw, 0, sizeof(pw));
 	memset(&res, 0, sizeof(res));
@@ -740,10 +759,13 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 	}
 	if (v->method == 3) {
 		/* both: the Netlogon check runs in its own thread while Kerberos and LDAP run here */
-		nl_job_init(&job, v, dc, req->keytab ? req->keytab : "/etc/krb5.keytab", req->state_dir, &pw,
-			    ctx->deadline_ms);
-		if (pthread_create(&nl_tid, NULL, nl_thread, &job) == 0)
-			nl_started = 1;
+		if (nl_job_init(&job, v, dc, req->keytab ? req->keytab : "/etc/krb5.keytab", req->state_dir, &pw,
+				ctx->deadline_ms) == 0) {
+			if (pthread_create(&nl_tid, NULL, nl_thread, &job) == 0)
+				nl_started = 1;
+			else
+				job_ready = 1; /* run it in this thread at the end */
+		}
 	}
 	if (!(v->method & 1))
 		goto netlogon;
@@ -824,10 +846,12 @@ netlogon:
 	if (nl_started) {
 		pthread_join(nl_tid, NULL);
 		nl_started = 0;
-	} else if (v->method & 2) {
-		nl_job_init(&job, v, dc, req->keytab ? req->keytab : "/etc/krb5.keytab", req->state_dir, &pw,
-			    ctx->deadline_ms);
+	} else if (job_ready) {
 		netlogon_run(&job);
+	} else if ((v->method & 2) && !v->nl_error[0]) {
+		if (nl_job_init(&job, v, dc, req->keytab ? req->keytab : "/etc/krb5.keytab", req->state_dir, &pw,
+				ctx->deadline_ms) == 0)
+			netlogon_run(&job);
 	}
 	/* Kerberos findings first (they name the cause best), then Netlogon's */
 	if (v->method & 1)
@@ -844,7 +868,7 @@ netlogon:
 	if (!v->healthy) {
 		for (size_t i = 0; i < v->nf; i++)
 			if (v->f[i].problem) {
-				nlt_seterr(e, NLT_EPROBLEM, "%s", v->f[i].text);
+				nlt_seterr(e, v->first_problem_cat ? v->first_problem_cat : NLT_EPROBLEM, "%s", v->f[i].text);
 				break;
 			}
 		goto out;

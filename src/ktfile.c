@@ -15,7 +15,7 @@
 
 #define KTF_MAX_ENTRIES 4096
 #define KTF_MAX_BYTES (4u << 20)
-#define KTF_MAX_PRINC 8
+#define KTF_MAX_PRINC 64
 #define KTF_MAX_ET 8
 
 static int str_eq(const struct kt_str *s, const char *z)
@@ -95,7 +95,12 @@ int ktfile_rewrite(krb5_context kc, const struct ktfile_req *rq, struct ktfile_s
 			continue;
 		for (size_t p = 0; p < n_princ && !known; p++)
 			known = kt_principal_eq(&princ[p], &ents[i]);
-		if (!known && n_princ < KTF_MAX_PRINC) {
+		if (!known && n_princ == KTF_MAX_PRINC) {
+			nlt_seterr(e, NLT_ECONFIG, "the keytab %s has more than %d principals sharing %s's key; not rewriting it",
+				   rq->path, KTF_MAX_PRINC, rq->machine);
+			goto out;
+		}
+		if (!known) {
 			princ[n_princ] = ents[i];
 			n_princ++;
 		}
@@ -156,7 +161,7 @@ int ktfile_rewrite(krb5_context kc, const struct ktfile_req *rq, struct ktfile_s
 			ne->key.ptr = keys[k].bytes;
 			ne->key.len = keys[k].len;
 		}
-		if (p < 8)
+		if (p < sizeof(sum->principals) / sizeof(sum->principals[0]))
 			kt_entry_principal_str(&princ[p], sum->principals[p], sizeof(sum->principals[p]));
 	}
 	sum->n_principals = n_princ;

@@ -253,8 +253,8 @@ check "verify runs Kerberos and Netlogon by default, both ok" \
 "$lab" block dc1 tcp 135 >/dev/null
 run_ws1 --timeout 3 verify --method netlogon -S "$DC1_FQDN" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
 "$lab" unblock dc1 tcp 135 >/dev/null
-check "the endpoint mapper filtered: Netlogon cannot run, exit 1 naming port 135" \
-	eval '[ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q ":135"'
+check "the endpoint mapper filtered: Netlogon cannot run, exit 4 (no DC reachable) naming port 135" \
+	eval '[ "$rc" -eq 4 ] && printf "%s" "$err" | grep -q ":135"'
 # the DC still holds the previous secret: the keytab's newest kvno is refused, the older one works
 pv=$(mktemp -d); chmod 700 "$pv"; pa="Nlt-prev-$(date +%s%N)-pw"
 st computer delete NLTT6; st computer create NLTT6 && st user setpassword 'NLTT6$' --newpassword="$pa"
@@ -402,6 +402,12 @@ run_cli --json verify -S "$DC1_FQDN" -m nltj1 -K "$jdir/kt" "$LAB_DOMAIN"
 if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$(jget '" ".join(j["keytab"]["newest_enctypes"])')" = "aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha1-96" ]; then
 	ok "join creates the account and an AES keytab; verify is healthy at once"
 else bad "join"; show; fi
+run_cli verify --method netlogon -S "$DC1_FQDN" -m nltj1 -K "$jdir/kt" "$LAB_DOMAIN"
+check "verify --method netlogon with no NT hash anywhere (AES keytab, no journal given): exit 3, never 'Healthy'" \
+	eval '[ "$rc" -eq 3 ] && ! printf "%s" "$out" | grep -q "^Healthy"'
+run_cli --json verify --method netlogon -S "$DC1_FQDN" -m nltj1 -K "$jdir/kt" --state-dir "$jdir/st" "$LAB_DOMAIN"
+check "... and with the journal of the join, the Netlogon check runs and is ok" \
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "j[\"netlogon\"][\"result\"]")" = ok ]'
 run_cli --json show-computer $A nltj1
 if [ "$rc" -eq 0 ] && [ "$(jget '"%s %d %d" % (j["dns_host_name"], len(j["service_principal_names"]), j["supported_encryption_types"])')" = "nltj1.$LAB_DOMAIN 4 24" ]; then
 	ok "the joined account has dNSHostName, HOST/ and RestrictedKrbHost/ SPNs, AES enctypes: no findings"
