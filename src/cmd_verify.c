@@ -82,6 +82,7 @@ struct verify {
 	char nl_dc[NL_NAME_MAX]; /* the DC the Netlogon check used */
 	enum nlt_cat nl_err_cat;  /* why it could not run, as an exit category */
 	enum nlt_cat first_problem_cat; /* set when the first problem has a category of its own */
+	enum nlt_cat dir_err_cat;       /* why the directory could not be read */
 };
 
 static void add_finding(struct verify *v, int problem, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -311,6 +312,7 @@ static void directory_check(struct verify *v, struct nlt_krb *k, const struct dc
 	if (krb_get_service_ticket(k, filter, &le) < 0 ||
 	    nlt_ldap_open(&ld, dc->info.dc_dns_name, &dc->addr, dc->info.dns_domain, deadline, &le) < 0) {
 		nlt_strlcpy(v->dir_error, le.msg, sizeof(v->dir_error));
+		v->dir_err_cat = le.cat;
 		return;
 	}
 	nlt_ldap_filter_escape(v->machine, esc, sizeof(esc));
@@ -320,8 +322,10 @@ static void directory_check(struct verify *v, struct nlt_krb *k, const struct dc
 		if (r > 0)
 			snprintf(v->dir_error, sizeof(v->dir_error), "%.40s cannot see its own object under %.300s", v->machine,
 				 ld.default_nc);
-		else
+		else {
 			nlt_strlcpy(v->dir_error, le.msg, sizeof(v->dir_error));
+			v->dir_err_cat = le.cat;
+		}
 		nlt_ldap_close(&ld);
 		return;
 	}
@@ -401,7 +405,14 @@ static void judge_kerberos(struct verify *v, const struct dc_cand *dc)
 		add_finding(v, 1, "the keytab's newest key (kvno %u) is not the one %s accepts (kvno %u): rewrite the keytab",
 			    v->kt.kvno[0], dcn, v->good_kvno);
 	if (!v->dir_read) {
-		add_finding(v, 0, "directory not compared: %s", v->dir_error);
+		/* Kerberos success alone is not "healthy": without the directory's view the keytab's kvno and
+		 * enctypes are unchecked.  An unreachable or unreadable directory gets its own exit code. */
+		int earlier = 0;
+		for (size_t i = 0; i < v->nf; i++)
+			earlier |= v->f[i].problem;
+		add_finding(v, 1, "the directory could not be compared with the keytab: %.300s", v->dir_error);
+		if (!earlier && v->dir_err_cat)
+			v->first_problem_cat = v->dir_err_cat;
 		return;
 	}
 	if (v->have_dir_uac) {

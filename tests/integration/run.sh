@@ -238,6 +238,13 @@ run_cli --json discover --via-dc --pdc "$LAB_DOMAIN"
 check "discover --via-dc --pdc: the chosen DC answers DsrGetDcNameEx2 with the PDC and the client's site" \
 	eval '[ "$rc" -eq 0 ] && [ "$(jget "(j[\"via_dc\"][\"dc_name\"], j[\"via_dc\"][\"client_site\"], \"pdc\" in j[\"via_dc\"][\"flags\"])")" = "('"'$DC1_FQDN', 'Branch', True"')" ]'
 
+# Kerberos succeeds but the directory cannot be read: not "Healthy"
+"$lab" block dc1 tcp 389 >/dev/null
+run_ws1 --timeout 4 verify --method kerberos -S "$DC1_FQDN" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+"$lab" unblock dc1 tcp 389 >/dev/null
+check "LDAP filtered after a good AS exchange: never 'Healthy', exit 4 naming the directory" \
+	eval '[ "$rc" -eq 4 ] && ! printf "%s" "$out" | grep -q "^Healthy" && printf "%s" "$err" | grep -q "directory could not be compared"'
+
 # ---- verify over Netlogon: the secure channel itself --------------------
 run_ws1 --json verify --method netlogon -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
 if [ "$rc" -eq 0 ] && [ "$(jget '(j["netlogon"]["result"], j["netlogon"]["aes"], j["netlogon"]["sealed_capabilities_match"], j["netlogon"]["account_rid"] > 1000, j["kerberos"])')" = "('ok', True, True, True, None)" ]; then
