@@ -859,6 +859,17 @@ netlogon:
 		nl_started = 0;
 	} else if (job_ready) {
 		netlogon_run(&job);
+	}
+	/* Kerberos failed over to another DC and the Netlogon check could not reach the first one:
+	 * run it again on the DC everything else used */
+	if ((v->method & 2) && !v->nl_ran && !v->nl_no_secret && v->nl_dc[0] &&
+	    !nlt_name_eq(v->nl_dc, dc->info.dc_dns_name)) {
+		memset(&v->nl, 0, sizeof(v->nl));
+		v->nl_error[0] = '\0';
+		v->nl_err_cat = NLT_OK;
+		if (nl_job_init(&job, v, dc, req->keytab ? req->keytab : "/etc/krb5.keytab", req->state_dir, &pw,
+				ctx->deadline_ms) == 0)
+			netlogon_run(&job);
 	} else if ((v->method & 2) && !v->nl_error[0]) {
 		if (nl_job_init(&job, v, dc, req->keytab ? req->keytab : "/etc/krb5.keytab", req->state_dir, &pw,
 				ctx->deadline_ms) == 0)

@@ -476,12 +476,13 @@ st computer delete NLTT5
 rm -rf "$tdir_ca"
 
 # ---- failover: the chosen DC's KDC is unreachable before anything is changed ----
-"$lab" block dcb tcp 88 >/dev/null
-run_cli --json verify -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"; rc1=$rc; dc1=$(jget 'j["dc"]["name"]')
+"$lab" block dcb tcp 88 >/dev/null; "$lab" block dcb tcp 135 >/dev/null
+run_cli --json verify -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"; rc1=$rc
+dc1=$(jget '(j["dc"]["name"], j["netlogon"]["dc"], j["netlogon"]["result"])')
 run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -d "$LAB_DOMAIN" ws1; rc2=$rc
-"$lab" unblock dcb tcp 88 >/dev/null
-if [ "$rc1" -eq 0 ] && [ "$dc1" = "$DC1_FQDN" ] && [ "$rc2" -eq 0 ] && printf '%s' "$out" | grep -q "Read from:  $DC1_FQDN"; then
-	ok "with the Branch DC's KDC filtered, verify and show-computer fail over to dc1"
+"$lab" unblock dcb all >/dev/null
+if [ "$rc1" -eq 0 ] && [ "$dc1" = "('$DC1_FQDN', '$DC1_FQDN', 'ok')" ] && [ "$rc2" -eq 0 ] && printf '%s' "$out" | grep -q "Read from:  $DC1_FQDN"; then
+	ok "with the Branch DC's KDC and RPC filtered, verify (Kerberos and Netlogon) and show-computer fail over to dc1"
 else bad "failover (verify exit $rc1 on '$dc1', show-computer exit $rc2)"; show; fi
 
 echo "1..$n"
