@@ -22,47 +22,13 @@
 #include "admin.h"
 #include "atomicfile.h"
 #include "keys.h"
+#include "machine.h"
 #include "ktfile.h"
 #include "output.h"
 #include "secret.h"
 #include "state.h"
 
 #define DEFAULT_KEYTAB "/etc/krb5.keytab"
-
-/* "ws1" / "WS1$" -> "WS1$" and "ws1" */
-static int names(const char *given, char *sam, size_t slen, char *lower, size_t llen, struct nlt_err *e)
-{
-	char host[256];
-	size_t n;
-
-	if (!given) {
-		if (gethostname(host, sizeof(host)) != 0)
-			return nlt_seterr(e, NLT_ECONFIG, "cannot read this host's name: %s", strerror(errno));
-		host[sizeof(host) - 1] = '\0';
-		char *dot = strchr(host, '.');
-		if (dot)
-			*dot = '\0';
-		given = host;
-	}
-	n = strlen(given);
-	if (n && given[n - 1] == '$')
-		n--;
-	/* NetBIOS computer names: at most 15 characters */
-	if (n == 0 || n > 15 || n + 2 > slen || n + 1 > llen)
-		return nlt_seterr(e, NLT_EUSAGE, "'%s' is not a usable computer name (1 to 15 letters, digits, '-')", given);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)given[i];
-		if (!(isalnum(c) || c == '-'))
-			return nlt_seterr(e, NLT_EUSAGE, "'%s' is not a usable computer name (1 to 15 letters, digits, '-')",
-					  given);
-		sam[i] = (char)toupper(c);
-		lower[i] = (char)tolower(c);
-	}
-	sam[n] = '$';
-	sam[n + 1] = '\0';
-	lower[n] = '\0';
-	return 0;
-}
 
 /* "OU=Linux,DC=lab,DC=test" or a relative "OU=Linux" (the domain's DN is appended). */
 static void container_dn(const struct admin_session *s, const char *ou, char *out, size_t len)
@@ -73,36 +39,6 @@ static void container_dn(const struct admin_session *s, const char *ou, char *ou
 		nlt_strlcpy(out, ou, len);
 	else
 		snprintf(out, len, "%.200s,%.280s", ou, s->ld.default_nc);
-}
-
-/* The quoted UTF-16LE form unicodePwd wants (MS-ADTS 3.1.1.3.1.5); free with wipe. */
-static struct berval *unicodepwd(const char *pw)
-{
-	size_t n = strlen(pw);
-	struct berval *bv = calloc(1, sizeof(*bv));
-	char *u = calloc(2 * (n + 2), 1);
-
-	if (!bv || !u) {
-		free(bv);
-		free(u);
-		return NULL;
-	}
-	u[0] = '"';
-	for (size_t i = 0; i < n; i++)
-		u[2 * (i + 1)] = pw[i];
-	u[2 * (n + 1)] = '"';
-	bv->bv_val = u;
-	bv->bv_len = 2 * (n + 2);
-	return bv;
-}
-
-static void unicodepwd_free(struct berval *bv)
-{
-	if (!bv)
-		return;
-	nlt_wipe(bv->bv_val, bv->bv_len);
-	free(bv->bv_val);
-	free(bv);
 }
 
 /* Find NAME$; 0 found (dn and uac filled), 1 none, -1 error. */
@@ -179,7 +115,7 @@ static int admin_op(struct nlt_ctx *ctx, enum admin_op op, struct nlt_err *e)
 	memset(&s, 0, sizeof(s));
 	if (!req->target_name)
 		return nlt_seterr(e, NLT_EUSAGE, "%s: which computer? (nltrust %s NAME)", opname[op], opname[op]);
-	if (names(req->target_name, sam, sizeof(sam), lower, sizeof(lower), e) < 0)
+	if (machine_account(req->target_name, MACHINE_SAM_MAX, sam, sizeof(sam), lower, sizeof(lower), e) < 0)
 		return -1;
 	if (admin_open(&s, ctx, e) < 0)
 		goto out;
@@ -240,17 +176,17 @@ static int admin_op(struct nlt_ctx *ctx, enum admin_op op, struct nlt_err *e)
 		snprintf(detail, sizeof(detail), "password set to %s", req->new_password_file ? "the one in the file given"
 											       : "the default (the computer name in lower case)");
 		if (!req->dry_run) {
-			bv = unicodepwd(np.buf);
+			bv = nlt_ldap_unicodepwd(np.buf);
 			secret_free(&np);
 			if (!bv) {
-				nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+				nlt_seterr(e, NLT_EUSAGE, "reset-computer: the new password is not valid UTF-8");
 				goto out;
 			}
 			vals[0] = bv;
 			vals[1] = NULL;
 			mod.mod_bvalues = vals;
 			rc = ldap_modify_ext_s(s.ld.ld, dn, mods, NULL, NULL);
-			unicodepwd_free(bv);
+			nlt_ldap_unicodepwd_free(bv);
 			if (rc != LDAP_SUCCESS) {
 				ldap_fail(&s, rc, "resetting the password of", dn, e);
 				goto out;
@@ -288,7 +224,8 @@ int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e)
 	memset(&s, 0, sizeof(s));
 	memset(&rec, 0, sizeof(rec));
 	memset(pw, 0, sizeof(pw));
-	if (names(req->machine ? req->machine : req->target_name, sam, sizeof(sam), lower, sizeof(lower), e) < 0)
+	if (machine_account(req->machine ? req->machine : req->target_name, MACHINE_NETBIOS_MAX, sam, sizeof(sam), lower,
+			    sizeof(lower), e) < 0)
 		return -1;
 	if (geteuid() != 0 && !req->dry_run && (!req->state_dir || !req->keytab))
 		return nlt_seterr(e, NLT_ECONFIG, "join writes %s and the journal in %s: run it as root (or give "
@@ -338,7 +275,7 @@ int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e)
 		static char a_oc[] = "objectClass", a_sam[] = "sAMAccountName", a_uac[] = "userAccountControl",
 			    a_dns[] = "dNSHostName", a_spn[] = "servicePrincipalName",
 			    a_et[] = "msDS-SupportedEncryptionTypes", a_pwd[] = "unicodePwd", v_computer[] = "computer";
-		struct berval *bv = unicodepwd(pw), *pwv[2] = { bv, NULL };
+		struct berval *bv = nlt_ldap_unicodepwd(pw), *pwv[2] = { bv, NULL };
 		LDAPMod m_oc = { LDAP_MOD_ADD, a_oc, { ocv } }, m_sam = { LDAP_MOD_ADD, a_sam, { samv } },
 			m_uac = { LDAP_MOD_ADD, a_uac, { uacvv } }, m_dns = { LDAP_MOD_ADD, a_dns, { dnsv } },
 			m_spn = { LDAP_MOD_ADD, a_spn, { spnv } }, m_et = { LDAP_MOD_ADD, a_et, { etvv } },
@@ -376,14 +313,10 @@ int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e)
 									  UAC_WORKSTATION_TRUST_ACCOUNT));
 			rc = ldap_modify_ext_s(s.ld.ld, dn, mod, NULL, NULL);
 		}
-		unicodepwd_free(bv);
+		nlt_ldap_unicodepwd_free(bv);
 		if (rc != LDAP_SUCCESS) {
 			struct nlt_err ign;
-			int refused = rc == LDAP_INSUFFICIENT_ACCESS || rc == LDAP_CONSTRAINT_VIOLATION ||
-				      rc == LDAP_UNWILLING_TO_PERFORM || rc == LDAP_ALREADY_EXISTS || rc == LDAP_NO_SUCH_OBJECT ||
-				      rc == LDAP_OBJECT_CLASS_VIOLATION || rc == LDAP_STRONG_AUTH_REQUIRED ||
-				      rc == LDAP_CONFIDENTIALITY_REQUIRED || rc == LDAP_INVALID_SYNTAX;
-			if (refused) {
+			if (nlt_ldap_refused(rc)) {
 				(void)state_abort_pending(st, &ign);
 				ldap_fail(&s, rc, exists ? "updating" : "creating", dn, e);
 			} else {
@@ -444,7 +377,8 @@ int cmd_leave(struct nlt_ctx *ctx, struct nlt_err *e)
 	int r = -1, f;
 
 	memset(&s, 0, sizeof(s));
-	if (names(req->machine ? req->machine : req->target_name, sam, sizeof(sam), lower, sizeof(lower), e) < 0)
+	if (machine_account(req->machine ? req->machine : req->target_name, MACHINE_SAM_MAX, sam, sizeof(sam), lower,
+			    sizeof(lower), e) < 0)
 		return -1;
 	if (admin_open(&s, ctx, e) < 0)
 		goto out;

@@ -35,6 +35,7 @@
 #include "krb.h"
 #include "ktfile.h"
 #include "locate.h"
+#include "machine.h"
 #include "netlogon.h"
 #include "nrpc_crypto.h"
 #include "rpc.h"
@@ -74,36 +75,6 @@ struct reset {
 	struct nlt_addr dc_addr;
 };
 
-static int upper_machine(const char *given, char *out, size_t len, struct nlt_err *e)
-{
-	char host[256];
-	size_t n;
-
-	if (!given) {
-		if (gethostname(host, sizeof(host)) != 0)
-			return nlt_seterr(e, NLT_ECONFIG, "cannot read this host's name: %s", strerror(errno));
-		host[sizeof(host) - 1] = '\0';
-		char *dot = strchr(host, '.');
-		if (dot)
-			*dot = '\0';
-		given = host;
-	}
-	n = strlen(given);
-	if (n && given[n - 1] == '$')
-		n--;
-	if (n == 0 || n > 20 || n + 2 > len)
-		return nlt_seterr(e, NLT_EUSAGE, "'%s' is not a usable machine account name", given);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)given[i];
-		if (!(isalnum(c) || c == '-' || c == '_'))
-			return nlt_seterr(e, NLT_EUSAGE, "'%s' is not a usable machine account name", given);
-		out[i] = (char)toupper(c);
-	}
-	out[n] = '$';
-	out[n + 1] = '\0';
-	return 0;
-}
-
 /* The machine's newest kvno and its enctypes in the keytab (0 when none). */
 static void keytab_view(krb5_context kc, const char *path, const char *machine, const char *realm, uint32_t *kvno,
 			int32_t *et, size_t *n_et)
@@ -122,11 +93,7 @@ static void keytab_view(krb5_context kc, const char *path, const char *machine, 
 		if (krb5_kt_start_seq_get(kc, kt, &cur) != 0)
 			break;
 		while (krb5_kt_next_entry(kc, kt, &ent, &cur) == 0) {
-			const krb5_data *c = krb5_princ_size(kc, ent.principal) == 1
-						     ? krb5_princ_component(kc, ent.principal, 0) : NULL;
-			int mine = c && c->length == strlen(machine) && strncasecmp(c->data, machine, c->length) == 0 &&
-				   ent.principal->realm.length == strlen(realm) &&
-				   memcmp(ent.principal->realm.data, realm, strlen(realm)) == 0;
+			int mine = machine_is_principal(kc, ent.principal, machine, realm);
 			if (mine && pass == 0 && ent.vno > *kvno)
 				*kvno = ent.vno;
 			if (mine && pass == 1 && ent.vno == *kvno && *n_et < 8) {
@@ -141,57 +108,6 @@ static void keytab_view(krb5_context kc, const char *path, const char *machine, 
 		krb5_kt_end_seq_get(kc, kt, &cur);
 	}
 	krb5_kt_close(kc, kt);
-}
-
-/* The rc4-hmac key (= the NT hash) of kvno for the machine in the keytab; 0 or -1. */
-static int keytab_nt_hash(krb5_context kc, const char *path, const char *machine, const char *realm, uint32_t kvno,
-			  uint8_t out[16])
-{
-	char name[600];
-	krb5_keytab kt;
-	krb5_kt_cursor cur;
-	krb5_keytab_entry ent;
-	int found = -1;
-
-	snprintf(name, sizeof(name), "FILE:%s", path);
-	if (krb5_kt_resolve(kc, name, &kt) != 0)
-		return -1;
-	if (krb5_kt_start_seq_get(kc, kt, &cur) == 0) {
-		while (krb5_kt_next_entry(kc, kt, &ent, &cur) == 0) {
-			const krb5_data *c = krb5_princ_size(kc, ent.principal) == 1
-						     ? krb5_princ_component(kc, ent.principal, 0) : NULL;
-			if (found < 0 && c && c->length == strlen(machine) && strncasecmp(c->data, machine, c->length) == 0 &&
-			    ent.principal->realm.length == strlen(realm) &&
-			    strncasecmp(ent.principal->realm.data, realm, strlen(realm)) == 0 &&
-			    ent.vno == kvno && ent.key.enctype == 23 && ent.key.length == 16) {
-				memcpy(out, ent.key.contents, 16);
-				found = 0;
-			}
-			krb5_free_keytab_entry_contents(kc, &ent);
-		}
-		krb5_kt_end_seq_get(kc, kt, &cur);
-	}
-	krb5_kt_close(kc, kt);
-	return found;
-}
-
-/* The journal's current password as an NT hash; 0 or -1. */
-static int journal_nt_hash(const char *state_dir, const char *realm, const char *machine, uint8_t out[16])
-{
-	struct state *st = NULL;
-	struct state_rec rec;
-	struct nlt_err ign;
-	int r = -1;
-
-	if (state_open(state_dir, realm, machine, 0, &st, &ign) != 0)
-		return -1;
-	if (state_load(st, STATE_CURRENT, &rec, &ign) == 1) {
-		if (nrpc_nt_hash_utf8((const char *)rec.pw, rec.pw_len, out) == WIRE_OK)
-			r = 0;
-		state_rec_wipe(&rec);
-	}
-	state_close(st);
-	return r;
 }
 
 /* A MEMORY keytab with the machine's newest keys, for the kadmin/changepw ticket. */
@@ -275,23 +191,14 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 		return 0;
 	}
 	if (rs->mode == MODE_LDAP) {
-		/* unicodePwd: the password in double quotes, UTF-16LE (MS-ADTS 3.1.1.3.1.5) */
-		size_t n = strlen(pw);
-		char *u = calloc(2 * (n + 2), 1);
-		struct berval bv, *vals[2];
+		struct berval *bv = nlt_ldap_unicodepwd(pw), *vals[2];
 		LDAPMod mod, *mods[2];
 		char filter[128], esc[80];
 		struct nlt_ldap_entry en;
 		int lr;
-		if (!u)
+		if (!bv)
 			return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
-		u[0] = '"';
-		for (size_t i = 0; i < n; i++)
-			u[2 * (i + 1)] = pw[i];
-		u[2 * (n + 1)] = '"';
-		bv.bv_val = u;
-		bv.bv_len = 2 * (n + 2);
-		vals[0] = &bv;
+		vals[0] = bv;
 		vals[1] = NULL;
 		mod.mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES;
 		{
@@ -306,16 +213,13 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 		lr = nlt_ldap_search_one(&as->ld, as->ld.default_nc, LDAP_SCOPE_SUBTREE, filter,
 					 (const char *const[]){ "1.1", NULL }, &en, e);
 		if (lr != 0) {
-			nlt_wipe(u, bv.bv_len);
-			free(u);
+			nlt_ldap_unicodepwd_free(bv);
 			return lr > 0 ? nlt_seterr(e, NLT_EPROBLEM, "no computer account %s in %s", rs->machine, rs->realm) : -1;
 		}
 		lr = ldap_modify_ext_s(as->ld.ld, en.dn, mods, NULL, NULL);
 		nlt_ldap_entry_free(&en);
-		nlt_wipe(u, bv.bv_len);
-		free(u);
-		if (lr == LDAP_INSUFFICIENT_ACCESS || lr == LDAP_CONSTRAINT_VIOLATION || lr == LDAP_UNWILLING_TO_PERFORM ||
-		    lr == LDAP_NO_SUCH_OBJECT || lr == LDAP_STRONG_AUTH_REQUIRED || lr == LDAP_CONFIDENTIALITY_REQUIRED)
+		nlt_ldap_unicodepwd_free(bv);
+		if (nlt_ldap_refused(lr))
 			return nlt_seterr(e, lr == LDAP_INSUFFICIENT_ACCESS ? NLT_EAUTH : NLT_EPROTO,
 					  "LDAP unicodePwd reset of %s on %s refused: %s", rs->machine, as->ld.dc_name,
 					  ldap_err2string(lr));
@@ -542,7 +446,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 	rs->mode = req->reset_ldap ? MODE_LDAP : req->reset_admin ? MODE_ADMIN : req->method == 2 ? MODE_NETLOGON : MODE_MACHINE;
 	rs->keytab = req->keytab ? req->keytab : DEFAULT_KEYTAB;
-	if (upper_machine(req->machine, rs->machine, sizeof(rs->machine), e) < 0)
+	if (machine_account(req->machine, MACHINE_SAM_MAX, rs->machine, sizeof(rs->machine), NULL, 0, e) < 0)
 		goto out;
 	if (geteuid() != 0 && !req->state_dir && !req->dry_run) {
 		nlt_seterr(e, NLT_ECONFIG, "reset-password writes %s and the journal in %s: run it as root (or give "
@@ -600,8 +504,8 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	nlt_strlcpy(rs->netbios_domain, dc->info.netbios_domain, sizeof(rs->netbios_domain));
 	if (rs->mode == MODE_NETLOGON) {
 		/* the current secret's NT hash: the keytab's rc4-hmac key of the newest kvno, else the journal */
-		rs->have_nt_hash = keytab_nt_hash(k->kc, rs->keytab, rs->machine, rs->realm, rs->old_kvno, rs->nt_hash) == 0 ||
-				   journal_nt_hash(req->state_dir, rs->realm, rs->machine, rs->nt_hash) == 0;
+		rs->have_nt_hash = machine_nt_hash_keytab(k->kc, rs->keytab, rs->machine, rs->realm, rs->old_kvno, rs->nt_hash) == 0 ||
+				   machine_nt_hash_journal(req->state_dir, rs->realm, rs->machine, STATE_CURRENT, rs->nt_hash) == 0;
 		if (!rs->have_nt_hash) {
 			nlt_seterr(e, NLT_ECONFIG, "--method netlogon needs %s's current NT hash: the keytab %s has no rc4-hmac key "
 						   "and the journal no current password", rs->machine, rs->keytab);
@@ -640,8 +544,8 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 		if (rr < 0)
 			goto out;
 		/* a recovered change moved the current secret: the Netlogon method needs its NT hash */
-		if (rr > 0 && rs->mode == MODE_NETLOGON && journal_nt_hash(req->state_dir, rs->realm, rs->machine, rs->nt_hash) < 0 &&
-		    keytab_nt_hash(k->kc, rs->keytab, rs->machine, rs->realm, rs->old_kvno, rs->nt_hash) < 0) {
+		if (rr > 0 && rs->mode == MODE_NETLOGON && machine_nt_hash_journal(req->state_dir, rs->realm, rs->machine, STATE_CURRENT, rs->nt_hash) < 0 &&
+		    machine_nt_hash_keytab(k->kc, rs->keytab, rs->machine, rs->realm, rs->old_kvno, rs->nt_hash) < 0) {
 			nlt_seterr(e, NLT_ECONFIG, "after the recovery, %s's new NT hash is in neither the journal nor the keytab",
 				   rs->machine);
 			goto out;

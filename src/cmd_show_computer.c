@@ -14,6 +14,7 @@
 
 #include "adattr.h"
 #include "admin.h"
+#include "machine.h"
 #include "output.h"
 
 #define MAX_SPN 64
@@ -45,26 +46,6 @@ static void add(char (*list)[400], size_t *n, const char *fmt, ...)
 	vsnprintf(list[*n], 400, fmt, ap);
 	va_end(ap);
 	(*n)++;
-}
-
-/* "ws1", "WS1$" -> "WS1$" */
-static int sam_name(const char *in, char *out, size_t len, struct nlt_err *e)
-{
-	size_t n = strlen(in);
-
-	if (n && in[n - 1] == '$')
-		n--;
-	if (n == 0 || n > 20 || n + 2 > len)
-		return nlt_seterr(e, NLT_EUSAGE, "show-computer: '%s' is not a computer name (1 to 20 characters)", in);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (!(isalnum(c) || c == '-' || c == '_'))
-			return nlt_seterr(e, NLT_EUSAGE, "show-computer: '%s' is not a computer name", in);
-		out[i] = (char)toupper(c);
-	}
-	out[n] = '$';
-	out[n + 1] = '\0';
-	return 0;
 }
 
 static int has_spn(const struct computer *c, const char *want)
@@ -253,7 +234,7 @@ int cmd_show_computer(struct nlt_ctx *ctx, struct nlt_err *e)
 		nlt_seterr(e, NLT_EUSAGE, "show-computer: which computer? (nltrust show-computer NAME)");
 		goto out;
 	}
-	if (sam_name(req->target_name, c->sam, sizeof(c->sam), e) < 0)
+	if (machine_account(req->target_name, MACHINE_SAM_MAX, c->sam, sizeof(c->sam), NULL, 0, e) < 0)
 		goto out;
 	if (admin_open(&s, ctx, e) < 0)
 		goto out;

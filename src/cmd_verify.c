@@ -25,6 +25,7 @@
 #include "cmds.h"
 #include "krb.h"
 #include "ldapconn.h"
+#include "machine.h"
 #include "netlogon.h"
 #include "nrpc_crypto.h"
 #include "locate.h"
@@ -113,50 +114,6 @@ static const char *etype_name(int et)
 	return "other";
 }
 
-/* Account name as AD spells it: upper case, one trailing '$'. */
-static int machine_name(const char *given, char *out, size_t len, struct nlt_err *e)
-{
-	char host[256];
-	size_t n;
-
-	if (!given) {
-		if (gethostname(host, sizeof(host)) != 0)
-			return nlt_seterr(e, NLT_ECONFIG, "cannot read this host's name: %s", strerror(errno));
-		host[sizeof(host) - 1] = '\0';
-		char *dot = strchr(host, '.');
-		if (dot)
-			*dot = '\0';
-		given = host;
-	}
-	n = strlen(given);
-	if (n && given[n - 1] == '$')
-		n--;
-	if (n == 0 || n > 20 || n + 2 > len)
-		return nlt_seterr(e, NLT_EUSAGE, "'%s' is not a usable machine account name (1 to 20 characters)", given);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)given[i];
-		if (!(isalnum(c) || c == '-' || c == '_'))
-			return nlt_seterr(e, NLT_EUSAGE, "'%s' is not a usable machine account name", given);
-		out[i] = (char)toupper(c);
-	}
-	out[n] = '$';
-	out[n + 1] = '\0';
-	return 0;
-}
-
-/* Does principal p name the machine account in realm (MACHINE$@REALM, case-insensitive name)? */
-static int is_machine(krb5_context kc, krb5_const_principal p, const char *machine, const char *realm)
-{
-	const krb5_data *c;
-
-	if (krb5_princ_size(kc, p) != 1)
-		return 0;
-	if (p->realm.length != strlen(realm) || strncasecmp(p->realm.data, realm, p->realm.length) != 0)
-		return 0;
-	c = krb5_princ_component(kc, p, 0);
-	return c->length == strlen(machine) && strncasecmp(c->data, machine, c->length) == 0;
-}
-
 /* Read the keytab: which kvnos and enctypes it holds for the machine. */
 static int keytab_scan(krb5_context kc, const char *path, const char *machine, const char *realm, struct kt_view *kv,
 		       struct nlt_err *e)
@@ -180,7 +137,7 @@ static int keytab_scan(krb5_context kc, const char *path, const char *machine, c
 				  rc == KRB5_KT_END ? "empty" : "not a keytab file");
 	}
 	while ((rc = krb5_kt_next_entry(kc, kt, &ent, &cur)) == 0) {
-		if (is_machine(kc, ent.principal, machine, realm)) {
+		if (machine_is_principal(kc, ent.principal, machine, realm)) {
 			int k;
 			kv->n_entries++;
 			for (k = 0; k < kv->n_kvnos && kv->kvno[k] != ent.vno; k++)
@@ -245,7 +202,7 @@ static int keytab_one_kvno(krb5_context kc, const char *path, const char *machin
 	}
 	if (krb5_kt_start_seq_get(kc, src, &cur) == 0) {
 		while (krb5_kt_next_entry(kc, src, &ent, &cur) == 0) {
-			if (ent.vno == kvno && is_machine(kc, ent.principal, machine, realm))
+			if (ent.vno == kvno && machine_is_principal(kc, ent.principal, machine, realm))
 				(void)krb5_kt_add_entry(kc, dst, &ent);
 			krb5_free_keytab_entry_contents(kc, &ent);
 		}
@@ -576,59 +533,6 @@ static void print_json(const struct verify *v, const struct dc_cand *dc)
 	json_object_put(o);
 }
 
-/* The RC4 key (the NT hash) of the machine's kvno in the keytab; 0 found, -1 none. */
-static int nt_hash_from_keytab(const char *path, const char *machine, const char *realm, unsigned kvno,
-			       uint8_t out[16])
-{
-	krb5_context kc;
-	krb5_keytab kt;
-	krb5_kt_cursor cur;
-	krb5_keytab_entry ent;
-	char name[600];
-	int found = -1;
-
-	if (krb5_init_context(&kc) != 0)
-		return -1;
-	snprintf(name, sizeof(name), "FILE:%s", path);
-	if (krb5_kt_resolve(kc, name, &kt) == 0) {
-		if (krb5_kt_start_seq_get(kc, kt, &cur) == 0) {
-			while (krb5_kt_next_entry(kc, kt, &ent, &cur) == 0) {
-				if (found < 0 && ent.vno == kvno && ent.key.enctype == 23 && ent.key.length == 16 &&
-				    is_machine(kc, ent.principal, machine, realm)) {
-					memcpy(out, ent.key.contents, 16);
-					found = 0;
-				}
-				krb5_free_keytab_entry_contents(kc, &ent);
-			}
-			krb5_kt_end_seq_get(kc, kt, &cur);
-		}
-		krb5_kt_close(kc, kt);
-	}
-	krb5_free_context(kc);
-	return found;
-}
-
-/* The Netlogon half: the secure channel with the machine's NT hash, on the same DC. */
-/* A password of the journal (reset-password, join) as an NT hash; 0 or -1. */
-static int nt_hash_from_state_slot(const char *state_dir, const char *realm, const char *machine,
-				   enum state_slot slot, uint8_t out[16])
-{
-	struct state *st = NULL;
-	struct state_rec rec;
-	struct nlt_err ign;
-	int r = -1;
-
-	if (state_open(state_dir, realm, machine, 0, &st, &ign) != 0)
-		return -1;
-	if (state_load(st, slot, &rec, &ign) == 1) {
-		if (nrpc_nt_hash_utf8((const char *)rec.pw, rec.pw_len, out) == WIRE_OK)
-			r = 0;
-		state_rec_wipe(&rec);
-	}
-	state_close(st);
-	return r;
-}
-
 /*
  * What the Netlogon check needs, prepared in the main thread (keytab and journal reads go
  * through libkrb5 and getenv, which must not race the main thread's setenv), so that the check
@@ -664,8 +568,8 @@ static int nl_job_init(struct nl_job *j, struct verify *v, const struct dc_cand 
 		}
 		return 0;
 	}
-	if ((!kvno_cur || nt_hash_from_keytab(keytab, v->machine, v->realm, kvno_cur, j->nt_cur) < 0) &&
-	    nt_hash_from_state_slot(state_dir, v->realm, v->machine, STATE_CURRENT, j->nt_cur) < 0) {
+	if ((!kvno_cur || machine_nt_hash_keytab(NULL, keytab, v->machine, v->realm, kvno_cur, j->nt_cur) < 0) &&
+	    machine_nt_hash_journal(state_dir, v->realm, v->machine, STATE_CURRENT, j->nt_cur) < 0) {
 		v->nl_no_secret = 1;
 		v->nl_err_cat = NLT_ECONFIG;
 		snprintf(v->nl_error, sizeof(v->nl_error), "neither the keytab (no rc4-hmac key) nor the journal holds "
@@ -673,10 +577,10 @@ static int nl_job_init(struct nl_job *j, struct verify *v, const struct dc_cand 
 		return -1;
 	}
 	/* the previous secret, for "the DC still holds the previous password" */
-	if (kvno_prev && nt_hash_from_keytab(keytab, v->machine, v->realm, kvno_prev, j->nt_prev) == 0) {
+	if (kvno_prev && machine_nt_hash_keytab(NULL, keytab, v->machine, v->realm, kvno_prev, j->nt_prev) == 0) {
 		j->have_prev = 1;
 		snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the keytab's kvno %u", kvno_prev);
-	} else if (nt_hash_from_state_slot(state_dir, v->realm, v->machine, STATE_PREVIOUS, j->nt_prev) == 0) {
+	} else if (machine_nt_hash_journal(state_dir, v->realm, v->machine, STATE_PREVIOUS, j->nt_prev) == 0) {
 		j->have_prev = 1;
 		snprintf(v->nl_prev_what, sizeof(v->nl_prev_what), "the journal's previous password");
 	}
@@ -738,7 +642,7 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 	memset(&res, 0, sizeof(res));
 	if (!v)
 		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
-	if (machine_name(req->machine, v->machine, sizeof(v->machine), e) < 0)
+	if (machine_account(req->machine, MACHINE_SAM_MAX, v->machine, sizeof(v->machine), NULL, 0, e) < 0)
 		goto out;
 	v->password_mode = req->machine_password_file != NULL;
 	if (v->password_mode && secret_from_file(&pw, req->machine_password_file, "machine password", e) < 0)

@@ -38,45 +38,70 @@ static int key_eq(const struct kt_entry *a, const struct kt_entry *b)
 	return a->enctype == b->enctype && a->key.len == b->key.len && memcmp(a->key.ptr, b->key.ptr, a->key.len) == 0;
 }
 
+/*
+ * Read and decode the keytab at path: 0 with *old (wipe with atomicfile_free) and *ents (n of
+ * them, pointing into *old), 1 when there is no keytab yet, -1 with e.
+ */
+static int kt_load(const char *path, uint8_t **old, size_t *oldlen, struct kt_entry **ents, size_t *n,
+		   struct nlt_err *e)
+{
+	struct kt_dec_info info;
+	int rd = atomicfile_read(path, KTF_MAX_BYTES, ATOMICFILE_RD_MISSING_OK, old, oldlen, e);
+
+	*ents = NULL;
+	*n = 0;
+	if (rd != 0)
+		return rd;
+	if ((rd = kt_dec(*old, *oldlen, NULL, 0, &info)) != WIRE_OK || info.n_entries > KTF_MAX_ENTRIES) {
+		nlt_seterr(e, NLT_ECONFIG, "the keytab %s cannot be read: %s; it is left as it is", path,
+			   rd != WIRE_OK ? kt_strerror(rd) : "more entries than a machine keytab has");
+		return -1;
+	}
+	*ents = calloc(info.n_entries + 1, sizeof(**ents));
+	if (!*ents || kt_dec(*old, *oldlen, *ents, info.n_entries, &info) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "keytab: out of memory");
+	*n = info.n_entries;
+	return 0;
+}
+
+/* Encode entries and replace the keytab at path atomically (0600); the buffer is wiped. */
+static int kt_store(const char *path, const struct kt_entry *ents, size_t n, struct nlt_err *e)
+{
+	size_t len = n ? kt_enc_len(ents, n) : 2; /* no entries: the version alone */
+	uint8_t *buf = malloc(len ? len : 1);
+	struct wwr w;
+	int r = -1;
+
+	if (!buf)
+		return nlt_seterr(e, NLT_EINTERNAL, "keytab: out of memory");
+	wwr_init(&w, buf, len);
+	if (kt_enc(&w, ents, n) != WIRE_OK)
+		nlt_seterr(e, NLT_EINTERNAL, "keytab: cannot encode %zu entries", n);
+	else
+		r = atomicfile_write(path, buf, wwr_len(&w), 0600, e);
+	nlt_wipe(buf, len);
+	free(buf);
+	return r;
+}
+
 int ktfile_rewrite(krb5_context kc, const struct ktfile_req *rq, struct ktfile_summary *sum, struct nlt_err *e)
 {
-	uint8_t *old = NULL, *outbuf = NULL;
-	size_t oldlen = 0, n_old = 0, n_out = 0, outlen = 0, n_princ = 0;
+	uint8_t *old = NULL;
+	size_t oldlen = 0, n_old = 0, n_out = 0, n_princ = 0;
 	struct kt_entry *ents = NULL, *out = NULL;
 	struct kt_entry princ[KTF_MAX_PRINC];
 	struct nlt_key keys[KTF_MAX_ET];
 	char salt[512], defnames[3][300];
 	uint32_t newest = 0, prev = 0, now = (uint32_t)time(NULL);
-	struct kt_dec_info info;
-	struct wwr w;
 	int rd, r = -1;
 
 	memset(sum, 0, sizeof(*sum));
 	memset(keys, 0, sizeof(keys));
 	if (rq->n_enctypes == 0 || rq->n_enctypes > KTF_MAX_ET)
 		return nlt_seterr(e, NLT_EINTERNAL, "keytab: %zu enctypes asked for", rq->n_enctypes);
-	rd = atomicfile_read(rq->path, KTF_MAX_BYTES, ATOMICFILE_RD_MISSING_OK, &old, &oldlen, e);
+	rd = kt_load(rq->path, &old, &oldlen, &ents, &n_old, e);
 	if (rd < 0)
-		return -1;
-	if (rd == 0) {
-		int dr = kt_dec(old, oldlen, NULL, 0, &info);
-		if (dr != WIRE_OK) {
-			nlt_seterr(e, NLT_ECONFIG, "the keytab %s cannot be read: %s; it is left as it is", rq->path,
-				   kt_strerror(dr));
-			goto out;
-		}
-		if (info.n_entries > KTF_MAX_ENTRIES) {
-			nlt_seterr(e, NLT_ECONFIG, "the keytab %s has %zu entries; more than %d is not a machine keytab",
-				   rq->path, info.n_entries, KTF_MAX_ENTRIES);
-			goto out;
-		}
-		n_old = info.n_entries;
-		ents = calloc(n_old + 1, sizeof(*ents));
-		if (!ents || kt_dec(old, oldlen, ents, n_old, &info) != WIRE_OK) {
-			nlt_seterr(e, NLT_EINTERNAL, "keytab: out of memory");
-			goto out;
-		}
-	}
+		goto out;
 	/* the machine's newest kvno, and the principals sharing its keys */
 	for (size_t i = 0; i < n_old; i++)
 		if (is_machine_entry(&ents[i], rq->realm, rq->machine) && ents[i].kvno > newest)
@@ -166,27 +191,12 @@ int ktfile_rewrite(krb5_context kc, const struct ktfile_req *rq, struct ktfile_s
 	}
 	sum->n_principals = n_princ;
 	sum->n_written = n_out;
-	outlen = kt_enc_len(out, n_out);
-	outbuf = malloc(outlen ? outlen : 1);
-	if (!outbuf) {
-		nlt_seterr(e, NLT_EINTERNAL, "keytab: out of memory");
-		goto out;
-	}
-	wwr_init(&w, outbuf, outlen);
-	if (kt_enc(&w, out, n_out) != WIRE_OK) {
-		nlt_seterr(e, NLT_EINTERNAL, "keytab: cannot encode %zu entries", n_out);
-		goto out;
-	}
-	if (atomicfile_write(rq->path, outbuf, wwr_len(&w), 0600, e) < 0)
+	if (kt_store(rq->path, out, n_out, e) < 0)
 		goto out;
 	r = 0;
 out:
 	for (size_t k = 0; k < KTF_MAX_ET; k++)
 		keys_key_wipe(&keys[k]);
-	if (outbuf) {
-		nlt_wipe(outbuf, outlen);
-		free(outbuf);
-	}
 	free(out);
 	free(ents);
 	if (old)
@@ -197,26 +207,19 @@ out:
 int ktfile_remove_machine(const char *path, const char *realm, const char *machine, size_t *removed,
 			  struct nlt_err *e)
 {
-	uint8_t *old = NULL, *outbuf = NULL;
-	size_t oldlen = 0, n_old, n_out = 0, outlen = 0;
+	uint8_t *old = NULL;
+	size_t oldlen = 0, n_old = 0, n_out = 0;
 	struct kt_entry *ents = NULL, *out = NULL;
-	struct kt_dec_info info;
-	struct wwr w;
 	int rd, r = -1;
 
 	*removed = 0;
-	rd = atomicfile_read(path, KTF_MAX_BYTES, ATOMICFILE_RD_MISSING_OK, &old, &oldlen, e);
-	if (rd != 0)
-		return rd < 0 ? -1 : 0;
-	if ((rd = kt_dec(old, oldlen, NULL, 0, &info)) != WIRE_OK || info.n_entries > KTF_MAX_ENTRIES) {
-		nlt_seterr(e, NLT_ECONFIG, "the keytab %s cannot be read: %s; it is left as it is", path,
-			   rd != WIRE_OK ? kt_strerror(rd) : "too many entries");
+	rd = kt_load(path, &old, &oldlen, &ents, &n_old, e);
+	if (rd != 0) {
+		r = rd > 0 ? 0 : -1; /* no keytab: nothing to remove */
 		goto out;
 	}
-	n_old = info.n_entries;
-	ents = calloc(n_old + 1, sizeof(*ents));
 	out = calloc(n_old + 1, sizeof(*out));
-	if (!ents || !out || kt_dec(old, oldlen, ents, n_old, &info) != WIRE_OK) {
+	if (!out) {
 		nlt_seterr(e, NLT_EINTERNAL, "keytab: out of memory");
 		goto out;
 	}
@@ -230,31 +233,8 @@ int ktfile_remove_machine(const char *path, const char *realm, const char *machi
 		else
 			out[n_out++] = ents[i];
 	}
-	if (*removed == 0) {
-		r = 0;
-		goto out;
-	}
-	outlen = kt_enc_len(out, n_out);
-	if (n_out == 0)
-		outlen = 2; /* the version alone: an empty keytab */
-	outbuf = malloc(outlen);
-	if (!outbuf) {
-		nlt_seterr(e, NLT_EINTERNAL, "keytab: out of memory");
-		goto out;
-	}
-	wwr_init(&w, outbuf, outlen);
-	if (kt_enc(&w, out, n_out) != WIRE_OK) {
-		nlt_seterr(e, NLT_EINTERNAL, "keytab: cannot encode %zu entries", n_out);
-		goto out;
-	}
-	if (atomicfile_write(path, outbuf, wwr_len(&w), 0600, e) < 0)
-		goto out;
-	r = 0;
+	r = *removed ? kt_store(path, out, n_out, e) : 0;
 out:
-	if (outbuf) {
-		nlt_wipe(outbuf, outlen);
-		free(outbuf);
-	}
 	free(out);
 	free(ents);
 	if (old)

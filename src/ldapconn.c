@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ber.h"
+#include "nrpc_crypto.h"
 #include "xport.h"
 
 static enum nlt_ldap_sec ldap_sec = NLT_LDAP_SASL;
@@ -533,5 +534,52 @@ int nlt_ldap_filter_escape(const char *in, char *out, size_t len)
 		}
 	}
 	out[o] = '\0';
+	return 0;
+}
+
+struct berval *nlt_ldap_unicodepwd(const char *pw)
+{
+	size_t n = strlen(pw), ulen = 0, cap = 2 * (n + 2);
+	struct berval *bv = calloc(1, sizeof(*bv));
+	uint8_t *u = calloc(cap, 1);
+
+	/* UTF-16 never needs more code units than UTF-8 has bytes */
+	if (!bv || !u || nrpc_utf8_to_utf16le(pw, n, u + 2, cap - 4, &ulen) != WIRE_OK) {
+		if (u)
+			nlt_wipe(u, cap);
+		free(u);
+		free(bv);
+		return NULL;
+	}
+	u[0] = '"';
+	u[2 + ulen] = '"';
+	bv->bv_val = (char *)u;
+	bv->bv_len = ulen + 4;
+	return bv;
+}
+
+void nlt_ldap_unicodepwd_free(struct berval *bv)
+{
+	if (!bv)
+		return;
+	nlt_wipe(bv->bv_val, bv->bv_len);
+	free(bv->bv_val);
+	free(bv);
+}
+
+int nlt_ldap_refused(int rc)
+{
+	switch (rc) {
+	case LDAP_INSUFFICIENT_ACCESS:
+	case LDAP_CONSTRAINT_VIOLATION:
+	case LDAP_UNWILLING_TO_PERFORM:
+	case LDAP_ALREADY_EXISTS:
+	case LDAP_NO_SUCH_OBJECT:
+	case LDAP_OBJECT_CLASS_VIOLATION:
+	case LDAP_STRONG_AUTH_REQUIRED:
+	case LDAP_CONFIDENTIALITY_REQUIRED:
+	case LDAP_INVALID_SYNTAX:
+		return 1;
+	}
 	return 0;
 }

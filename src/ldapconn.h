@@ -70,6 +70,19 @@ int nlt_ldap_str(const struct nlt_ldap_entry *en, const char *attr, char *buf, s
 /* Parse the first value as a signed 64-bit integer; returns 1 if present and valid. */
 int nlt_ldap_i64(const struct nlt_ldap_entry *en, const char *attr, int64_t *out);
 
+/*
+ * The unicodePwd value for pw (UTF-8): the password in double quotes, UTF-16LE (MS-ADTS
+ * 3.1.1.3.1.5).  NULL when pw is not valid UTF-8 or out of memory; release with
+ * nlt_ldap_unicodepwd_free, which wipes it.
+ */
+struct berval *nlt_ldap_unicodepwd(const char *pw);
+void nlt_ldap_unicodepwd_free(struct berval *bv);
+/*
+ * Did the DC answer a change with a clear refusal (access, constraint, schema, name)?  Any other
+ * failure (timeout, lost connection, an unreadable reply) may mean it was applied.
+ */
+int nlt_ldap_refused(int rc);
+
 /* Escape a value for use inside an RFC 4515 filter. */
 int nlt_ldap_filter_escape(const char *in, char *out, size_t len);
 

@@ -194,13 +194,19 @@ int rpc_bind_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, str
 	return 0;
 }
 
-int rpc_bind(struct rpc_conn *c, const struct dcerpc_syntax *iface, struct nlt_err *e)
+/* The NL_AUTH_MESSAGE negotiate token of a schannel bind or alter_context. */
+static int schannel_token(uint8_t tok[64], size_t *len, const char *netbios_domain, const char *computer,
+			  struct nlt_err *e)
 {
-	return do_bind(c, DCERPC_PT_BIND, iface, NULL, 0, e);
-}
+	struct wwr w;
 
-static int schannel_on(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_syntax *iface,
-		       const uint8_t session_key[16], const char *netbios_domain, const char *computer, struct nlt_err *e);
+	wwr_init(&w, tok, 64);
+	if (nl_auth_enc_negotiate(&w, netbios_domain, computer) != WIRE_OK)
+		return nlt_seterr(e, NLT_EUSAGE, "schannel: '%s' / '%s' are not usable NetBIOS names", netbios_domain,
+				  computer);
+	*len = wwr_len(&w);
+	return 0;
+}
 
 /* schannel as a provider: requests sealed as the initiator, responses checked as the acceptor's */
 static int schannel_wrap_cb(void *ctx, uint8_t *data, size_t len, uint8_t *sig)
@@ -226,18 +232,6 @@ static int schannel_unwrap_cb(void *ctx, uint8_t *data, size_t len, const uint8_
 	return 0;
 }
 
-int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
-		      const char *netbios_domain, const char *computer, struct nlt_err *e)
-{
-	return schannel_on(c, DCERPC_PT_BIND, iface, session_key, netbios_domain, computer, e);
-}
-
-int rpc_alter_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
-		       const char *netbios_domain, const char *computer, struct nlt_err *e)
-{
-	return schannel_on(c, DCERPC_PT_ALTER, iface, session_key, netbios_domain, computer, e);
-}
-
 static void schannel_provider(struct rpc_conn *c, const uint8_t session_key[16])
 {
 	memcpy(c->schannel.session_key, session_key, 16);
@@ -252,37 +246,31 @@ static void schannel_provider(struct rpc_conn *c, const uint8_t session_key[16])
 	c->sec = &c->sec_store;
 }
 
-int rpc_alter_schannel_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
-				const char *netbios_domain, const char *computer, struct nlt_err *e)
+int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+		      const char *netbios_domain, const char *computer, struct nlt_err *e)
 {
 	uint8_t tok[64];
-	struct wwr w;
+	size_t len;
 
-	wwr_init(&w, tok, sizeof(tok));
-	if (nl_auth_enc_negotiate(&w, netbios_domain, computer) != WIRE_OK)
-		return nlt_seterr(e, NLT_EUSAGE, "schannel: '%s' / '%s' are not usable NetBIOS names", netbios_domain,
-				  computer);
-	if (enc_bind(c, DCERPC_PT_ALTER, iface, tok, wwr_len(&w), c->pending_bind, sizeof(c->pending_bind),
-		     &c->pending_len, &c->pending_call_id, e) < 0)
+	if (schannel_token(tok, &len, netbios_domain, computer, e) < 0 ||
+	    do_bind(c, DCERPC_PT_BIND, iface, tok, len, e) < 0)
 		return -1;
-	c->pending_ptype = DCERPC_PT_ALTER;
-	c->pending_failed = 0;
 	schannel_provider(c, session_key);
 	return 0;
 }
 
-static int schannel_on(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_syntax *iface,
-		       const uint8_t session_key[16], const char *netbios_domain, const char *computer, struct nlt_err *e)
+int rpc_alter_schannel_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+				const char *netbios_domain, const char *computer, struct nlt_err *e)
 {
 	uint8_t tok[64];
-	struct wwr w;
+	size_t len;
 
-	wwr_init(&w, tok, sizeof(tok));
-	if (nl_auth_enc_negotiate(&w, netbios_domain, computer) != WIRE_OK)
-		return nlt_seterr(e, NLT_EUSAGE, "schannel: '%s' / '%s' are not usable NetBIOS names", netbios_domain,
-				  computer);
-	if (do_bind(c, ptype, iface, tok, wwr_len(&w), e) < 0)
+	if (schannel_token(tok, &len, netbios_domain, computer, e) < 0 ||
+	    enc_bind(c, DCERPC_PT_ALTER, iface, tok, len, c->pending_bind, sizeof(c->pending_bind), &c->pending_len,
+		     &c->pending_call_id, e) < 0)
 		return -1;
+	c->pending_ptype = DCERPC_PT_ALTER;
+	c->pending_failed = 0;
 	schannel_provider(c, session_key);
 	return 0;
 }

@@ -63,11 +63,10 @@ int rpc_connect(struct rpc_conn *c, const char *name, const struct nlt_addr *add
 		struct nlt_err *e);
 void rpc_close(struct rpc_conn *c);
 
-/* Bind to iface without authentication. */
-int rpc_bind(struct rpc_conn *c, const struct dcerpc_syntax *iface, struct nlt_err *e);
 /*
- * The same, sent together with the first rpc_call (bind and request in one
- * write; the bind_ack is read before the response): one round trip less.
+ * Bind to iface without authentication, sent together with the first
+ * rpc_call (bind and request in one write; the bind_ack is read before the
+ * response): one round trip less than bind, then call.
  */
 int rpc_bind_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, struct nlt_err *e);
 /*
@@ -78,13 +77,10 @@ int rpc_bind_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, str
 int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
 		      const char *netbios_domain, const char *computer, struct nlt_err *e);
 
-/* The same on an association already bound without authentication (alter_context, one round trip less). */
-int rpc_alter_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
-		       const char *netbios_domain, const char *computer, struct nlt_err *e);
-
 /*
- * rpc_alter_schannel, sent together with the next rpc_call (alter_context
- * and the sealed request in one write): one round trip less.  When the DC
+ * Add schannel to an association already bound without authentication
+ * (alter_context), sent together with the next rpc_call (alter_context and
+ * the sealed request in one write).  When the DC
  * refuses the alter_context, that rpc_call fails with pending_failed set.
  */
 int rpc_alter_schannel_deferred(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
