@@ -442,6 +442,20 @@ if [ "$rc1" -eq 0 ] && [ "$rc" -eq 1 ] && [ -z "$(klist -k "$jdir/kt" 2>/dev/nul
    [ ! -e "$jdir/st/$LAB_REALM/NLTJ1\$" ]; then
 	ok "leave deletes the account, empties the keytab of its keys and removes the journal"
 else bad "leave"; show; fi
+# join into an OU, then leave --disable: the object stays, disabled, and the local half is cleaned
+"$lab" exec dc1 samba-tool ou create "OU=NltLinux,DC=lab,DC=test" -s "$DC1_CONF" >/dev/null 2>&1
+J3="-m nltj3 -K $jdir/kt3 --state-dir $jdir/st"
+st computer delete NLTJ3
+run_cli --json join $A $J3 --ou OU=NltLinux "$LAB_DOMAIN"
+check "join --ou OU=NltLinux creates the account in that OU" \
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "j[\"dn\"]")" = "CN=NLTJ3,OU=NltLinux,DC=lab,DC=test" ]'
+run_cli leave --disable $A $J3 "$LAB_DOMAIN"; rc1=$rc
+run_cli --json show-computer $A nltj3
+if [ "$rc1" -eq 0 ] && [ "$(jget '"accountdisable" in j["user_account_control_flags"]')" = True ] &&
+   [ -z "$(klist -k "$jdir/kt3" 2>/dev/null | awk 'NR > 3')" ] && [ ! -e "$jdir/st/$LAB_REALM/NLTJ3\$" ]; then
+	ok "leave --disable keeps the object, disabled, and removes its keys and journal"
+else bad "leave --disable"; show; fi
+st computer delete NLTJ3
 st computer create NLTJ2
 run_cli delete-computer $A --dry-run nltj2; rc1=$rc
 run_cli delete-computer $A nltj2; rc2=$rc
