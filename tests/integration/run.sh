@@ -499,5 +499,12 @@ if [ "$rc1" -eq 0 ] && [ "$dc1" = "('$DC1_FQDN', '$DC1_FQDN', 'ok')" ] && [ "$rc
 	ok "with the Branch DC's KDC and RPC filtered, verify (Kerberos and Netlogon) and show-computer fail over to dc1"
 else bad "failover (verify exit $rc1 on '$dc1', show-computer exit $rc2)"; show; fi
 
+# ---- further scenario files, in name order; each restores the lab as it found it ----
+for sc in "$top_srcdir"/tests/integration/scenarios/*.sh; do
+	[ -f "$sc" ] || continue
+	echo "# scenarios: $(basename "$sc")"
+	. "$sc"
+done
+
 echo "1..$n"
 exit $fail
