@@ -57,6 +57,19 @@ run_cli() {
 jget() { printf '%s' "$out" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1" 2>/dev/null; }
 show() { echo "# exit $rc"; printf '%s\n' "$out" | head -n 40 | diag; printf '%s\n' "$err" | head -n 10 | diag; }
 
+# run nltrust in ws1's namespace (the joined member)
+run_ws1() {
+	local ef; ef=$(mktemp)
+	out=$("$lab" exec ws1 "$bin" "$@" 2>"$ef"); rc=$?
+	err=$(cat "$ef"); rm -f "$ef"
+}
+st() { "$lab" exec dc1 samba-tool "$@" -s "$DC1_CONF" >/dev/null 2>&1; }
+# NLT_SCENARIO=FILE runs only tests/integration/scenarios/FILE (for development with NLT_LAB_REUSE=1)
+if [ -n "${NLT_SCENARIO:-}" ]; then
+	. "$top_srcdir/tests/integration/scenarios/$NLT_SCENARIO"
+	echo "1..$n"; exit $fail
+fi
+
 # ---- discovery -------------------------------------------------------------
 run_cli --json discover "$LAB_DOMAIN"
 if [ "$rc" -eq 0 ] && [ "$(jget 'j["dc"]["name"].lower()')" = "dcb.$LAB_DOMAIN" ] &&
@@ -159,13 +172,6 @@ else bad "ping with a stopped DC exits 1 and names it"; show; fi
 "$lab" start dcb >/dev/null 2>&1 || bad "dcb did not come back"
 
 # ---- verify: the machine account, by Kerberos, on one DC ------------------
-# run nltrust in ws1's namespace (the joined member)
-run_ws1() {
-	local ef; ef=$(mktemp)
-	out=$("$lab" exec ws1 "$bin" "$@" 2>"$ef"); rc=$?
-	err=$(cat "$ef"); rm -f "$ef"
-}
-st() { "$lab" exec dc1 samba-tool "$@" -s "$DC1_CONF" >/dev/null 2>&1; }
 run_ws1 --json verify -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
 if [ "$rc" -eq 0 ] && [ "$(jget 'j["kerberos"]["result"]')" = ok ] && [ "$(jget 'j["healthy"]')" = True ] &&
    [ "$(jget 'j["kerberos"]["kvno_accepted"] == j["directory"]["key_version_number"] == j["keytab"]["kvnos"][0]')" = True ]; then
