@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "advice.h"
 #include "cldap.h"
 #include "err.h"
 #include "opts.h"
@@ -132,6 +133,39 @@ static void every_category_maps_to_its_documented_exit_code(void **state)
 	assert_string_equal(e.msg, "bind to dc1 failed");
 }
 
+/* The suggested repair command repeats what identifies the machine, quoted, and parses back. */
+static void advice_runs_as_printed(void **state)
+{
+	struct nlt_req q, q2;
+	struct nlt_err e;
+	char buf[512];
+	(void)state;
+
+	assert_int_equal(parse(&q, &e, 11, "verify", "-S", "dc1.lab.test", "-m", "WS1", "-K", "/tmp/my kt",
+			       "--state-dir", "/tmp/st", "--timeout", "4"), 0);
+	advice_cmd(&q, "reset-password", "--admin", ADVICE_ADMIN, "lab.test", buf, sizeof(buf));
+	assert_string_equal(buf, "nltrust reset-password --admin -U Administrator -S dc1.lab.test -m WS1 "
+				 "-K '/tmp/my kt' --state-dir /tmp/st --timeout 4 lab.test");
+	/* without the quotes the keytab path would split: it parses back to the same request */
+	assert_int_equal(parse(&q2, &e, 15, "reset-password", "--admin", "-U", "Administrator", "-S", "dc1.lab.test", "-m",
+			       "WS1", "-K", "/tmp/my kt", "--state-dir", "/tmp/st", "--timeout", "4", "lab.test"), 0);
+	assert_string_equal(q2.keytab, "/tmp/my kt");
+	assert_int_equal(q2.reset_admin, 1);
+	/* an admin already given is repeated; a ccache by its attached value */
+	assert_int_equal(parse(&q, &e, 3, "verify", "-U", "bob@LAB.TEST"), 0);
+	advice_cmd(&q, "reset-password", "--admin", ADVICE_ADMIN, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "nltrust reset-password --admin -U bob@LAB.TEST");
+	assert_int_equal(parse(&q, &e, 2, "verify", "--ccache=FILE:/tmp/o'cc"), 0);
+	advice_cmd(&q, "reset-password", NULL, ADVICE_ADMIN, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "nltrust reset-password '--ccache=FILE:/tmp/o'\\''cc'");
+	/* as the machine: no admin options at all */
+	advice_cmd(&q, "reset-password", NULL, ADVICE_NO_ADMIN, "lab.test", buf, sizeof(buf));
+	assert_string_equal(buf, "nltrust reset-password lab.test");
+	/* a short buffer is cut, never overrun */
+	advice_cmd(&q, "reset-password", NULL, ADVICE_NO_ADMIN, "lab.test", buf, 12);
+	assert_int_equal(strlen(buf) < 12, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +175,7 @@ int main(void)
 		cmocka_unit_test(timeout_must_be_positive_seconds),
 		cmocka_unit_test(help_and_version_need_no_command),
 		cmocka_unit_test(every_category_maps_to_its_documented_exit_code),
+		cmocka_unit_test(advice_runs_as_printed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
