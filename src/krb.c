@@ -250,6 +250,7 @@ void krb_close(struct nlt_krb *k)
 const char *krb_verdict_str(enum krb_verdict v)
 {
 	switch (v) {
+	case KRBV_NOT_RUN: return "not_run";
 	case KRBV_OK: return "ok";
 	case KRBV_BAD_PASSWORD: return "password_mismatch";
 	case KRBV_DISABLED: return "account_disabled";

@@ -53,8 +53,10 @@ int krb_get_service_ticket(struct nlt_krb *k, const char *service, struct nlt_er
 void krb_close(struct nlt_krb *k);
 
 /* The outcome of an AS exchange, in terms an admin can act on. */
+/* 0 is "no exchange ran": a zeroed result never reads as success. */
 enum krb_verdict {
-	KRBV_OK = 0,
+	KRBV_NOT_RUN = 0,
+	KRBV_OK,
 	KRBV_BAD_PASSWORD,   /* preauth failed / integrity: the DC holds another password */
 	KRBV_DISABLED,       /* client revoked: disabled, locked or expired */
 	KRBV_UNKNOWN_CLIENT, /* principal unknown: account deleted or renamed */

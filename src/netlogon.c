@@ -18,9 +18,12 @@
 #define ST_NO_SUCH_USER 0xc0000064u
 #define ST_ACCOUNT_DISABLED 0xc0000072u
 
+uint16_t nl_epm_port = EPM_TCP_PORT;
+
 const char *nl_verdict_str(enum nl_verdict v)
 {
 	switch (v) {
+	case NLV_NOT_RUN: return "not_run";
 	case NLV_OK: return "ok";
 	case NLV_BAD_PASSWORD: return "password_mismatch";
 	case NLV_NO_ACCOUNT: return "account_unknown";
@@ -43,7 +46,7 @@ static int map_port(const char *dc_name, const struct nlt_addr *addr, uint64_t d
 	struct wwr w;
 	int r = -1;
 
-	if (rpc_connect(&c, dc_name, addr, EPM_TCP_PORT, deadline, e) < 0)
+	if (rpc_connect(&c, dc_name, addr, nl_epm_port, deadline, e) < 0)
 		return -1;
 	wwr_init(&w, req, sizeof(req));
 	if (rpc_bind_deferred(&c, &epm_syntax, e) < 0)
@@ -278,14 +281,16 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 			r = 0;
 			goto out;
 		}
-		if (nrpc_creds_check_server(&creds, ar.server_credential) != WIRE_OK) {
-			/* the DC proved a different secret: as good as ACCESS_DENIED, and never to be trusted */
-			res->verdict = NLV_BAD_PASSWORD;
+		/* the flags first: without AES the DC computed its credential another way, and comparing it
+		 * with our AES one would call a weak channel a wrong password */
+		if (!(ar.flags & NL_NEG_AES) || !(ar.flags & NL_NEG_AUTHENTICATED_RPC)) {
+			res->verdict = NLV_NO_AES;
 			r = 0;
 			goto out;
 		}
-		if (!(ar.flags & NL_NEG_AES) || !(ar.flags & NL_NEG_AUTHENTICATED_RPC)) {
-			res->verdict = NLV_NO_AES;
+		if (nrpc_creds_check_server(&creds, ar.server_credential) != WIRE_OK) {
+			/* the DC proved a different secret: as good as ACCESS_DENIED, and never to be trusted */
+			res->verdict = NLV_BAD_PASSWORD;
 			r = 0;
 			goto out;
 		}

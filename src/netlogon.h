@@ -19,8 +19,10 @@
 #define NL_NEG_STRONG_KEYS 0x00004000u
 #define NL_NEG_PROPOSED 0x612fffffu
 
+/* 0 is "no exchange ran": a zeroed result (a check that could not finish) never reads as success. */
 enum nl_verdict {
-	NLV_OK = 0,
+	NLV_NOT_RUN = 0,
+	NLV_OK,
 	NLV_BAD_PASSWORD,   /* Authenticate3: ACCESS_DENIED, or the server credential did not verify */
 	NLV_NO_ACCOUNT,     /* NO_TRUST_SAM_ACCOUNT / NO_SUCH_USER */
 	NLV_DISABLED,       /* ACCOUNT_DISABLED */
@@ -29,6 +31,9 @@ enum nl_verdict {
 	NLV_OTHER,
 };
 const char *nl_verdict_str(enum nl_verdict v);
+
+/* The endpoint mapper's TCP port: 135; the unit tests point it at a scripted peer. */
+extern uint16_t nl_epm_port;
 
 struct nl_result {
 	enum nl_verdict verdict;

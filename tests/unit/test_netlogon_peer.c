@@ -1,0 +1,210 @@
+/*
+ * tests/unit/test_netlogon_peer.c - the Netlogon secure-channel exchange (src/netlogon.c)
+ * against scripted TCP peers on 127.0.0.1: the endpoint mapper answers (with the bind_ack and
+ * ept_map answer captured from the lab's dc1, the tower's port pointed at a second scripted
+ * peer) and the second connection - the Netlogon port - fails: refused, or accepted and
+ * dropped.  The exchange must then fail with an error naming the peer, and its result must
+ * not read as a verdict: before 2026-12-06 a zeroed result meant "ok", and verify printed
+ * "Healthy" for a second exchange that could not finish.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "netlogon.h"
+#include "sweep.h"
+#include "trust.h"
+#include "util.h"
+
+/* captured from dc1 (tests/unit/test_rpc_lab.c): the endpoint mapper's bind_ack and ept_map answer */
+static const char lab_epm_bind_ack_hex[] =
+	"05000c03100000003c00000001000000d016d016979f000004003133350000000100000000000000045d888aeb1cc911"
+	"9fe808002b10486002000000";
+static const char lab_epm_map_resp_hex[] =
+	"050002031000000098000000020000008000000000000000000000000000000000000000000000000000000001000000"
+	"040000000000000001000000030000004b0000004b000000050013000d785634123412cdabef0001234567cffb010002"
+	"00000013000d045d888aeb1cc9119fe808002b10486002000200000001000b020000000100070200c000010009040000"
+	"0000000000000000";
+
+struct listener {
+	int fd;
+	uint16_t port;
+	int mode;        /* 0: epm script; 1: accept and drop */
+	uint8_t out[512];
+	size_t out_len;
+	int accepted;
+};
+
+static int listen_any(uint16_t *port)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Read one connection-oriented PDU (16-byte header carries the fragment length). */
+static int read_pdu(int fd)
+{
+	uint8_t hdr[16], body[4096];
+	size_t got = 0, need;
+
+	while (got < 16) {
+		ssize_t r = read(fd, hdr + got, 16 - got);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	need = (size_t)(hdr[8] | hdr[9] << 8) - 16;
+	for (got = 0; got < need && need <= sizeof(body);) {
+		ssize_t r = read(fd, body + got, need - got);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static void *serve(void *arg)
+{
+	struct listener *l = arg;
+	int c;
+
+	while ((c = accept(l->fd, NULL, NULL)) >= 0) {
+		l->accepted++;
+		if (l->mode == 0) {
+			/* bind and the first call come in one write: two PDUs, then both answers */
+			if (read_pdu(c) == 0 && read_pdu(c) == 0)
+				(void)!write(c, l->out, l->out_len);
+		}
+		close(c);
+		if (l->mode == 0 || l->accepted >= 4)
+			break;
+	}
+	return NULL;
+}
+
+static void start(struct listener *l, pthread_t *t)
+{
+	assert_int_equal(pthread_create(t, NULL, serve, l), 0);
+}
+
+/* The epm answer, its tower's TCP port (0xc000 as captured) replaced by port. */
+static void epm_script(struct listener *l, uint16_t port)
+{
+	size_t n = sweep_unhex(lab_epm_bind_ack_hex, l->out, sizeof(l->out));
+	size_t m = sweep_unhex(lab_epm_map_resp_hex, l->out + n, sizeof(l->out) - n);
+	int patched = 0;
+
+	for (size_t i = n; i + 7 <= n + m; i++)
+		if (!memcmp(l->out + i, "\x01\x00\x07\x02\x00\xc0\x00", 7)) {
+			l->out[i + 5] = (uint8_t)(port >> 8);
+			l->out[i + 6] = (uint8_t)port;
+			patched = 1;
+		}
+	assert_true(patched);
+	l->out_len = n + m;
+}
+
+static void second_connection_fails(int drop)
+{
+	struct listener epm, nl;
+	pthread_t te, tn;
+	struct nlt_addr a;
+	struct nl_result res;
+	struct nlt_err e;
+	static const uint8_t nt[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	int r;
+
+	memset(&epm, 0, sizeof(epm));
+	memset(&nl, 0, sizeof(nl));
+	epm.fd = listen_any(&epm.port);
+	nl.fd = listen_any(&nl.port);
+	nl.mode = 1;
+	epm_script(&epm, nl.port);
+	if (!drop) {
+		/* nothing listens there any more: the connection is refused */
+		close(nl.fd);
+		nl.fd = -1;
+	}
+	start(&epm, &te);
+	if (drop)
+		start(&nl, &tn);
+	nl_epm_port = epm.port;
+	assert_int_equal(nlt_addr_parse(&a, "127.0.0.1", 0), 0);
+	nlt_clearerr(&e);
+	memset(&res, 0xa5, sizeof(res)); /* whatever was there before must not survive as a verdict */
+	r = nl_secure_channel("dc1.lab.test", &a, "LAB", "WS1$", nt, nlt_now_ms() + 3000, &res, &e);
+	nl_epm_port = 135;
+	pthread_join(te, NULL);
+	assert_int_equal(epm.accepted, 1);
+	if (drop) {
+		shutdown(nl.fd, SHUT_RDWR);
+		close(nl.fd);
+		pthread_join(tn, NULL);
+		assert_true(nl.accepted >= 1);
+	}
+	close(epm.fd);
+	assert_int_equal(r, -1);
+	assert_int_equal(res.verdict, NLV_NOT_RUN);
+	assert_int_not_equal(e.cat, NLT_OK);
+	assert_non_null(strstr(e.msg, "127.0.0.1"));
+
+	/* and what verify makes of it: never healthy */
+	{
+		struct trust_evidence ev;
+		struct trust_report rep;
+		memset(&ev, 0, sizeof(ev));
+		ev.method = 2;
+		ev.nl_state = CHECK_COULD_NOT_RUN;
+		ev.nl = res;
+		ev.nl_err_cat = e.cat;
+		nlt_strlcpy(ev.nl_error, e.msg, sizeof(ev.nl_error));
+		trust_judge(&ev, &rep);
+		assert_int_equal(rep.verdict, TRUST_INCONCLUSIVE);
+		assert_int_not_equal(rep.cat, NLT_OK);
+	}
+}
+
+static void netlogon_port_refused(void **state)
+{
+	(void)state;
+	second_connection_fails(0);
+}
+
+static void netlogon_connection_dropped(void **state)
+{
+	(void)state;
+	second_connection_fails(1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(netlogon_port_refused),
+		cmocka_unit_test(netlogon_connection_dropped),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
