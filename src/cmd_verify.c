@@ -220,8 +220,12 @@ static void print_json(const struct trust_evidence *v, const struct trust_report
 	json_object_object_add(o, "healthy", json_object_new_boolean(rep->verdict == TRUST_HEALTHY));
 	if (rep->verdict != TRUST_HEALTHY && rep->decisive >= 0) {
 		struct nlt_err fe;
+		struct json_object *eo, *inner = NULL;
 		nlt_seterr(&fe, rep->cat, "%s", rep->f[rep->decisive].text);
-		json_object_object_add(o, "error", out_error_json(&fe));
+		eo = out_error_json(&fe); /* {"error": {...}}: the inner object is ours */
+		if (json_object_object_get_ex(eo, "error", &inner))
+			json_object_object_add(o, "error", json_object_get(inner));
+		json_object_put(eo);
 	}
 	out_json_print(o);
 	json_object_put(o);

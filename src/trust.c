@@ -121,7 +121,7 @@ static void judge_kerberos(const struct trust_evidence *ev, struct trust_report 
 			    ev->other_dc);
 		else if (ev->other_state == CHECK_RAN)
 			add(rep, FINDING_BROKEN, NLT_EPROBLEM, "%.40s exists neither on %.100s nor on %.100s: the computer account "
-				"was deleted or renamed (rejoin)", m, dc, ev->other_dc);
+				"was deleted or renamed (rejoin: %.300s)", m, dc, ev->other_dc, ev->repair_join);
 		else
 			add(rep, FINDING_BROKEN, NLT_EPROBLEM, "%.100s does not know %.40s, and no other DC could be asked: the "
 				"account was deleted or renamed, or has not replicated to %.100s yet; check another DC (-S) "

@@ -80,6 +80,7 @@ struct trust_evidence {
 	int method;        /* 1 kerberos, 2 netlogon, 3 both */
 	char repair_admin[400];   /* the full repair command with an administrator (advice_cmd) */
 	char repair_machine[400]; /* the full reset-password command as the machine */
+	char repair_join[400];    /* the full join command (the account is gone) */
 
 	struct trust_keytab kt;
 

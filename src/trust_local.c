@@ -493,6 +493,7 @@ int trust_local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, struct nlt
 		   sizeof(ev->repair_admin));
 	advice_cmd(req, "reset-password", NULL, ADVICE_NO_ADMIN, req->domain, ev->repair_machine,
 		   sizeof(ev->repair_machine));
+	advice_cmd(req, "join", NULL, ADVICE_ADMIN, req->domain, ev->repair_join, sizeof(ev->repair_join));
 	if (!ev->password_mode) {
 		krb5_context kc;
 		if (krb5_init_context(&kc) != 0) {

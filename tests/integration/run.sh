@@ -209,7 +209,7 @@ check "a disabled account: exit 1, account_disabled" \
 st computer delete NLTT1
 run_cli verify -S "$DC1_FQDN" -m NLTT1 --machine-password-file "$tdir/pw2" "$LAB_DOMAIN"
 check "a deleted account: exit 1, says it was deleted" \
-	eval '[ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q "does not exist in $LAB_REALM"'
+	eval '[ "$rc" -eq 1 ] && printf "%s" "$err" | grep -q "NLTT1\\$ exists neither on $DC1_FQDN nor on $DCB_FQDN: the computer account was deleted"'
 run_cli verify -S "$DC1_FQDN" -m NLTT1 -K "$tdir/nonexistent.kt" "$LAB_DOMAIN"
 check "an unreadable keytab exits 3 naming it" \
 	eval '[ "$rc" -eq 3 ] && printf "%s" "$err" | grep -q "nonexistent.kt"'
