@@ -81,7 +81,7 @@ static const struct {
 	[CMD_NONE] = { "", "", "" },
 	[CMD_DISCOVER] = { "discover", "[DOMAIN]", "find the domain controllers and choose one as DsGetDcName does" },
 	[CMD_PING] = { "ping", "[DOMAIN]", "check every DC's ports, CLDAP, Kerberos and clock" },
-	[CMD_VERIFY] = { "verify", "[DOMAIN]", "check this host's machine account with Kerberos against one DC" },
+	[CMD_VERIFY] = { "verify", "[DOMAIN]", "check this host's machine trust with Kerberos and Netlogon against one DC" },
 	[CMD_RESET_PASSWORD] = { "reset-password", "[DOMAIN]", "give this host's machine account a new password, crash-safely" },
 	[CMD_JOIN] = { "join", "[DOMAIN]", "create this host's computer account, keytab and journal" },
 	[CMD_LEAVE] = { "leave", "[DOMAIN]", "delete (or disable) this host's account and remove its keytab entries" },
