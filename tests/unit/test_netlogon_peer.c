@@ -38,10 +38,19 @@ static const char lab_epm_map_resp_hex[] =
 	"00000013000d045d888aeb1cc9119fe808002b10486002000200000001000b020000000100070200c000010009040000"
 	"0000000000000000";
 
+static const char lab_nrpc_bind_ack_hex[] =
+	"05000c03100000003c00000001000000d016d0165a1a000006003439313532000100000000000000045d888aeb1cc911"
+	"9fe808002b10486002000000";
+static const char lab_reqchal_resp_hex[] =
+	"050002031000000024000000020000000c00000000000000a20514eb617b9cb900000000";
+/* flags 0x612fffff as captured; the test clears AES (byte 0x61 -> 0x60) */
+static const char lab_auth3_resp_hex[] =
+	"05000203100000002c0000000300000014000000000000006df55b2c0bc2e389ffff2f615004000000000000";
+
 struct listener {
 	int fd;
 	uint16_t port;
-	int mode;        /* 0: epm script; 1: accept and drop */
+	int mode;        /* 0: epm script; 1: accept and drop; 2: Netlogon answers without AES */
 	uint8_t out[512];
 	size_t out_len;
 	int accepted;
@@ -98,10 +107,21 @@ static void *serve(void *arg)
 			/* bind and the first call come in one write: two PDUs, then both answers */
 			if (read_pdu(c) == 0 && read_pdu(c) == 0)
 				(void)!write(c, l->out, l->out_len);
+		} else if (l->mode == 2) {
+			uint8_t b[512];
+			size_t n = sweep_unhex(lab_nrpc_bind_ack_hex, b, sizeof(b));
+			n += sweep_unhex(lab_reqchal_resp_hex, b + n, sizeof(b) - n);
+			if (read_pdu(c) == 0 && read_pdu(c) == 0 && write(c, b, n) == (ssize_t)n && read_pdu(c) == 0) {
+				n = sweep_unhex(lab_auth3_resp_hex, b, sizeof(b));
+				b[n - 9] = 0x60; /* the flags' top byte: AES (0x01000000) not agreed */
+				(void)!write(c, b, n);
+			}
+			l->mode = 0; /* one connection, then stop */
 		}
 		close(c);
 		if (l->mode == 0 || l->accepted >= 4)
 			break;
+		continue;
 	}
 	return NULL;
 }
@@ -200,11 +220,46 @@ static void netlogon_connection_dropped(void **state)
 	second_connection_fails(1);
 }
 
+/* A DC that will not agree to AES computed its credential another way: "no AES", not "wrong password". */
+static void no_aes_is_reported_as_such(void **state)
+{
+	struct listener epm, nl;
+	pthread_t te, tn;
+	struct nlt_addr a;
+	struct nl_result res;
+	struct nlt_err e;
+	static const uint8_t nt[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	int r;
+	(void)state;
+
+	memset(&epm, 0, sizeof(epm));
+	memset(&nl, 0, sizeof(nl));
+	epm.fd = listen_any(&epm.port);
+	nl.fd = listen_any(&nl.port);
+	nl.mode = 2;
+	epm_script(&epm, nl.port);
+	start(&epm, &te);
+	start(&nl, &tn);
+	nl_epm_port = epm.port;
+	assert_int_equal(nlt_addr_parse(&a, "127.0.0.1", 0), 0);
+	nlt_clearerr(&e);
+	r = nl_secure_channel("dc1.lab.test", &a, "LAB", "WS1$", nt, nlt_now_ms() + 3000, &res, &e);
+	nl_epm_port = 135;
+	pthread_join(te, NULL);
+	pthread_join(tn, NULL);
+	close(epm.fd);
+	close(nl.fd);
+	assert_int_equal(r, 0);
+	assert_int_equal(res.verdict, NLV_NO_AES);
+	assert_int_equal(res.flags, 0x602fffffu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(netlogon_port_refused),
 		cmocka_unit_test(netlogon_connection_dropped),
+		cmocka_unit_test(no_aes_is_reported_as_such),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
