@@ -136,8 +136,13 @@ static void judge_kerberos(const struct trust_evidence *ev, struct trust_report 
 				"refuses it (fix the time)", dc);
 		return;
 	case KRBV_NO_KEY:
-		add(rep, FINDING_BROKEN, NLT_EPROBLEM, "no key of the keytab is of an encryption type %.100s accepts for %.40s",
-		    dc, m);
+		if (ev->other_state == CHECK_RAN && ev->other_verdict == KRBV_OK)
+			add(rep, FINDING_BROKEN, NLT_EPROBLEM, "%.100s has no key for %.40s that this host holds, but %.100s "
+				"accepts it: replication has not reached %.100s yet; do not rejoin - wait, or use -S %.100s", dc,
+			    m, ev->other_dc, dc, ev->other_dc);
+		else
+			add(rep, FINDING_BROKEN, NLT_EPROBLEM, "no key of the keytab is of an encryption type %.100s accepts "
+				"for %.40s", dc, m);
 		return;
 	case KRBV_UNREACHABLE:
 		add(rep, FINDING_UNKNOWN, NLT_ENODC, "the KDC on %.100s did not answer: the Kerberos check could not run", dc);

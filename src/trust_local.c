@@ -398,7 +398,7 @@ static int as_newest(struct nlt_krb *k, struct trust_evidence *ev, const char *k
 }
 
 /*
- * This DC does not know the account: ask another DC of the domain (discovery's other candidates,
+ * This DC does not know the account (or has no key for it): ask another DC of the domain (discovery's other candidates,
  * or a discovery of its own when -S named the DC) before anyone advises a rejoin.
  */
 static void ask_another_dc(struct nlt_ctx *ctx, struct trust_evidence *ev, struct locate_result *res, const char *keytab,
@@ -614,7 +614,7 @@ again:
 			ev->pending_state = CHECK_COULD_NOT_RUN;
 		}
 	}
-	if (ev->as.verdict == KRBV_UNKNOWN_CLIENT) {
+	if (ev->as.verdict == KRBV_UNKNOWN_CLIENT || ev->as.verdict == KRBV_NO_KEY) {
 		krb_close(&k);
 		have_krb = 0;
 		ask_another_dc(ctx, ev, &res, keytab, &pw);

@@ -222,6 +222,11 @@ static void replication_lag_is_not_deletion(void **state)
 	assert_non_null(strstr(rep.f[0].text, "replication"));
 	assert_non_null(strstr(rep.f[0].text, "dcb.lab.test"));
 	assert_null(strstr(rep.f[0].text, "deleted"));
+	/* the account replicated without its keys yet: also lag */
+	ev.as.verdict = KRBV_NO_KEY;
+	trust_judge(&ev, &rep);
+	assert_non_null(strstr(rep.f[0].text, "replication"));
+	ev.as.verdict = KRBV_UNKNOWN_CLIENT;
 	ev.other_verdict = KRBV_UNKNOWN_CLIENT;
 	trust_judge(&ev, &rep);
 	assert_non_null(strstr(rep.f[0].text, "deleted"));
