@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keys.h"
 #include "krb_msg.h"
 #include "xport.h"
 
@@ -314,6 +315,8 @@ static int as_common(struct nlt_krb *k, const char *principal, const char *passw
 	krb5_creds creds;
 	krb5_error_code rc;
 	uint64_t t0;
+	char salt[600];
+	krb5_data sd;
 
 	memset(res, 0, sizeof(*res));
 	memset(&creds, 0, sizeof(creds));
@@ -330,6 +333,27 @@ static int as_common(struct nlt_krb *k, const char *principal, const char *passw
 	krb5_get_init_creds_opt_set_forwardable(opt, 0);
 	krb5_get_init_creds_opt_set_proxiable(opt, 0);
 	krb5_get_init_creds_opt_set_canonicalize(opt, 0);
+	/*
+	 * Optimistic pre-authentication: PA-ENC-TIMESTAMP in the first AS-REQ (MIT sends it when the
+	 * application gives a preauth list), saving the PREAUTH_REQUIRED round trip.  A machine
+	 * account's AD salt is not the principal's default one, so a password gets it explicitly;
+	 * a keytab key needs none.  A KDC that wants something else answers PREAUTH_REQUIRED and
+	 * MIT carries on as without it.
+	 */
+	{
+		/* the option keeps a pointer to the salt: salt and sd live as long as opt (function scope) */
+		static krb5_preauthtype pa[] = { KRB5_PADATA_ENC_TIMESTAMP };
+		size_t n = strlen(principal);
+		struct nlt_err ign;
+		krb5_get_init_creds_opt_set_preauth_list(opt, pa, 1);
+		if (password && n > 1 && principal[n - 1] == '$' && !strchr(principal, '@') &&
+		    keys_salt_computer(k->realm, principal, salt, sizeof(salt), &ign) == 0) {
+			sd.magic = KV5M_DATA;
+			sd.length = (unsigned)strlen(salt);
+			sd.data = salt;
+			krb5_get_init_creds_opt_set_salt(opt, &sd);
+		}
+	}
 	if (store) {
 		rc = krb5_cc_resolve(k->kc, k->ccache_name, &cc);
 		if (!rc)
