@@ -368,9 +368,9 @@ static int as_common(struct nlt_krb *k, const char *principal, const char *passw
 	}
 	t0 = nlt_now_us();
 	if (password)
-		rc = krb5_get_init_creds_password(k->kc, &creds, p, password, NULL, NULL, 0, NULL, opt);
+		rc = krb5_get_init_creds_password(k->kc, &creds, p, password, NULL, NULL, 0, k->as_service, opt);
 	else
-		rc = krb5_get_init_creds_keytab(k->kc, &creds, p, kt, 0, NULL, opt);
+		rc = krb5_get_init_creds_keytab(k->kc, &creds, p, kt, 0, k->as_service, opt);
 	res->elapsed_us = nlt_now_us() - t0;
 	res->code = rc;
 	res->verdict = krb_classify(rc);

@@ -25,6 +25,9 @@ struct nlt_krb {
 	char conf_path[128];  /* the private krb5.conf */
 	char ccache_name[64]; /* "MEMORY:nltrust-<pid>" */
 	int keep_env_ccache;  /* -C: use the caller's ccache instead */
+	/* set: AS exchanges ask for this service's ticket ("ldap/dc1.lab.test") instead of a TGT, when
+	 * that one service is all the command needs (saves the TGS round trip); NULL: a TGT */
+	const char *as_service;
 	/* our KDC transport (krb5_set_kdc_send_hook): one TCP connection, reused, under the deadline */
 	struct nlt_addr kdc;
 	int kdc_fd;

@@ -466,7 +466,7 @@ int trust_local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, struct nlt
 	struct nl_job job;
 	pthread_t nl_tid;
 	int r = -1, have_krb = 0, nl_started = 0, job_ready = 0;
-	char ab[64];
+	char ab[64], ldap_svc[260];
 
 	memset(ev, 0, sizeof(*ev));
 	memset(&pw, 0, sizeof(pw));
@@ -537,6 +537,9 @@ again:
 	have_krb = 1;
 	if (krb_use_ccache(&k, e) < 0)
 		goto out;
+	/* the directory check is the only service verify uses: the AS exchange gets its ticket directly */
+	snprintf(ldap_svc, sizeof(ldap_svc), "ldap/%.200s", dc->info.dc_dns_name);
+	k.as_service = ldap_svc;
 	if (ev->password_mode) {
 		if (krb_as_password(&k, ev->machine, pw.buf, 1, &ev->as, e) < 0)
 			goto out;
