@@ -257,6 +257,70 @@ const char *resolver_default_domain(const struct resolver *rs, char *buf, size_t
 
 /* ---- queries ------------------------------------------------------------ */
 
+int dns_query_answered(int status)
+{
+	return status == DNSQ_OK || status == DNSQ_NXDOMAIN || status == DNSQ_NODATA;
+}
+
+const char *resolver_ns_list(const struct resolver *rs, uint32_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; i < rs->n_ns && i < RESOLVER_MAX_NS; i++) {
+		char ab[64];
+		int k;
+
+		if (!(mask & (1u << i)))
+			continue;
+		k = snprintf(buf + off, len - off, "%s%s", off ? ", " : "", nlt_addr_str(&rs->ns[i], ab, sizeof(ab)));
+		if (k < 0 || (size_t)k >= len - off)
+			break;
+		off += (size_t)k;
+	}
+	if (!off)
+		nlt_strlcpy(buf, "no nameserver", len);
+	return buf;
+}
+
+const char *dns_query_why(const struct resolver *rs, const struct dns_query *q, char *buf, size_t len)
+{
+	char nb[3 * 64];
+	uint32_t all = rs->n_ns >= 32 ? 0xffffffffu : (1u << rs->n_ns) - 1;
+
+	if (q->from >= 0)
+		resolver_ns_list(rs, 1u << q->from, nb, sizeof(nb));
+	else
+		resolver_ns_list(rs, q->asked ? q->asked : all, nb, sizeof(nb));
+	switch (q->status) {
+	case DNSQ_OK: snprintf(buf, len, "answered by %s", nb); break;
+	case DNSQ_NXDOMAIN: snprintf(buf, len, "no such name (NXDOMAIN from %s)", nb); break;
+	case DNSQ_NODATA: snprintf(buf, len, "no such record (NOERROR without data from %s)", nb); break;
+	case DNSQ_TIMEOUT:
+		if (!q->asked)
+			snprintf(buf, len, "not asked: the deadline ran out before the query could be sent");
+		else if (q->cut)
+			snprintf(buf, len, "no answer from %s within the deadline", nb);
+		else
+			snprintf(buf, len, "no answer from %s", nb);
+		break;
+	case DNSQ_SERVFAIL:
+	case DNSQ_REFUSED:
+	case DNSQ_MALFORMED:
+		snprintf(buf, len, "%s from %s%s", dns_query_strstatus(q->status), nb,
+			 q->cut ? ", and no other answer within the deadline" : "");
+		break;
+	case DNSQ_NETERR:
+		snprintf(buf, len, "network error reaching %s%s", nb, q->cut ? ", and no other answer within the deadline" : "");
+		break;
+	case DNSQ_BADNAME: snprintf(buf, len, "not asked: not a valid DNS name"); break;
+	default: snprintf(buf, len, "%s", dns_query_strstatus(q->status)); break;
+	}
+	return buf;
+}
+
 const char *dns_query_strstatus(int status)
 {
 	switch (status) {
@@ -415,6 +479,8 @@ static void finish(struct run *run, struct qst *s, int st, struct dns_reply *rep
 		q->reply = NULL;
 	}
 	q->status = st;
+	q->asked = s->asked;
+	q->from = from;
 	q->rtt_us = s->t0_us ? nlt_now_us() - s->t0_us : 0;
 	s->done = 1;
 	run->left--;
@@ -828,6 +894,9 @@ int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t de
 		q[i].status = DNSQ_PENDING;
 		q[i].reply = NULL;
 		q[i].rtt_us = 0;
+		q[i].asked = 0;
+		q[i].from = -1;
+		q[i].cut = 0;
 	}
 	if (n == 0)
 		return 0;
@@ -936,8 +1005,11 @@ int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t de
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct qst *s = &run->qs[i];
-		if (!s->done)
+		if (!s->done) {
+			/* the deadline (or a local failure) ended it, not the servers */
+			q[i].cut = !run->fatal;
 			finish(run, s, run->fatal ? DNSQ_NETERR : s->err, NULL, -1);
+		}
 	}
 	r = run->fatal ? -1 : 0;
 out:

@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -124,6 +126,88 @@ static void srv_names_follow_ms_adts(void **state)
 	assert_int_equal(locate_srv_name(b, 10, NULL, "lab.test"), -1);
 }
 
+/* A resolver with the lab client's two nameservers (dcb first, then dc1). */
+static void lab_resolver(struct resolver *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	assert_int_equal(nlt_addr_parse(&rs->ns[0], "198.18.0.140", 53), 0);
+	assert_int_equal(nlt_addr_parse(&rs->ns[1], "198.18.0.10", 53), 0);
+	rs->n_ns = 2;
+}
+
+static void query(struct dns_query *q, const char *name, uint16_t type, int status, uint32_t asked, int from, int cut)
+{
+	memset(q, 0, sizeof(*q));
+	q->name = name;
+	q->qtype = type;
+	q->status = status;
+	q->asked = asked;
+	q->from = from;
+	q->cut = cut;
+}
+
+/* A resolver timeout is never "no record"; only an answer from DNS says there is none. */
+static void dns_timeouts_are_not_missing_records(void **state)
+{
+	struct resolver rs;
+	struct dns_query a, aaaa;
+	char d[320];
+	(void)state;
+
+	lab_resolver(&rs);
+	/* both cut by the deadline on the first server */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_TIMEOUT, 1, -1, 1);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_TIMEOUT, 1, -1, 1);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_DNS_TIMEOUT);
+	assert_string_equal(d, "DNS A/AAAA for dcb.lab.test: no answer from 198.18.0.140 within the deadline");
+	assert_true(locate_dns_failed(CAND_DNS_TIMEOUT));
+	assert_string_equal(cand_status_str(CAND_DNS_TIMEOUT), "dns timeout");
+	/* no A record (an answer), but AAAA unanswered: the address is unknown, not missing */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_NODATA, 3, 1, 0);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_TIMEOUT, 3, -1, 1);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_DNS_TIMEOUT);
+	assert_string_equal(d, "DNS AAAA for dcb.lab.test: no answer from 198.18.0.140, 198.18.0.10 within the deadline");
+	/* the deadline passed before anything was sent */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_TIMEOUT, 0, -1, 1);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_TIMEOUT, 0, -1, 1);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_DNS_TIMEOUT);
+	assert_non_null(strstr(d, "not asked: the deadline ran out"));
+	/* SERVFAIL everywhere: a DNS error, not a missing record */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_SERVFAIL, 3, -1, 0);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_NODATA, 3, 0, 0);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_DNS_ERROR);
+	assert_string_equal(d, "DNS A for dcb.lab.test: SERVFAIL from 198.18.0.140, 198.18.0.10");
+	/* the real "no record": NXDOMAIN / no data, named with the server that said so */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_NXDOMAIN, 3, 1, 0);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_NXDOMAIN, 3, 1, 0);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_NOADDR);
+	assert_string_equal(d, "DNS A/AAAA for dcb.lab.test: no such name (NXDOMAIN from 198.18.0.10)");
+}
+
+static void an_address_in_either_answer_is_taken(void **state)
+{
+	struct resolver rs;
+	struct dns_query a, aaaa;
+	struct dns_reply *rep = calloc(1, sizeof(*rep));
+	char d[320] = "";
+	(void)state;
+
+	assert_non_null(rep);
+	lab_resolver(&rs);
+	strcpy(rep->addr[0].name, "dcb.lab.test");
+	rep->addr[0].family = AF_INET;
+	memcpy(rep->addr[0].addr, "\xc6\x12\x00\x8c", 4);
+	rep->n_addr = 1;
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_OK, 1, 0, 0);
+	a.reply = rep;
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_TIMEOUT, 1, -1, 1);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_PENDING);
+	/* an A record of another name (additional data) is not this name's address */
+	strcpy(rep->addr[0].name, "dc1.lab.test");
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_DNS_TIMEOUT);
+	free(rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +218,8 @@ int main(void)
 		cmocka_unit_test(among_equals_srv_priority_then_rtt_decides),
 		cmocka_unit_test(site_srv_members_win_over_closeness_and_speed),
 		cmocka_unit_test(srv_names_follow_ms_adts),
+		cmocka_unit_test(dns_timeouts_are_not_missing_records),
+		cmocka_unit_test(an_address_in_either_answer_is_taken),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
