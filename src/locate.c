@@ -491,7 +491,7 @@ static int ping_round(struct locate_result *res, const char *domain, const struc
 			tcp_begin(c);
 			continue;
 		}
-		c->udp_sent_us = nlt_now_us();
+		c->udp_sent_us = c->udp_first_us = nlt_now_us();
 		if (send(c->udp_fd, c->tcp_out, c->tcp_out_len, 0) < 0 && errno != EAGAIN) {
 			c->udp_status = xp_status_from_errno(errno) == XP_REFUSED ? CAND_REFUSED : CAND_UNREACH;
 			c->udp_dead = 1;
@@ -575,8 +575,10 @@ static int ping_round(struct locate_result *res, const char *domain, const struc
 		struct dc_cand *c = &res->cands[i];
 		if (c->status != CAND_PENDING || !c->have_addr)
 			continue;
-		if (c->udp_status == CAND_PENDING && !c->udp_dead)
+		if (c->udp_status == CAND_PENDING && !c->udp_dead) {
 			c->udp_status = CAND_TIMEOUT;
+			c->udp_waited_us = c->udp_first_us ? nlt_now_us() - c->udp_first_us : 0;
+		}
 		if (!c->detail[0])
 			snprintf(c->detail, sizeof(c->detail), "no reply to %d LDAP ping(s) within %.0f ms", c->tries ? c->tries : 1,
 				 (nlt_now_us() - (c->udp_sent_us ? c->udp_sent_us : c->tcp_sent_us)) / 1000.0);
@@ -767,6 +769,8 @@ static int speculative_round(struct locate_result *res, const char *domain, cons
 			c->info = sp->info;
 			c->udp_status = sp->udp_status;
 			c->udp_rtt_us = sp->udp_rtt_us;
+			c->udp_first_us = sp->udp_first_us;
+			c->udp_waited_us = sp->udp_waited_us;
 			c->tries = sp->tries;
 			matched++;
 			break;
@@ -780,6 +784,8 @@ static int speculative_round(struct locate_result *res, const char *domain, cons
 			res->dom_fail[res->n_dom_fail].status = sp->status;
 			res->dom_fail[res->n_dom_fail].udp_status = sp->udp_status;
 			res->dom_fail[res->n_dom_fail].tries = sp->tries;
+			res->dom_fail[res->n_dom_fail].udp_first_us = sp->udp_first_us;
+			res->dom_fail[res->n_dom_fail].udp_waited_us = sp->udp_waited_us;
 			nlt_strlcpy(res->dom_fail[res->n_dom_fail].detail, sp->detail, sizeof(res->dom_fail[0].detail));
 			res->n_dom_fail++;
 		}
@@ -857,6 +863,8 @@ int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_r
 					continue;
 				c->udp_status = res->dom_fail[k].udp_status;
 				c->tries = res->dom_fail[k].tries;
+				c->udp_first_us = res->dom_fail[k].udp_first_us;
+				c->udp_waited_us = res->dom_fail[k].udp_waited_us;
 				nlt_strlcpy(c->detail, res->dom_fail[k].detail, sizeof(c->detail));
 				cand_final(c, res->dom_fail[k].status, "udp", 0);
 			}

@@ -48,6 +48,8 @@ struct dc_cand {
 	struct nl_samlogon_ex info;
 	int udp_status;           /* what UDP CLDAP 389 itself did (for ping): enum cand_status */
 	uint64_t udp_rtt_us;
+	uint64_t udp_first_us;    /* first UDP ping sent (0: none was) */
+	uint64_t udp_waited_us;   /* a UDP timeout: from the first ping to the verdict */
 	/* engine state */
 	int udp_fd, tcp_fd;
 	uint32_t msgid;
@@ -80,6 +82,7 @@ struct locate_result {
 	struct {                      /* domain addresses that did not answer the early pings */
 		struct nlt_addr addr;
 		int status, udp_status, tries;
+		uint64_t udp_first_us, udp_waited_us;
 		char detail[160];
 	} dom_fail[16];
 	size_t n_dom_fail;

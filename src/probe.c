@@ -10,13 +10,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dns.h"
 #include "krb_msg.h"
 #include "ldap_msg.h"
 #include "wire.h"
 #include "xport.h"
 
 const struct svc_def svc_defs[SVC__COUNT] = {
-	[SVC_DNS] = { "dns", "DNS", 53, 0, "clients that use this DC as their resolver cannot locate DCs" },
+	[SVC_DNS] = { "dns", "DNS", 53, 0, "clients that use this DC as their resolver cannot locate DCs (large answers need TCP)" },
+	[SVC_DNS_UDP] = { "dns_udp", "DNS", 53, 1, "clients that use this DC as their resolver wait for a timeout on every look-up, or cannot locate DCs" },
 	[SVC_KRB_TCP] = { "kerberos", "Kerberos", 88, 0, "Kerberos logons and machine-account checks against this DC will fail" },
 	[SVC_KRB_UDP] = { "kerberos_udp", "Kerberos", 88, 1, "Kerberos clients that start on UDP will wait for a timeout before TCP" },
 	[SVC_EPM] = { "epmapper", "RPC endpoint mapper", 135, 0, "Netlogon secure-channel checks and repairs over TCP will fail" },
@@ -38,8 +40,22 @@ const char *probe_status_str(int st)
 	case PROBE_FILTERED: return "filtered";
 	case PROBE_UNREACH: return "unreachable";
 	case PROBE_ERROR: return "error";
+	case PROBE_NOT_PROBED: return "not_probed";
+	case PROBE_INCONCLUSIVE: return "inconclusive";
 	}
 	return "error";
+}
+
+int probe_status_unknown(int st)
+{
+	return st == PROBE_NOT_PROBED || st == PROBE_INCONCLUSIVE || st == PROBE_PENDING;
+}
+
+int probe_silent_status(int sent, uint64_t waited_ms)
+{
+	if (!sent)
+		return PROBE_NOT_PROBED;
+	return waited_ms >= PROBE_MIN_SILENCE_MS ? PROBE_FILTERED : PROBE_INCONCLUSIVE;
 }
 
 void probe_mark_required(struct dc_probe *p)
@@ -47,15 +63,27 @@ void probe_mark_required(struct dc_probe *p)
 	uint32_t f = p->cand->status == CAND_OK ? p->cand->info.server_flags : 0;
 	int known = p->cand->status == CAND_OK;
 
-	for (int s = 0; s < SVC__COUNT; s++)
+	for (int s = 0; s < SVC__COUNT; s++) {
 		p->svc[s].required = 0;
+		p->svc[s].required_why = NULL;
+	}
 	p->svc[SVC_KRB_TCP].required = !known || (f & DS_KDC_FLAG);
 	p->svc[SVC_KPASSWD].required = !known || (f & DS_KDC_FLAG);
 	p->svc[SVC_EPM].required = 1;
 	p->svc[SVC_LDAP].required = 1;
 	p->svc[SVC_CLDAP].required = 1;
 	p->svc[SVC_SMB].required = 1;
-	p->svc[SVC_DNS].required = known && (f & DS_DNS_CONTROLLER_FLAG);
+	/*
+	 * DNS: Samba (4.17 in the lab) does not set DS_DNS_CONTROLLER_FLAG in its LDAP ping reply, so the
+	 * flag alone left DNS optional on every Samba DC.  A DC our resolv.conf points at is a resolver we depend on, whatever it says.
+	 */
+	if (p->client_resolver) {
+		p->svc[SVC_DNS].required = p->svc[SVC_DNS_UDP].required = 1;
+		p->svc[SVC_DNS].required_why = p->svc[SVC_DNS_UDP].required_why = "a nameserver in resolv.conf";
+	} else if (known && (f & DS_DNS_CONTROLLER_FLAG)) {
+		p->svc[SVC_DNS].required = p->svc[SVC_DNS_UDP].required = 1;
+		p->svc[SVC_DNS].required_why = p->svc[SVC_DNS_UDP].required_why = "its LDAP ping reply says it serves DNS";
+	}
 	p->svc[SVC_GC].required = known && (f & DS_GC_FLAG);
 	/* LDAPS, GC over TLS and Kerberos over UDP are reported but optional */
 }
@@ -78,9 +106,9 @@ static int cldap_to_probe(int cand_status)
 	case CAND_REFUSED: return PROBE_REFUSED;
 	case CAND_UNREACH: return PROBE_UNREACH;
 	case CAND_MALFORMED: return PROBE_ERROR;
-	case CAND_TIMEOUT: return PROBE_FILTERED;
+	case CAND_TIMEOUT: return PROBE_FILTERED; /* the caller checks how long it was waited for */
 	}
-	return PROBE_FILTERED;
+	return PROBE_INCONCLUSIVE;
 }
 
 static void upper_realm(const char *domain, char *out, size_t len)
@@ -200,11 +228,16 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 	struct svc_result **who = NULL;
 	struct dc_probe **whop = NULL;
 	int64_t *krb_sent = NULL;
-	uint64_t window_end = nlt_now_ms() + PROBE_PORT_WINDOW_MS;
-	int r = 0;
+	uint8_t dnsq[DNS_QUERY_MAX];
+	size_t dnsq_len = 0;
+	uint16_t dns_id = (uint16_t)nlt_random_u32();
+	uint64_t t_start = nlt_now_ms(), window_end = t_start + PROBE_PORT_WINDOW_MS;
+	int r = 0, no_time;
 
 	if (window_end > deadline_ms)
 		window_end = deadline_ms;
+	/* no time left at all: nothing is sent, and nothing is called filtered */
+	no_time = window_end <= t_start;
 	upper_realm(domain, realm, sizeof(realm));
 	pfd = calloc(n * SVC__COUNT + 1, sizeof(*pfd));
 	who = calloc(n * SVC__COUNT + 1, sizeof(*who));
@@ -220,6 +253,16 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 		r = nlt_seterr(e, NLT_EINTERNAL, "cannot encode the Kerberos probe for realm %s", realm);
 		goto out;
 	}
+	/* one DNS query for every nameserver: SOA of the domain (any reply at all means port 53/udp answers) */
+	{
+		struct wwr w;
+		wwr_init(&w, dnsq, sizeof(dnsq));
+		if (dns_enc_query(&w, dns_id, domain && *domain ? domain : ".", DNS_T_SOA) != WIRE_OK || wwr_err(&w)) {
+			r = nlt_seterr(e, NLT_EINTERNAL, "cannot encode the DNS probe for %s", domain ? domain : "(none)");
+			goto out;
+		}
+		dnsq_len = wwr_len(&w);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct dc_probe *d = &p[i];
 		probe_mark_required(d);
@@ -230,17 +273,28 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 			sv->fd = -1;
 			sv->status = PROBE_PENDING;
 			if (s == SVC_CLDAP) {
-				/* discovery already pinged it over UDP */
+				/* discovery already pinged it over UDP: a timeout counts only if it waited long enough */
 				sv->status = cldap_to_probe(d->cand->udp_status);
 				sv->latency_us = d->cand->udp_rtt_us;
+				if (d->cand->udp_status == CAND_TIMEOUT || d->cand->udp_status == CAND_PENDING) {
+					sv->waited_ms = d->cand->udp_waited_us / 1000;
+					sv->status = probe_silent_status(d->cand->udp_first_us != 0, sv->waited_ms);
+				}
+				continue;
+			}
+			if (no_time) {
+				sv->status = PROBE_NOT_PROBED;
 				continue;
 			}
 			nlt_addr_set_port(&a, svc_defs[s].port);
 			sv->start_us = nlt_now_us();
 			if (svc_defs[s].udp) {
+				const uint8_t *msg = s == SVC_DNS_UDP ? dnsq : asreq;
+				size_t mlen = s == SVC_DNS_UDP ? dnsq_len : asreq_len;
 				sv->fd = xp_udp_open(&a);
-				krb_sent[i] = nlt_wall_us();
-				if (sv->fd < 0 || (send(sv->fd, asreq, asreq_len, 0) < 0 && errno != EAGAIN)) {
+				if (s == SVC_KRB_UDP)
+					krb_sent[i] = nlt_wall_us();
+				if (sv->fd < 0 || (send(sv->fd, msg, mlen, 0) < 0 && errno != EAGAIN)) {
 					sv->status = status_from_xp(xp_status_from_errno(errno));
 					xp_close(&sv->fd);
 					continue;
@@ -266,7 +320,10 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 				if (sv->fd < 0 || sv->status != PROBE_PENDING)
 					continue;
 				if (svc_defs[s].udp && now >= sv->next_tx_ms) {
-					(void)send(sv->fd, asreq, asreq_len, 0);
+					if (s == SVC_DNS_UDP)
+						(void)send(sv->fd, dnsq, dnsq_len, 0);
+					else
+						(void)send(sv->fd, asreq, asreq_len, 0);
 					sv->next_tx_ms = now + (500u << (sv->tries < 4 ? sv->tries : 4));
 					sv->tries++;
 				}
@@ -299,6 +356,17 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 					sv->status = status_from_xp(xp_status_from_errno(errno));
 				else
 					on_krb_reply(whop[k], buf, (size_t)got, krb_sent[whop[k] - p]);
+			} else if (sv == &whop[k]->svc[SVC_DNS_UDP]) {
+				uint8_t buf[1024];
+				ssize_t got = recv(sv->fd, buf, sizeof(buf), 0);
+				if (got < 0 && (errno == EAGAIN || errno == EINTR))
+					continue;
+				if (got < 0)
+					sv->status = status_from_xp(xp_status_from_errno(errno));
+				else if (got >= 4 && ld_u16be(buf) == dns_id && (buf[2] & 0x80))
+					sv->status = PROBE_OPEN; /* a DNS reply to our query, whatever its RCODE */
+				else
+					continue; /* not ours: keep waiting */
 			} else {
 				sv->status = status_from_xp(xp_tcp_result(sv->fd));
 			}
@@ -309,7 +377,9 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 		for (int s = 0; s < SVC__COUNT; s++) {
 			struct svc_result *sv = &p[i].svc[s];
 			if (sv->status == PROBE_PENDING) {
-				sv->status = PROBE_FILTERED;
+				/* silent until the window closed: filtered only if the window was long enough */
+				sv->waited_ms = window_end > t_start ? window_end - t_start : 0;
+				sv->status = probe_silent_status(sv->start_us != 0, sv->waited_ms);
 				sv->latency_us = 0;
 			}
 			xp_close(&sv->fd);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "locate.h"
+#include "probe.h"
 
 #define BASE_FLAGS (DS_LDAP_FLAG | DS_DS_FLAG | DS_KDC_FLAG | DS_WRITABLE_FLAG)
 
@@ -208,6 +209,50 @@ static void an_address_in_either_answer_is_taken(void **state)
 	free(rep);
 }
 
+/* A silent port is "filtered" only after a real wait; with no time at all it was not probed. */
+static void silence_is_filtered_only_after_a_real_wait(void **state)
+{
+	(void)state;
+	assert_int_equal(probe_silent_status(0, 0), PROBE_NOT_PROBED);
+	assert_int_equal(probe_silent_status(0, 5000), PROBE_NOT_PROBED);
+	assert_int_equal(probe_silent_status(1, 0), PROBE_INCONCLUSIVE);
+	assert_int_equal(probe_silent_status(1, PROBE_MIN_SILENCE_MS - 1), PROBE_INCONCLUSIVE);
+	assert_int_equal(probe_silent_status(1, PROBE_MIN_SILENCE_MS), PROBE_FILTERED);
+	assert_true(probe_status_unknown(PROBE_NOT_PROBED));
+	assert_true(probe_status_unknown(PROBE_INCONCLUSIVE));
+	assert_false(probe_status_unknown(PROBE_FILTERED));
+	assert_false(probe_status_unknown(PROBE_OPEN));
+	assert_string_equal(probe_status_str(PROBE_NOT_PROBED), "not_probed");
+	assert_string_equal(probe_status_str(PROBE_INCONCLUSIVE), "inconclusive");
+}
+
+/* DNS is required on the client's own resolver and on a DC that says it serves DNS; optional otherwise. */
+static void dns_is_required_on_a_resolver_dc(void **state)
+{
+	struct dc_cand c;
+	struct dc_probe p;
+	(void)state;
+
+	set(&c, "dcb.lab.test", BASE_FLAGS | DS_GC_FLAG, "Branch", "Branch", 100); /* Samba: no DS_DNS flag */
+	memset(&p, 0, sizeof(p));
+	p.cand = &c;
+	probe_mark_required(&p);
+	assert_false(p.svc[SVC_DNS].required);
+	assert_false(p.svc[SVC_DNS_UDP].required);
+	p.client_resolver = 1;
+	probe_mark_required(&p);
+	assert_true(p.svc[SVC_DNS].required);
+	assert_true(p.svc[SVC_DNS_UDP].required);
+	assert_non_null(strstr(p.svc[SVC_DNS].required_why, "resolv.conf"));
+	p.client_resolver = 0;
+	c.info.server_flags |= DS_DNS_CONTROLLER_FLAG;
+	probe_mark_required(&p);
+	assert_true(p.svc[SVC_DNS].required);
+	assert_true(p.svc[SVC_DNS_UDP].required);
+	assert_true(p.svc[SVC_KRB_TCP].required);
+	assert_false(p.svc[SVC_LDAPS].required);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +265,8 @@ int main(void)
 		cmocka_unit_test(srv_names_follow_ms_adts),
 		cmocka_unit_test(dns_timeouts_are_not_missing_records),
 		cmocka_unit_test(an_address_in_either_answer_is_taken),
+		cmocka_unit_test(silence_is_filtered_only_after_a_real_wait),
+		cmocka_unit_test(dns_is_required_on_a_resolver_dc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
