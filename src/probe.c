@@ -95,6 +95,7 @@ static int status_from_xp(int st)
 	case XP_REFUSED: return PROBE_REFUSED;
 	case XP_UNREACH: return PROBE_UNREACH;
 	case XP_TIMEOUT: return PROBE_FILTERED;
+	case XP_NOTIME: return PROBE_NOT_PROBED;
 	}
 	return PROBE_ERROR;
 }

@@ -11,6 +11,7 @@
 
 #include "locate.h"
 #include "probe.h"
+#include "xport.h"
 
 #define BASE_FLAGS (DS_LDAP_FLAG | DS_DS_FLAG | DS_KDC_FLAG | DS_WRITABLE_FLAG)
 
@@ -253,6 +254,23 @@ static void dns_is_required_on_a_resolver_dc(void **state)
 	assert_false(p.svc[SVC_LDAPS].required);
 }
 
+/* A connect the deadline left no time for is "not tried", never a timeout of the peer. */
+static void a_connect_with_no_time_left_is_not_tried(void **state)
+{
+	struct nlt_addr a;
+	int st = XP_OK;
+	(void)state;
+
+	assert_int_equal(nlt_addr_parse(&a, "127.0.0.1", 9), 0);
+	assert_int_equal(xp_tcp_connect(&a, nlt_now_ms(), &st), -1);
+	assert_int_equal(st, XP_NOTIME);
+	assert_non_null(strstr(xp_status_str(st), "not tried: the deadline had run out"));
+	assert_null(strstr(xp_status_str(st), "timeout"));
+	/* with time left, the same port is tried (and refused: nothing listens on 127.0.0.1:9) */
+	assert_int_equal(xp_tcp_connect(&a, nlt_now_ms() + 1000, &st), -1);
+	assert_int_equal(st, XP_REFUSED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +285,7 @@ int main(void)
 		cmocka_unit_test(an_address_in_either_answer_is_taken),
 		cmocka_unit_test(silence_is_filtered_only_after_a_real_wait),
 		cmocka_unit_test(dns_is_required_on_a_resolver_dc),
+		cmocka_unit_test(a_connect_with_no_time_left_is_not_tried),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
