@@ -24,6 +24,8 @@ struct resolver {
 	int timeout_ms; /* per nameserver, before moving to the next (options timeout:, default 5 s) */
 	int attempts;   /* rounds over the nameserver list (options attempts:, default 2) */
 	char domain[DNS_NAME_MAX]; /* added: the last 'domain' line, "" if none (for resolver_default_domain) */
+	uint32_t slow;  /* bit i: ns[i] let a query time out in an earlier resolver_run of this command;
+			 * later runs ask it last (a dead first nameserver costs its slice once, not per round) */
 };
 
 /*

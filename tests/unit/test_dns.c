@@ -1760,6 +1760,18 @@ static void test_run_silent_and_refusing_first_server(void **state)
 	assert_int_equal(q[0].status, DNSQ_OK);
 	assert_in_range(el, 650, 1500);
 	dns_query_free(q, 1);
+	/* the silent server is remembered: the next run on the same resolver asks the live one first */
+	assert_int_equal(rs.slow, 1);
+	assert_int_equal(q[0].from, 1);
+	memset(q, 0, sizeof(q));
+	q[0].name = "_ldap._tcp.dc._msdcs.lab.test";
+	q[0].qtype = DNS_T_SRV;
+	t0 = nlt_now_ms();
+	assert_int_equal(resolver_run(&rs, q, 1, t0 + 8000, &e), 0);
+	assert_int_equal(q[0].status, DNSQ_OK);
+	assert_int_equal(q[0].from, 1);
+	assert_in_range(nlt_now_ms() - t0, 0, 250);
+	dns_query_free(q, 1);
 
 	/* four queries at once to a closed port, then the live server: none waits for a timer */
 	resolver_local(&rs, srv, 2, 5000, 2);
