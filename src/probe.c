@@ -74,15 +74,17 @@ void probe_mark_required(struct dc_probe *p)
 	p->svc[SVC_CLDAP].required = 1;
 	p->svc[SVC_SMB].required = 1;
 	/*
-	 * DNS: Samba (4.17 in the lab) does not set DS_DNS_CONTROLLER_FLAG in its LDAP ping reply, so the
-	 * flag alone left DNS optional on every Samba DC.  A DC our resolv.conf points at is a resolver we depend on, whatever it says.
+	 * DNS: the LDAP ping has no "DNS server" flag (DS_DNS_CONTROLLER_FLAG, which this used to test,
+	 * means the DC's name is a DNS name, and Samba does not set it), so DNS was optional everywhere.
+	 * A DC our resolv.conf points at is a resolver we depend on; one that answers authoritatively
+	 * for the domain serves its zone.
 	 */
 	if (p->client_resolver) {
 		p->svc[SVC_DNS].required = p->svc[SVC_DNS_UDP].required = 1;
 		p->svc[SVC_DNS].required_why = p->svc[SVC_DNS_UDP].required_why = "a nameserver in resolv.conf";
-	} else if (known && (f & DS_DNS_CONTROLLER_FLAG)) {
+	} else if (p->dns_authoritative) {
 		p->svc[SVC_DNS].required = p->svc[SVC_DNS_UDP].required = 1;
-		p->svc[SVC_DNS].required_why = p->svc[SVC_DNS_UDP].required_why = "its LDAP ping reply says it serves DNS";
+		p->svc[SVC_DNS].required_why = p->svc[SVC_DNS_UDP].required_why = "it answers for the domain's zone";
 	}
 	p->svc[SVC_GC].required = known && (f & DS_GC_FLAG);
 	/* LDAPS, GC over TLS and Kerberos over UDP are reported but optional */
@@ -364,9 +366,11 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 					continue;
 				if (got < 0)
 					sv->status = status_from_xp(xp_status_from_errno(errno));
-				else if (got >= 4 && ld_u16be(buf) == dns_id && (buf[2] & 0x80))
+				else if (got >= 4 && ld_u16be(buf) == dns_id && (buf[2] & 0x80)) {
 					sv->status = PROBE_OPEN; /* a DNS reply to our query, whatever its RCODE */
-				else
+					/* AA and NOERROR: it serves the domain's zone */
+					whop[k]->dns_authoritative = (buf[2] & 0x04) && (buf[3] & 0x0f) == 0;
+				} else
 					continue; /* not ours: keep waiting */
 			} else {
 				sv->status = status_from_xp(xp_tcp_result(sv->fd));
@@ -385,6 +389,9 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 			}
 			xp_close(&sv->fd);
 		}
+		/* a DC found to serve the zone needs DNS (53/tcp too): decide again with that known */
+		if (p[i].dns_authoritative)
+			probe_mark_required(&p[i]);
 		/* no KDC time over UDP: ask the directory (one more round trip, only in this case) */
 		if (!p[i].have_clock && p[i].svc[SVC_LDAP].status == PROBE_OPEN)
 			ldap_clock(&p[i], deadline_ms);

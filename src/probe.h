@@ -56,6 +56,7 @@ struct svc_result {
 struct dc_probe {
 	const struct dc_cand *cand; /* name, address, CLDAP result and flags from discovery */
 	int client_resolver;        /* set by the caller: this DC is a nameserver of our resolv.conf */
+	int dns_authoritative;      /* its 53/udp answered our SOA query for the domain authoritatively */
 	struct svc_result svc[SVC__COUNT];
 	int have_clock;
 	int64_t skew_ms;            /* DC clock minus ours */
@@ -77,8 +78,10 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *realm, uint64_t deadline
 /*
  * Decide which services are required for this DC, from its DS_* flags and
  * its role: DNS (53/tcp and 53/udp) is required on a DC that is one of the
- * client's nameservers (client_resolver) or says it is a DNS server
- * (DS_DNS_CONTROLLER_FLAG).
+ * client's nameservers (client_resolver) or that answers authoritatively
+ * for the domain (dns_authoritative, known after the probe).  Not from
+ * DS_DNS_CONTROLLER_FLAG: that flag says the DC's name is a DNS name, not
+ * that it serves DNS.
  */
 void probe_mark_required(struct dc_probe *p);
 

@@ -227,7 +227,7 @@ static void silence_is_filtered_only_after_a_real_wait(void **state)
 	assert_string_equal(probe_status_str(PROBE_INCONCLUSIVE), "inconclusive");
 }
 
-/* DNS is required on the client's own resolver and on a DC that says it serves DNS; optional otherwise. */
+/* DNS is required on the client's own resolver and on a DC that serves the domain's zone; optional otherwise. */
 static void dns_is_required_on_a_resolver_dc(void **state)
 {
 	struct dc_cand c;
@@ -246,10 +246,16 @@ static void dns_is_required_on_a_resolver_dc(void **state)
 	assert_true(p.svc[SVC_DNS_UDP].required);
 	assert_non_null(strstr(p.svc[SVC_DNS].required_why, "resolv.conf"));
 	p.client_resolver = 0;
+	/* DS_DNS_CONTROLLER_FLAG says the DC's name is a DNS name, not that it serves DNS */
 	c.info.server_flags |= DS_DNS_CONTROLLER_FLAG;
+	probe_mark_required(&p);
+	assert_false(p.svc[SVC_DNS].required);
+	/* a DC that answered our SOA query authoritatively serves the zone */
+	p.dns_authoritative = 1;
 	probe_mark_required(&p);
 	assert_true(p.svc[SVC_DNS].required);
 	assert_true(p.svc[SVC_DNS_UDP].required);
+	assert_non_null(strstr(p.svc[SVC_DNS].required_why, "zone"));
 	assert_true(p.svc[SVC_KRB_TCP].required);
 	assert_false(p.svc[SVC_LDAPS].required);
 }

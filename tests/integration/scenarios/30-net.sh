@@ -76,3 +76,13 @@ check "only 53/udp filtered on the resolver DC: still a problem (exit 1), the TC
 run_cli --json ping "$LAB_DOMAIN"
 check "... and with DNS back, ping is healthy again (exit 0, DNS required and open on both resolvers)" \
 	eval '[ "$rc" -eq 0 ] && [ "$(jget "sorted(set((s[\"status\"], s[\"required\"]) for d in j[\"dcs\"] for s in d[\"services\"] if s[\"port\"] == 53))")" = "[('"'"'open'"'"', True)]" ]'
+# a DC that is not our resolver but serves the domain's zone (answers our SOA query
+# authoritatively) needs DNS too: cli with a private resolv.conf that lists dc1 only
+rcf=$(mktemp); printf 'search %s\nnameserver %s\n' "$LAB_DOMAIN" "$DC1_IP" > "$rcf"; chmod 644 "$rcf"
+"$lab" block dcb tcp 53 >/dev/null
+out=$("$lab" exec cli unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && exec "$2" --json ping "$3"' sh "$rcf" "$bin" "$LAB_DOMAIN" 2>/dev/null); rc=$?
+"$lab" unblock dcb all >/dev/null
+rm -f "$rcf"
+if [ "$rc" -eq 1 ] && [ "$(jget '[(s["status"], s.get("required_because")) for d in j["dcs"] if d["name"].startswith("dcb") for s in d["services"] if s["service"] == "dns"]')" = "[('filtered', \"it answers for the domain's zone\")]" ]; then
+	ok "dcb not in resolv.conf but authoritative for $LAB_DOMAIN: its filtered 53/tcp is a problem (exit 1)"
+else bad "DNS required on a DC that serves the zone"; show; fi
