@@ -271,21 +271,13 @@ static void print_json(const char *domain, const struct locate_result *res, cons
 int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
-	uint64_t now = nlt_now_ms();
-	uint64_t budget = ctx->deadline_ms > now ? ctx->deadline_ms - now : 0;
-	/*
-	 * Reserve the port window up front: discovery (which waits for every DC, so a dead one
-	 * costs its whole share) gets at most half the budget and at most PROBE_PORT_WINDOW_MS;
-	 * the probes get the rest.  A healthy DC is then never left without time to answer.
-	 */
-	uint64_t reserve = budget / 2 < PROBE_PORT_WINDOW_MS ? budget / 2 : PROBE_PORT_WINDOW_MS;
-	uint64_t locate_end = ctx->deadline_ms - reserve;
 	struct locate_req lr = {
 		.domain = ctx->domain[0] ? ctx->domain : NULL,
 		.server = req->server,
 		.site = req->site,
 		.wait_all = 1,
-		.deadline_ms = now + PROBE_PORT_WINDOW_MS < locate_end ? now + PROBE_PORT_WINDOW_MS : locate_end,
+		/* the port window is reserved up front (see probe_discovery_deadline) */
+		.deadline_ms = probe_discovery_deadline(nlt_now_ms(), ctx->deadline_ms),
 	};
 	struct locate_result res;
 	struct dc_probe *p = NULL;

@@ -51,6 +51,20 @@ int probe_status_unknown(int st)
 	return st == PROBE_NOT_PROBED || st == PROBE_INCONCLUSIVE || st == PROBE_PENDING;
 }
 
+uint64_t probe_discovery_deadline(uint64_t now_ms, uint64_t deadline_ms)
+{
+	uint64_t budget = deadline_ms > now_ms ? deadline_ms - now_ms : 0;
+	uint64_t reserve = budget / 3 > PROBE_MIN_SILENCE_MS + 200 ? budget / 3 : PROBE_MIN_SILENCE_MS + 200;
+	uint64_t end;
+
+	if (reserve > PROBE_PORT_WINDOW_MS)
+		reserve = PROBE_PORT_WINDOW_MS;
+	if (reserve > budget / 2)
+		reserve = budget / 2;
+	end = now_ms + (budget - reserve);
+	return end < now_ms + PROBE_PORT_WINDOW_MS ? end : now_ms + PROBE_PORT_WINDOW_MS;
+}
+
 int probe_silent_status(int sent, uint64_t waited_ms)
 {
 	if (!sent)
@@ -231,8 +245,9 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 	struct svc_result **who = NULL;
 	struct dc_probe **whop = NULL;
 	int64_t *krb_sent = NULL;
-	uint8_t dnsq[DNS_QUERY_MAX];
-	size_t dnsq_len = 0;
+	uint8_t dnsq[DNS_QUERY_MAX], cldapq[512];
+	size_t dnsq_len = 0, cldapq_len = 0;
+	uint32_t cldap_msgid = (nlt_random_u32() & 0x7fffffff) | 1;
 	uint16_t dns_id = (uint16_t)nlt_random_u32();
 	uint64_t t_start = nlt_now_ms(), window_end = t_start + PROBE_PORT_WINDOW_MS;
 	int r = 0, no_time;
@@ -266,6 +281,20 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 		}
 		dnsq_len = wwr_len(&w);
 	}
+	/* the LDAP ping again, for a DC whose discovery ping the deadline cut short */
+	{
+		struct cldap_ping_req cr;
+		struct wwr w;
+		memset(&cr, 0, sizeof(cr));
+		cr.dns_domain = domain;
+		cr.ntver = NETLOGON_NT_VERSION_5 | NETLOGON_NT_VERSION_5EX;
+		wwr_init(&w, cldapq, sizeof(cldapq));
+		if (cldap_enc_ping(&w, cldap_msgid, &cr) != WIRE_OK || wwr_err(&w)) {
+			r = nlt_seterr(e, NLT_EINTERNAL, "cannot encode the LDAP ping for %s", domain ? domain : "(none)");
+			goto out;
+		}
+		cldapq_len = wwr_len(&w);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct dc_probe *d = &p[i];
 		probe_mark_required(d);
@@ -275,6 +304,8 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 
 			sv->fd = -1;
 			sv->status = PROBE_PENDING;
+			sv->waited_ms = 0;
+			sv->start_us = 0;
 			if (s == SVC_CLDAP) {
 				/* discovery already pinged it over UDP: a timeout counts only if it waited long enough */
 				sv->status = cldap_to_probe(d->cand->udp_status);
@@ -283,6 +314,14 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 					sv->waited_ms = d->cand->udp_waited_us / 1000;
 					sv->status = probe_silent_status(d->cand->udp_first_us != 0, sv->waited_ms);
 				}
+				/* cut short by discovery's deadline: ping it again in the port window */
+				if (sv->status == PROBE_INCONCLUSIVE || sv->status == PROBE_NOT_PROBED)
+					sv->status = PROBE_PENDING;
+				else
+					continue;
+			}
+			if (no_time) {
+				sv->status = s == SVC_CLDAP && sv->waited_ms ? PROBE_INCONCLUSIVE : PROBE_NOT_PROBED;
 				continue;
 			}
 			if (no_time) {
@@ -292,8 +331,8 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 			nlt_addr_set_port(&a, svc_defs[s].port);
 			sv->start_us = nlt_now_us();
 			if (svc_defs[s].udp) {
-				const uint8_t *msg = s == SVC_DNS_UDP ? dnsq : asreq;
-				size_t mlen = s == SVC_DNS_UDP ? dnsq_len : asreq_len;
+				const uint8_t *msg = s == SVC_DNS_UDP ? dnsq : s == SVC_CLDAP ? cldapq : asreq;
+				size_t mlen = s == SVC_DNS_UDP ? dnsq_len : s == SVC_CLDAP ? cldapq_len : asreq_len;
 				sv->fd = xp_udp_open(&a);
 				if (s == SVC_KRB_UDP)
 					krb_sent[i] = nlt_wall_us();
@@ -325,6 +364,8 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 				if (svc_defs[s].udp && now >= sv->next_tx_ms) {
 					if (s == SVC_DNS_UDP)
 						(void)send(sv->fd, dnsq, dnsq_len, 0);
+					else if (s == SVC_CLDAP)
+						(void)send(sv->fd, cldapq, cldapq_len, 0);
 					else
 						(void)send(sv->fd, asreq, asreq_len, 0);
 					sv->next_tx_ms = now + (500u << (sv->tries < 4 ? sv->tries : 4));
@@ -372,6 +413,17 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 					whop[k]->dns_authoritative = (buf[2] & 0x04) && (buf[3] & 0x0f) == 0;
 				} else
 					continue; /* not ours: keep waiting */
+			} else if (sv == &whop[k]->svc[SVC_CLDAP]) {
+				uint8_t buf[4096];
+				struct nl_samlogon_ex info;
+				ssize_t got = recv(sv->fd, buf, sizeof(buf), 0);
+				if (got < 0 && (errno == EAGAIN || errno == EINTR))
+					continue;
+				if (got < 0)
+					sv->status = status_from_xp(xp_status_from_errno(errno));
+				else
+					sv->status = cldap_dec_ping_reply(buf, (size_t)got, cldap_msgid, &info) == WIRE_OK ? PROBE_OPEN
+															 : PROBE_ERROR;
 			} else {
 				sv->status = status_from_xp(xp_tcp_result(sv->fd));
 			}
@@ -382,9 +434,10 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 		for (int s = 0; s < SVC__COUNT; s++) {
 			struct svc_result *sv = &p[i].svc[s];
 			if (sv->status == PROBE_PENDING) {
-				/* silent until the window closed: filtered only if the window was long enough */
-				sv->waited_ms = window_end > t_start ? window_end - t_start : 0;
-				sv->status = probe_silent_status(sv->start_us != 0, sv->waited_ms);
+				/* silent until the window closed: filtered only if it was waited for long enough
+				 * (for CLDAP, discovery's wait counts too) */
+				sv->waited_ms += window_end > t_start ? window_end - t_start : 0;
+				sv->status = probe_silent_status(sv->start_us != 0 || sv->waited_ms, sv->waited_ms);
 				sv->latency_us = 0;
 			}
 			xp_close(&sv->fd);

@@ -70,6 +70,16 @@ struct dc_probe {
 #define PROBE_MAX_SKEW_MS (5 * 60 * 1000)
 
 /*
+ * ping's discovery deadline, reserving the port window up front: discovery
+ * waits for every DC, so a dead one costs its whole share, and must not
+ * leave a healthy DC's ports without time.  The probes get a third of the
+ * budget, but at least PROBE_MIN_SILENCE_MS + 200 ms (enough to call a
+ * silent port filtered) and at most PROBE_PORT_WINDOW_MS; discovery keeps at
+ * least half, and never more than PROBE_PORT_WINDOW_MS.  Pure.
+ */
+uint64_t probe_discovery_deadline(uint64_t now_ms, uint64_t deadline_ms);
+
+/*
  * Probe every DC at once, each port for at most PROBE_PORT_WINDOW_MS and
  * never past deadline_ms; returns 0 (results are in p) or -1 on a local
  * failure.  A port with no time left is PROBE_NOT_PROBED, never "filtered".

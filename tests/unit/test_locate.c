@@ -277,6 +277,27 @@ static void a_connect_with_no_time_left_is_not_tried(void **state)
 	assert_int_equal(st, XP_REFUSED);
 }
 
+/* ping's split of --timeout between discovery and the port window */
+static void the_port_window_is_reserved_up_front(void **state)
+{
+	(void)state;
+	/* --timeout 3: discovery 1.8 s, ports 1.2 s (enough to call a silent port filtered) */
+	assert_int_equal(probe_discovery_deadline(1000, 4000), 2800);
+	/* --timeout 2: half each */
+	assert_int_equal(probe_discovery_deadline(1000, 3000), 2000);
+	/* --timeout 1: half each (too short to call anything filtered: inconclusive) */
+	assert_int_equal(probe_discovery_deadline(1000, 2000), 1500);
+	/* --timeout 10 (the default): discovery 3 s, the ports keep their 3 s window */
+	assert_int_equal(probe_discovery_deadline(1000, 11000), 4000);
+	/* --timeout 5: discovery at most 3 s, the ports get the other 2 s */
+	assert_int_equal(probe_discovery_deadline(1000, 6000), 4000);
+	/* --timeout 4: a third (1.33 s) for the ports */
+	assert_int_equal(probe_discovery_deadline(1000, 5000), 1000 + 4000 - 1333);
+	/* no time at all */
+	assert_int_equal(probe_discovery_deadline(1000, 1000), 1000);
+	assert_int_equal(probe_discovery_deadline(1000, 500), 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +313,7 @@ int main(void)
 		cmocka_unit_test(silence_is_filtered_only_after_a_real_wait),
 		cmocka_unit_test(dns_is_required_on_a_resolver_dc),
 		cmocka_unit_test(a_connect_with_no_time_left_is_not_tried),
+		cmocka_unit_test(the_port_window_is_reserved_up_front),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
