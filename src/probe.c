@@ -250,7 +250,7 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 	uint32_t cldap_msgid = (nlt_random_u32() & 0x7fffffff) | 1;
 	uint16_t dns_id = (uint16_t)nlt_random_u32();
 	uint64_t t_start = nlt_now_ms(), window_end = t_start + PROBE_PORT_WINDOW_MS;
-	int r = 0, no_time;
+	int r = 0, no_time, dns_for_domain = 0;
 
 	if (window_end > deadline_ms)
 		window_end = deadline_ms;
@@ -271,15 +271,21 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 		r = nlt_seterr(e, NLT_EINTERNAL, "cannot encode the Kerberos probe for realm %s", realm);
 		goto out;
 	}
-	/* one DNS query for every nameserver: SOA of the domain (any reply at all means port 53/udp answers) */
-	{
+	/*
+	 * one DNS query for every nameserver: SOA of the domain (any reply at all means port 53/udp
+	 * answers; an authoritative one that it serves the zone).  No usable domain name: ask for
+	 * "invalid." (RFC 6761), which only tests the port.
+	 */
+	for (int k = 0; k < 2 && !dnsq_len; k++) {
 		struct wwr w;
+		const char *qn = k == 0 ? domain : "invalid";
+		if (!qn || !*qn)
+			continue;
 		wwr_init(&w, dnsq, sizeof(dnsq));
-		if (dns_enc_query(&w, dns_id, domain && *domain ? domain : ".", DNS_T_SOA) != WIRE_OK || wwr_err(&w)) {
-			r = nlt_seterr(e, NLT_EINTERNAL, "cannot encode the DNS probe for %s", domain ? domain : "(none)");
-			goto out;
+		if (dns_enc_query(&w, dns_id, qn, DNS_T_SOA) == WIRE_OK && !wwr_err(&w)) {
+			dnsq_len = wwr_len(&w);
+			dns_for_domain = k == 0;
 		}
-		dnsq_len = wwr_len(&w);
 	}
 	/* the LDAP ping again, for a DC whose discovery ping the deadline cut short */
 	{
@@ -289,11 +295,9 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 		cr.dns_domain = domain;
 		cr.ntver = NETLOGON_NT_VERSION_5 | NETLOGON_NT_VERSION_5EX;
 		wwr_init(&w, cldapq, sizeof(cldapq));
-		if (cldap_enc_ping(&w, cldap_msgid, &cr) != WIRE_OK || wwr_err(&w)) {
-			r = nlt_seterr(e, NLT_EINTERNAL, "cannot encode the LDAP ping for %s", domain ? domain : "(none)");
-			goto out;
-		}
-		cldapq_len = wwr_len(&w);
+		/* (discovery encoded the same ping; should this fail, CLDAP just keeps its verdict) */
+		if (cldap_enc_ping(&w, cldap_msgid, &cr) == WIRE_OK && !wwr_err(&w))
+			cldapq_len = wwr_len(&w);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct dc_probe *d = &p[i];
@@ -315,7 +319,7 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 					sv->status = probe_silent_status(d->cand->udp_first_us != 0, sv->waited_ms);
 				}
 				/* cut short by discovery's deadline: ping it again in the port window */
-				if (sv->status == PROBE_INCONCLUSIVE || sv->status == PROBE_NOT_PROBED)
+				if (cldapq_len && (sv->status == PROBE_INCONCLUSIVE || sv->status == PROBE_NOT_PROBED))
 					sv->status = PROBE_PENDING;
 				else
 					continue;
@@ -410,7 +414,7 @@ int probe_dcs(struct dc_probe *p, size_t n, const char *domain, uint64_t deadlin
 				else if (got >= 4 && ld_u16be(buf) == dns_id && (buf[2] & 0x80)) {
 					sv->status = PROBE_OPEN; /* a DNS reply to our query, whatever its RCODE */
 					/* AA and NOERROR: it serves the domain's zone */
-					whop[k]->dns_authoritative = (buf[2] & 0x04) && (buf[3] & 0x0f) == 0;
+					whop[k]->dns_authoritative = dns_for_domain && (buf[2] & 0x04) && (buf[3] & 0x0f) == 0;
 				} else
 					continue; /* not ours: keep waiting */
 			} else if (sv == &whop[k]->svc[SVC_CLDAP]) {

@@ -96,3 +96,7 @@ rm -f "$rcf"
 if [ "$rc" -eq 1 ] && [ "$(jget '[(s["status"], s.get("required_because")) for d in j["dcs"] if d["name"].startswith("dcb") for s in d["services"] if s["service"] == "dns"]')" = "[('filtered', \"it answers for the domain's zone\")]" ]; then
 	ok "dcb not in resolv.conf but authoritative for $LAB_DOMAIN: its filtered 53/tcp is a problem (exit 1)"
 else bad "DNS required on a DC that serves the zone"; show; fi
+# a domain name DNS cannot carry (x..y) must not turn the 53/udp probe into an internal error (exit 7)
+run_cli --json ping -S "$DCB_IP" -d 'x..y'
+check "ping -S with a domain DNS cannot encode: the DNS probe still runs (53/udp open), no internal error" \
+	eval '[ "$rc" -ne 7 ] && [ "$(jget "[s[\"status\"] for s in j[\"dcs\"][0][\"services\"] if s[\"service\"] == \"dns_udp\"]")" = "['"'"'open'"'"']" ]'
