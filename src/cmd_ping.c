@@ -15,11 +15,16 @@
 #include "probe.h"
 
 #define MAX_PROBLEMS 64
+#define NOT_A_DC ((size_t)-1)
 
+/* problems: checks that ran and failed (exit 1); unknowns: checks that did not run to a verdict */
 struct problems {
 	size_t n;
 	char line[MAX_PROBLEMS][256];
 	size_t dc_of[MAX_PROBLEMS];
+	size_t n_unknown;
+	char unknown[MAX_PROBLEMS][256];
+	size_t unknown_dc[MAX_PROBLEMS];
 };
 
 static const char *dc_name(const struct dc_cand *c)
@@ -40,30 +45,98 @@ static void add_problem(struct problems *pb, size_t dc, const char *fmt, ...)
 	pb->dc_of[pb->n++] = dc;
 }
 
+static void add_unknown(struct problems *pb, size_t dc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add_unknown(struct problems *pb, size_t dc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pb->n_unknown >= MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(pb->unknown[pb->n_unknown], sizeof(pb->unknown[0]), fmt, ap);
+	va_end(ap);
+	pb->unknown_dc[pb->n_unknown++] = dc;
+}
+
+/* "ok", "problems" or "unknown" for DC i */
+static const char *dc_verdict(const struct problems *pb, size_t i)
+{
+	for (size_t k = 0; k < pb->n; k++)
+		if (pb->dc_of[k] == i)
+			return "problems";
+	for (size_t k = 0; k < pb->n_unknown; k++)
+		if (pb->unknown_dc[k] == i)
+			return "unknown";
+	return "ok";
+}
+
+static const char *unknown_why(const struct svc_result *sv, char *buf, size_t len)
+{
+	if (sv->status == PROBE_NOT_PROBED)
+		snprintf(buf, len, "not probed: the deadline ran out");
+	else
+		snprintf(buf, len, "no answer within %llu ms, too short to call it filtered (the deadline ran out)",
+			 (unsigned long long)sv->waited_ms);
+	return buf;
+}
+
+/* SRV targets that never got an address: DNS said none (a problem) or did not answer (unknown). */
+static void diagnose_unresolved(const struct locate_result *res, struct problems *pb)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		const struct dc_cand *c = &res->cands[i];
+		if (c->have_addr)
+			continue;
+		if (c->status == CAND_NOADDR)
+			add_problem(pb, NOT_A_DC, "%s is listed in DNS SRV but has no address: %s", c->name, c->detail);
+		else
+			add_unknown(pb, NOT_A_DC, "%s was not probed: its address is unknown: %s", c->name, c->detail);
+	}
+}
+
 /* One line per problem: what is unreachable, where, and what that breaks. */
 static void diagnose(const struct dc_probe *p, size_t n, struct problems *pb)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct dc_probe *d = &p[i];
-		int down = 1;
+		int open = 0, unknown = 0;
+		char why[128];
 
-		for (int s = 0; s < SVC__COUNT; s++)
-			if (d->svc[s].status == PROBE_OPEN)
-				down = 0;
-		if (down) {
+		for (int s = 0; s < SVC__COUNT; s++) {
+			open += d->svc[s].status == PROBE_OPEN;
+			unknown += probe_status_unknown(d->svc[s].status);
+		}
+		if (!open && !unknown) {
 			add_problem(pb, i, "%s is not reachable at all (%s): nothing that uses this DC will work",
 				    dc_name(d->cand), probe_status_str(d->svc[SVC_LDAP].status));
+			continue;
+		}
+		if (!open) {
+			/* some ports failed, the others were not waited for: whether the DC is down is not known */
+			uint64_t waited = 0;
+			for (int s = 0; s < SVC__COUNT; s++)
+				if (probe_status_unknown(d->svc[s].status) && d->svc[s].waited_ms > waited)
+					waited = d->svc[s].waited_ms;
+			add_unknown(pb, i, "%s: no answer from any of its services within %llu ms, too short to tell whether it "
+				    "is down (%d port(s) not probed long enough; the deadline ran out)", dc_name(d->cand),
+				    (unsigned long long)waited, unknown);
 			continue;
 		}
 		for (int s = 0; s < SVC__COUNT; s++) {
 			const struct svc_result *sv = &d->svc[s];
 			if (sv->status == PROBE_OPEN || !sv->required)
 				continue;
-			add_problem(pb, i, "%s %u/%s on %s is %s: %s", svc_defs[s].label, svc_defs[s].port,
+			if (probe_status_unknown(sv->status)) {
+				add_unknown(pb, i, "%s %u/%s on %s: %s", svc_defs[s].label, svc_defs[s].port,
+					    svc_defs[s].udp ? "udp" : "tcp", dc_name(d->cand), unknown_why(sv, why, sizeof(why)));
+				continue;
+			}
+			add_problem(pb, i, "%s %u/%s on %s is %s: %s%s%s%s", svc_defs[s].label, svc_defs[s].port,
 				    svc_defs[s].udp ? "udp" : "tcp", dc_name(d->cand),
 				    sv->status == PROBE_ERROR && s == SVC_CLDAP ? "answering with malformed replies"
 										: probe_status_str(sv->status),
-				    svc_defs[s].impact);
+				    svc_defs[s].impact, sv->required_why ? " (required: " : "",
+				    sv->required_why ? sv->required_why : "", sv->required_why ? ")" : "");
 		}
 		if (d->have_clock && llabs(d->skew_ms) > PROBE_MAX_SKEW_MS)
 			add_problem(pb, i, "clock of %s differs from ours by %+.0f s (more than 5 minutes): Kerberos with this DC will fail",
@@ -86,8 +159,9 @@ static void print_text(const struct dc_probe *p, size_t n, const struct problems
 			snprintf(port, sizeof(port), "%u/%s", svc_defs[s].port, svc_defs[s].udp ? "udp" : "tcp");
 			if (sv->status == PROBE_OPEN || sv->status == PROBE_REFUSED)
 				snprintf(lat, sizeof(lat), "%.1f ms", sv->latency_us / 1000.0);
-			printf("  %-24s %-9s %-12s %s%s\n", svc_defs[s].label, port, probe_status_str(sv->status), lat,
-			       sv->required ? "" : "  (optional)");
+			printf("  %-24s %-9s %-12s %s%s%s%s\n", svc_defs[s].label, port, probe_status_str(sv->status), lat,
+			       !sv->required ? "  (optional)" : sv->required_why ? "  (required: " : "",
+			       sv->required && sv->required_why ? sv->required_why : "", sv->required && sv->required_why ? ")" : "");
 		}
 		if (d->have_clock)
 			printf("  clock: %+.3f s against our clock (DC time %s, from %s)\n", d->skew_ms / 1000.0,
@@ -99,12 +173,20 @@ static void print_text(const struct dc_probe *p, size_t n, const struct problems
 		printf("\nProblems:\n");
 		for (size_t k = 0; k < pb->n; k++)
 			printf("  %s\n", pb->line[k]);
-	} else {
-		printf("\nAll required services of %zu DC(s) are reachable.\n", n);
 	}
+	if (pb->n_unknown) {
+		printf("\nNot checked (the deadline ran out; the verdict is unknown, not broken):\n");
+		for (size_t k = 0; k < pb->n_unknown; k++)
+			printf("  %s\n", pb->unknown[k]);
+	}
+	if (!pb->n && !pb->n_unknown)
+		printf("\nAll required services of %zu DC(s) are reachable.\n", n);
+	else if (!pb->n)
+		printf("\nInconclusive: no problem found, but %zu required check(s) did not finish.\n", pb->n_unknown);
 }
 
-static void print_json(const char *domain, const struct dc_probe *p, size_t n, const struct problems *pb)
+static void print_json(const char *domain, const struct locate_result *res, const struct dc_probe *p, size_t n,
+		       const struct problems *pb)
 {
 	struct json_object *o = json_object_new_object(), *dcs = json_object_new_array(), *all = json_object_new_array();
 	char ab[64], tb[32];
@@ -128,6 +210,10 @@ static void print_json(const char *domain, const struct dc_probe *p, size_t n, c
 			json_object_object_add(so, "latency_ms", sv->status == PROBE_OPEN || sv->status == PROBE_REFUSED
 									 ? out_ms_json(sv->latency_us) : NULL);
 			json_object_object_add(so, "required", json_object_new_boolean(sv->required));
+			if (sv->required && sv->required_why)
+				json_object_object_add(so, "required_because", json_object_new_string(sv->required_why));
+			if (sv->status == PROBE_FILTERED || probe_status_unknown(sv->status))
+				json_object_object_add(so, "waited_ms", json_object_new_int64((int64_t)sv->waited_ms));
 			json_object_array_add(svcs, so);
 		}
 		json_object_object_add(dc, "services", svcs);
@@ -145,13 +231,39 @@ static void print_json(const char *domain, const struct dc_probe *p, size_t n, c
 			if (pb->dc_of[k] == i)
 				json_object_array_add(probs, json_object_new_string(pb->line[k]));
 		json_object_object_add(dc, "problems", probs);
+		probs = json_object_new_array();
+		for (size_t k = 0; k < pb->n_unknown; k++)
+			if (pb->unknown_dc[k] == i)
+				json_object_array_add(probs, json_object_new_string(pb->unknown[k]));
+		json_object_object_add(dc, "unknown", probs);
+		json_object_object_add(dc, "verdict", json_object_new_string(dc_verdict(pb, i)));
 		json_object_array_add(dcs, dc);
 	}
 	for (size_t k = 0; k < pb->n; k++)
 		json_object_array_add(all, json_object_new_string(pb->line[k]));
 	json_object_object_add(o, "dcs", dcs);
-	json_object_object_add(o, "problems", all);
-	json_object_object_add(o, "healthy", json_object_new_boolean(pb->n == 0));
+	{
+		struct json_object *un = json_object_new_array(), *ur = json_object_new_array();
+		for (size_t i = 0; i < res->n; i++) {
+			const struct dc_cand *c = &res->cands[i];
+			struct json_object *co;
+			if (c->have_addr)
+				continue;
+			co = json_object_new_object();
+			json_object_object_add(co, "name", json_object_new_string(c->name));
+			json_object_object_add(co, "status", json_object_new_string(cand_status_str(c->status)));
+			json_object_object_add(co, "detail", json_object_new_string(c->detail));
+			json_object_array_add(ur, co);
+		}
+		json_object_object_add(o, "unresolved", ur);
+		json_object_object_add(o, "problems", all);
+		for (size_t k = 0; k < pb->n_unknown; k++)
+			json_object_array_add(un, json_object_new_string(pb->unknown[k]));
+		json_object_object_add(o, "unknown", un);
+	}
+	json_object_object_add(o, "verdict", json_object_new_string(pb->n ? "problems" : pb->n_unknown ? "inconclusive" : "healthy"));
+	/* never true unless every required check ran and passed; null when it is not known */
+	json_object_object_add(o, "healthy", pb->n ? json_object_new_boolean(0) : pb->n_unknown ? NULL : json_object_new_boolean(1));
 	out_json_print(o);
 	json_object_put(o);
 }
@@ -159,13 +271,13 @@ static void print_json(const char *domain, const struct dc_probe *p, size_t n, c
 int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
-	uint64_t window = nlt_now_ms() + PROBE_PORT_WINDOW_MS;
 	struct locate_req lr = {
 		.domain = ctx->domain[0] ? ctx->domain : NULL,
 		.server = req->server,
 		.site = req->site,
 		.wait_all = 1,
-		.deadline_ms = window < ctx->deadline_ms ? window : ctx->deadline_ms,
+		/* the port window is reserved up front (see probe_discovery_deadline) */
+		.deadline_ms = probe_discovery_deadline(nlt_now_ms(), ctx->deadline_ms),
 	};
 	struct locate_result res;
 	struct dc_probe *p = NULL;
@@ -183,9 +295,15 @@ int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e)
 		nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < res.n; i++)
-		if (res.cands[i].have_addr)
-			p[n++].cand = &res.cands[i];
+	for (size_t i = 0; i < res.n; i++) {
+		if (!res.cands[i].have_addr)
+			continue;
+		p[n].cand = &res.cands[i];
+		for (size_t k = 0; k < ctx->rs.n_ns && k < RESOLVER_MAX_NS; k++)
+			if (nlt_addr_equal(&ctx->rs.ns[k], &res.cands[i].addr))
+				p[n].client_resolver = 1;
+		n++;
+	}
 	if (!n) {
 		*e = lerr;
 		if (e->cat == NLT_OK)
@@ -200,12 +318,20 @@ int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e)
 	if (probe_dcs(p, n, res.domain[0] ? res.domain : ctx->domain, ctx->deadline_ms, e) < 0)
 		goto out;
 	diagnose(p, n, pb);
+	diagnose_unresolved(&res, pb);
 	if (req->json)
-		print_json(res.domain[0] ? res.domain : ctx->domain, p, n, pb);
+		print_json(res.domain[0] ? res.domain : ctx->domain, &res, p, n, pb);
 	else if (!req->quiet)
 		print_text(p, n, pb);
 	if (pb->n) {
-		nlt_seterr(e, NLT_EPROBLEM, "%zu problem(s) found; first: %s", pb->n, pb->line[0]);
+		nlt_seterr(e, NLT_EPROBLEM, "%zu problem(s) found; first: %s%s", pb->n, pb->line[0],
+			   pb->n_unknown ? " (and some checks did not finish)" : "");
+		goto out;
+	}
+	if (pb->n_unknown) {
+		/* no problem seen, but not everything was seen: that is not "healthy" */
+		nlt_seterr(e, NLT_ENODC, "inconclusive: %zu required check(s) did not finish before the deadline; first: %s",
+			   pb->n_unknown, pb->unknown[0]);
 		goto out;
 	}
 	r = 0;

@@ -33,6 +33,8 @@ const char *cand_status_str(int st)
 	case CAND_MALFORMED: return "malformed";
 	case CAND_UNREACH: return "unreachable";
 	case CAND_NOADDR: return "no address";
+	case CAND_DNS_TIMEOUT: return "dns timeout";
+	case CAND_DNS_ERROR: return "dns error";
 	}
 	return "error";
 }
@@ -164,6 +166,57 @@ static int addr_from_reply(struct dc_cand *c, const struct dns_reply *rep, int o
 	return 0;
 }
 
+int locate_dns_failed(int st)
+{
+	return st == CAND_DNS_TIMEOUT || st == CAND_DNS_ERROR;
+}
+
+/* Does this reply hold an address of name (or of an alias it leads to)? */
+static int has_addr_for(const struct dns_query *q, const char *name)
+{
+	struct dc_cand probe;
+
+	if (!q || q->status != DNSQ_OK || !q->reply)
+		return 0;
+	memset(&probe, 0, sizeof(probe));
+	nlt_strlcpy(probe.name, name, sizeof(probe.name));
+	return addr_from_reply(&probe, q->reply, 1);
+}
+
+int locate_addr_verdict(const struct resolver *rs, const char *name, const struct dns_query *a,
+			const struct dns_query *aaaa, char *detail, size_t len)
+{
+	const struct dns_query *bad = NULL;
+	char why[400];
+
+	if (has_addr_for(a, name) || has_addr_for(aaaa, name))
+		return CAND_PENDING;
+	/* no address: did DNS say so, or did it not answer? A timeout is the worst news, then other failures */
+	for (int pass = 0; pass < 2 && !bad; pass++) {
+		for (int k = 0; k < 2 && !bad; k++) {
+			const struct dns_query *q = k ? aaaa : a;
+			if (q && !dns_query_answered(q->status) && (pass || q->status == DNSQ_TIMEOUT))
+				bad = q;
+		}
+	}
+	if (bad) {
+		const char *which = a && aaaa && a->status == aaaa->status ? "A/AAAA" : bad == a ? "A" : "AAAA";
+		snprintf(detail, len, "DNS %s for %s: %s", which, name, dns_query_why(rs, bad, why, sizeof(why)));
+		return bad->status == DNSQ_TIMEOUT ? CAND_DNS_TIMEOUT : CAND_DNS_ERROR;
+	}
+	bad = a ? a : aaaa;
+	if (!bad) {
+		snprintf(detail, len, "DNS A/AAAA for %s: not asked", name);
+		return CAND_DNS_ERROR;
+	}
+	if (bad->status == DNSQ_OK)
+		snprintf(detail, len, "DNS A/AAAA for %s: no address record in the answer from %s", name,
+			 dns_query_why(rs, bad, why, sizeof(why)) + strlen("answered by "));
+	else
+		snprintf(detail, len, "DNS A/AAAA for %s: %s", name, dns_query_why(rs, bad, why, sizeof(why)));
+	return CAND_NOADDR;
+}
+
 /* Resolve, concurrently, every candidate that has no address yet (A and AAAA at once). */
 static int resolve_missing(struct locate_result *res, struct resolver *rs, uint64_t deadline, struct nlt_err *e)
 {
@@ -193,17 +246,29 @@ static int resolve_missing(struct locate_result *res, struct resolver *rs, uint6
 			r = -1;
 			goto out;
 		}
-		for (i = 0; i < nq; i++) {
+		for (i = 0; i + 1 < nq; i += 2) {
 			struct dc_cand *c = find_cand(res, q[i].name);
-			if (c && !c->have_addr && q[i].status == DNSQ_OK && q[i].reply)
-				addr_from_reply(c, q[i].reply, 1);
+			int st;
+
+			if (!c || c->have_addr || c->status != CAND_PENDING)
+				continue;
+			st = locate_addr_verdict(rs, c->name, &q[i], &q[i + 1], c->detail, sizeof(c->detail));
+			if (st == CAND_PENDING) {
+				if (!(q[i].status == DNSQ_OK && q[i].reply && addr_from_reply(c, q[i].reply, 1)) &&
+				    q[i + 1].status == DNSQ_OK && q[i + 1].reply)
+					addr_from_reply(c, q[i + 1].reply, 1);
+				c->detail[0] = '\0';
+			} else {
+				c->status = st;
+				nlt_vlog("%s", c->detail);
+			}
 		}
 	}
 	for (i = 0; i < res->n; i++) {
 		struct dc_cand *c = &res->cands[i];
 		if (!c->have_addr && c->status == CAND_PENDING) {
-			c->status = CAND_NOADDR;
-			snprintf(c->detail, sizeof(c->detail), "the name %s has no A or AAAA record", c->name);
+			c->status = CAND_DNS_ERROR;
+			snprintf(c->detail, sizeof(c->detail), "DNS A/AAAA for %s: no address taken from the answer", c->name);
 		}
 	}
 out:
@@ -426,7 +491,7 @@ static int ping_round(struct locate_result *res, const char *domain, const struc
 			tcp_begin(c);
 			continue;
 		}
-		c->udp_sent_us = nlt_now_us();
+		c->udp_sent_us = c->udp_first_us = nlt_now_us();
 		if (send(c->udp_fd, c->tcp_out, c->tcp_out_len, 0) < 0 && errno != EAGAIN) {
 			c->udp_status = xp_status_from_errno(errno) == XP_REFUSED ? CAND_REFUSED : CAND_UNREACH;
 			c->udp_dead = 1;
@@ -510,8 +575,10 @@ static int ping_round(struct locate_result *res, const char *domain, const struc
 		struct dc_cand *c = &res->cands[i];
 		if (c->status != CAND_PENDING || !c->have_addr)
 			continue;
-		if (c->udp_status == CAND_PENDING && !c->udp_dead)
+		if (c->udp_status == CAND_PENDING && !c->udp_dead) {
 			c->udp_status = CAND_TIMEOUT;
+			c->udp_waited_us = c->udp_first_us ? nlt_now_us() - c->udp_first_us : 0;
+		}
 		if (!c->detail[0])
 			snprintf(c->detail, sizeof(c->detail), "no reply to %d LDAP ping(s) within %.0f ms", c->tries ? c->tries : 1,
 				 (nlt_now_us() - (c->udp_sent_us ? c->udp_sent_us : c->tcp_sent_us)) / 1000.0);
@@ -633,13 +700,14 @@ static int srv_lookup(struct locate_result *res, struct resolver *rs, const char
 	}
 	if (!found) {
 		const struct dns_query *g = &q[n_srv - 1];
-		if (g->status == DNSQ_TIMEOUT || g->status == DNSQ_NETERR)
-			nlt_seterr(e, NLT_ENODC, "no DC found for %s: DNS SRV %s: no answer from %s", domain, g->name,
-				   ns_str(rs, nsb, sizeof(nsb)));
+		char why[400];
+		if (!dns_query_answered(g->status))
+			nlt_seterr(e, NLT_ENODC, "no DC found for %s: DNS SRV %s: %s", domain, g->name,
+				   dns_query_why(rs, g, why, sizeof(why)));
 		else
 			nlt_seterr(e, NLT_ENODC, "no DC found for %s: DNS SRV %s: %s (from %s)", domain, g->name,
 				   g->status == DNSQ_OK ? "no records" : dns_query_strstatus(g->status),
-				   ns_str(rs, nsb, sizeof(nsb)));
+				   g->from >= 0 ? resolver_ns_list(rs, 1u << g->from, nsb, sizeof(nsb)) : ns_str(rs, nsb, sizeof(nsb)));
 		goto out;
 	}
 	r = 0;
@@ -701,6 +769,8 @@ static int speculative_round(struct locate_result *res, const char *domain, cons
 			c->info = sp->info;
 			c->udp_status = sp->udp_status;
 			c->udp_rtt_us = sp->udp_rtt_us;
+			c->udp_first_us = sp->udp_first_us;
+			c->udp_waited_us = sp->udp_waited_us;
 			c->tries = sp->tries;
 			matched++;
 			break;
@@ -714,6 +784,8 @@ static int speculative_round(struct locate_result *res, const char *domain, cons
 			res->dom_fail[res->n_dom_fail].status = sp->status;
 			res->dom_fail[res->n_dom_fail].udp_status = sp->udp_status;
 			res->dom_fail[res->n_dom_fail].tries = sp->tries;
+			res->dom_fail[res->n_dom_fail].udp_first_us = sp->udp_first_us;
+			res->dom_fail[res->n_dom_fail].udp_waited_us = sp->udp_waited_us;
 			nlt_strlcpy(res->dom_fail[res->n_dom_fail].detail, sp->detail, sizeof(res->dom_fail[0].detail));
 			res->n_dom_fail++;
 		}
@@ -768,7 +840,7 @@ int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_r
 			goto out;
 		if (resolve_missing(res, rs, req->deadline_ms, e) < 0)
 			goto out;
-		if (c->status == CAND_NOADDR) {
+		if (c->status == CAND_NOADDR || locate_dns_failed(c->status)) {
 			nlt_seterr(e, NLT_ENODC, "cannot reach DC %s: %s", fqdn, c->detail);
 			goto out;
 		}
@@ -791,6 +863,8 @@ int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_r
 					continue;
 				c->udp_status = res->dom_fail[k].udp_status;
 				c->tries = res->dom_fail[k].tries;
+				c->udp_first_us = res->dom_fail[k].udp_first_us;
+				c->udp_waited_us = res->dom_fail[k].udp_waited_us;
 				nlt_strlcpy(c->detail, res->dom_fail[k].detail, sizeof(c->detail));
 				cand_final(c, res->dom_fail[k].status, "udp", 0);
 			}
@@ -851,9 +925,19 @@ int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_r
 				   c->detail[0] ? "; " : "", c->detail);
 	} else {
 		int any_ok = 0;
-		for (size_t i = 0; i < res->n; i++)
+		size_t n_addr = 0;
+		const struct dc_cand *first_dns = NULL;
+		for (size_t i = 0; i < res->n; i++) {
 			any_ok |= res->cands[i].status == CAND_OK;
-		if (any_ok)
+			n_addr += res->cands[i].have_addr;
+			if (!res->cands[i].have_addr && !first_dns)
+				first_dns = &res->cands[i];
+		}
+		if (!n_addr && first_dns)
+			/* nothing was pinged: the failure is DNS's, and its own words say which step ran out */
+			nlt_seterr(e, NLT_ENODC, "no DC of %s could be pinged: %s%s%s%s", domain, first_dns->detail,
+				   res->n > 1 ? " (" : "", res->n > 1 ? summary : "", res->n > 1 ? ")" : "");
+		else if (any_ok)
 			nlt_seterr(e, NLT_ENODC, "no DC of %s has the required flags (%s)", domain, summary);
 		else
 			nlt_seterr(e, NLT_ENODC, "none of the %zu DC(s) of %s answered the LDAP ping (%s)", res->n, domain,

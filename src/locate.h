@@ -26,7 +26,9 @@ enum cand_status {
 	CAND_REFUSED,   /* ICMP port unreachable / TCP RST */
 	CAND_MALFORMED, /* answered, but not with a decodable LDAP ping reply */
 	CAND_UNREACH,   /* no route to the host */
-	CAND_NOADDR,    /* the name did not resolve */
+	CAND_NOADDR,    /* DNS answered: the name has no A/AAAA record (NXDOMAIN, or no data) */
+	CAND_DNS_TIMEOUT, /* DNS gave no answer for the name before the deadline: its address is unknown */
+	CAND_DNS_ERROR, /* DNS failed for the name (SERVFAIL, REFUSED, network error, malformed) */
 };
 const char *cand_status_str(int st);
 
@@ -46,6 +48,8 @@ struct dc_cand {
 	struct nl_samlogon_ex info;
 	int udp_status;           /* what UDP CLDAP 389 itself did (for ping): enum cand_status */
 	uint64_t udp_rtt_us;
+	uint64_t udp_first_us;    /* first UDP ping sent (0: none was) */
+	uint64_t udp_waited_us;   /* a UDP timeout: from the first ping to the verdict */
 	/* engine state */
 	int udp_fd, tcp_fd;
 	uint32_t msgid;
@@ -78,6 +82,7 @@ struct locate_result {
 	struct {                      /* domain addresses that did not answer the early pings */
 		struct nlt_addr addr;
 		int status, udp_status, tries;
+		uint64_t udp_first_us, udp_waited_us;
 		char detail[160];
 	} dom_fail[16];
 	size_t n_dom_fail;
@@ -94,6 +99,18 @@ void locate_result_free(struct locate_result *res);
 int locate_is_closest(const struct nl_samlogon_ex *info);
 /* Index of the DC to choose among candidates with status OK, or -1. */
 int locate_choose(const struct dc_cand *c, size_t n, uint32_t need_flags);
+/*
+ * The address verdict for one name from its A and AAAA queries (either may
+ * be NULL): CAND_PENDING when an address came (the caller takes it from the
+ * reply), CAND_NOADDR when DNS said the name has none, CAND_DNS_TIMEOUT or
+ * CAND_DNS_ERROR when DNS gave no verdict.  detail gets one phrase naming
+ * the step and the servers, e.g. "DNS A/AAAA for dcb.lab.test: no answer
+ * from 198.18.0.140 within the deadline".
+ */
+int locate_addr_verdict(const struct resolver *rs, const char *name, const struct dns_query *a,
+			const struct dns_query *aaaa, char *detail, size_t len);
+/* Is st a DNS failure (no verdict about the name)? */
+int locate_dns_failed(int st);
 /* Build "_ldap._tcp[.SITE._sites].dc._msdcs.DOMAIN". */
 int locate_srv_name(char *buf, size_t len, const char *site, const char *domain);
 

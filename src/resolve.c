@@ -16,6 +16,9 @@
  *   - FORMERR to a query with EDNS0 resends it once without the OPT RR
  *     (RFC 6891 §7);
  *   - NOERROR and NXDOMAIN are final.
+ * A nameserver that let a query time out is marked in rs->slow and asked
+ * last by later runs on the same struct resolver (one command's SRV, then
+ * A/AAAA rounds), until it answers something again.
  * One connected UDP socket per nameserver is shared by all queries: the
  * kernel drops datagrams from any other address and reports ICMP errors;
  * replies are matched by id (random, unique within a run) AND question, and
@@ -257,6 +260,70 @@ const char *resolver_default_domain(const struct resolver *rs, char *buf, size_t
 
 /* ---- queries ------------------------------------------------------------ */
 
+int dns_query_answered(int status)
+{
+	return status == DNSQ_OK || status == DNSQ_NXDOMAIN || status == DNSQ_NODATA;
+}
+
+const char *resolver_ns_list(const struct resolver *rs, uint32_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; i < rs->n_ns && i < RESOLVER_MAX_NS; i++) {
+		char ab[64];
+		int k;
+
+		if (!(mask & (1u << i)))
+			continue;
+		k = snprintf(buf + off, len - off, "%s%s", off ? ", " : "", nlt_addr_str(&rs->ns[i], ab, sizeof(ab)));
+		if (k < 0 || (size_t)k >= len - off)
+			break;
+		off += (size_t)k;
+	}
+	if (!off)
+		nlt_strlcpy(buf, "no nameserver", len);
+	return buf;
+}
+
+const char *dns_query_why(const struct resolver *rs, const struct dns_query *q, char *buf, size_t len)
+{
+	char nb[3 * 64];
+	uint32_t all = rs->n_ns >= 32 ? 0xffffffffu : (1u << rs->n_ns) - 1;
+
+	if (q->from >= 0)
+		resolver_ns_list(rs, 1u << q->from, nb, sizeof(nb));
+	else
+		resolver_ns_list(rs, q->asked ? q->asked : all, nb, sizeof(nb));
+	switch (q->status) {
+	case DNSQ_OK: snprintf(buf, len, "answered by %s", nb); break;
+	case DNSQ_NXDOMAIN: snprintf(buf, len, "no such name (NXDOMAIN from %s)", nb); break;
+	case DNSQ_NODATA: snprintf(buf, len, "no such record (NOERROR without data from %s)", nb); break;
+	case DNSQ_TIMEOUT:
+		if (!q->asked)
+			snprintf(buf, len, "not asked: the deadline ran out before the query could be sent");
+		else if (q->cut)
+			snprintf(buf, len, "no answer from %s within the deadline", nb);
+		else
+			snprintf(buf, len, "no answer from %s", nb);
+		break;
+	case DNSQ_SERVFAIL:
+	case DNSQ_REFUSED:
+	case DNSQ_MALFORMED:
+		snprintf(buf, len, "%s from %s%s", dns_query_strstatus(q->status), nb,
+			 q->cut ? ", and no other answer within the deadline" : "");
+		break;
+	case DNSQ_NETERR:
+		snprintf(buf, len, "network error reaching %s%s", nb, q->cut ? ", and no other answer within the deadline" : "");
+		break;
+	case DNSQ_BADNAME: snprintf(buf, len, "not asked: not a valid DNS name"); break;
+	default: snprintf(buf, len, "%s", dns_query_strstatus(q->status)); break;
+	}
+	return buf;
+}
+
 const char *dns_query_strstatus(int status)
 {
 	switch (status) {
@@ -293,6 +360,7 @@ struct qst {
 	uint8_t pkt[DNS_QUERY_MAX];
 	size_t pktlen;
 	size_t ns;        /* the nameserver we are working on */
+	size_t pos;       /* its position in run->order */
 	int round;        /* how many times we went through the list */
 	uint32_t asked;   /* bit i: sent to ns[i]; replies accepted from these */
 	uint64_t ns_end;  /* ms: leave ns[ns] then */
@@ -314,6 +382,7 @@ struct run {
 	struct qst *qs;
 	size_t n, left;
 	size_t n_ns;
+	size_t order[RESOLVER_MAX_NS]; /* the order servers are asked in: rs->slow ones last */
 	int timeout_ms, attempts;
 	int udp[RESOLVER_MAX_NS];
 	int udp_bad[RESOLVER_MAX_NS]; /* connect() failed: no route to it */
@@ -415,6 +484,10 @@ static void finish(struct run *run, struct qst *s, int st, struct dns_reply *rep
 		q->reply = NULL;
 	}
 	q->status = st;
+	q->asked = s->asked;
+	q->from = from;
+	if (from >= 0)
+		run->rs->slow &= ~(1u << from);
 	q->rtt_us = s->t0_us ? nlt_now_us() - s->t0_us : 0;
 	s->done = 1;
 	run->left--;
@@ -473,14 +546,17 @@ static void advance(struct run *run, struct qst *s, int st, uint64_t now)
 	else
 		nlt_vlog("DNS %s %s: %s from %s", type_str(s->q->qtype, tb), s->q->name, dns_query_strstatus(st),
 			 ns_str(run, s->ns, nb, sizeof(nb)));
+	if (st == DNSQ_TIMEOUT && run->n_ns > 1)
+		run->rs->slow |= 1u << s->ns;
 	for (;;) {
-		if (++s->ns >= run->n_ns) {
-			s->ns = 0;
+		if (++s->pos >= run->n_ns) {
+			s->pos = 0;
 			if (++s->round >= run->attempts) {
 				finish(run, s, s->err, NULL, -1);
 				return;
 			}
 		}
+		s->ns = run->order[s->pos];
 		if (!run->udp_bad[s->ns])
 			break;
 		merge_err(s, DNSQ_NETERR);
@@ -828,6 +904,9 @@ int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t de
 		q[i].status = DNSQ_PENDING;
 		q[i].reply = NULL;
 		q[i].rtt_us = 0;
+		q[i].asked = 0;
+		q[i].from = -1;
+		q[i].cut = 0;
 	}
 	if (n == 0)
 		return 0;
@@ -851,6 +930,16 @@ int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t de
 	run->attempts = rs->attempts < 1 ? 1 : rs->attempts;
 	if (open_udp(run) < 0)
 		goto out;
+	{
+		/* servers that timed out in an earlier run go last, in their resolv.conf order */
+		size_t k = 0;
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t i = 0; i < run->n_ns; i++)
+				if (!!(rs->slow & (1u << i)) == pass)
+					run->order[k++] = i;
+		if (rs->slow)
+			nlt_vlog("DNS: asking nameserver(s) that did not answer earlier last");
+	}
 
 	now = nlt_now_ms();
 	run->left = n;
@@ -879,12 +968,14 @@ int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t de
 			finish(run, s, DNSQ_NETERR, NULL, -1);
 			continue;
 		}
-		for (s->ns = 0; s->ns < run->n_ns && run->udp_bad[s->ns]; s->ns++)
+		for (s->pos = 0; s->pos < run->n_ns && run->udp_bad[run->order[s->pos]]; s->pos++)
 			merge_err(s, DNSQ_NETERR);
-		if (s->ns == run->n_ns)
+		if (s->pos == run->n_ns) {
 			finish(run, s, DNSQ_NETERR, NULL, -1);
-		else
+		} else {
+			s->ns = run->order[s->pos];
 			server_start(run, s, now);
+		}
 	}
 
 	while (run->left && !run->fatal) {
@@ -936,8 +1027,11 @@ int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t de
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct qst *s = &run->qs[i];
-		if (!s->done)
+		if (!s->done) {
+			/* the deadline (or a local failure) ended it, not the servers */
+			q[i].cut = !run->fatal;
 			finish(run, s, run->fatal ? DNSQ_NETERR : s->err, NULL, -1);
+		}
 	}
 	r = run->fatal ? -1 : 0;
 out:

@@ -24,6 +24,8 @@ struct resolver {
 	int timeout_ms; /* per nameserver, before moving to the next (options timeout:, default 5 s) */
 	int attempts;   /* rounds over the nameserver list (options attempts:, default 2) */
 	char domain[DNS_NAME_MAX]; /* added: the last 'domain' line, "" if none (for resolver_default_domain) */
+	uint32_t slow;  /* bit i: ns[i] let a query time out in an earlier resolver_run of this command;
+			 * later runs ask it last (a dead first nameserver costs its slice once, not per round) */
 };
 
 /*
@@ -68,6 +70,9 @@ struct dns_query {
 	int status;       /* out: DNSQ_* */
 	struct dns_reply *reply; /* out: heap, owned by the query; NULL unless status OK/NODATA */
 	uint64_t rtt_us;  /* out: from the first transmission to the final reply */
+	uint32_t asked;   /* out: bit i = sent to rs->ns[i] (0: never sent, e.g. the deadline had passed) */
+	int from;         /* out: index of the nameserver whose reply decided it, -1 if none did */
+	int cut;          /* out: the caller's deadline ended it (status is then what was known by then) */
 };
 
 /*
@@ -84,5 +89,20 @@ void dns_query_free(struct dns_query *q, size_t n);
 
 /* "ok", "NXDOMAIN", "no data", "SERVFAIL", "REFUSED", "timeout", "malformed reply", "network error" */
 const char *dns_query_strstatus(int status);
+
+/* Is this a verdict about the name (OK, NXDOMAIN, NODATA), not a failure to get one? */
+int dns_query_answered(int status);
+
+/* The nameservers of mask (bits as in dns_query.asked), "A, B"; "no nameserver" if none.  Returns buf. */
+const char *resolver_ns_list(const struct resolver *rs, uint32_t mask, char *buf, size_t len);
+
+/*
+ * Why a query has no usable answer, as one phrase naming the servers, e.g.
+ * "NXDOMAIN from 198.18.0.140", "no such record (NOERROR, no data) from ...",
+ * "no answer from 198.18.0.140, 198.18.0.10 within the deadline",
+ * "not asked: the deadline ran out before it could be sent",
+ * "no answer from 198.18.0.140" (every round spent), "SERVFAIL from ...".  Returns buf.
+ */
+const char *dns_query_why(const struct resolver *rs, const struct dns_query *q, char *buf, size_t len);
 
 #endif

@@ -18,6 +18,7 @@ const char *xp_status_str(int st)
 	case XP_UNREACH: return "unreachable";
 	case XP_NETERR: return "network error";
 	case XP_CLOSED: return "connection closed";
+	case XP_NOTIME: return "not tried: the deadline had run out before this step (spent by the steps before it)";
 	}
 	return "error";
 }
@@ -98,9 +99,14 @@ int xp_wait(int fd, short events, uint64_t deadline_ms)
 
 int xp_tcp_connect(const struct nlt_addr *peer, uint64_t deadline_ms, int *st)
 {
-	int fd = xp_tcp_start(peer);
-	int r;
+	int fd, r;
 
+	if (nlt_now_ms() >= deadline_ms) {
+		/* a port never tried is not a port that timed out: say which it is */
+		*st = XP_NOTIME;
+		return -1;
+	}
+	fd = xp_tcp_start(peer);
 	if (fd < 0) {
 		*st = xp_status_from_errno(errno);
 		return -1;

@@ -22,6 +22,7 @@ enum xp_status {
 	XP_UNREACH,  /* no route / host unreachable */
 	XP_NETERR,   /* any other socket error */
 	XP_CLOSED,   /* the peer closed the connection early */
+	XP_NOTIME,   /* not tried: the deadline had passed before the connect (earlier steps spent it) */
 };
 const char *xp_status_str(int st);
 /* Map an errno from connect/recv to an xp_status. */
@@ -33,7 +34,7 @@ int xp_udp_open(const struct nlt_addr *peer);
 int xp_tcp_start(const struct nlt_addr *peer);
 /* After POLLOUT on a connecting socket: XP_OK or the failure status. */
 int xp_tcp_result(int fd);
-/* Connect with a deadline; returns fd or -1 and *st. */
+/* Connect with a deadline; returns fd or -1 and *st (XP_NOTIME, nothing sent, when the deadline has passed). */
 int xp_tcp_connect(const struct nlt_addr *peer, uint64_t deadline_ms, int *st);
 /* Write everything before the deadline; XP_OK or a status. */
 int xp_send_all(int fd, const void *buf, size_t len, uint64_t deadline_ms);

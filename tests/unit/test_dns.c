@@ -1624,11 +1624,27 @@ static void test_run_deadline(void **state)
 	assert_int_equal(q[0].status, DNSQ_TIMEOUT);
 	assert_int_equal(q[1].status, DNSQ_TIMEOUT);
 	assert_in_range(took, 399, 550);
+	/* the deadline ended it, after asking the one server: said so, not "no record" */
+	assert_int_equal(q[0].asked, 1);
+	assert_int_equal(q[0].from, -1);
+	assert_int_equal(q[0].cut, 1);
+	{
+		char why[200], want[200], ab[64];
+		snprintf(want, sizeof(want), "no answer from %s within the deadline", nlt_addr_str(&rs.ns[0], ab, sizeof(ab)));
+		assert_string_equal(dns_query_why(&rs, &q[0], why, sizeof(why)), want);
+		assert_false(dns_query_answered(q[0].status));
+	}
 	/* a deadline already passed: no waiting at all */
 	t0 = nlt_now_ms();
 	assert_int_equal(resolver_run(&rs, q, 2, t0, &e), 0);
 	assert_int_equal(q[0].status, DNSQ_TIMEOUT);
 	assert_in_range(nlt_now_ms() - t0, 0, 50);
+	assert_int_equal(q[0].asked, 0);
+	{
+		char why[200];
+		assert_string_equal(dns_query_why(&rs, &q[0], why, sizeof(why)),
+				    "not asked: the deadline ran out before the query could be sent");
+	}
 	/* n = 0 */
 	assert_int_equal(resolver_run(&rs, q, 0, t0, &e), 0);
 	responder_stop(&srv);
@@ -1659,6 +1675,9 @@ static void test_run_failover(void **state)
 	assert_int_equal(resolver_run(&rs, q, 1, t0 + 3000, &e), 0);
 	assert_int_equal(q[0].status, DNSQ_OK);
 	assert_in_range(nlt_now_ms() - t0, 0, 250); /* no 2 s wait for the dead one */
+	assert_int_equal(q[0].from, 1); /* the answer came from the second server */
+	assert_int_equal(q[0].cut, 0);
+	assert_true(dns_query_answered(q[0].status));
 	dns_query_free(q, 1);
 
 	/* REFUSED from the first, an answer from the second; SERVFAIL from both, twice (2 attempts) */
@@ -1740,6 +1759,18 @@ static void test_run_silent_and_refusing_first_server(void **state)
 	el = nlt_now_ms() - t0;
 	assert_int_equal(q[0].status, DNSQ_OK);
 	assert_in_range(el, 650, 1500);
+	dns_query_free(q, 1);
+	/* the silent server is remembered: the next run on the same resolver asks the live one first */
+	assert_int_equal(rs.slow, 1);
+	assert_int_equal(q[0].from, 1);
+	memset(q, 0, sizeof(q));
+	q[0].name = "_ldap._tcp.dc._msdcs.lab.test";
+	q[0].qtype = DNS_T_SRV;
+	t0 = nlt_now_ms();
+	assert_int_equal(resolver_run(&rs, q, 1, t0 + 8000, &e), 0);
+	assert_int_equal(q[0].status, DNSQ_OK);
+	assert_int_equal(q[0].from, 1);
+	assert_in_range(nlt_now_ms() - t0, 0, 250);
 	dns_query_free(q, 1);
 
 	/* four queries at once to a closed port, then the live server: none waits for a timer */

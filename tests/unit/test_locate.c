@@ -3,11 +3,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
 #include "locate.h"
+#include "probe.h"
+#include "xport.h"
 
 #define BASE_FLAGS (DS_LDAP_FLAG | DS_DS_FLAG | DS_KDC_FLAG | DS_WRITABLE_FLAG)
 
@@ -124,6 +128,176 @@ static void srv_names_follow_ms_adts(void **state)
 	assert_int_equal(locate_srv_name(b, 10, NULL, "lab.test"), -1);
 }
 
+/* A resolver with the lab client's two nameservers (dcb first, then dc1). */
+static void lab_resolver(struct resolver *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	assert_int_equal(nlt_addr_parse(&rs->ns[0], "198.18.0.140", 53), 0);
+	assert_int_equal(nlt_addr_parse(&rs->ns[1], "198.18.0.10", 53), 0);
+	rs->n_ns = 2;
+}
+
+static void query(struct dns_query *q, const char *name, uint16_t type, int status, uint32_t asked, int from, int cut)
+{
+	memset(q, 0, sizeof(*q));
+	q->name = name;
+	q->qtype = type;
+	q->status = status;
+	q->asked = asked;
+	q->from = from;
+	q->cut = cut;
+}
+
+/* A resolver timeout is never "no record"; only an answer from DNS says there is none. */
+static void dns_timeouts_are_not_missing_records(void **state)
+{
+	struct resolver rs;
+	struct dns_query a, aaaa;
+	char d[320];
+	(void)state;
+
+	lab_resolver(&rs);
+	/* both cut by the deadline on the first server */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_TIMEOUT, 1, -1, 1);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_TIMEOUT, 1, -1, 1);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_DNS_TIMEOUT);
+	assert_string_equal(d, "DNS A/AAAA for dcb.lab.test: no answer from 198.18.0.140 within the deadline");
+	assert_true(locate_dns_failed(CAND_DNS_TIMEOUT));
+	assert_string_equal(cand_status_str(CAND_DNS_TIMEOUT), "dns timeout");
+	/* no A record (an answer), but AAAA unanswered: the address is unknown, not missing */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_NODATA, 3, 1, 0);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_TIMEOUT, 3, -1, 1);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_DNS_TIMEOUT);
+	assert_string_equal(d, "DNS AAAA for dcb.lab.test: no answer from 198.18.0.140, 198.18.0.10 within the deadline");
+	/* the deadline passed before anything was sent */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_TIMEOUT, 0, -1, 1);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_TIMEOUT, 0, -1, 1);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_DNS_TIMEOUT);
+	assert_non_null(strstr(d, "not asked: the deadline ran out"));
+	/* SERVFAIL everywhere: a DNS error, not a missing record */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_SERVFAIL, 3, -1, 0);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_NODATA, 3, 0, 0);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_DNS_ERROR);
+	assert_string_equal(d, "DNS A for dcb.lab.test: SERVFAIL from 198.18.0.140, 198.18.0.10");
+	/* the real "no record": NXDOMAIN / no data, named with the server that said so */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_NXDOMAIN, 3, 1, 0);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_NXDOMAIN, 3, 1, 0);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_NOADDR);
+	assert_string_equal(d, "DNS A/AAAA for dcb.lab.test: no such name (NXDOMAIN from 198.18.0.10)");
+}
+
+static void an_address_in_either_answer_is_taken(void **state)
+{
+	struct resolver rs;
+	struct dns_query a, aaaa;
+	struct dns_reply *rep = calloc(1, sizeof(*rep));
+	char d[320] = "";
+	(void)state;
+
+	assert_non_null(rep);
+	lab_resolver(&rs);
+	strcpy(rep->addr[0].name, "dcb.lab.test");
+	rep->addr[0].family = AF_INET;
+	memcpy(rep->addr[0].addr, "\xc6\x12\x00\x8c", 4);
+	rep->n_addr = 1;
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_OK, 1, 0, 0);
+	a.reply = rep;
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_TIMEOUT, 1, -1, 1);
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_PENDING);
+	/* an A record of another name (additional data) is not this name's address */
+	strcpy(rep->addr[0].name, "dc1.lab.test");
+	assert_int_equal(locate_addr_verdict(&rs, "dcb.lab.test", &a, &aaaa, d, sizeof(d)), CAND_DNS_TIMEOUT);
+	free(rep);
+}
+
+/* A silent port is "filtered" only after a real wait; with no time at all it was not probed. */
+static void silence_is_filtered_only_after_a_real_wait(void **state)
+{
+	(void)state;
+	assert_int_equal(probe_silent_status(0, 0), PROBE_NOT_PROBED);
+	assert_int_equal(probe_silent_status(0, 5000), PROBE_NOT_PROBED);
+	assert_int_equal(probe_silent_status(1, 0), PROBE_INCONCLUSIVE);
+	assert_int_equal(probe_silent_status(1, PROBE_MIN_SILENCE_MS - 1), PROBE_INCONCLUSIVE);
+	assert_int_equal(probe_silent_status(1, PROBE_MIN_SILENCE_MS), PROBE_FILTERED);
+	assert_true(probe_status_unknown(PROBE_NOT_PROBED));
+	assert_true(probe_status_unknown(PROBE_INCONCLUSIVE));
+	assert_false(probe_status_unknown(PROBE_FILTERED));
+	assert_false(probe_status_unknown(PROBE_OPEN));
+	assert_string_equal(probe_status_str(PROBE_NOT_PROBED), "not_probed");
+	assert_string_equal(probe_status_str(PROBE_INCONCLUSIVE), "inconclusive");
+}
+
+/* DNS is required on the client's own resolver and on a DC that serves the domain's zone; optional otherwise. */
+static void dns_is_required_on_a_resolver_dc(void **state)
+{
+	struct dc_cand c;
+	struct dc_probe p;
+	(void)state;
+
+	set(&c, "dcb.lab.test", BASE_FLAGS | DS_GC_FLAG, "Branch", "Branch", 100); /* Samba: no DS_DNS flag */
+	memset(&p, 0, sizeof(p));
+	p.cand = &c;
+	probe_mark_required(&p);
+	assert_false(p.svc[SVC_DNS].required);
+	assert_false(p.svc[SVC_DNS_UDP].required);
+	p.client_resolver = 1;
+	probe_mark_required(&p);
+	assert_true(p.svc[SVC_DNS].required);
+	assert_true(p.svc[SVC_DNS_UDP].required);
+	assert_non_null(strstr(p.svc[SVC_DNS].required_why, "resolv.conf"));
+	p.client_resolver = 0;
+	/* DS_DNS_CONTROLLER_FLAG says the DC's name is a DNS name, not that it serves DNS */
+	c.info.server_flags |= DS_DNS_CONTROLLER_FLAG;
+	probe_mark_required(&p);
+	assert_false(p.svc[SVC_DNS].required);
+	/* a DC that answered our SOA query authoritatively serves the zone */
+	p.dns_authoritative = 1;
+	probe_mark_required(&p);
+	assert_true(p.svc[SVC_DNS].required);
+	assert_true(p.svc[SVC_DNS_UDP].required);
+	assert_non_null(strstr(p.svc[SVC_DNS].required_why, "zone"));
+	assert_true(p.svc[SVC_KRB_TCP].required);
+	assert_false(p.svc[SVC_LDAPS].required);
+}
+
+/* A connect the deadline left no time for is "not tried", never a timeout of the peer. */
+static void a_connect_with_no_time_left_is_not_tried(void **state)
+{
+	struct nlt_addr a;
+	int st = XP_OK;
+	(void)state;
+
+	assert_int_equal(nlt_addr_parse(&a, "127.0.0.1", 9), 0);
+	assert_int_equal(xp_tcp_connect(&a, nlt_now_ms(), &st), -1);
+	assert_int_equal(st, XP_NOTIME);
+	assert_non_null(strstr(xp_status_str(st), "not tried: the deadline had run out"));
+	assert_null(strstr(xp_status_str(st), "timeout"));
+	/* with time left, the same port is tried (and refused: nothing listens on 127.0.0.1:9) */
+	assert_int_equal(xp_tcp_connect(&a, nlt_now_ms() + 1000, &st), -1);
+	assert_int_equal(st, XP_REFUSED);
+}
+
+/* ping's split of --timeout between discovery and the port window */
+static void the_port_window_is_reserved_up_front(void **state)
+{
+	(void)state;
+	/* --timeout 3: discovery 1.8 s, ports 1.2 s (enough to call a silent port filtered) */
+	assert_int_equal(probe_discovery_deadline(1000, 4000), 2800);
+	/* --timeout 2: half each */
+	assert_int_equal(probe_discovery_deadline(1000, 3000), 2000);
+	/* --timeout 1: half each (too short to call anything filtered: inconclusive) */
+	assert_int_equal(probe_discovery_deadline(1000, 2000), 1500);
+	/* --timeout 10 (the default): discovery 3 s, the ports keep their 3 s window */
+	assert_int_equal(probe_discovery_deadline(1000, 11000), 4000);
+	/* --timeout 5: discovery at most 3 s, the ports get the other 2 s */
+	assert_int_equal(probe_discovery_deadline(1000, 6000), 4000);
+	/* --timeout 4: a third (1.33 s) for the ports */
+	assert_int_equal(probe_discovery_deadline(1000, 5000), 1000 + 4000 - 1333);
+	/* no time at all */
+	assert_int_equal(probe_discovery_deadline(1000, 1000), 1000);
+	assert_int_equal(probe_discovery_deadline(1000, 500), 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +308,12 @@ int main(void)
 		cmocka_unit_test(among_equals_srv_priority_then_rtt_decides),
 		cmocka_unit_test(site_srv_members_win_over_closeness_and_speed),
 		cmocka_unit_test(srv_names_follow_ms_adts),
+		cmocka_unit_test(dns_timeouts_are_not_missing_records),
+		cmocka_unit_test(an_address_in_either_answer_is_taken),
+		cmocka_unit_test(silence_is_filtered_only_after_a_real_wait),
+		cmocka_unit_test(dns_is_required_on_a_resolver_dc),
+		cmocka_unit_test(a_connect_with_no_time_left_is_not_tried),
+		cmocka_unit_test(the_port_window_is_reserved_up_front),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
