@@ -244,9 +244,11 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 					  "%s cannot open its Netlogon secure channel to %s (%s): %s%s%s", rs->machine, rs->dc_name,
 					  nl_verdict_str(nr.verdict),
 					  nr.verdict == NLV_BAD_PASSWORD ? "the trust is already broken; as an administrator, run: `"
-									 : "see nltrust verify --method netlogon",
-					  nr.verdict == NLV_BAD_PASSWORD ? admin_advice(rs, adv, sizeof(adv)) : "",
-					  nr.verdict == NLV_BAD_PASSWORD ? "`" : "");
+									 : "for details run: `",
+					  nr.verdict == NLV_BAD_PASSWORD ? admin_advice(rs, adv, sizeof(adv))
+									 : advice_cmd(rs->req, "verify", "--method netlogon",
+										      ADVICE_NO_ADMIN, rs->domain, adv, sizeof(adv)),
+					  "`");
 		if (nr.pwset_status)
 			return nlt_seterr(e, NLT_EPROTO, "NetrServerPasswordSet2 on %s refused the new password: 0x%08x (%s)",
 					  rs->dc_name, nr.pwset_status, rpc_status_str(nr.pwset_status));

@@ -74,8 +74,8 @@ if [ "$rc1" -eq 0 ] && printf '%s' "$rec" | grep -q "recovered an interrupted ch
 else bad "recovery after an unconfirmed kvno (exit $rc1: $rec)"; show; fi
 
 # ---- an acknowledged password is never dropped on the word of a KRB-ERROR ----
-for how in machine ldap; do
-	case $how in machine) M=;; ldap) M="--ldap $ADM";; esac
+for how in machine admin ldap netlogon; do
+	case $how in machine) M=;; admin) M="--admin $ADM";; ldap) M="--ldap $ADM";; netlogon) M="--method netlogon";; esac
 	s0=$(zsum nltr1)
 	run_cli_fp reset-confirm-wrong-key reset-password $M $R1 "$LAB_DOMAIN"
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 99 ] && zpend NLTR1 && [ "$(zsum nltr1)" = "$s0" ] &&
