@@ -442,13 +442,15 @@ static int settle_kvno(struct reset *rs, struct nlt_krb *k, struct admin_session
 /*
  * Step 2: an earlier run stopped after journalling.  Find which secret the DC
  * has.  dry: only probe, and describe in rs->plan what the real run would do.
+ * 0 nothing pending, 1 dropped (or, dry, planned), 2 finished (the current
+ * secret changed), -1 with e.
  */
 static int recover(struct reset *rs, struct nlt_krb *k, struct admin_session *as, struct state *st, int dry,
 		   struct nlt_err *e)
 {
 	struct state_rec pend;
 	struct state_cands cands;
-	int r, hit = -1, have_kvno = 0;
+	int r, hit = -1, have_kvno = 0, finished = 0;
 	uint32_t kvno = 0;
 	char adv[600], tb[40];
 
@@ -507,6 +509,7 @@ static int recover(struct reset *rs, struct nlt_krb *k, struct admin_session *as
 				 k->dc_name, tb, kq.new_kvno, state_kvno_source_str(rs->kvno_src));
 			rs->old_kvno = kq.new_kvno;
 			rs->new_kvno = 0;
+			finished = 1;
 		}
 	} else if (hit >= 0 && dry) {
 		snprintf(rs->plan, sizeof(rs->plan),
@@ -534,7 +537,7 @@ static int recover(struct reset *rs, struct nlt_krb *k, struct admin_session *as
 		nlt_vlog("%s", rs->recovered);
 	if (rs->plan[0])
 		nlt_vlog("recovery: %s", rs->plan);
-	return r < 0 ? -1 : 1;
+	return r < 0 ? -1 : finished ? 2 : 1;
 }
 
 /*
@@ -549,7 +552,7 @@ static int probe_current(struct reset *rs, struct nlt_krb *k, struct admin_sessi
 {
 	char adv[600];
 
-	if (dry && rs->recovery_would_finish)
+	if (dry && rs->recovery_would_finish && !as)
 		return 0; /* the recovery's AS exchange was the probe: the pending password would become current */
 	if (as) {
 		struct nlt_err de;
@@ -849,7 +852,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 			goto out;
 		}
 		/* a recovered change moved the current secret: the Netlogon method needs its NT hash */
-		if (rr > 0 && !dry && rs->mode == MODE_NETLOGON && machine_nt_hash_state(st, STATE_CURRENT, rs->nt_hash) < 0 &&
+		if (rr == 2 && !dry && rs->mode == MODE_NETLOGON && machine_nt_hash_state(st, STATE_CURRENT, rs->nt_hash) < 0 &&
 		    machine_nt_hash_keytab(k->kc, rs->keytab, rs->machine, rs->realm, rs->old_kvno, rs->nt_hash) < 0) {
 			nlt_seterr(e, NLT_ECONFIG, "after the recovery, %s's new NT hash is in neither the journal nor the keytab",
 				   rs->machine);
@@ -874,7 +877,12 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	/* 3: a new password, journalled before the DC hears of it */
 	if (keys_gen_password(keys_rng_system, NULL, KEYS_PASSWORD_LEN, pw, sizeof(pw), e) < 0)
 		goto out;
-	if (state_rec_init(&rec, rs->old_kvno + 1, (int64_t)time(NULL), dc->info.dc_dns_name, pw, strlen(pw), e) < 0 ||
+	/* the kvno it should get, from trusted sources only: the directory (sealed) or our keytab; 0 unknown */
+	if (state_rec_init(&rec,
+			   rs->have_cur_kvno && strcmp(rs->cur_kvno_src, "directory") == 0 ? rs->cur_kvno + 1
+			   : rs->old_kvno							  ? rs->old_kvno + 1
+											  : 0,
+			   (int64_t)time(NULL), dc->info.dc_dns_name, pw, strlen(pw), e) < 0 ||
 	    state_put_pending(st, &rec, e) < 0)
 		goto out;
 	nlt_failpoint("reset-after-pending");

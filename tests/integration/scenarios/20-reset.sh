@@ -131,6 +131,23 @@ st user setpassword 'NLTR1$' --newpassword="$zpw1-broken2"
 run_cli reset-password -S "$DC1_FQDN" -m nltr1 -K "$zdir/nltr1.kt" --state-dir "$zdir/st" --timeout 7 "$LAB_DOMAIN"
 check "without -U the hint names -U Administrator and repeats --timeout" \
 	eval '[ "$rc" -eq 1 ] && printf "%s" "$err" | grep -qF "\`nltrust reset-password --admin -U Administrator $R1 --timeout 7 $LAB_DOMAIN\`"'
+# --admin --dry-run predicts from msDS-KeyVersionNumber, as the real --admin run settles it
+run_cli --json reset-password --admin --dry-run $ADM $R1 "$LAB_DOMAIN"; drc=$rc; dk=$(jget 'j["new_kvno"]'); dsrc=$(jget 'j["kvno_source"]')
+run_cli --json reset-password --admin $ADM $R1 "$LAB_DOMAIN"
+if [ "$drc" -eq 0 ] && [ "$dsrc" = "msDS-KeyVersionNumber + 1" ] && [ "$rc" -eq 0 ] && [ "$(jget 'j["new_kvno"]')" = "$dk" ] &&
+   [ "$(jget 'j["kvno_source"]')" = directory ]; then
+	ok "--admin --dry-run predicts kvno $dk from msDS-KeyVersionNumber + 1; the real run writes it (from the directory)"
+else bad "--admin --dry-run prediction (dry exit $drc '$dk' '$dsrc', real exit $rc $(jget 'j["new_kvno"]'))"; show; fi
+# a pending password no journalled secret explains: the dry run stops where the real run stops
+out=$("$lab" exec cli env NLT_FAILPOINT=reset-after-dc-accepted "$bin" reset-password $R1 "$LAB_DOMAIN" 2>&1); crc=$?
+st user setpassword 'NLTR1$' --newpassword="$zpw1-elsewhere"
+p0=$(md5sum < "$zdir/st/$LAB_REALM/NLTR1\$/pending" 2>/dev/null)
+run_cli reset-password --dry-run $R1 "$LAB_DOMAIN"; drc=$rc; derr=$err
+run_cli reset-password $R1 "$LAB_DOMAIN"
+if [ "$crc" -eq 99 ] && [ "$drc" -eq 1 ] && printf '%s' "$derr" | grep -q "real run would stop.*accepts none" && [ "$rc" -eq 1 ] &&
+   printf '%s' "$err" | grep -q "accepts none" && [ "$(md5sum < "$zdir/st/$LAB_REALM/NLTR1\$/pending" 2>/dev/null)" = "$p0" ]; then
+	ok "a pending password the DC does not hold, nor any journalled one: --dry-run and the real run both stop (exit 1), journal kept"
+else bad "unresolvable pending password (crash $crc, dry exit $drc, real exit $rc)"; printf '%s\n' "$derr" | diag; show; fi
 st computer delete NLTR1
 
 # ---- --method netlogon after a recovery, with an AES-only keytab (the NT hash from the journal) ----
