@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -204,14 +205,23 @@ static const char *admin_advice(const struct reset *rs, char *buf, size_t len)
 	return advice_cmd(rs->req, "reset-password", "--admin", ADVICE_ADMIN, rs->domain, buf, len);
 }
 
-/* This very command again, as it must be typed (to finish what this run left pending). */
-static const char *again_advice(const struct reset *rs, char *buf, size_t len)
+/* This very command again, as it must be typed (to finish what this run left pending); server: another -S. */
+static const char *rerun_advice(const struct reset *rs, const char *server, char *buf, size_t len)
 {
-	return advice_cmd(rs->req, "reset-password",
+	struct nlt_req there = *rs->req;
+
+	if (server)
+		there.server = server;
+	return advice_cmd(&there, "reset-password",
 			  rs->mode == MODE_ADMIN ? "--admin" : rs->mode == MODE_LDAP ? "--ldap"
 			  : rs->mode == MODE_NETLOGON ? "--method netlogon" : NULL,
 			  rs->mode == MODE_ADMIN || rs->mode == MODE_LDAP ? ADVICE_ADMIN : ADVICE_NO_ADMIN, rs->domain, buf,
 			  len);
+}
+
+static const char *again_advice(const struct reset *rs, char *buf, size_t len)
+{
+	return rerun_advice(rs, NULL, buf, len);
 }
 
 /* Step 4.  0 when the DC says yes (or says something the confirmation step must judge), -1 otherwise. */
@@ -474,9 +484,13 @@ static int recover(struct reset *rs, struct nlt_krb *k, struct admin_session *as
 	}
 	nlt_iso8601(pend.created, tb, sizeof(tb));
 	if (hit >= 0 && cands.slot[hit] == STATE_PENDING && dry) {
+		char note[120] = "";
+		if (!as && (!have_kvno || kvno != pend.kvno))
+			snprintf(note, sizeof(note), ", not the journalled kvno %u: its kvno would be read from the directory",
+				 pend.kvno);
 		snprintf(rs->plan, sizeof(rs->plan),
-			 "would first finish an interrupted change: %.200s holds the password journalled %s (AS-REP kvno %u); "
-			 "the keytab would be rewritten and the journal committed", k->dc_name, tb, kvno);
+			 "would first finish an interrupted change: %.200s holds the password journalled %s (AS-REP kvno %u%s); "
+			 "the keytab would be rewritten and the journal committed", k->dc_name, tb, kvno, note);
 		rs->recovery_would_finish = 1;
 		rs->have_cur_kvno = have_kvno;
 		rs->cur_kvno = kvno;
@@ -491,8 +505,9 @@ static int recover(struct reset *rs, struct nlt_krb *k, struct admin_session *as
 			char why[400];
 			nlt_strlcpy(why, e->msg, sizeof(why));
 			nlt_seterr(e, e->cat, "%s accepts the pending password of an interrupted change, but its kvno is not "
-				   "confirmed (%.150s); journal kept, keytab unchanged; as an administrator, run: `%s`",
-				   k->dc_name, why, admin_advice(rs, adv, sizeof(adv)));
+				   "confirmed (%.150s); journal kept, keytab unchanged; %s: `%s`", k->dc_name, why,
+				   as ? "once the directory answers, run" : "as an administrator, run",
+				   as ? again_advice(rs, adv, sizeof(adv)) : admin_advice(rs, adv, sizeof(adv)));
 		} else {
 			kq.new_kvno = rs->new_kvno;
 			memcpy(pw, pend.pw, pend.pw_len);
@@ -519,9 +534,23 @@ static int recover(struct reset *rs, struct nlt_krb *k, struct admin_session *as
 	} else if (hit >= 0) {
 		/* the DC never got it: the pending password is dropped */
 		r = state_abort_pending(st, e);
-		if (r == 0)
+		if (r == 0 && strcasecmp(pend.source, k->dc_name) != 0 && strcasecmp(pend.source, k->dc_addr) != 0)
+			snprintf(rs->recovered, sizeof(rs->recovered),
+				 "dropped a password journalled by an interrupted run: %.200s holds the %s password; the "
+				 "pending one was sent to %.200s, and if that DC took it, this run's newer password supersedes "
+				 "it as replication converges", k->dc_name, state_slot_name(cands.slot[hit]), pend.source);
+		else if (r == 0)
 			snprintf(rs->recovered, sizeof(rs->recovered),
 				 "dropped a password journalled by an interrupted run: %s never received it", k->dc_name);
+	} else if (strcasecmp(pend.source, k->dc_name) != 0 && strcasecmp(pend.source, k->dc_addr) != 0) {
+		/* the change went to another DC, which may not have replicated it yet: ask that one */
+		r = nlt_seterr(e, NLT_EPROBLEM,
+			       "an interrupted change left a pending password, but %s accepts none of the %zu journalled "
+			       "passwords; it was set on %s (replication may lag): run `%s`; the journal is kept",
+			       k->dc_name, cands.n, pend.source, rerun_advice(rs, pend.source, adv, sizeof(adv)));
+		if (dry)
+			snprintf(rs->plan, sizeof(rs->plan), "would stop: %s accepts none of the %zu journalled passwords",
+				 k->dc_name, cands.n);
 	} else {
 		r = nlt_seterr(e, NLT_EPROBLEM,
 			       "an interrupted change left a pending password, but %s accepts none of the %zu journalled "

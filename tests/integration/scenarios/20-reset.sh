@@ -148,6 +148,17 @@ if [ "$crc" -eq 99 ] && [ "$drc" -eq 1 ] && printf '%s' "$derr" | grep -q "real 
    printf '%s' "$err" | grep -q "accepts none" && [ "$(md5sum < "$zdir/st/$LAB_REALM/NLTR1\$/pending" 2>/dev/null)" = "$p0" ]; then
 	ok "a pending password the DC does not hold, nor any journalled one: --dry-run and the real run both stop (exit 1), journal kept"
 else bad "unresolvable pending password (crash $crc, dry exit $drc, real exit $rc)"; printf '%s\n' "$derr" | diag; show; fi
+# ... asked on another DC than the one the change went to, it names that DC in a command that runs as printed
+"$lab" exec dcb samba-tool drs replicate dcb dc1 DC=lab,DC=test -U "$LAB_ADMIN_USER%$(cat "$LAB_ADMIN_PASS_FILE")" \
+	-s "$DCB_CONF" >/dev/null 2>&1 # dcb learns NLTR1$
+"$lab" exec dcb samba-tool user setpassword 'NLTR1$' --newpassword="$zpw1-on-dcb" -s "$DCB_CONF" >/dev/null 2>&1
+run_cli reset-password -S "$DCB_FQDN" -m nltr1 -K "$zdir/nltr1.kt" --state-dir "$zdir/st" "$LAB_DOMAIN"; rc1=$rc
+want="nltrust reset-password -S $DC1_FQDN -m nltr1 -K $zdir/nltr1.kt --state-dir $zdir/st $LAB_DOMAIN"
+if [ "$rc1" -eq 1 ] && printf '%s' "$err" | grep -qF "it was set on $DC1_FQDN (replication may lag): run \`$want\`"; then
+	run_printed
+	check "an unresolvable pending password asked on dcb: exit 1 naming $DC1_FQDN; the printed command runs (exit $rc, not a usage error)" \
+		test "$rc" -ne 2 -a "$rc" -ne 255
+else bad "pending password asked on another DC (exit $rc1)"; show; fi
 st computer delete NLTR1
 
 # ---- --method netlogon after a recovery, with an AES-only keytab (the NT hash from the journal) ----
