@@ -87,6 +87,7 @@ struct reset {
 	krb5_creds cp_creds;      /* as the machine: the kadmin/changepw ticket of the probe */
 	int have_cp_creds;
 	/* step 5b */
+	uint32_t expected_kvno; /* from trusted sources only: the directory (sealed) + 1, or the keytab's + 1; 0 unknown */
 	enum state_kvno_source kvno_src;
 	char kvno_why[300];
 	/* --dry-run: what the recovery would do, and the kvno the change would get */
@@ -445,6 +446,11 @@ static int settle_kvno(struct reset *rs, struct nlt_krb *k, struct admin_session
 	}
 	if (rs->kvno_src == STATE_KVNO_UNCONFIRMED)
 		return nlt_seterr(e, NLT_EPROTO, "%s%s%.200s", rs->kvno_why, de.msg[0] ? "; the directory: " : "", de.msg);
+	if (rs->kvno_src == STATE_KVNO_AS_CONSISTENT && rs->cur_kvno_src && strcmp(rs->cur_kvno_src, "directory") == 0 &&
+	    expected == rs->cur_kvno + 1) {
+		size_t n = strlen(rs->kvno_why);
+		snprintf(rs->kvno_why + n, sizeof(rs->kvno_why) - n, " (the old kvno read from msDS-KeyVersionNumber)");
+	}
 	nlt_vlog("new kvno %u: %s", rs->new_kvno, rs->kvno_why);
 	return 0;
 }
@@ -570,6 +576,70 @@ static int recover(struct reset *rs, struct nlt_krb *k, struct admin_session *as
 }
 
 /*
+ * An AS exchange as the machine with its current secret: the keytab's newest
+ * key, else the journal's current password.  The TGT stays in the command's
+ * ccache (for a directory read as the machine).  0 (ar says how) or -1.
+ */
+static int machine_as(struct reset *rs, struct nlt_krb *k, struct state *st, struct krb_as_result *ar, struct nlt_err *e)
+{
+	int r;
+
+	if (rs->old_kvno) {
+		char name[600];
+		krb5_keytab kt = NULL;
+		snprintf(name, sizeof(name), "FILE:%s", rs->keytab);
+		if (krb5_kt_resolve(k->kc, name, &kt) != 0)
+			return nlt_seterr(e, NLT_ECONFIG, "cannot open the keytab %s", rs->keytab);
+		r = krb_as_keytab(k, rs->machine, kt, 1, ar, e);
+		krb5_kt_close(k->kc, kt);
+	} else {
+		struct state_rec cur;
+		char pw[STATE_PW_MAX + 1];
+		if (!st || state_load(st, STATE_CURRENT, &cur, e) != 1)
+			return nlt_seterr(e, NLT_ECONFIG, "the keytab %s has no key for %s and the journal no current password",
+					  rs->keytab, rs->machine);
+		memcpy(pw, cur.pw, cur.pw_len);
+		pw[cur.pw_len] = '\0';
+		state_rec_wipe(&cur);
+		r = krb_as_password(k, rs->machine, pw, 1, ar, e);
+		nlt_wipe(pw, sizeof(pw));
+	}
+	return r;
+}
+
+/*
+ * As the machine, the new kvno is anchored on the keytab's (old + 1).  When
+ * the DC's AS-REP names another kvno for the current key, that anchor is
+ * wrong (a keytab written with a wrong kvno) or the reply was tampered with:
+ * read msDS-KeyVersionNumber over sealed LDAP now, before anything changes,
+ * so that the change never leaves a password the keytab cannot be settled for.
+ */
+static int anchor_kvno(struct reset *rs, struct nlt_krb *k, struct state *st, struct nlt_err *e)
+{
+	struct krb_as_result ar;
+	struct nlt_err de;
+	uint32_t dk = 0;
+
+	if (!rs->have_cur_kvno || rs->cur_kvno == rs->old_kvno)
+		return 0;
+	nlt_clearerr(&de);
+	nlt_vlog("the DC's AS-REP says kvno %u for the current key, the keytab %u: reading msDS-KeyVersionNumber",
+		 rs->cur_kvno, rs->old_kvno);
+	if (rs->mode == MODE_MACHINE && machine_as(rs, k, st, &ar, &de) == 0 && ar.verdict != KRBV_OK)
+		nlt_seterr(&de, NLT_EPROBLEM, "AS exchange as %s: %s", rs->machine, ar.message);
+	if (!de.msg[0] && read_dir_kvno(rs, k, NULL, &dk, &de) == 0) {
+		nlt_vlog("msDS-KeyVersionNumber of %s: %u", rs->machine, dk);
+		rs->cur_kvno = dk;
+		rs->cur_kvno_src = "directory";
+		return 0;
+	}
+	return nlt_seterr(e, de.cat ? de.cat : NLT_EPROTO,
+			  "the keytab's kvno %u for %s is not the one %s names (%u), and msDS-KeyVersionNumber cannot be read "
+			  "to settle the new kvno (%.150s); nothing was changed",
+			  rs->old_kvno, rs->machine, k->dc_name, rs->cur_kvno, de.msg);
+}
+
+/*
  * Step 2b: probe the current secret the way the change will use it.  As the
  * machine, the AS exchange for the kadmin/changepw ticket (kept for the
  * change); for Netlogon, an AS exchange with the keytab (or the journal's
@@ -616,33 +686,12 @@ static int probe_current(struct reset *rs, struct nlt_krb *k, struct admin_sessi
 		rs->have_cur_kvno = k->have_as_kvno;
 		rs->cur_kvno = k->as_kvno;
 		rs->cur_kvno_src = "as-rep";
-		return 0;
+		return anchor_kvno(rs, k, st, e);
 	}
-	/* Netlogon */
+	/* Netlogon: the same secret through Kerberos */
 	{
 		struct krb_as_result ar;
-		int r;
-		if (rs->old_kvno) {
-			char name[600];
-			krb5_keytab kt = NULL;
-			snprintf(name, sizeof(name), "FILE:%s", rs->keytab);
-			if (krb5_kt_resolve(k->kc, name, &kt) != 0)
-				return nlt_seterr(e, NLT_ECONFIG, "cannot open the keytab %s", rs->keytab);
-			r = krb_as_keytab(k, rs->machine, kt, 0, &ar, e);
-			krb5_kt_close(k->kc, kt);
-		} else {
-			struct state_rec cur;
-			char pw[STATE_PW_MAX + 1];
-			if (!st || state_load(st, STATE_CURRENT, &cur, e) != 1)
-				return nlt_seterr(e, NLT_ECONFIG, "the keytab %s has no key for %s and the journal no current "
-						  "password", rs->keytab, rs->machine);
-			memcpy(pw, cur.pw, cur.pw_len);
-			pw[cur.pw_len] = '\0';
-			state_rec_wipe(&cur);
-			r = krb_as_password(k, rs->machine, pw, 0, &ar, e);
-			nlt_wipe(pw, sizeof(pw));
-		}
-		if (r < 0)
+		if (machine_as(rs, k, st, &ar, e) < 0)
 			return -1;
 		if (ar.verdict == KRBV_BAD_PASSWORD)
 			return nlt_seterr(e, NLT_EPROBLEM, "%s's current password is refused by %s (%s): the trust is already "
@@ -656,7 +705,7 @@ static int probe_current(struct reset *rs, struct nlt_krb *k, struct admin_sessi
 		rs->cur_kvno = ar.kvno;
 		rs->cur_kvno_src = "as-rep";
 	}
-	return 0;
+	return anchor_kvno(rs, k, st, e);
 }
 
 static void predict(struct reset *rs)
@@ -906,12 +955,9 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	/* 3: a new password, journalled before the DC hears of it */
 	if (keys_gen_password(keys_rng_system, NULL, KEYS_PASSWORD_LEN, pw, sizeof(pw), e) < 0)
 		goto out;
-	/* the kvno it should get, from trusted sources only: the directory (sealed) or our keytab; 0 unknown */
-	if (state_rec_init(&rec,
-			   rs->have_cur_kvno && strcmp(rs->cur_kvno_src, "directory") == 0 ? rs->cur_kvno + 1
-			   : rs->old_kvno							  ? rs->old_kvno + 1
-											  : 0,
-			   (int64_t)time(NULL), dc->info.dc_dns_name, pw, strlen(pw), e) < 0 ||
+	rs->expected_kvno = rs->have_cur_kvno && strcmp(rs->cur_kvno_src, "directory") == 0 ? rs->cur_kvno + 1
+			    : rs->old_kvno ? rs->old_kvno + 1 : 0;
+	if (state_rec_init(&rec, rs->expected_kvno, (int64_t)time(NULL), dc->info.dc_dns_name, pw, strlen(pw), e) < 0 ||
 	    state_put_pending(st, &rec, e) < 0)
 		goto out;
 	nlt_failpoint("reset-after-pending");
@@ -980,7 +1026,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 			goto out;
 		}
 		/* 5b: the new kvno, from the directory or a consistent AS-REP */
-		if (settle_kvno(rs, k, have_as ? &as : NULL, rs->old_kvno ? rs->old_kvno + 1 : 0, have_kvno, kvno, e) < 0) {
+		if (settle_kvno(rs, k, have_as ? &as : NULL, rs->expected_kvno, have_kvno, kvno, e) < 0) {
 			char w2[400];
 			nlt_strlcpy(w2, e->msg, sizeof(w2));
 			nlt_seterr(e, e->cat, "%s accepts the new password of %s, but its kvno is not confirmed (%.200s); it "

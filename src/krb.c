@@ -131,9 +131,14 @@ static krb5_error_code KRB5_CALLCONV kdc_send_hook(krb5_context kc, void *data, 
 			k->as_etype = ai.enc_etype;
 #ifndef NLT_DISABLE_FAILPOINTS
 			{
-				/* test hook: what an on-path rewrite of the (unauthenticated) outer kvno looks like */
+				/* test hook: what an on-path rewrite of the (unauthenticated) outer kvno looks like;
+				 * "-later" spares the first AS-REP of the process */
+				static unsigned n_as_reps;
 				const char *fp = getenv("NLT_FAILPOINT");
-				if (fp && strcmp(fp, "as-rep-kvno-skew") == 0 && k->have_as_kvno)
+				n_as_reps++;
+				if (fp && k->have_as_kvno &&
+				    (strcmp(fp, "as-rep-kvno-skew") == 0 ||
+				     (strcmp(fp, "as-rep-kvno-skew-later") == 0 && n_as_reps > 1)))
 					k->as_kvno += 5;
 			}
 #endif

@@ -233,7 +233,8 @@ enum state_kvno_source {
 	STATE_KVNO_UNCONFIRMED,   /* neither: do not write it */
 };
 struct state_kvno_in {
-	uint32_t expected;  /* locally expected kvno: the keytab's newest kvno + 1 (0: unknown) */
+	uint32_t expected;  /* expected from trusted sources: the keytab's newest kvno + 1, or the directory's
+			     * msDS-KeyVersionNumber read before the change + 1 (0: unknown) */
 	int have_as;        /* the AS-REP of the new password carried a kvno */
 	uint32_t as_kvno;
 	int have_dir;       /* msDS-KeyVersionNumber read over sealed LDAP after the change */
