@@ -98,6 +98,7 @@ struct reset {
 	/* for the commands we suggest */
 	const struct nlt_req *req;
 	char domain[256];
+	char next_cmd[600]; /* the last one suggested (--json: next_command) */
 	/* Netlogon: the DC's NetBIOS domain and name, and the current secret's NT hash */
 	char netbios_domain[32];
 	uint8_t nt_hash[16];
@@ -201,26 +202,36 @@ static int test_hook(const char *name)
 }
 
 /* The command an administrator runs when the machine cannot change its own password. */
-static const char *admin_advice(const struct reset *rs, char *buf, size_t len)
+static const char *admin_advice(struct reset *rs, char *buf, size_t len)
 {
-	return advice_cmd(rs->req, "reset-password", "--admin", ADVICE_ADMIN, rs->domain, buf, len);
+	advice_cmd(rs->req, "reset-password", "--admin", ADVICE_ADMIN, rs->domain, buf, len);
+	nlt_strlcpy(rs->next_cmd, buf, sizeof(rs->next_cmd)); /* for --json */
+	return buf;
 }
 
 /* This very command again, as it must be typed (to finish what this run left pending); server: another -S. */
-static const char *rerun_advice(const struct reset *rs, const char *server, char *buf, size_t len)
+static const char *rerun_advice(struct reset *rs, const char *server, char *buf, size_t len)
 {
 	struct nlt_req there = *rs->req;
 
 	if (server)
 		there.server = server;
-	return advice_cmd(&there, "reset-password",
-			  rs->mode == MODE_ADMIN ? "--admin" : rs->mode == MODE_LDAP ? "--ldap"
-			  : rs->mode == MODE_NETLOGON ? "--method netlogon" : NULL,
-			  rs->mode == MODE_ADMIN || rs->mode == MODE_LDAP ? ADVICE_ADMIN : ADVICE_NO_ADMIN, rs->domain, buf,
-			  len);
+	advice_cmd(&there, "reset-password",
+		   rs->mode == MODE_ADMIN ? "--admin" : rs->mode == MODE_LDAP ? "--ldap"
+		   : rs->mode == MODE_NETLOGON ? "--method netlogon" : NULL,
+		   rs->mode == MODE_ADMIN || rs->mode == MODE_LDAP ? ADVICE_ADMIN : ADVICE_NO_ADMIN, rs->domain, buf, len);
+	nlt_strlcpy(rs->next_cmd, buf, sizeof(rs->next_cmd)); /* for --json */
+	return buf;
 }
 
-static const char *again_advice(const struct reset *rs, char *buf, size_t len)
+static const char *verify_advice(struct reset *rs, char *buf, size_t len)
+{
+	advice_cmd(rs->req, "verify", "--method netlogon", ADVICE_NO_ADMIN, rs->domain, buf, len);
+	nlt_strlcpy(rs->next_cmd, buf, sizeof(rs->next_cmd));
+	return buf;
+}
+
+static const char *again_advice(struct reset *rs, char *buf, size_t len)
 {
 	return rerun_advice(rs, NULL, buf, len);
 }
@@ -257,8 +268,7 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 					  nr.verdict == NLV_BAD_PASSWORD ? "the trust is already broken; as an administrator, run: `"
 									 : "for details run: `",
 					  nr.verdict == NLV_BAD_PASSWORD ? admin_advice(rs, adv, sizeof(adv))
-									 : advice_cmd(rs->req, "verify", "--method netlogon",
-										      ADVICE_NO_ADMIN, rs->domain, adv, sizeof(adv)),
+									 : verify_advice(rs, adv, sizeof(adv)),
 					  "`");
 		if (nr.pwset_status)
 			return nlt_seterr(e, NLT_EPROTO, "NetrServerPasswordSet2 on %s refused the new password: 0x%08x (%s)",
@@ -800,6 +810,29 @@ static void print_result(const struct reset *rs, const struct nlt_req *req, cons
 		printf("           %s\n", rs->kts.principals[i]);
 }
 
+/* --json on failure: what was found, whether a password is kept pending, and the command to run next. */
+static void print_failure(const struct reset *rs, const struct nlt_req *req, struct state *st, const struct dc_cand *dc,
+			  const struct nlt_err *e)
+{
+	struct json_object *o = out_error_json(e);
+	struct state_rec pend;
+	struct nlt_err ign;
+	int pending = st ? state_load(st, STATE_PENDING, &pend, &ign) : 0;
+
+	if (pending == 1)
+		state_rec_wipe(&pend);
+	json_object_object_add(o, "machine", rs->machine[0] ? json_object_new_string(rs->machine) : NULL);
+	json_object_object_add(o, "dc", dc ? json_object_new_string(dc->info.dc_dns_name) : NULL);
+	json_object_object_add(o, "method", json_object_new_string(method_key(rs->mode)));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(req->dry_run));
+	json_object_object_add(o, "pending", st ? json_object_new_boolean(pending == 1) : NULL);
+	json_object_object_add(o, "recovered", rs->recovered[0] ? json_object_new_string(rs->recovered) : NULL);
+	json_object_object_add(o, "recovery_plan", rs->plan[0] ? json_object_new_string(rs->plan) : NULL);
+	json_object_object_add(o, "next_command", rs->next_cmd[0] ? json_object_new_string(rs->next_cmd) : NULL);
+	out_json_print(o);
+	json_object_put(o);
+}
+
 int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
@@ -1048,6 +1081,8 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	print_result(rs, req, dc->info.dc_dns_name, ab, 0);
 	r = 0;
 out:
+	if (r < 0 && req->json)
+		print_failure(rs, req, st, dc, e);
 	nlt_wipe(pw, sizeof(pw));
 	nlt_wipe(rs->nt_hash, sizeof(rs->nt_hash));
 	if (rs->have_cp_creds)

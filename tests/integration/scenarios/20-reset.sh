@@ -90,8 +90,10 @@ else bad "recovery after an unconfirmed kvno (exit $rc1: $rec)"; show; fi
 for how in machine admin ldap netlogon; do
 	case $how in machine) M=;; admin) M="--admin $ADM";; ldap) M="--ldap $ADM";; netlogon) M="--method netlogon";; esac
 	s0=$(zsum nltr1)
-	run_cli_fp reset-confirm-wrong-key reset-password $M $R1 "$LAB_DOMAIN"
+	run_cli_fp reset-confirm-wrong-key --json reset-password $M $R1 "$LAB_DOMAIN"
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 99 ] && zpend NLTR1 && [ "$(zsum nltr1)" = "$s0" ] &&
+	   [ "$(jget '(j["pending"], j["error"]["exit_code"])')" = "(True, $rc)" ] &&
+	   printf '%s' "$err" | grep -qF "\`$(jget 'j["next_command"]')\` again" &&
 	   [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" | grep -q "acknowledged.*refused it.*kept pending" &&
 	   ! printf '%s' "$err" | grep -q "nothing was changed"; then
 		ok "$how: the DC acknowledged, the confirmation is refused (test hook): exit $rc, kept pending, keytab unchanged"
@@ -127,13 +129,14 @@ else bad "--dry-run with a pending password the DC took (crash $crc, dry exit $d
 st user setpassword 'NLTR1$' --newpassword="$zpw1-broken"
 s0=$(zsum nltr1)
 run_cli reset-password --dry-run $ADM $R1 "$LAB_DOMAIN"; drc=$rc; derr=$err
-run_cli reset-password $ADM $R1 "$LAB_DOMAIN"
+run_cli --json reset-password $ADM $R1 "$LAB_DOMAIN"
 want="nltrust reset-password --admin -U $LAB_ADMIN_USER --password-file $LAB_ADMIN_PASS_FILE $R1 $LAB_DOMAIN"
 if [ "$drc" -eq 1 ] && printf '%s' "$derr" | grep -q "real run would refuse" && printf '%s' "$derr" | grep -qF "\`$want\`"; then
 	ok "broken trust: --dry-run exits 1, says the real run would refuse, and prints the full --admin command"
 else bad "broken trust --dry-run (exit $drc)"; printf '%s\n' "$derr" | diag; fi
-if [ "$rc" -eq 1 ] && printf '%s' "$err" | grep -qF "\`$want\`" && ! zpend NLTR1 && [ "$(zsum nltr1)" = "$s0" ]; then
-	ok "... the real run refuses the same way (exit 1), before journalling anything"
+if [ "$rc" -eq 1 ] && printf '%s' "$err" | grep -qF "\`$want\`" && ! zpend NLTR1 && [ "$(zsum nltr1)" = "$s0" ] &&
+   [ "$(jget '(j["pending"], j["next_command"], j["error"]["exit_code"])')" = "(False, '$want', 1)" ]; then
+	ok "... the real run refuses the same way (exit 1), before journalling anything (--json: pending false, next_command)"
 else bad "broken trust real run (exit $rc)"; show; fi
 run_printed; rc1=$rc
 run_cli verify -S "$DC1_FQDN" -m nltr1 -K "$zdir/nltr1.kt" "$LAB_DOMAIN"
