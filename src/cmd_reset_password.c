@@ -981,6 +981,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	}
 	if (dry) {
 		predict(rs);
+		rs->elapsed_us = nlt_now_us() - t0;
 		print_result(rs, req, dc->info.dc_dns_name, ab, 1);
 		r = 0;
 		goto out;
