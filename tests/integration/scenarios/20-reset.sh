@@ -176,6 +176,7 @@ if [ "$rc1" -eq 1 ] && printf '%s' "$err" | grep -qF "it was set on $DC1_FQDN (r
 		test "$rc" -ne 2 -a "$rc" -ne 255
 else bad "pending password asked on another DC (exit $rc1)"; show; fi
 st computer delete NLTR1
+"$lab" exec dcb samba-tool computer delete NLTR1 -s "$DCB_CONF" >/dev/null 2>&1 # the replica made above
 
 # ---- --method netlogon after a recovery, with an AES-only keytab (the NT hash from the journal) ----
 zpw2="Nlt-r2-$(date +%s%N)-pw"
