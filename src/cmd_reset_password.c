@@ -858,9 +858,11 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	rs->keytab = req->keytab ? req->keytab : DEFAULT_KEYTAB;
 	if (machine_account(req->machine, MACHINE_SAM_MAX, rs->machine, sizeof(rs->machine), NULL, 0, e) < 0)
 		goto out;
-	if (geteuid() != 0 && !req->state_dir && !dry) {
-		nlt_seterr(e, NLT_ECONFIG, "reset-password writes %s and the journal in %s: run it as root (or give "
-					   "--state-dir and -K paths you own)", rs->keytab, NLT_STATE_DIR);
+	if (geteuid() != 0 && !req->state_dir) {
+		/* a dry run predicts this run: the same user's real run would stop here */
+		nlt_seterr(e, NLT_ECONFIG, "%sreset-password writes %s and the journal in %s: run it as root (or give "
+					   "--state-dir and -K paths you own)", dry ? "--dry-run: the real run would refuse: " : "",
+			   rs->keytab, NLT_STATE_DIR);
 		goto out;
 	}
 	if (rs->mode == MODE_ADMIN || rs->mode == MODE_LDAP) {
