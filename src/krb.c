@@ -130,6 +130,19 @@ static krb5_error_code KRB5_CALLCONV kdc_send_hook(krb5_context kc, void *data, 
 			k->have_as_kvno = ai.have_kvno;
 			k->as_kvno = ai.enc_kvno;
 			k->as_etype = ai.enc_etype;
+#ifndef NLT_DISABLE_FAILPOINTS
+			{
+				/* test hook: what an on-path rewrite of the (unauthenticated) outer kvno looks like;
+				 * "-later" spares the first AS-REP of the process */
+				static unsigned n_as_reps;
+				const char *fp = getenv("NLT_FAILPOINT");
+				n_as_reps++;
+				if (fp && k->have_as_kvno &&
+				    (strcmp(fp, "as-rep-kvno-skew") == 0 ||
+				     (strcmp(fp, "as-rep-kvno-skew-later") == 0 && n_as_reps > 1)))
+					k->as_kvno += 5;
+			}
+#endif
 		} else if (type == KRB_MSG_ERROR && krb_dec_error(buf, len, &ke) == WIRE_OK) {
 			/* stime/susec: the KDC's clock when it answered (RFC 4120 5.9.1) */
 			int64_t now_us = nlt_wall_us();

@@ -99,17 +99,26 @@ int machine_nt_hash_journal(const char *state_dir, const char *realm, const char
 			    uint8_t out[16])
 {
 	struct state *st = NULL;
+	struct nlt_err ign;
+	int r;
+
+	if (state_open(state_dir, realm, machine, STATE_LOOK, &st, &ign) != 0)
+		return -1;
+	r = machine_nt_hash_state(st, slot, out);
+	state_close(st);
+	return r;
+}
+
+int machine_nt_hash_state(struct state *st, enum state_slot slot, uint8_t out[16])
+{
 	struct state_rec rec;
 	struct nlt_err ign;
 	int r = -1;
 
-	if (state_open(state_dir, realm, machine, 0, &st, &ign) != 0)
-		return -1;
 	if (state_load(st, slot, &rec, &ign) == 1) {
 		if (nrpc_nt_hash_utf8((const char *)rec.pw, rec.pw_len, out) == WIRE_OK)
 			r = 0;
 		state_rec_wipe(&rec);
 	}
-	state_close(st);
 	return r;
 }

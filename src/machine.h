@@ -29,8 +29,15 @@ int machine_is_principal(krb5_context kc, krb5_const_principal p, const char *ma
 /* The rc4-hmac key (= the NT hash) of kvno for the machine in the keytab (kc NULL: a context of its own); 0 or -1. */
 int machine_nt_hash_keytab(krb5_context kc, const char *path, const char *machine, const char *realm, uint32_t kvno,
 			   uint8_t out[16]);
-/* A password of the journal as an NT hash; 0 or -1 (no journal, no such slot, not UTF-8). */
+/*
+ * A password of the journal as an NT hash; 0 or -1 (no journal, no such slot, not UTF-8).
+ * This opens (and locks) the journal itself: a process that holds it open already
+ * must use machine_nt_hash_state() instead, or it locks itself out.
+ */
 int machine_nt_hash_journal(const char *state_dir, const char *realm, const char *machine, enum state_slot slot,
 			    uint8_t out[16]);
+
+/* The same through a journal this process already holds open; 0 or -1 (no such slot, not UTF-8). */
+int machine_nt_hash_state(struct state *st, enum state_slot slot, uint8_t out[16]);
 
 #endif

@@ -588,7 +588,7 @@ int state_open(const char *state_dir, const char *realm, const char *account, un
 				   strerror(errno));
 		goto out;
 	}
-	if (sweep_temps(st, err) != 0)
+	if (!(flags & STATE_LOOK) && sweep_temps(st, err) != 0)
 		goto out;
 	*out = st; /* transferred */
 	st = NULL;
@@ -768,4 +768,53 @@ int state_remove(struct state *st, struct nlt_err *err)
 				  errno == ENOTEMPTY || errno == EEXIST ? "it holds files nltrust did not write"
 									: strerror(errno));
 	return atomicfile_fsync_dir(st->realmfd, st->path, err);
+}
+
+/* ---- decisions after a change request (state.h) ---------------------- */
+
+enum state_action state_after_confirm(enum state_dc_answer answer, int as_accepts)
+{
+	if (as_accepts > 0)
+		return STATE_ACT_COMMIT;
+	if (as_accepts == 0 && answer == STATE_DC_NO)
+		return STATE_ACT_DROP;
+	return STATE_ACT_KEEP;
+}
+
+const char *state_kvno_source_str(enum state_kvno_source s)
+{
+	switch (s) {
+	case STATE_KVNO_DIRECTORY: return "directory";
+	case STATE_KVNO_AS_CONSISTENT: return "as-rep, consistent with old kvno";
+	case STATE_KVNO_UNCONFIRMED: break;
+	}
+	return "unconfirmed";
+}
+
+enum state_kvno_source state_pick_kvno(const struct state_kvno_in *in, uint32_t *kvno, char *why, size_t len)
+{
+	if (in->have_dir && in->dir_kvno > 0) {
+		*kvno = in->dir_kvno;
+		if (in->have_as && in->as_kvno != in->dir_kvno)
+			snprintf(why, len, "msDS-KeyVersionNumber %u over sealed LDAP (the AS-REP said %u)", in->dir_kvno,
+				 in->as_kvno);
+		else
+			snprintf(why, len, "msDS-KeyVersionNumber %u over sealed LDAP", in->dir_kvno);
+		return STATE_KVNO_DIRECTORY;
+	}
+	if (in->have_as && in->expected > 0 && in->as_kvno == in->expected) {
+		*kvno = in->as_kvno;
+		snprintf(why, len, "the AS-REP's kvno %u is the old kvno + 1", in->as_kvno);
+		return STATE_KVNO_AS_CONSISTENT;
+	}
+	*kvno = 0;
+	if (!in->have_as)
+		snprintf(why, len, "the AS-REP carried no kvno and the directory was not read");
+	else if (in->expected == 0)
+		snprintf(why, len, "the AS-REP says kvno %u, the keytab had no old kvno to check it against, and the "
+			 "directory was not read", in->as_kvno);
+	else
+		snprintf(why, len, "the AS-REP says kvno %u where %u was expected (old kvno + 1), and the directory was "
+			 "not read", in->as_kvno, in->expected);
+	return STATE_KVNO_UNCONFIRMED;
 }

@@ -145,6 +145,7 @@ struct state; /* opaque: an open, locked account directory */
 
 /* state_open() flags */
 #define STATE_CREATE 0x1u /* create missing directories (0700); otherwise a missing one returns 1 */
+#define STATE_LOOK 0x2u   /* only look (a dry run): leave temporary files of a crashed write where they are */
 
 /*
  * Open <state_dir>/<REALM>/<ACCOUNT> (state_dir NULL: NLT_STATE_DIR).
@@ -197,5 +198,57 @@ void state_cands_wipe(struct state_cands *c);
  * be closed.  0 or -1.
  */
 int state_remove(struct state *st, struct nlt_err *err);
+
+/*
+ * ---- Decisions after a change request (pure; unit-tested) ----------------
+ *
+ * What the DC answered to the change request itself:
+ */
+enum state_dc_answer {
+	STATE_DC_ACKED,   /* a clear yes: kpasswd result 0, NetrServerPasswordSet2 status 0 with a
+			   * verified return authenticator, LDAP modify success */
+	STATE_DC_UNKNOWN, /* no answer we can trust: timeout, dropped connection, unreadable reply */
+	STATE_DC_NO,      /* an answer that says no but that the AS check may overrule (kpasswd
+			   * "error" on success, as Windows Server 2025 sends) */
+};
+/* What to do with the pending password once the confirming AS exchange has run. */
+enum state_action {
+	STATE_ACT_COMMIT, /* the DC accepts the new password: rewrite the keytab, commit */
+	STATE_ACT_KEEP,   /* keep it pending; the next run's recovery decides */
+	STATE_ACT_DROP,   /* a clear refusal and the DC does not take it: drop the pending password */
+};
+/*
+ * as_accepts: 1 the AS exchange with the new password succeeded, 0 it was
+ * refused as a wrong password (an unauthenticated KRB-ERROR: forgeable, or
+ * replication lag), -1 it could not tell.  Only STATE_DC_NO with 0 drops:
+ * a password the DC acknowledged is never dropped on the word of a
+ * KRB-ERROR.
+ */
+enum state_action state_after_confirm(enum state_dc_answer answer, int as_accepts);
+
+/* Where the kvno written to the keytab comes from. */
+enum state_kvno_source {
+	STATE_KVNO_DIRECTORY,     /* msDS-KeyVersionNumber read over a sealed LDAP connection */
+	STATE_KVNO_AS_CONSISTENT, /* the AS-REP's (unauthenticated) kvno, equal to the one expected locally */
+	STATE_KVNO_UNCONFIRMED,   /* neither: do not write it */
+};
+struct state_kvno_in {
+	uint32_t expected;  /* expected from trusted sources: the keytab's newest kvno + 1, or the directory's
+			     * msDS-KeyVersionNumber read before the change + 1 (0: unknown) */
+	int have_as;        /* the AS-REP of the new password carried a kvno */
+	uint32_t as_kvno;
+	int have_dir;       /* msDS-KeyVersionNumber read over sealed LDAP after the change */
+	uint32_t dir_kvno;
+};
+/*
+ * Choose the new kvno: the directory's when read (sealed, authenticated),
+ * else the AS-REP's only when it equals the expected one (old + 1: AD and
+ * Samba add one per password set, and the AS-REP's outer kvno is not
+ * integrity-protected, so any other value is taken from nobody).  Sets
+ * *kvno (0 when unconfirmed) and writes a one-line reason into why.
+ */
+enum state_kvno_source state_pick_kvno(const struct state_kvno_in *in, uint32_t *kvno, char *why, size_t len);
+/* "directory", "as-rep, consistent with old kvno", "unconfirmed" (the JSON kvno_source values). */
+const char *state_kvno_source_str(enum state_kvno_source s);
 
 #endif

@@ -29,6 +29,7 @@
 
 #include "atomicfile.h"
 #include "err.h"
+#include "machine.h"
 #include "state.h"
 #include "sweep.h"
 
@@ -874,6 +875,127 @@ static void a_second_open_is_refused_while_the_first_holds_the_lock(void **state
 	state_close(st2);
 }
 
+/* ---- a dry run only looks; the NT hash through a journal already held open ---- */
+
+static void look_leaves_temporary_files_and_creates_nothing(void **state)
+{
+	const struct fx *fx = *state;
+	struct state_rec a = mkrec(5, 40, 240);
+	char path[512];
+	struct state *st = NULL;
+	struct nlt_err e;
+
+	assert_int_equal(state_open(fx->base, REALM, ACCT, STATE_LOOK, &st, &e), 1); /* missing: not created */
+	assert_null(st);
+	assert_int_equal(access(fx->acct, F_OK), -1);
+	put_slot(fx, "current", &a);
+	snprintf(path, sizeof(path), "%s/.pending.nlttmp.0123456789ab", fx->acct);
+	write_raw(path, "half", 4, 0600);
+	assert_int_equal(state_open(fx->base, REALM, ACCT, STATE_LOOK, &st, &e), 0);
+	assert_int_equal(count_temps(fx->acct, NULL), 1); /* a dry run writes nothing, sweeps nothing */
+	assert_slot(st, STATE_CURRENT, &a);
+	state_close(st);
+	st = open_ok(fx);
+	assert_int_equal(count_temps(fx->acct, NULL), 0);
+	state_close(st);
+	state_rec_wipe(&a);
+}
+
+static void nt_hash_comes_through_the_open_journal(void **state)
+{
+	const struct fx *fx = *state;
+	/* MD4(UTF-16LE("password")), the well-known NT hash */
+	static const uint8_t want[16] = { 0x88, 0x46, 0xf7, 0xea, 0xee, 0x8f, 0xb1, 0x17,
+					  0xad, 0x06, 0xbd, 0xd8, 0x30, 0xb7, 0x58, 0x6c };
+	struct state_rec r;
+	struct state *st;
+	struct nlt_err e;
+	uint8_t h[16];
+
+	assert_int_equal(state_rec_init(&r, 3, 1714566896, "dc1.lab.test", "password", 8, &e), 0);
+	put_slot(fx, "current", &r);
+	st = open_ok(fx);
+	/* reset-password --method netlogon after a recovery holds the journal: reading it through a
+	 * second open would lock the process out of its own journal */
+	assert_int_equal(machine_nt_hash_journal(fx->base, REALM, ACCT, STATE_CURRENT, h), -1);
+	memset(h, 0, sizeof(h));
+	assert_int_equal(machine_nt_hash_state(st, STATE_CURRENT, h), 0);
+	assert_memory_equal(h, want, 16);
+	assert_int_equal(machine_nt_hash_state(st, STATE_PENDING, h), -1); /* no such slot */
+	state_close(st);
+	memset(h, 0, sizeof(h));
+	assert_int_equal(machine_nt_hash_journal(fx->base, REALM, ACCT, STATE_CURRENT, h), 0);
+	assert_memory_equal(h, want, 16);
+	state_rec_wipe(&r);
+}
+
+/* ---- decisions after a change request ---------------------------------------- */
+
+static void an_acknowledged_password_is_never_dropped(void **state)
+{
+	(void)state;
+	/* the AS exchange accepts it: commit, whatever the DC said */
+	assert_int_equal(state_after_confirm(STATE_DC_ACKED, 1), STATE_ACT_COMMIT);
+	assert_int_equal(state_after_confirm(STATE_DC_UNKNOWN, 1), STATE_ACT_COMMIT);
+	assert_int_equal(state_after_confirm(STATE_DC_NO, 1), STATE_ACT_COMMIT); /* kpasswd "error" on success */
+	/* a KRB-ERROR (forgeable, or replication lag) after a clear yes: keep it pending */
+	assert_int_equal(state_after_confirm(STATE_DC_ACKED, 0), STATE_ACT_KEEP);
+	assert_int_equal(state_after_confirm(STATE_DC_UNKNOWN, 0), STATE_ACT_KEEP);
+	/* only a clear no, confirmed by the AS exchange, drops it */
+	assert_int_equal(state_after_confirm(STATE_DC_NO, 0), STATE_ACT_DROP);
+	/* the AS exchange could not tell: keep it */
+	assert_int_equal(state_after_confirm(STATE_DC_ACKED, -1), STATE_ACT_KEEP);
+	assert_int_equal(state_after_confirm(STATE_DC_UNKNOWN, -1), STATE_ACT_KEEP);
+	assert_int_equal(state_after_confirm(STATE_DC_NO, -1), STATE_ACT_KEEP);
+}
+
+static enum state_kvno_source pick(uint32_t expected, int have_as, uint32_t as, int have_dir, uint32_t dir, uint32_t *kv,
+				   char *why, size_t wlen)
+{
+	struct state_kvno_in in = { expected, have_as, as, have_dir, dir };
+	*kv = 12345;
+	return state_pick_kvno(&in, kv, why, wlen);
+}
+
+static void the_new_kvno_is_confirmed_or_not_written(void **state)
+{
+	char why[300];
+	uint32_t kv;
+
+	(void)state;
+	/* the AS-REP's kvno only when it is old + 1 */
+	assert_int_equal(pick(4, 1, 4, 0, 0, &kv, why, sizeof(why)), STATE_KVNO_AS_CONSISTENT);
+	assert_int_equal(kv, 4);
+	assert_string_equal(state_kvno_source_str(STATE_KVNO_AS_CONSISTENT), "as-rep, consistent with old kvno");
+	/* any other value comes from nobody: not written */
+	assert_int_equal(pick(4, 1, 5, 0, 0, &kv, why, sizeof(why)), STATE_KVNO_UNCONFIRMED);
+	assert_int_equal(kv, 0);
+	assert_non_null(strstr(why, "says kvno 5 where 4 was expected"));
+	assert_int_equal(pick(4, 1, 3, 0, 0, &kv, why, sizeof(why)), STATE_KVNO_UNCONFIRMED);
+	assert_int_equal(pick(4, 1, 9, 0, 0, &kv, why, sizeof(why)), STATE_KVNO_UNCONFIRMED);
+	assert_int_equal(pick(4, 1, 0xffffffffu, 0, 0, &kv, why, sizeof(why)), STATE_KVNO_UNCONFIRMED);
+	/* no old kvno to check against, or no kvno in the AS-REP */
+	assert_int_equal(pick(0, 1, 1, 0, 0, &kv, why, sizeof(why)), STATE_KVNO_UNCONFIRMED);
+	assert_non_null(strstr(why, "no old kvno"));
+	assert_int_equal(pick(4, 0, 0, 0, 0, &kv, why, sizeof(why)), STATE_KVNO_UNCONFIRMED);
+	assert_non_null(strstr(why, "carried no kvno"));
+	assert_string_equal(state_kvno_source_str(STATE_KVNO_UNCONFIRMED), "unconfirmed");
+	/* the directory (sealed LDAP) wins, and a disagreeing AS-REP is named */
+	assert_int_equal(pick(4, 1, 9, 1, 7, &kv, why, sizeof(why)), STATE_KVNO_DIRECTORY);
+	assert_int_equal(kv, 7);
+	assert_non_null(strstr(why, "msDS-KeyVersionNumber 7"));
+	assert_non_null(strstr(why, "AS-REP said 9"));
+	assert_int_equal(pick(0, 0, 0, 1, 3, &kv, why, sizeof(why)), STATE_KVNO_DIRECTORY);
+	assert_int_equal(kv, 3);
+	assert_null(strstr(why, "AS-REP said"));
+	assert_string_equal(state_kvno_source_str(STATE_KVNO_DIRECTORY), "directory");
+	/* a directory kvno of 0 is no kvno */
+	assert_int_equal(pick(4, 1, 4, 1, 0, &kv, why, sizeof(why)), STATE_KVNO_AS_CONSISTENT);
+	/* a short reason buffer truncates, never overflows */
+	assert_int_equal(pick(4, 1, 5, 0, 0, &kv, why, 8), STATE_KVNO_UNCONFIRMED);
+	assert_int_equal(strlen(why), 7);
+}
+
 static void remove_deletes_the_account_directory(void **state)
 {
 	const struct fx *fx = *state;
@@ -1280,6 +1402,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_second_open_is_refused_while_the_first_holds_the_lock, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(remove_deletes_the_account_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(look_leaves_temporary_files_and_creates_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(nt_hash_comes_through_the_open_journal, setup, teardown),
+		cmocka_unit_test(an_acknowledged_password_is_never_dropped),
+		cmocka_unit_test(the_new_kvno_is_confirmed_or_not_written),
 		cmocka_unit_test_setup_teardown(a_crash_at_every_failpoint_leaves_a_recoverable_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(abort_failpoint_leaves_pending_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(atomic_write_replaces_with_the_exact_mode, setup, teardown),
