@@ -50,6 +50,71 @@ struct json_object *out_ms_json(uint64_t us)
 	return json_object_new_double_s((double)tenths / 10.0, repr);
 }
 
+/* Length of the well-formed UTF-8 sequence at p (n bytes left) that is not a
+ * C1 control, or 0 when the byte at p must be escaped. */
+static size_t utf8_ok(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	if (c >= 0x20 && c < 0x7f)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0; /* C0, DEL, continuation bytes, overlong leads c0/c1, f5..ff */
+	need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (c == 0xc2)
+		lo = 0xa0; /* c2 80..9f encode the C1 controls */
+	else if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	if (n < need || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < need; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return need;
+}
+
+const char *out_safe_n(const void *s, size_t n, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = s;
+	size_t off = 0;
+
+	if (!buf || len == 0)
+		return "";
+	for (size_t i = 0; p && i < n;) {
+		size_t k = utf8_ok(p + i, n - i);
+		if (k) {
+			if (off + k >= len)
+				break;
+			memcpy(buf + off, p + i, k);
+			off += k;
+			i += k;
+		} else {
+			if (off + 4 >= len)
+				break;
+			buf[off++] = '\\';
+			buf[off++] = 'x';
+			buf[off++] = hex[p[i] >> 4];
+			buf[off++] = hex[p[i] & 15];
+			i++;
+		}
+	}
+	buf[off] = '\0';
+	return buf;
+}
+
+const char *out_safe(const char *s, char *buf, size_t len)
+{
+	return out_safe_n(s, s ? strlen(s) : 0, buf, len);
+}
+
 void out_json_print(struct json_object *o)
 {
 	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -60,7 +125,10 @@ void out_json_print(struct json_object *o)
 
 void out_error(const char *cmd, const struct nlt_err *e)
 {
-	fprintf(stderr, "nltrust: %s%s%s\n", cmd ? cmd : "", cmd ? ": " : "", e->msg[0] ? e->msg : "failed");
+	char safe[OUT_SAFE_SIZE(sizeof(e->msg))];
+
+	fprintf(stderr, "nltrust: %s%s%s\n", cmd ? cmd : "", cmd ? ": " : "",
+		e->msg[0] ? out_safe(e->msg, safe, sizeof(safe)) : "failed");
 }
 
 struct json_object *out_error_json(const struct nlt_err *e)
