@@ -115,11 +115,44 @@ const char *out_safe(const char *s, char *buf, size_t len)
 	return out_safe_n(s, s ? strlen(s) : 0, buf, len);
 }
 
+/*
+ * json-c escapes C0 controls inside strings but writes DEL, the UTF-8 C1
+ * controls and bytes that are not UTF-8 as they are.  Bytes >= 0x7f occur in
+ * its output only inside strings, so they are rewritten here: DEL and C1 as
+ * \u007f / \u0080..\u009f (the same characters), an invalid byte as U+FFFD
+ * (JSON text must be UTF-8, RFC 8259 8.1).  The document's own layout (its
+ * newlines and spaces) is below 0x7f and passes untouched.
+ */
+static void json_put_safe(const char *s, FILE *f)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		size_t k;
+		if (p[i] < 0x7f) {
+			fputc(p[i++], f);
+		} else if ((k = utf8_ok(p + i, n - i)) != 0) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		} else if (p[i] == 0x7f) {
+			fputs("\\u007f", f);
+			i++;
+		} else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
+			fprintf(f, "\\u00%02x", p[i + 1]);
+			i += 2;
+		} else {
+			fputs("\\ufffd", f);
+			i++;
+		}
+	}
+}
+
 void out_json_print(struct json_object *o)
 {
-	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE),
-	      stdout);
+	json_put_safe(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+								JSON_C_TO_STRING_NOSLASHESCAPE),
+		      stdout);
 	fputc('\n', stdout);
 }
 

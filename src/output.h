@@ -35,12 +35,14 @@ struct json_object *out_ms_json(uint64_t us);
  * first escape or UTF-8 sequence that does not fit whole (never half an
  * escape or half a character) and is always NUL-terminated.
  * OUT_SAFE_SIZE(n) is the size that never truncates n input bytes.
- * Use it for every text print of server data; JSON (json-c) escapes itself.
+ * Use it for every text print of server data; JSON goes through out_json_print().
  */
 #define OUT_SAFE_SIZE(n) (4 * (n) + 1)
 const char *out_safe(const char *s, char *buf, size_t len);
 const char *out_safe_n(const void *s, size_t n, char *buf, size_t len);
-/* Print a JSON document to stdout (pretty). */
+/* Print a JSON document to stdout (pretty).  Terminal- and parser-safe:
+ * DEL and C1 inside strings become \u007f/\u0080..\u009f, bytes that are
+ * not UTF-8 become \ufffd (json-c itself escapes only C0). */
 void out_json_print(struct json_object *o);
 /* Print the one-line error for a command: "nltrust: CMD: message", the whole
  * message through out_safe() (errors embed server text). */

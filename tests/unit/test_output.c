@@ -180,6 +180,60 @@ static void test_error_printer(void **state)
 	assert_terminal_safe(got);
 }
 
+/* Run fn with fd (1 or 2) sent to a file; return what it wrote. */
+static void capture(int fd, void (*fn)(void *), void *arg, char *got, size_t len)
+{
+	char path[] = "/tmp/test_output.XXXXXX";
+	int tmp = mkstemp(path), saved = dup(fd);
+	FILE *f;
+	size_t n;
+
+	assert_true(tmp >= 0 && saved >= 0);
+	fflush(stdout);
+	fflush(stderr);
+	assert_true(dup2(tmp, fd) == fd);
+	fn(arg);
+	fflush(stdout);
+	fflush(stderr);
+	assert_true(dup2(saved, fd) == fd);
+	close(saved);
+	f = fdopen(tmp, "r");
+	assert_non_null(f);
+	rewind(f);
+	n = fread(got, 1, len - 1, f);
+	got[n] = '\0';
+	fclose(f);
+	unlink(path);
+}
+
+static void print_json(void *o)
+{
+	out_json_print(o);
+}
+
+/* json-c escapes C0 only; out_json_print must not let DEL, C1 or non-UTF-8 through raw. */
+static void test_json_print(void **state)
+{
+	struct json_object *o = json_object_new_object(), *back;
+	char got[1024];
+
+	(void)state;
+	json_object_object_add(o, "os", json_object_new_string("W\x1b]0;x\x07" "a\x7f" "b\xc2\x9b" "c\xff" "d\xc3\xa9"));
+	capture(1, print_json, o, got, sizeof(got));
+	json_object_put(o);
+	assert_non_null(strstr(got, "\"W\\u001b]0;x\\u0007a\\u007fb\\u009bc\\ufffdd\xc3\xa9\""));
+	/* no raw DEL/C1/invalid byte; only the layout's newlines below 0x20 */
+	for (const unsigned char *p = (const unsigned char *)got; *p; p++)
+		assert_true(*p == '\n' || (*p >= 0x20 && *p != 0x7f));
+	assert_null(strstr(got, "\xc2\x9b"));
+	/* and it is still JSON with the same characters (the invalid byte as U+FFFD) */
+	back = json_tokener_parse(got);
+	assert_non_null(back);
+	assert_string_equal(json_object_get_string(json_object_object_get(back, "os")),
+			    "W\x1b]0;x\x07" "a\x7f" "b\xc2\x9b" "c\xef\xbf\xbd" "d\xc3\xa9");
+	json_object_put(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_exhaustive_small),
 		cmocka_unit_test(test_error_printer),
+		cmocka_unit_test(test_json_print),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
