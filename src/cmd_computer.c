@@ -69,9 +69,12 @@ static int ldap_fail(struct admin_session *s, int rc, const char *what, const ch
 			   : rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ? NLT_ENODC
 									 : NLT_EPROTO;
 
+	char sd[201];
+
 	(void)ldap_get_option(s->ld.ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	nlt_seterr(e, cat, "%s %s on %s failed: %s%s%.200s", what, dn, s->ld.dc_name, ldap_err2string(rc),
-		   diag && *diag ? ": " : "", diag ? diag : "");
+	/* the diagnostic text is the server's: escaped here, so JSON and every printer get it safe */
+	nlt_seterr(e, cat, "%s %s on %s failed: %s%s%s", what, dn, s->ld.dc_name, ldap_err2string(rc),
+		   diag && *diag ? ": " : "", out_safe(diag, sd, sizeof(sd)));
 	ldap_memfree(diag);
 	return -1;
 }
@@ -94,8 +97,11 @@ static void report(const struct nlt_req *req, const char *action, const char *sa
 		out_json_print(o);
 		json_object_put(o);
 	} else if (!req->quiet) {
-		printf("%s%s %s (%s) on %s%s%s\n", dry ? "Would " : "", action, sam, dn && *dn ? dn : "-", dc,
-		       detail && *detail ? ": " : ".", detail ? detail : "");
+		/* the DN and the DC's name come from the directory: through out_safe() */
+		char s1[OUT_SAFE_SIZE(128)], s2[OUT_SAFE_SIZE(600)], s3[OUT_SAFE_SIZE(256)], s4[OUT_SAFE_SIZE(600)];
+		printf("%s%s %s (%s) on %s%s%s\n", dry ? "Would " : "", action, out_safe(sam, s1, sizeof(s1)),
+		       dn && *dn ? out_safe(dn, s2, sizeof(s2)) : "-", out_safe(dc, s3, sizeof(s3)),
+		       detail && *detail ? ": " : ".", out_safe(detail, s4, sizeof(s4)));
 	}
 }
 

@@ -149,18 +149,24 @@ static void print_json(const struct locate_result *res, const struct nlt_err *e,
 	json_object_put(o);
 }
 
+/* Names, sites and details come from DNS, CLDAP and Netlogon replies: printed through out_safe(). */
+#define SAFE_NAME OUT_SAFE_SIZE(NRPC_NAME_MAX)
 static void print_text(const struct locate_result *res, const struct via_dc *vd)
 {
 	const struct dc_cand *ch = res->chosen >= 0 ? &res->cands[res->chosen] : NULL;
 	char fb[512], gb[40], ab[64];
+	char s1[SAFE_NAME], s2[SAFE_NAME], s3[SAFE_NAME], s4[SAFE_NAME], s5[OUT_SAFE_SIZE(sizeof(vd->error))];
 
 	if (ch) {
 		const struct nl_samlogon_ex *in = &ch->info;
-		printf("Domain:       %s (%s), forest %s\n", in->dns_domain, in->netbios_domain, in->forest);
+		printf("Domain:       %s (%s), forest %s\n", out_safe(in->dns_domain, s1, sizeof(s1)),
+		       out_safe(in->netbios_domain, s2, sizeof(s2)), out_safe(in->forest, s3, sizeof(s3)));
 		printf("Domain GUID:  %s\n", out_guid_str(in->domain_guid, gb, sizeof(gb)));
-		printf("Client site:  %s\n", res->client_site[0] ? res->client_site : "(none: no subnet maps this client to a site)");
-		printf("DC:           %s (%s) %s, site %s, %.1f ms over %s\n", in->dc_dns_name, in->dc_netbios_name,
-		       nlt_addr_str(&ch->addr, ab, sizeof(ab)), in->dc_site, ch->rtt_us / 1000.0, ch->transport);
+		printf("Client site:  %s\n", res->client_site[0] ? out_safe(res->client_site, s1, sizeof(s1))
+							     : "(none: no subnet maps this client to a site)");
+		printf("DC:           %s (%s) %s, site %s, %.1f ms over %s\n", out_safe(in->dc_dns_name, s1, sizeof(s1)),
+		       out_safe(in->dc_netbios_name, s2, sizeof(s2)), nlt_addr_str(&ch->addr, ab, sizeof(ab)),
+		       out_safe(in->dc_site, s3, sizeof(s3)), ch->rtt_us / 1000.0, ch->transport);
 		printf("Flags:        %s\n\n", out_flags_str(in->server_flags, fb, sizeof(fb)));
 	}
 	printf("%-24s %-16s %-24s %8s  %-9s %s\n", "CANDIDATE", "ADDRESS", "SITE", "RTT(ms)", "STATUS", "FLAGS");
@@ -169,20 +175,25 @@ static void print_text(const struct locate_result *res, const struct via_dc *vd)
 		char rtt[16] = "-";
 		if (c->status == CAND_OK || c->status == CAND_MALFORMED)
 			snprintf(rtt, sizeof(rtt), "%.1f", c->rtt_us / 1000.0);
-		printf("%-24s %-16s %-24s %8s  %-9s %s%s\n", c->status == CAND_OK ? c->info.dc_dns_name : c->name,
+		printf("%-24s %-16s %-24s %8s  %-9s %s%s\n",
+		       out_safe(c->status == CAND_OK ? c->info.dc_dns_name : c->name, s1, sizeof(s1)),
 		       c->have_addr ? nlt_addr_str(&c->addr, ab, sizeof(ab)) : "-",
-		       c->status == CAND_OK ? c->info.dc_site : "-", rtt, cand_status_str(c->status),
-		       c->status == CAND_OK ? out_flags_str(c->info.server_flags, fb, sizeof(fb)) : c->detail,
+		       c->status == CAND_OK ? out_safe(c->info.dc_site, s2, sizeof(s2)) : "-", rtt,
+		       cand_status_str(c->status),
+		       c->status == CAND_OK ? out_flags_str(c->info.server_flags, fb, sizeof(fb))
+					    : out_safe(c->detail, s5, sizeof(s5)),
 		       (int)i == res->chosen ? "  <- chosen" : "");
 	}
 	if (vd->asked) {
+		out_safe(vd->asked_dc, s1, sizeof(s1));
 		if (vd->ok)
 			printf("\nAsked %s over Netlogon (DsrGetDcNameEx2, %.1f ms): it would choose %s (%s), site %s; client "
-			       "site %s\n", vd->asked_dc, vd->elapsed_us / 1000.0, vd->info.dc_name, vd->info.dc_address,
-			       vd->info.dc_site_name[0] ? vd->info.dc_site_name : "-",
-			       vd->info.client_site_name[0] ? vd->info.client_site_name : "-");
+			       "site %s\n", s1, vd->elapsed_us / 1000.0, out_safe(vd->info.dc_name, s2, sizeof(s2)),
+			       out_safe(vd->info.dc_address, s3, sizeof(s3)),
+			       vd->info.dc_site_name[0] ? out_safe(vd->info.dc_site_name, s4, sizeof(s4)) : "-",
+			       vd->info.client_site_name[0] ? out_safe(vd->info.client_site_name, s5, sizeof(s5)) : "-");
 		else
-			printf("\nAsked %s over Netlogon: %s\n", vd->asked_dc, vd->error);
+			printf("\nAsked %s over Netlogon: %s\n", s1, out_safe(vd->error, s5, sizeof(s5)));
 	}
 }
 

@@ -107,17 +107,19 @@ static void judge(struct computer *c, const char *domain, time_t now)
 	}
 }
 
+/* Every string here but our own words came from the DC: printed through out_safe(). */
 static void print_text(const struct computer *c, const struct admin_session *s, time_t now)
 {
-	char b[512], tb[40];
+	char b[512], tb[40], s1[OUT_SAFE_SIZE(sizeof(c->dn))], s2[OUT_SAFE_SIZE(sizeof(c->osver))];
 	int64_t t;
 
-	printf("Computer:   %s\n", c->sam);
-	printf("DN:         %s\n", c->dn);
+	printf("Computer:   %s\n", out_safe(c->sam, s1, sizeof(s1)));
+	printf("DN:         %s\n", out_safe(c->dn, s1, sizeof(s1)));
+	out_safe(s->dc->info.dc_dns_name, s1, sizeof(s1));
 	if (s->ld.tls)
-		printf("Read from:  %s as %s (LDAP over TLS, certificate verified)\n", s->dc->info.dc_dns_name, s->principal);
+		printf("Read from:  %s as %s (LDAP over TLS, certificate verified)\n", s1, s->principal);
 	else
-		printf("Read from:  %s as %s (sealed LDAP, SSF %u)\n", s->dc->info.dc_dns_name, s->principal, s->ld.ssf);
+		printf("Read from:  %s as %s (sealed LDAP, SSF %u)\n", s1, s->principal, s->ld.ssf);
 	printf("Flags:      0x%llx %s\n", (unsigned long long)c->uac, ad_uac_str((uint32_t)c->uac, b, sizeof(b)));
 	if (c->have_pwdlastset && (t = ad_filetime_to_unix(c->pwdlastset)) >= 0)
 		printf("Password:   set %s (%lld days ago)\n", nlt_iso8601(t, tb, sizeof(tb)), (long long)((now - t) / 86400));
@@ -125,8 +127,9 @@ static void print_text(const struct computer *c, const struct admin_session *s, 
 		printf("Password:   never set\n");
 	printf("Key vno:    %s\n", c->have_kvno ? (snprintf(b, sizeof(b), "%lld", (long long)c->kvno), b) : "-");
 	printf("Enctypes:   %s\n", c->have_enctypes ? ad_enctypes_str((uint32_t)c->enctypes, b, sizeof(b)) : "(not set)");
-	printf("DNS name:   %s\n", c->dnshostname[0] ? c->dnshostname : "-");
-	printf("OS:         %s%s%s\n", c->os[0] ? c->os : "-", c->osver[0] ? " " : "", c->osver);
+	printf("DNS name:   %s\n", c->dnshostname[0] ? out_safe(c->dnshostname, s1, sizeof(s1)) : "-");
+	printf("OS:         %s%s%s\n", c->os[0] ? out_safe(c->os, s1, sizeof(s1)) : "-", c->osver[0] ? " " : "",
+	       out_safe(c->osver, s2, sizeof(s2)));
 	if (c->have_lastlogon && (t = ad_filetime_to_unix(c->lastlogon)) >= 0)
 		printf("Last logon: %s (replicated; up to 14 days behind)\n", nlt_iso8601(t, tb, sizeof(tb)));
 	t = c->created[0] ? ad_gentime_to_unix(c->created) : -1;
@@ -134,15 +137,20 @@ static void print_text(const struct computer *c, const struct admin_session *s, 
 	t = c->changed[0] ? ad_gentime_to_unix(c->changed) : -1;
 	printf("Changed:    %s\n", t >= 0 ? nlt_iso8601(t, tb, sizeof(tb)) : "-");
 	printf("SPNs:      ");
-	for (size_t i = 0; i < c->n_spn; i++)
-		printf(" %s", c->spn[i]);
+	for (size_t i = 0; i < c->n_spn; i++) {
+		/* an SPN has no length limit of ours: escape it whole */
+		size_t n = OUT_SAFE_SIZE(strlen(c->spn[i]));
+		char *v = malloc(n);
+		printf(" %s", v ? out_safe(c->spn[i], v, n) : "(out of memory)");
+		free(v);
+	}
 	printf("%s\n", c->n_spn ? "" : " -");
 	if (c->n_problems || c->n_notes) {
 		printf("\nFindings:\n");
 		for (size_t i = 0; i < c->n_problems; i++)
-			printf("  %s\n", c->problems[i]);
+			printf("  %s\n", out_safe(c->problems[i], s1, sizeof(s1)));
 		for (size_t i = 0; i < c->n_notes; i++)
-			printf("  note: %s\n", c->notes[i]);
+			printf("  note: %s\n", out_safe(c->notes[i], s1, sizeof(s1)));
 	}
 }
 

@@ -18,6 +18,7 @@
 
 #include "ber.h"
 #include "nrpc_crypto.h"
+#include "output.h"
 #include "xport.h"
 
 static enum nlt_ldap_sec ldap_sec = NLT_LDAP_SASL;
@@ -345,11 +346,13 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 		(void)ldap_set_option(c->ld, LDAP_OPT_X_SASL_CBINDING, &cb);
 		rc = ldap_sec == NLT_LDAP_LDAPS ? ldap_install_tls(c->ld) : ldap_start_tls_s(c->ld, NULL, NULL);
 		if (rc != LDAP_SUCCESS) {
-			char *diag = NULL;
+			char *diag = NULL, sd[201];
 			(void)ldap_get_option(c->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+			/* the diagnostic is the server's (or its certificate's) text: escaped where it enters */
 			nlt_seterr(e, rc == LDAP_CONNECT_ERROR ? NLT_EAUTH : NLT_EPROTO,
-				   "%s to %s (%s) failed: %s%s%.200s (the DC's certificate must be valid for %s%s%s)", how,
-				   dc_name, c->dc_addr, ldap_err2string(rc), diag && *diag ? ": " : "", diag ? diag : "", dc_name,
+				   "%s to %s (%s) failed: %s%s%s (the DC's certificate must be valid for %s%s%s)", how,
+				   dc_name, c->dc_addr, ldap_err2string(rc), diag && *diag ? ": " : "",
+				   out_safe(diag, sd, sizeof(sd)), dc_name,
 				   ldap_ca_file ? " and signed by " : "", ldap_ca_file ? ldap_ca_file : "");
 			ldap_memfree(diag);
 			nlt_ldap_close(c);
@@ -393,7 +396,7 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 		}
 	}
 	if (rc != LDAP_SUCCESS) {
-		char *diag = NULL;
+		char *diag = NULL, sd[201];
 		enum nlt_cat cat = rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH ||
 						   rc == LDAP_STRONG_AUTH_REQUIRED || rc == LDAP_LOCAL_ERROR
 					   ? NLT_EAUTH
@@ -401,7 +404,7 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 										 : NLT_EPROTO;
 		(void)ldap_get_option(c->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
 		nlt_seterr(e, cat, "LDAP SASL GSSAPI bind to %s (%s) failed: %s%s%s", dc_name, c->dc_addr,
-			   ldap_err2string(rc), diag && *diag ? ": " : "", diag && *diag ? diag : "");
+			   ldap_err2string(rc), diag && *diag ? ": " : "", out_safe(diag, sd, sizeof(sd)));
 		ldap_memfree(diag);
 		nlt_ldap_close(c);
 		return -1;

@@ -50,17 +50,118 @@ struct json_object *out_ms_json(uint64_t us)
 	return json_object_new_double_s((double)tenths / 10.0, repr);
 }
 
+/* Length of the well-formed UTF-8 sequence at p (n bytes left) that is not a
+ * C1 control, or 0 when the byte at p must be escaped. */
+static size_t utf8_ok(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	if (c >= 0x20 && c < 0x7f)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0; /* C0, DEL, continuation bytes, overlong leads c0/c1, f5..ff */
+	need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (c == 0xc2)
+		lo = 0xa0; /* c2 80..9f encode the C1 controls */
+	else if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	if (n < need || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < need; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return need;
+}
+
+const char *out_safe_n(const void *s, size_t n, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = s;
+	size_t off = 0;
+
+	if (!buf || len == 0)
+		return "";
+	for (size_t i = 0; p && i < n;) {
+		size_t k = utf8_ok(p + i, n - i);
+		if (k) {
+			if (off + k >= len)
+				break;
+			memcpy(buf + off, p + i, k);
+			off += k;
+			i += k;
+		} else {
+			if (off + 4 >= len)
+				break;
+			buf[off++] = '\\';
+			buf[off++] = 'x';
+			buf[off++] = hex[p[i] >> 4];
+			buf[off++] = hex[p[i] & 15];
+			i++;
+		}
+	}
+	buf[off] = '\0';
+	return buf;
+}
+
+const char *out_safe(const char *s, char *buf, size_t len)
+{
+	return out_safe_n(s, s ? strlen(s) : 0, buf, len);
+}
+
+/*
+ * json-c escapes C0 controls inside strings but writes DEL, the UTF-8 C1
+ * controls and bytes that are not UTF-8 as they are.  Bytes >= 0x7f occur in
+ * its output only inside strings, so they are rewritten here: DEL and C1 as
+ * \u007f / \u0080..\u009f (the same characters), an invalid byte as U+FFFD
+ * (JSON text must be UTF-8, RFC 8259 8.1).  The document's own layout (its
+ * newlines and spaces) is below 0x7f and passes untouched.
+ */
+static void json_put_safe(const char *s, FILE *f)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		size_t k;
+		if (p[i] < 0x7f) {
+			fputc(p[i++], f);
+		} else if ((k = utf8_ok(p + i, n - i)) != 0) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		} else if (p[i] == 0x7f) {
+			fputs("\\u007f", f);
+			i++;
+		} else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
+			fprintf(f, "\\u00%02x", p[i + 1]);
+			i += 2;
+		} else {
+			fputs("\\ufffd", f);
+			i++;
+		}
+	}
+}
+
 void out_json_print(struct json_object *o)
 {
-	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE),
-	      stdout);
+	json_put_safe(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+								JSON_C_TO_STRING_NOSLASHESCAPE),
+		      stdout);
 	fputc('\n', stdout);
 }
 
 void out_error(const char *cmd, const struct nlt_err *e)
 {
-	fprintf(stderr, "nltrust: %s%s%s\n", cmd ? cmd : "", cmd ? ": " : "", e->msg[0] ? e->msg : "failed");
+	char safe[OUT_SAFE_SIZE(sizeof(e->msg))];
+
+	fprintf(stderr, "nltrust: %s%s%s\n", cmd ? cmd : "", cmd ? ": " : "",
+		e->msg[0] ? out_safe(e->msg, safe, sizeof(safe)) : "failed");
 }
 
 struct json_object *out_error_json(const struct nlt_err *e)

@@ -1,7 +1,9 @@
 /*
  * tests/fuzz/fuzz_schannel.c - libFuzzer harness for the schannel receive
- * path, schannel_unwrap() (MS-NRPC 3.3.4.2.2), and the password buffer
- * decoder nrpc_pwbuf_decrypt().
+ * path, schannel_unwrap() (MS-NRPC 3.3.4.2.2), the password buffer
+ * decoder nrpc_pwbuf_decrypt(), and the schannel bind answer decoder
+ * nl_auth_dec_response() (MS-NRPC 2.2.1.3.1), which every input also goes
+ * to whole.
  *
  * Input layout (tests/vectors/README.md, "Netlogon crypto", generates the
  * seeds):
@@ -31,6 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t seq = 0;
 	int seal, init, rc;
 
+	{
+		/* accepted exactly when the first LE u32 is NL_AUTH_NEGOTIATE_RESPONSE and Flags are there */
+		uint32_t type = size >= 4 ? (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
+						    (uint32_t)data[3] << 24
+					  : 0;
+		if ((nl_auth_dec_response(data, size) == WIRE_OK) != (size >= 8 && type == NL_AUTH_NEGOTIATE_RESPONSE))
+			abort();
+	}
 	if (size >= NRPC_PWBUF_LEN) {
 		uint8_t pw[NRPC_PWBUF_MAX_PW];
 		size_t n = 0;
