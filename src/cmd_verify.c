@@ -44,12 +44,15 @@ static const char *verdict_word(enum trust_verdict v)
 	return "unjudged";
 }
 
+/* Server text (names, DNs, error messages) reaches the terminal only through out_safe(). */
+#define SAFE(s) out_safe((s), sb, sizeof(sb))
+
 static void print_text(const struct trust_evidence *v, const struct trust_report *rep)
 {
-	char tb[40];
+	char tb[40], sb[OUT_SAFE_SIZE(480)];
 
-	printf("Machine:    %s@%s\n", v->machine, v->realm);
-	printf("DC:         %s (%s)\n", v->dc, v->dc_addr);
+	printf("Machine:    %s@%s\n", v->machine, SAFE(v->realm));
+	printf("DC:         %s (%s)\n", SAFE(v->dc), v->dc_addr);
 	if (v->password_mode) {
 		printf("Secret:     password file\n");
 	} else {
@@ -72,23 +75,24 @@ static void print_text(const struct trust_evidence *v, const struct trust_report
 	if (v->method & 1) {
 		if (v->krb_state == CHECK_RAN)
 			printf("Kerberos:   %s in %.1f ms%s%s\n", krb_verdict_str(v->as.verdict), v->as.elapsed_us / 1000.0,
-			       v->as.verdict != KRBV_OK ? " - " : "", v->as.verdict != KRBV_OK ? v->as.message : "");
+			       v->as.verdict != KRBV_OK ? " - " : "", v->as.verdict != KRBV_OK ? SAFE(v->as.message) : "");
 		else
-			printf("Kerberos:   could not run - %s\n", v->krb_error);
+			printf("Kerberos:   could not run - %s\n", SAFE(v->krb_error));
 	}
 	if (v->method & 2) {
 		if (v->nl_state == CHECK_RAN)
 			printf("Netlogon:   %s in %.1f ms on %s (TCP %u, flags 0x%08x%s, RID %u%s)\n",
-			       nl_verdict_str(v->nl.verdict), v->nl.elapsed_us / 1000.0, v->nl_dc, v->nl.port, v->nl.flags,
+			       nl_verdict_str(v->nl.verdict), v->nl.elapsed_us / 1000.0, SAFE(v->nl_dc), v->nl.port, v->nl.flags,
 			       (v->nl.flags & NL_NEG_AES) ? " AES" : "", v->nl.rid,
 			       v->nl.caps_checked ? ", sealed capabilities match" : "");
 		else
-			printf("Netlogon:   %s - %s\n", v->nl_state == CHECK_SKIPPED ? "skipped" : "could not run", v->nl_error);
+			printf("Netlogon:   %s - %s\n", v->nl_state == CHECK_SKIPPED ? "skipped" : "could not run",
+			       SAFE(v->nl_error));
 	}
 	if (v->as.have_skew)
 		printf("Clock:      %+lld s against the DC\n", (long long)v->as.skew_s);
 	if (v->dir_state == CHECK_RAN) {
-		printf("Directory:  %s\n", v->dir_dn);
+		printf("Directory:  %s\n", SAFE(v->dir_dn));
 		if (v->have_dir_kvno)
 			printf("            msDS-KeyVersionNumber %lld", (long long)v->dir_kvno);
 		if (v->have_dir_pwdlastset && v->dir_pwdlastset > 0) {
@@ -104,9 +108,9 @@ static void print_text(const struct trust_evidence *v, const struct trust_report
 			       rep->f[i].kind == FINDING_NOTE ? "note: "
 			       : rep->f[i].kind == FINDING_UNKNOWN ? "could not check: "
 			       : rep->f[i].kind == FINDING_PENDING ? "pending: " : "",
-			       rep->f[i].text);
+			       SAFE(rep->f[i].text));
 	}
-	printf("\n%s\n", rep->summary);
+	printf("\n%s\n", SAFE(rep->summary));
 }
 
 static void print_json(const struct trust_evidence *v, const struct trust_report *rep)
