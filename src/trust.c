@@ -274,6 +274,8 @@ static void judge_netlogon(const struct trust_evidence *ev, struct trust_report 
 
 static void judge_local(const struct trust_evidence *ev, struct trust_report *rep)
 {
+	if (ev->failover[0])
+		add(rep, FINDING_NOTE, NLT_OK, "%.470s", ev->failover);
 	if (ev->local_match == LOCAL_DIFFER)
 		add(rep, FINDING_BROKEN, NLT_EPROBLEM, "this host's secrets disagree: the journal's current password does not "
 			"give the keytab's key of kvno %u (a local inconsistency: a change that updated one but not the "

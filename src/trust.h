@@ -90,6 +90,7 @@ struct trust_evidence {
 	enum nlt_cat krb_err_cat;
 	struct krb_as_result as; /* of the newest key (as.verdict KRBV_NOT_RUN until an exchange ran) */
 	unsigned tried_kvno, good_kvno;
+	char failover[480];      /* the DC skipped before this one, and why ("" when none) */
 	/* the account on another DC, asked when this DC does not know it */
 	enum check_state other_state;
 	char other_dc[256];

@@ -587,6 +587,8 @@ again:
 		if (next < 0)
 			goto netlogon;
 		nlt_vlog("%s; failing over to %s", ev->krb_error, res.cands[next].info.dc_dns_name);
+		snprintf(ev->failover, sizeof(ev->failover), "%.100s was skipped (%.250s); %.100s took over",
+			 dc->info.dc_dns_name, ev->krb_error, res.cands[next].info.dc_dns_name);
 		krb_close(&k);
 		have_krb = 0;
 		res.chosen = next;

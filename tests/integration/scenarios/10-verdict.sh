@@ -106,3 +106,10 @@ else bad "replication lag reported as deletion"; show; fi
 st computer delete NLTR1
 st computer delete NLTV1
 rm -rf "$vd"
+
+# a failover is said in the text: the Branch DC's KDC filtered, dc1 takes over, and the report says so
+"$lab" block dcb tcp 88 >/dev/null
+run_cli --timeout 6 verify -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+"$lab" unblock dcb tcp 88 >/dev/null
+check "a failover is not silent: 'dcb was skipped (... 88/tcp ...); dc1 took over' in the text" \
+	eval '[ "$rc" -eq 0 ] && printf "%s" "$out" | grep -q "note: $DCB_FQDN was skipped (.*88/tcp.*); $DC1_FQDN took over"'
