@@ -242,7 +242,7 @@ rm -rf "$tdir"
 # ---- discover --via-dc: the DC's own DsGetDcName over Netlogon ------------
 run_cli --json discover --via-dc --pdc "$LAB_DOMAIN"
 check "discover --via-dc --pdc: the chosen DC answers DsrGetDcNameEx2 with the PDC and the client's site" \
-	eval '[ "$rc" -eq 0 ] && [ "$(jget "(j[\"via_dc\"][\"dc_name\"], j[\"via_dc\"][\"client_site\"], \"pdc\" in j[\"via_dc\"][\"flags\"])")" = "('"'$DC1_FQDN', 'Branch', True"')" ]'
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "(j[\"via_dc\"][\"dc\"][\"name\"], j[\"via_dc\"][\"client_site\"], \"pdc\" in j[\"via_dc\"][\"flags\"])")" = "('"'$DC1_FQDN', 'Branch', True"')" ]'
 
 # Kerberos succeeds but the directory cannot be read: not "Healthy"
 "$lab" block dc1 tcp 389 >/dev/null
@@ -296,7 +296,7 @@ else bad "show-computer --json"; show; fi
 # (samba-tool writes dc1's database: read from dc1, replication to dcb takes its time)
 st computer delete NLTT2; st computer create NLTT2
 run_cli --json show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" -d "$LAB_DOMAIN" nltt2
-if [ "$rc" -eq 1 ] && [ "$(jget 'any("AES" in p for p in j["problems"]) and any("dNSHostName" in p for p in j["problems"])')" = True ]; then
+if [ "$rc" -eq 1 ] && [ "$(jget 'any("AES" in p["message"] for p in j["problems"]) and any("dNSHostName" in p["message"] for p in j["problems"])')" = True ]; then
 	ok "show-computer names the missing AES enctypes and dNSHostName (exit 1)"
 else bad "show-computer findings for a bare account"; show; fi
 st user disable 'NLTT2$'

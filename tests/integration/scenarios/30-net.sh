@@ -8,7 +8,7 @@
 "$lab" unplug dc1 >/dev/null
 run_cli --json --timeout 3 ping "$LAB_DOMAIN"
 dcb_st=$(jget 'sorted(set(s["status"] for d in j["dcs"] if d["name"].startswith("dcb") for s in d["services"]))')
-dcb_pb=$(jget '[p for p in j["problems"] if "dcb" in p]')
+dcb_pb=$(jget '[p for p in j["problems"] if "dcb" in p["message"] or (p.get("dc") or "").startswith("dcb")]')
 if [ "$rc" -eq 1 ] && [ "$dcb_st" = "['open']" ] && [ "$dcb_pb" = "[]" ] &&
    [ "$(jget '[d["verdict"] for d in j["dcs"] if d["name"].startswith("dc1")]')" = "['problems']" ]; then
 	ok "dc1 unplugged, ping --timeout 3: every port of dcb is open, only dc1 is a problem (exit 1)"
