@@ -120,6 +120,7 @@ static void print_text(const struct computer *c, const struct admin_session *s, 
 		printf("Read from:  %s as %s (LDAP over TLS, certificate verified)\n", s1, s->principal);
 	else
 		printf("Read from:  %s as %s (sealed LDAP, SSF %u)\n", s1, s->principal, s->ld.ssf);
+	admin_print_skipped(s);
 	printf("Flags:      0x%llx %s\n", (unsigned long long)c->uac, ad_uac_str((uint32_t)c->uac, b, sizeof(b)));
 	if (c->have_pwdlastset && (t = ad_filetime_to_unix(c->pwdlastset)) >= 0)
 		printf("Password:   set %s (%lld days ago)\n", nlt_iso8601(t, tb, sizeof(tb)), (long long)((now - t) / 86400));
@@ -186,6 +187,7 @@ static void print_json(const struct computer *c, const struct admin_session *s, 
 	json_object_object_add(o, "sam_account_name", json_object_new_string(c->sam));
 	json_object_object_add(o, "dn", json_object_new_string(c->dn));
 	json_object_object_add(o, "dc", admin_dc_json(s));
+	json_object_object_add(o, "skipped_dcs", admin_skipped_json(s));
 	json_object_object_add(o, "user_account_control", c->have_uac ? json_object_new_int64(c->uac) : NULL);
 	json_object_object_add(o, "user_account_control_flags", bits_json((uint32_t)c->uac, ad_uac_bit_name));
 	json_object_object_add(o, "pwd_last_set", time_json(pw));
@@ -259,6 +261,7 @@ int cmd_show_computer(struct nlt_ctx *ctx, struct nlt_err *e)
 			json_object_object_add(o, "sam_account_name", json_object_new_string(c->sam));
 			json_object_object_add(o, "dn", NULL);
 			json_object_object_add(o, "dc", admin_dc_json(&s));
+			json_object_object_add(o, "skipped_dcs", admin_skipped_json(&s));
 			json_object_array_add(p, out_finding_json("problem", e->msg, NULL));
 			json_object_object_add(o, "problems", p);
 			json_object_object_add(o, "verdict", json_object_new_string("problems"));

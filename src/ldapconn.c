@@ -357,7 +357,8 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 					   "certificate is not trusted %s%s%s or not valid for %s%s%s", how, dc_name, c->dc_addr,
 					   ldap_ca_file ? "(not signed by a CA in " : "(give the CA that signed it with --ca-file FILE)",
 					   ldap_ca_file ? ldap_ca_file : "", ldap_ca_file ? ")" : "", dc_name,
-					   diag && *diag ? ": " : "", out_safe(diag, sd, sizeof(sd)));
+					   diag && *diag && strcmp(diag, "(unknown error code)") != 0 ? ": " : "",
+					   diag && strcmp(diag, "(unknown error code)") != 0 ? out_safe(diag, sd, sizeof(sd)) : "");
 			else
 				nlt_seterr(e, NLT_EPROTO,
 					   "%s to %s (%s) failed: %s%s%s (the DC's certificate must be valid for %s%s%s)", how,

@@ -474,12 +474,12 @@ rm -rf "$jdir"
 # (dcb's own CA: every Samba DC makes its own self-signed one, so it did not sign dc1's certificate)
 tdir_ca=$(mktemp -d); cp "$LAB_DIR/dcb/private/tls/ca.pem" "$tdir_ca/other-ca.pem"
 run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" --ldaps ws1
-check "--ldaps against a certificate the system does not trust: exit 5, says why" \
-	eval '[ "$rc" -eq 5 ] && printf "%s" "$err" | grep -q "certificate must be valid for $DC1_FQDN"'
+check "--ldaps against a certificate the system does not trust: exit 3 (local configuration), says why and names --ca-file" \
+	eval '[ "$rc" -eq 3 ] && printf "%s" "$err" | grep -q "certificate is not trusted (give the CA that signed it with --ca-file FILE) or not valid for $DC1_FQDN"'
 run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" --starttls \
 	--ca-file "$tdir_ca/other-ca.pem" ws1
-check "--starttls with a CA file that did not sign the DC's certificate: exit 5" \
-	eval '[ "$rc" -eq 5 ] && printf "%s" "$err" | grep -q "StartTLS to $DC1_FQDN"'
+check "--starttls with a CA file that did not sign the DC's certificate: exit 3, names the file" \
+	eval '[ "$rc" -eq 3 ] && printf "%s" "$err" | grep -q "StartTLS to $DC1_FQDN.*not signed by a CA in $tdir_ca/other-ca.pem"'
 run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" --starttls \
 	--ca-file "$LAB_DIR/dc1/private/tls/ca.pem" ws1
 check "--starttls with the DC's CA: GSSAPI bound to the TLS channel, the object is read" \
