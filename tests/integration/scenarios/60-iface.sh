@@ -75,6 +75,19 @@ if [ "$rc" -eq 0 ] && schema_ok reset-password && [ "$(jget '("address" in j, j[
 	ok "reset-password --dry-run --json: the address is inside dc (no top-level address), schema-valid"
 else bad "reset-password --dry-run document ($schema_why)"; show; fi
 
+"$lab" block dcb tcp 445 >/dev/null
+run_cli --json ping "$LAB_DOMAIN"
+if json_fail ping 1 && [ "$(jget '[(p["kind"], p["dc"].split(".")[0]) for p in j["problems"]]')" = "[('problem', 'dcb')]" ] &&
+   [ "$(jget '[len(d["problems"]) for d in j["dcs"]]')" = "[1, 0]" ]; then
+	ok "ping with dcb's SMB filtered --json: a finding {kind, message, dc}, error exit_code 1, schema-valid"
+else bad "ping with a problem --json ($schema_why)"; show; fi
+"$lab" unblock dcb tcp 445 >/dev/null
+printf 'Nlt-not-%s-pw\n' "$(date +%s%N)" > "$t60/badpw"; chmod 600 "$t60/badpw"
+run_cli --json verify -S "$DC1_FQDN" -m ws1 --machine-password-file "$t60/badpw" "$LAB_DOMAIN"
+if json_fail verify 1 && [ "$(jget '(j["verdict"], j["problems"][0]["kind"], j["error"]["message"] == j["problems"][0]["message"])')" = "('broken', 'problem', True)" ]; then
+	ok "verify with a wrong machine password --json: broken, the deciding finding is the error, schema-valid"
+else bad "verify broken --json ($schema_why)"; show; fi
+
 # ---- 3. enable-computer, dry-run wording, action vocabulary --------------------------------
 pw60="Nlt-i60-$(date +%s%N)-pw"; printf '%s\n' "$pw60" > "$t60/pw60"; chmod 600 "$t60/pw60"
 st computer delete NLTI60; st computer create NLTI60 && st user setpassword 'NLTI60$' --newpassword="$pw60" ||
