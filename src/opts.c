@@ -114,25 +114,59 @@ static int opt_shown(const struct nlt_optdef *o, enum nlt_cmd cmd)
 	return cmd == CMD__COUNT ? o->scope == SCOPE_GLOBAL : (o->scope & ONLY(cmd)) != 0;
 }
 
-/* one section of options, the help column after the longest left part (CMD__COUNT: the globals) */
-static void print_opts(const char *title, enum nlt_cmd cmd)
+#define HELP_WIDTH 100
+
+/* the longest left part of the options --help shows for cmd (its own and the globals) */
+static size_t opts_left_width(enum nlt_cmd cmd)
 {
 	char left[64];
-	size_t i, w = 0, n = 0;
+	size_t w = 0;
 
-	for (i = 0; i < N_OPTDEFS; i++)
-		if (opt_shown(&optdefs[i], cmd)) {
+	for (size_t i = 0; i < N_OPTDEFS; i++)
+		if (opt_shown(&optdefs[i], CMD__COUNT) || (cmd != CMD_NONE && opt_shown(&optdefs[i], cmd))) {
 			opt_left(&optdefs[i], left, sizeof(left));
 			w = strlen(left) > w ? strlen(left) : w;
-			n++;
 		}
+	return w;
+}
+
+/* text from column col on, wrapped at spaces so that no line passes HELP_WIDTH */
+static void print_wrapped(const char *t, size_t col)
+{
+	size_t room = HELP_WIDTH > col + 20 ? HELP_WIDTH - col : 20;
+
+	for (int first = 1; *t; first = 0) {
+		size_t n = strlen(t), cut = n;
+		if (n > room) {
+			cut = room;
+			while (cut > room / 2 && t[cut] != ' ')
+				cut--;
+			if (t[cut] != ' ')
+				cut = room;
+		}
+		printf("%*s%.*s\n", first ? 0 : (int)col, "", (int)cut, t);
+		t += cut;
+		while (*t == ' ')
+			t++;
+	}
+}
+
+/* one section of options (CMD__COUNT: the globals), the help column at w + 4 */
+static void print_opts(const char *title, enum nlt_cmd cmd, size_t w)
+{
+	char left[64];
+	size_t i, n = 0;
+
+	for (i = 0; i < N_OPTDEFS; i++)
+		n += opt_shown(&optdefs[i], cmd);
 	if (!n)
 		return; /* no empty heading */
 	printf("\n%s\n", title);
 	for (i = 0; i < N_OPTDEFS; i++)
 		if (opt_shown(&optdefs[i], cmd)) {
 			opt_left(&optdefs[i], left, sizeof(left));
-			printf("  %-*s  %s\n", (int)w, left, optdefs[i].help);
+			printf("  %-*s  ", (int)w, left);
+			print_wrapped(optdefs[i].help, w + 4);
 		}
 }
 
@@ -150,15 +184,18 @@ void opts_usage(enum nlt_cmd cmd)
 		       "Find, verify and repair an Active Directory machine trust.\n\nCommands:\n");
 		for (i = 1; i < CMD__COUNT; i++)
 			w = strlen(cmds[i].name) > w ? strlen(cmds[i].name) : w;
-		for (i = 1; i < CMD__COUNT; i++)
-			printf("  %-*s  %s\n", (int)w, cmds[i].name, cmds[i].summary);
+		for (i = 1; i < CMD__COUNT; i++) {
+			printf("  %-*s  ", (int)w, cmds[i].name);
+			print_wrapped(cmds[i].summary, w + 4);
+		}
 	} else {
 		printf("Usage: nltrust %s [OPTIONS] %s\n\n%c%s.\n", cmds[cmd].name, cmds[cmd].args,
 		       toupper((unsigned char)cmds[cmd].summary[0]), cmds[cmd].summary + 1);
-		print_opts("Command options:", cmd);
+		print_opts("Command options:", cmd, opts_left_width(cmd));
 	}
-	print_opts("Global options:", CMD__COUNT);
-	printf("\nExit status: 0 ok, 1 problem found, 2 usage, 3 local config, 4 no DC, 5 auth, 6 protocol, 7 internal.\n"
+	print_opts("Global options:", CMD__COUNT, opts_left_width(cmd));
+	printf("\nExit status: 0 ok, 1 problem found, 2 usage, 3 local config, 4 no DC, 5 auth, 6 protocol,\n"
+	       "7 internal.\n"
 	       "See nltrust(8)%s%s%s.\n", cmd ? " and nltrust-" : "", cmd ? cmds[cmd].name : "", cmd ? "(8)" : "");
 }
 

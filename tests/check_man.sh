@@ -105,6 +105,12 @@ missing=$(cut -d' ' -f1 "$tmp/summaries" | sort | comm -23 - "$tmp/excmds")
 if [ -z "$missing" ]; then echo "ok $n - nltrust.8 has an example of every command"
 else echo "not ok $n - nltrust.8 has no example of: $(echo $missing)"; fail=1; fi
 
+# --help fits 100 columns for every command (long option names wrap the help, not the terminal)
+n=$((n + 1))
+long=$(for c in "" $cmds; do "$bin" $c --help | awk -v c="${c:-nltrust}" 'length > 100 {print c ": " $0}'; done)
+if [ -z "$long" ]; then echo "ok $n - every --help fits 100 columns"
+else echo "not ok $n - --help lines over 100 columns:"; printf '%s\n' "$long" | sed 's/^/#   /'; fail=1; fi
+
 # every man page renders without warnings
 for page in "$top_srcdir"/man/*.8; do
 	n=$((n + 1))
