@@ -82,6 +82,9 @@ while IFS= read -r line; do
 	"$want"*) echo "ok $n - nltrust.8 lists $c with its --help summary";;
 	*) echo "not ok $n - nltrust.8 does not list $c as '$want...' (has: '$(printf '%s' "$para" | cut -c1-80)')"; fail=1;;
 	esac
+	n=$((n + 1))
+	if grep -qF "| $summary |" "$top_srcdir/README.md"; then echo "ok $n - README's command table has $c's summary"
+	else echo "not ok $n - README's command table lacks '| $summary |' for $c"; fail=1; fi
 done < "$tmp/summaries"
 # every example in every page parses (NLT_PARSE_ONLY: options and arguments are checked, nothing runs),
 # and nltrust.8 has an example of every command
