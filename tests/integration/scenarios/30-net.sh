@@ -81,7 +81,7 @@ else bad "DNS filtered on the resolver DC (services: $dns)"; show; fi
 "$lab" block dcb udp 53 >/dev/null
 run_cli --json ping "$LAB_DOMAIN"
 check "only 53/udp filtered on the resolver DC: still a problem (exit 1), the TCP probe alone would have said open" \
-	eval '[ "$rc" -eq 1 ] && [ "$(jget "[p for p in j[\"problems\"] if \"53/udp on dcb\" in p] != []")" = True ]'
+	eval '[ "$rc" -eq 1 ] && [ "$(jget "[p for p in j[\"problems\"] if \"53/udp on dcb\" in p[\"message\"]] != []")" = True ]'
 "$lab" unblock dcb all >/dev/null
 run_cli --json ping "$LAB_DOMAIN"
 check "... and with DNS back, ping is healthy again (exit 0, DNS required and open on both resolvers)" \
