@@ -177,3 +177,44 @@ void admin_close(struct admin_session *s)
 	locate_result_free(&s->res);
 	s->have_ld = s->have_krb = 0;
 }
+
+struct json_object *admin_dc_json(const struct admin_session *s)
+{
+	char ab[64];
+
+	if (!s->dc)
+		return NULL;
+	return out_dc_json(s->dc->info.dc_dns_name, nlt_addr_str(&s->dc->addr, ab, sizeof(ab)), s->dc->info.dc_site);
+}
+
+struct json_object *admin_skipped_json(const struct admin_session *s)
+{
+	struct json_object *a = json_object_new_array();
+	char ab[64];
+
+	for (size_t i = 0; i < s->res.n; i++) {
+		const struct dc_cand *c = &s->res.cands[i];
+		struct json_object *o;
+		if (c->status != CAND_UNREACH || !c->detail[0] || c == s->dc)
+			continue;
+		o = out_dc_json(c->info.dc_dns_name[0] ? c->info.dc_dns_name : c->name,
+				c->have_addr ? nlt_addr_str(&c->addr, ab, sizeof(ab)) : NULL, c->info.dc_site);
+		json_object_object_add(o, "reason", json_object_new_string(c->detail));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+void admin_print_skipped(const struct admin_session *s)
+{
+	char s1[OUT_SAFE_SIZE(256)], s2[OUT_SAFE_SIZE(sizeof(s->res.cands[0].detail))], s3[OUT_SAFE_SIZE(256)];
+
+	for (size_t i = 0; i < s->res.n; i++) {
+		const struct dc_cand *c = &s->res.cands[i];
+		if (c->status != CAND_UNREACH || !c->detail[0] || c == s->dc)
+			continue;
+		printf("Skipped:    %s (%s); used %s instead\n",
+		       out_safe(c->info.dc_dns_name[0] ? c->info.dc_dns_name : c->name, s1, sizeof(s1)),
+		       out_safe(c->detail, s2, sizeof(s2)), s->dc ? out_safe(s->dc->info.dc_dns_name, s3, sizeof(s3)) : "-");
+	}
+}

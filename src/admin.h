@@ -15,6 +15,7 @@
 #include "krb.h"
 #include "ldapconn.h"
 #include "locate.h"
+#include "output.h"
 
 struct admin_session {
 	struct locate_result res;
@@ -30,5 +31,11 @@ struct admin_session {
 /* Locate a writable DC, get the admin's credentials, bind LDAP.  -1 with e. */
 int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e);
 void admin_close(struct admin_session *s);
+/* The DC of the session as the shared JSON shape {name, address, site}. */
+struct json_object *admin_dc_json(const struct admin_session *s);
+/* DCs discovery chose first that admin_open() skipped (KDC or LDAP unreachable), with why:
+ * a JSON array of {name, address, site, reason}, and one text line each on stdout. */
+struct json_object *admin_skipped_json(const struct admin_session *s);
+void admin_print_skipped(const struct admin_session *s);
 
 #endif

@@ -79,39 +79,42 @@ static int ldap_fail(struct admin_session *s, int rc, const char *what, const ch
 	return -1;
 }
 
-static void report(const struct nlt_req *req, const char *action, const char *sam, const char *dn, const char *dc,
-		   int dry, const char *detail)
+/*
+ * The result of a change, text or JSON.  action is the operation's name, the same word whether it ran or
+ * was a dry run (create, reuse, reset, disable, enable, delete); changed says whether the directory was
+ * written; text is the sentence's verb as it happened ("Disabled", "Would disable").
+ */
+static void report(const struct nlt_req *req, const struct admin_session *s, const char *action, const char *text,
+		   const char *sam, const char *dn, int changed, const char *detail)
 {
 	if (req->json) {
 		struct json_object *o = json_object_new_object();
-		char act[32];
-		nlt_strlcpy(act, action, sizeof(act));
-		for (char *c = act; *c; c++)
-			*c = *c == ' ' ? '_' : (char)tolower((unsigned char)*c);
-		json_object_object_add(o, "action", json_object_new_string(act));
+		json_object_object_add(o, "action", json_object_new_string(action));
 		json_object_object_add(o, "sam_account_name", json_object_new_string(sam));
 		json_object_object_add(o, "dn", dn && *dn ? json_object_new_string(dn) : NULL);
-		json_object_object_add(o, "dc", json_object_new_string(dc));
-		json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
+		json_object_object_add(o, "dc", admin_dc_json(s));
+		json_object_object_add(o, "skipped_dcs", admin_skipped_json(s));
+		json_object_object_add(o, "dry_run", json_object_new_boolean(req->dry_run));
+		json_object_object_add(o, "changed", json_object_new_boolean(changed));
 		json_object_object_add(o, "detail", detail && *detail ? json_object_new_string(detail) : NULL);
-		out_json_print(o);
-		json_object_put(o);
+		out_json_doc(o);
 	} else if (!req->quiet) {
 		/* the DN and the DC's name come from the directory: through out_safe() */
 		char s1[OUT_SAFE_SIZE(128)], s2[OUT_SAFE_SIZE(600)], s3[OUT_SAFE_SIZE(256)], s4[OUT_SAFE_SIZE(600)];
-		printf("%s%s %s (%s) on %s%s%s\n", dry ? "Would " : "", action, out_safe(sam, s1, sizeof(s1)),
-		       dn && *dn ? out_safe(dn, s2, sizeof(s2)) : "-", out_safe(dc, s3, sizeof(s3)),
+		admin_print_skipped(s);
+		printf("%s %s (%s) on %s%s%s\n", text, out_safe(sam, s1, sizeof(s1)),
+		       dn && *dn ? out_safe(dn, s2, sizeof(s2)) : "-", out_safe(s->dc->info.dc_dns_name, s3, sizeof(s3)),
 		       detail && *detail ? ": " : ".", out_safe(detail, s4, sizeof(s4)));
 	}
 }
 
 /* ---- reset-computer / disable-computer / delete-computer -------------- */
 
-enum admin_op { OP_RESET, OP_DISABLE, OP_DELETE };
+enum admin_op { OP_RESET, OP_DISABLE, OP_ENABLE, OP_DELETE };
 
 static int admin_op(struct nlt_ctx *ctx, enum admin_op op, struct nlt_err *e)
 {
-	static const char *const opname[] = { "reset-computer", "disable-computer", "delete-computer" };
+	static const char *const opname[] = { "reset-computer", "disable-computer", "enable-computer", "delete-computer" };
 	const struct nlt_req *req = ctx->req;
 	struct admin_session s;
 	char sam[32], lower[32], dn[512], detail[300] = "";
@@ -120,7 +123,7 @@ static int admin_op(struct nlt_ctx *ctx, enum admin_op op, struct nlt_err *e)
 
 	memset(&s, 0, sizeof(s));
 	if (!req->target_name)
-		return nlt_seterr(e, NLT_EUSAGE, "%s: which computer? (nltrust %s NAME)", opname[op], opname[op]);
+		return nlt_seterr(e, NLT_EUSAGE, "which computer? (nltrust %s NAME)", opname[op]);
 	if (machine_account(req->target_name, MACHINE_SAM_MAX, sam, sizeof(sam), lower, sizeof(lower), e) < 0)
 		return -1;
 	if (admin_open(&s, ctx, e) < 0)
@@ -131,25 +134,32 @@ static int admin_op(struct nlt_ctx *ctx, enum admin_op op, struct nlt_err *e)
 			nlt_seterr(e, NLT_EPROBLEM, "no computer account %s in %s", sam, s.realm);
 		goto out;
 	}
-	if (op == OP_DISABLE) {
+	if (op == OP_DISABLE || op == OP_ENABLE) {
+		/* enable-computer undoes disable-computer and nothing else: the password stays as it is */
+		int64_t want = op == OP_DISABLE ? uac | UAC_ACCOUNTDISABLE : uac & ~(int64_t)UAC_ACCOUNTDISABLE;
+		int change = want != uac;
 		char val[24];
 		char *vals[2] = { val, NULL };
 		static char attr_uac[] = "userAccountControl";
 		LDAPMod mod = { .mod_op = LDAP_MOD_REPLACE, .mod_type = attr_uac, .mod_values = vals };
 		LDAPMod *mods[2] = { &mod, NULL };
-		snprintf(val, sizeof(val), "%lld", (long long)(uac | UAC_ACCOUNTDISABLE));
-		snprintf(detail, sizeof(detail), "userAccountControl 0x%llx -> 0x%llx", (unsigned long long)uac,
-			 (unsigned long long)(uac | UAC_ACCOUNTDISABLE));
-		if (!req->dry_run && !(uac & UAC_ACCOUNTDISABLE)) {
+		snprintf(val, sizeof(val), "%lld", (long long)want);
+		if (!change)
+			nlt_strlcpy(detail, op == OP_DISABLE ? "already disabled; nothing to change"
+							     : "already enabled; nothing to change", sizeof(detail));
+		else
+			snprintf(detail, sizeof(detail), "userAccountControl 0x%llx -> 0x%llx", (unsigned long long)uac,
+				 (unsigned long long)want);
+		if (!req->dry_run && change) {
 			int rc = ldap_modify_ext_s(s.ld.ld, dn, mods, NULL, NULL);
 			if (rc != LDAP_SUCCESS) {
-				ldap_fail(&s, rc, "disabling", dn, e);
+				ldap_fail(&s, rc, op == OP_DISABLE ? "disabling" : "enabling", dn, e);
 				goto out;
 			}
 		}
-		if (uac & UAC_ACCOUNTDISABLE)
-			nlt_strlcpy(detail, "already disabled", sizeof(detail));
-		report(req, req->dry_run ? "disable" : "Disabled", sam, dn, s.dc->info.dc_dns_name, req->dry_run, detail);
+		report(req, &s, op == OP_DISABLE ? "disable" : "enable",
+		       !change ? "Left unchanged" : req->dry_run ? (op == OP_DISABLE ? "Would disable" : "Would enable")
+		       : op == OP_DISABLE ? "Disabled" : "Enabled", sam, dn, change && !req->dry_run, detail);
 	} else if (op == OP_DELETE) {
 		/* the tree-delete control takes what the object holds (BitLocker keys, service connection points) */
 		LDAPControl tree = { .ldctl_oid = (char *)(uintptr_t)LDAP_CONTROL_X_TREE_DELETE, .ldctl_iscritical = 1 };
@@ -161,7 +171,8 @@ static int admin_op(struct nlt_ctx *ctx, enum admin_op op, struct nlt_err *e)
 				goto out;
 			}
 		}
-		report(req, req->dry_run ? "delete" : "Deleted", sam, dn, s.dc->info.dc_dns_name, req->dry_run, "");
+		report(req, &s, "delete", req->dry_run ? "Would delete" : "Deleted", sam, dn, !req->dry_run,
+		       req->dry_run ? "would delete the object and everything it contains" : "");
 	} else {
 		/* reset: the password an account gets from "Reset Account" (its name in lower case, at most 14
 		 * characters), so the member can rejoin with it; or the first line of --new-password-file */
@@ -179,8 +190,8 @@ static int admin_op(struct nlt_ctx *ctx, enum admin_op op, struct nlt_err *e)
 			nlt_strlcpy(np.buf, lower, 15);
 			np.len = strlen(np.buf);
 		}
-		snprintf(detail, sizeof(detail), "password set to %s", req->new_password_file ? "the one in the file given"
-											       : "the default (the computer name in lower case)");
+		snprintf(detail, sizeof(detail), "%s %s", req->dry_run ? "would set the password to" : "password set to",
+			 req->new_password_file ? "the one in the file given" : "the default (the computer name in lower case)");
 		if (!req->dry_run) {
 			bv = nlt_ldap_unicodepwd(np.buf);
 			secret_free(&np);
@@ -199,7 +210,7 @@ static int admin_op(struct nlt_ctx *ctx, enum admin_op op, struct nlt_err *e)
 			}
 		}
 		secret_free(&np);
-		report(req, req->dry_run ? "reset" : "Reset", sam, dn, s.dc->info.dc_dns_name, req->dry_run, detail);
+		report(req, &s, "reset", req->dry_run ? "Would reset" : "Reset", sam, dn, !req->dry_run, detail);
 	}
 	r = 0;
 out:
@@ -209,6 +220,7 @@ out:
 
 int cmd_reset_computer(struct nlt_ctx *ctx, struct nlt_err *e) { return admin_op(ctx, OP_RESET, e); }
 int cmd_disable_computer(struct nlt_ctx *ctx, struct nlt_err *e) { return admin_op(ctx, OP_DISABLE, e); }
+int cmd_enable_computer(struct nlt_ctx *ctx, struct nlt_err *e) { return admin_op(ctx, OP_ENABLE, e); }
 int cmd_delete_computer(struct nlt_ctx *ctx, struct nlt_err *e) { return admin_op(ctx, OP_DELETE, e); }
 
 /* ---- join --------------------------------------------------------------- */
@@ -220,7 +232,7 @@ int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e)
 	struct state *st = NULL;
 	struct state_rec rec;
 	struct ktfile_summary kts;
-	char sam[32], lower[32], fqdn[300], dn[600], cont[512], pw[KEYS_PASSWORD_LEN + 1], detail[400];
+	char sam[32], lower[32], fqdn[300], dn[600], cont[512], pw[KEYS_PASSWORD_LEN + 1], detail[600];
 	const char *keytab = req->keytab ? req->keytab : DEFAULT_KEYTAB;
 	static const int32_t et[] = { KEYS_ET_AES256, KEYS_ET_AES128 };
 	int64_t uac = 0;
@@ -256,10 +268,14 @@ int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e)
 		for (size_t i = 3; dn[i] && dn[i] != ','; i++)
 			dn[i] = (char)toupper((unsigned char)dn[i]);
 	}
-	snprintf(detail, sizeof(detail), "%s, dNSHostName %.120s, SPNs HOST/ and RestrictedKrbHost/, AES enctypes, keytab %.120s",
-		 exists ? "account reused, password reset" : "account created", fqdn, keytab);
 	if (req->dry_run) {
-		report(req, exists ? "reuse" : "create", sam, dn, s.dc->info.dc_dns_name, 1, detail);
+		/* the conditional throughout: nothing has been done */
+		snprintf(detail, sizeof(detail), "would %sset dNSHostName %.120s, SPNs HOST/ and RestrictedKrbHost/ and "
+						 "AES enctypes, and write keytab %.120s",
+			 !exists ? "" : (uac & UAC_ACCOUNTDISABLE) ? "re-enable it (it is disabled now), reset its password, "
+								   : "reset its password, ",
+			 fqdn, keytab);
+		report(req, &s, exists ? "reuse" : "create", exists ? "Would take over" : "Would create", sam, dn, 0, detail);
 		r = 0;
 		goto out;
 	}
@@ -357,9 +373,9 @@ int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e)
 	}
 	if (state_commit(st, e) < 0)
 		goto out;
-	snprintf(detail, sizeof(detail), "kvno %u, %zu keytab principal(s) in %s, journal %s", kvno, kts.n_principals,
-		 keytab, state_path(st));
-	report(req, exists ? "Took over" : "Joined", sam, dn, s.dc->info.dc_dns_name, 0, detail);
+	snprintf(detail, sizeof(detail), "%skvno %u, %zu keytab principal(s) in %s, journal %s",
+		 exists && (uac & UAC_ACCOUNTDISABLE) ? "re-enabled, " : "", kvno, kts.n_principals, keytab, state_path(st));
+	report(req, &s, exists ? "reuse" : "create", exists ? "Took over" : "Joined", sam, dn, 1, detail);
 	r = 0;
 out:
 	nlt_wipe(pw, sizeof(pw));
@@ -391,10 +407,12 @@ int cmd_leave(struct nlt_ctx *ctx, struct nlt_err *e)
 	f = find_computer(&s, sam, dn, sizeof(dn), &uac, e);
 	if (f < 0)
 		goto out;
-	snprintf(detail, sizeof(detail), "%s; %s's keytab entries and journal removed",
-		 f > 0 ? "no account in the directory" : req->disable ? "account disabled" : "account deleted", keytab);
 	if (req->dry_run) {
-		report(req, "leave", sam, dn, s.dc->info.dc_dns_name, 1, detail);
+		snprintf(detail, sizeof(detail), "%s; would remove its entries from %s and the journal",
+			 f > 0 ? "no account in the directory" : req->disable ? "would disable the account"
+											 : "would delete the account",
+			 keytab);
+		report(req, &s, req->disable ? "disable" : "delete", "Would leave", sam, dn, 0, detail);
 		r = 0;
 		goto out;
 	}
@@ -425,7 +443,7 @@ int cmd_leave(struct nlt_ctx *ctx, struct nlt_err *e)
 	snprintf(detail, sizeof(detail), "%s; %zu keytab entr%s removed from %s; journal removed",
 		 dn[0] ? (req->disable ? "account disabled" : "account deleted") : "no account in the directory", removed,
 		 removed == 1 ? "y" : "ies", keytab);
-	report(req, "Left", sam, dn, s.dc->info.dc_dns_name, 0, detail);
+	report(req, &s, req->disable ? "disable" : "delete", "Left", sam, dn, dn[0] != '\0', detail);
 	r = 0;
 out:
 	state_close(st);

@@ -46,7 +46,7 @@ static struct json_object *cand_json(const struct dc_cand *c)
 /* --via-dc: what the chosen DC answers to DsrGetDcNameEx2 */
 struct via_dc {
 	int asked, ok;
-	char asked_dc[NL_NAME_MAX];
+	char asked_dc[NL_NAME_MAX], asked_addr[64], asked_site[NL_NAME_MAX];
 	struct nrpc_dc_info info;
 	char error[400];
 	uint64_t elapsed_us;
@@ -77,16 +77,16 @@ static struct json_object *via_json(const struct via_dc *vd)
 	if (!vd->asked)
 		return NULL;
 	o = json_object_new_object();
-	json_object_object_add(o, "asked", json_object_new_string(vd->asked_dc));
+	json_object_object_add(o, "asked", out_dc_json(vd->asked_dc, vd->asked_addr, vd->asked_site));
 	if (!vd->ok) {
+		json_object_object_add(o, "dc", NULL);
 		json_object_object_add(o, "error", json_object_new_string(vd->error));
 		return o;
 	}
-	json_object_object_add(o, "dc_name", json_object_new_string(vd->info.dc_name));
-	json_object_object_add(o, "dc_address", json_object_new_string(vd->info.dc_address));
+	json_object_object_add(o, "dc", out_dc_json(vd->info.dc_name, vd->info.dc_address, vd->info.dc_site_name));
+	json_object_object_add(o, "error", NULL);
 	json_object_object_add(o, "domain", json_object_new_string(vd->info.domain_name));
 	json_object_object_add(o, "forest", json_object_new_string(vd->info.forest_name));
-	json_object_object_add(o, "dc_site", json_object_new_string(vd->info.dc_site_name));
 	json_object_object_add(o, "client_site", json_object_new_string(vd->info.client_site_name));
 	json_object_object_add(o, "flags", out_flags_json(vd->info.flags));
 	{
@@ -106,7 +106,7 @@ static struct json_object *via_json(const struct via_dc *vd)
 	return o;
 }
 
-static void print_json(const struct locate_result *res, const struct nlt_err *e, const struct via_dc *vd)
+static void print_json(const struct locate_result *res, const struct via_dc *vd)
 {
 	struct json_object *o = json_object_new_object(), *cands = json_object_new_array();
 	const struct dc_cand *ch = res->chosen >= 0 ? &res->cands[res->chosen] : NULL;
@@ -118,12 +118,9 @@ static void print_json(const struct locate_result *res, const struct nlt_err *e,
 	json_object_object_add(o, "domain_guid", ch ? json_object_new_string(out_guid_str(ch->info.domain_guid, gb, sizeof(gb))) : NULL);
 	json_object_object_add(o, "client_site", res->client_site[0] ? json_object_new_string(res->client_site) : NULL);
 	if (ch) {
-		struct json_object *dc = json_object_new_object();
 		char ab[64];
-		json_object_object_add(dc, "name", json_object_new_string(ch->info.dc_dns_name));
+		struct json_object *dc = out_dc_json(ch->info.dc_dns_name, nlt_addr_str(&ch->addr, ab, sizeof(ab)), ch->info.dc_site);
 		json_object_object_add(dc, "netbios_name", json_object_new_string(ch->info.dc_netbios_name));
-		json_object_object_add(dc, "address", json_object_new_string(nlt_addr_str(&ch->addr, ab, sizeof(ab))));
-		json_object_object_add(dc, "site", json_object_new_string(ch->info.dc_site));
 		json_object_object_add(dc, "flags", out_flags_json(ch->info.server_flags));
 		json_object_object_add(dc, "rtt_ms", out_ms_json(ch->rtt_us));
 		json_object_object_add(dc, "transport", json_object_new_string(ch->transport));
@@ -139,14 +136,28 @@ static void print_json(const struct locate_result *res, const struct nlt_err *e,
 	json_object_object_add(o, "elapsed_ms", out_ms_json(res->elapsed_us));
 	if (vd->asked)
 		json_object_object_add(o, "via_dc", via_json(vd));
-	if (e) {
-		struct json_object *eo = out_error_json(e), *inner = NULL;
-		json_object_object_get_ex(eo, "error", &inner);
-		json_object_object_add(o, "error", json_object_get(inner));
-		json_object_put(eo);
+	out_json_doc(o); /* main adds "command" and "error" */
+}
+
+/* A detail line under its candidate: indented 4, wrapped at spaces to stay within 100 columns. */
+static void print_wrapped(const char *t)
+{
+	const size_t width = 96;
+
+	while (*t) {
+		size_t n = strlen(t), cut = n;
+		if (n > width) {
+			cut = width;
+			while (cut > width / 2 && t[cut] != ' ')
+				cut--;
+			if (t[cut] != ' ')
+				cut = width; /* one long word: cut it */
+		}
+		printf("    %.*s\n", (int)cut, t);
+		t += cut;
+		while (*t == ' ')
+			t++;
 	}
-	out_json_print(o);
-	json_object_put(o);
 }
 
 /* Names, sites and details come from DNS, CLDAP and Netlogon replies: printed through out_safe(). */
@@ -169,20 +180,35 @@ static void print_text(const struct locate_result *res, const struct via_dc *vd)
 		       out_safe(in->dc_site, s3, sizeof(s3)), ch->rtt_us / 1000.0, ch->transport);
 		printf("Flags:        %s\n\n", out_flags_str(in->server_flags, fb, sizeof(fb)));
 	}
-	printf("%-24s %-16s %-24s %8s  %-9s %s\n", "CANDIDATE", "ADDRESS", "SITE", "RTT(ms)", "STATUS", "FLAGS");
-	for (size_t i = 0; i < res->n; i++) {
-		const struct dc_cand *c = &res->cands[i];
-		char rtt[16] = "-";
-		if (c->status == CAND_OK || c->status == CAND_MALFORMED)
-			snprintf(rtt, sizeof(rtt), "%.1f", c->rtt_us / 1000.0);
-		printf("%-24s %-16s %-24s %8s  %-9s %s%s\n",
-		       out_safe(c->status == CAND_OK ? c->info.dc_dns_name : c->name, s1, sizeof(s1)),
-		       c->have_addr ? nlt_addr_str(&c->addr, ab, sizeof(ab)) : "-",
-		       c->status == CAND_OK ? out_safe(c->info.dc_site, s2, sizeof(s2)) : "-", rtt,
-		       cand_status_str(c->status),
-		       c->status == CAND_OK ? out_flags_str(c->info.server_flags, fb, sizeof(fb))
-					    : out_safe(c->detail, s5, sizeof(s5)),
-		       (int)i == res->chosen ? "  <- chosen" : "");
+	/* columns as wide as their longest value; flags only with -v (on a line of their own), and a failed
+	 * candidate's detail on the line below it, so the table fits 100 columns with real names */
+	{
+		int wn = 9, wa = 7, ws = 4;
+		for (size_t i = 0; i < res->n; i++) {
+			const struct dc_cand *c = &res->cands[i];
+			int l = (int)strlen(out_safe(c->status == CAND_OK ? c->info.dc_dns_name : c->name, s1, sizeof(s1)));
+			wn = l > wn ? l : wn;
+			l = c->have_addr ? (int)strlen(nlt_addr_str(&c->addr, ab, sizeof(ab))) : 1;
+			wa = l > wa ? l : wa;
+			l = c->status == CAND_OK ? (int)strlen(out_safe(c->info.dc_site, s2, sizeof(s2))) : 1;
+			ws = l > ws ? l : ws;
+		}
+		printf("%-*s  %-*s  %-*s  %7s  %s\n", wn, "CANDIDATE", wa, "ADDRESS", ws, "SITE", "RTT(ms)", "STATUS");
+		for (size_t i = 0; i < res->n; i++) {
+			const struct dc_cand *c = &res->cands[i];
+			char rtt[16] = "-";
+			if (c->status == CAND_OK || c->status == CAND_MALFORMED)
+				snprintf(rtt, sizeof(rtt), "%.1f", c->rtt_us / 1000.0);
+			printf("%-*s  %-*s  %-*s  %7s  %s%s\n", wn,
+			       out_safe(c->status == CAND_OK ? c->info.dc_dns_name : c->name, s1, sizeof(s1)), wa,
+			       c->have_addr ? nlt_addr_str(&c->addr, ab, sizeof(ab)) : "-", ws,
+			       c->status == CAND_OK ? out_safe(c->info.dc_site, s2, sizeof(s2)) : "-", rtt,
+			       cand_status_str(c->status), (int)i == res->chosen ? "  <- chosen" : "");
+			if (c->status != CAND_OK && c->detail[0])
+				print_wrapped(out_safe(c->detail, s5, sizeof(s5)));
+			else if (c->status == CAND_OK && nlt_verbose)
+				printf("    flags: %s\n", out_flags_str(c->info.server_flags, fb, sizeof(fb)));
+		}
 	}
 	if (vd->asked) {
 		out_safe(vd->asked_dc, s1, sizeof(s1));
@@ -221,6 +247,8 @@ int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e)
 		nlt_clearerr(&ve);
 		vd.asked = 1;
 		nlt_strlcpy(vd.asked_dc, c->info.dc_dns_name, sizeof(vd.asked_dc));
+		nlt_addr_str(&c->addr, vd.asked_addr, sizeof(vd.asked_addr));
+		nlt_strlcpy(vd.asked_site, c->info.dc_site, sizeof(vd.asked_site));
 		if (nl_dsgetdc(c->info.dc_dns_name, &c->addr, c->info.dns_domain, req->site, dsgetdc_flags(req->need_flags),
 			       ctx->deadline_ms, &vd.info, &ve) == 0) {
 			/* DOMAIN_CONTROLLER_INFOW prefixes the name and address with "\\" */
@@ -234,7 +262,7 @@ int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e)
 		vd.elapsed_us = nlt_now_us() - t0;
 	}
 	if (req->json)
-		print_json(&res, r < 0 ? e : NULL, &vd);
+		print_json(&res, &vd);
 	else if (!req->quiet && res.n)
 		print_text(&res, &vd);
 	if (r == 0 && vd.asked && !vd.ok)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmds.h"
 #include "locate.h"
@@ -229,18 +230,19 @@ static void print_json(const char *domain, const struct locate_result *res, cons
 		}
 		for (size_t k = 0; k < pb->n; k++)
 			if (pb->dc_of[k] == i)
-				json_object_array_add(probs, json_object_new_string(pb->line[k]));
+				json_object_array_add(probs, out_finding_json("problem", pb->line[k], dc_name(d->cand)));
 		json_object_object_add(dc, "problems", probs);
 		probs = json_object_new_array();
 		for (size_t k = 0; k < pb->n_unknown; k++)
 			if (pb->unknown_dc[k] == i)
-				json_object_array_add(probs, json_object_new_string(pb->unknown[k]));
-		json_object_object_add(dc, "unknown", probs);
+				json_object_array_add(probs, out_finding_json("could_not_check", pb->unknown[k], dc_name(d->cand)));
+		json_object_object_add(dc, "could_not_check", probs);
 		json_object_object_add(dc, "verdict", json_object_new_string(dc_verdict(pb, i)));
 		json_object_array_add(dcs, dc);
 	}
 	for (size_t k = 0; k < pb->n; k++)
-		json_object_array_add(all, json_object_new_string(pb->line[k]));
+		json_object_array_add(all, out_finding_json("problem", pb->line[k],
+							    pb->dc_of[k] == NOT_A_DC ? NULL : dc_name(p[pb->dc_of[k]].cand)));
 	json_object_object_add(o, "dcs", dcs);
 	{
 		struct json_object *un = json_object_new_array(), *ur = json_object_new_array();
@@ -258,14 +260,33 @@ static void print_json(const char *domain, const struct locate_result *res, cons
 		json_object_object_add(o, "unresolved", ur);
 		json_object_object_add(o, "problems", all);
 		for (size_t k = 0; k < pb->n_unknown; k++)
-			json_object_array_add(un, json_object_new_string(pb->unknown[k]));
-		json_object_object_add(o, "unknown", un);
+			json_object_array_add(un, out_finding_json("could_not_check", pb->unknown[k],
+								   pb->unknown_dc[k] == NOT_A_DC ? NULL
+												: dc_name(p[pb->unknown_dc[k]].cand)));
+		json_object_object_add(o, "could_not_check", un);
 	}
 	json_object_object_add(o, "verdict", json_object_new_string(pb->n ? "problems" : pb->n_unknown ? "inconclusive" : "healthy"));
 	/* never true unless every required check ran and passed; null when it is not known */
 	json_object_object_add(o, "healthy", pb->n ? json_object_new_boolean(0) : pb->n_unknown ? NULL : json_object_new_boolean(1));
-	out_json_print(o);
-	json_object_put(o);
+	out_json_doc(o);
+}
+
+/* The order DCs are listed in: the one discovery chose first, then by name, then by address. */
+static const struct dc_cand *sort_chosen;
+static int dc_order(const void *a, const void *b)
+{
+	const struct dc_probe *x = a, *y = b;
+	int c;
+
+	if ((x->cand == sort_chosen) != (y->cand == sort_chosen))
+		return x->cand == sort_chosen ? -1 : 1;
+	c = strcasecmp(dc_name(x->cand), dc_name(y->cand));
+	if (c)
+		return c;
+	{
+		char ax[64], ay[64];
+		return strcmp(nlt_addr_str(&x->cand->addr, ax, sizeof(ax)), nlt_addr_str(&y->cand->addr, ay, sizeof(ay)));
+	}
 }
 
 int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e)
@@ -308,13 +329,10 @@ int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e)
 		*e = lerr;
 		if (e->cat == NLT_OK)
 			nlt_seterr(e, NLT_ENODC, "no DC found");
-		if (req->json) {
-			struct json_object *eo = out_error_json(e);
-			out_json_print(eo);
-			json_object_put(eo);
-		}
-		goto out;
+		goto out; /* --json: main prints the document with the error */
 	}
+	sort_chosen = res.chosen >= 0 ? &res.cands[res.chosen] : NULL;
+	qsort(p, n, sizeof(*p), dc_order);
 	if (probe_dcs(p, n, res.domain[0] ? res.domain : ctx->domain, ctx->deadline_ms, e) < 0)
 		goto out;
 	diagnose(p, n, pb);

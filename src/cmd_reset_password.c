@@ -737,16 +737,16 @@ static const char *method_key(enum reset_mode m)
 		 : m == MODE_NETLOGON ? "netlogon-passwordset2" : "kpasswd-change";
 }
 
-static void print_result(const struct reset *rs, const struct nlt_req *req, const char *dc, const char *dc_addr,
+static void print_result(const struct reset *rs, const struct nlt_req *req, const struct dc_cand *dcc, const char *dc_addr,
 			 int dry)
 {
+	const char *dc = dcc->info.dc_dns_name;
 	uint32_t keep = rs->recovery_would_finish ? rs->cur_kvno : rs->old_kvno;
 	if (req->json) {
 		struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 		json_object_object_add(o, "machine", json_object_new_string(rs->machine));
 		json_object_object_add(o, "realm", json_object_new_string(rs->realm));
-		json_object_object_add(o, "dc", json_object_new_string(dc));
-		json_object_object_add(o, "address", json_object_new_string(dc_addr));
+		json_object_object_add(o, "dc", out_dc_json(dc, dc_addr, dcc->info.dc_site));
 		json_object_object_add(o, "method", json_object_new_string(method_key(rs->mode)));
 		json_object_object_add(o, "dry_run", json_object_new_boolean(dry));
 		json_object_object_add(o, "keytab", json_object_new_string(rs->keytab));
@@ -774,8 +774,7 @@ static void print_result(const struct reset *rs, const struct nlt_req *req, cons
 		json_object_object_add(o, "recovered", rs->recovered[0] ? json_object_new_string(rs->recovered) : NULL);
 		json_object_object_add(o, "kpasswd_note", rs->kpasswd_note[0] ? json_object_new_string(rs->kpasswd_note) : NULL);
 		json_object_object_add(o, "elapsed_ms", out_ms_json(rs->elapsed_us));
-		out_json_print(o);
-		json_object_put(o);
+		out_json_doc(o); /* main adds "command" and "error" */
 		return;
 	}
 	if (req->quiet)
@@ -814,23 +813,26 @@ static void print_result(const struct reset *rs, const struct nlt_req *req, cons
 static void print_failure(const struct reset *rs, const struct nlt_req *req, struct state *st, const struct dc_cand *dc,
 			  const struct nlt_err *e)
 {
-	struct json_object *o = out_error_json(e);
+	struct json_object *o = json_object_new_object();
 	struct state_rec pend;
+	char ab[64];
 	struct nlt_err ign;
 	int pending = st ? state_load(st, STATE_PENDING, &pend, &ign) : 0;
 
 	if (pending == 1)
 		state_rec_wipe(&pend);
 	json_object_object_add(o, "machine", rs->machine[0] ? json_object_new_string(rs->machine) : NULL);
-	json_object_object_add(o, "dc", dc ? json_object_new_string(dc->info.dc_dns_name) : NULL);
+	json_object_object_add(o, "realm", rs->realm[0] ? json_object_new_string(rs->realm) : NULL);
+	json_object_object_add(o, "dc", dc ? out_dc_json(dc->info.dc_dns_name, nlt_addr_str(&dc->addr, ab, sizeof(ab)),
+					       dc->info.dc_site) : NULL);
 	json_object_object_add(o, "method", json_object_new_string(method_key(rs->mode)));
 	json_object_object_add(o, "dry_run", json_object_new_boolean(req->dry_run));
 	json_object_object_add(o, "pending", st ? json_object_new_boolean(pending == 1) : NULL);
 	json_object_object_add(o, "recovered", rs->recovered[0] ? json_object_new_string(rs->recovered) : NULL);
 	json_object_object_add(o, "recovery_plan", rs->plan[0] ? json_object_new_string(rs->plan) : NULL);
 	json_object_object_add(o, "next_command", rs->next_cmd[0] ? json_object_new_string(rs->next_cmd) : NULL);
-	out_json_print(o);
-	json_object_put(o);
+	(void)e;
+	out_json_doc(o); /* main adds "command" and "error" */
 }
 
 int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
@@ -984,7 +986,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	if (dry) {
 		predict(rs);
 		rs->elapsed_us = nlt_now_us() - t0;
-		print_result(rs, req, dc->info.dc_dns_name, ab, 1);
+		print_result(rs, req, dc, ab, 1);
 		r = 0;
 		goto out;
 	}
@@ -1081,7 +1083,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	if (state_commit(st, e) < 0)
 		goto out;
 	rs->elapsed_us = nlt_now_us() - t0;
-	print_result(rs, req, dc->info.dc_dns_name, ab, 0);
+	print_result(rs, req, dc, ab, 0);
 	r = 0;
 out:
 	if (r < 0 && req->json)

@@ -120,6 +120,7 @@ static void print_text(const struct computer *c, const struct admin_session *s, 
 		printf("Read from:  %s as %s (LDAP over TLS, certificate verified)\n", s1, s->principal);
 	else
 		printf("Read from:  %s as %s (sealed LDAP, SSF %u)\n", s1, s->principal, s->ld.ssf);
+	admin_print_skipped(s);
 	printf("Flags:      0x%llx %s\n", (unsigned long long)c->uac, ad_uac_str((uint32_t)c->uac, b, sizeof(b)));
 	if (c->have_pwdlastset && (t = ad_filetime_to_unix(c->pwdlastset)) >= 0)
 		printf("Password:   set %s (%lld days ago)\n", nlt_iso8601(t, tb, sizeof(tb)), (long long)((now - t) / 86400));
@@ -185,7 +186,8 @@ static void print_json(const struct computer *c, const struct admin_session *s, 
 
 	json_object_object_add(o, "sam_account_name", json_object_new_string(c->sam));
 	json_object_object_add(o, "dn", json_object_new_string(c->dn));
-	json_object_object_add(o, "dc", json_object_new_string(s->dc->info.dc_dns_name));
+	json_object_object_add(o, "dc", admin_dc_json(s));
+	json_object_object_add(o, "skipped_dcs", admin_skipped_json(s));
 	json_object_object_add(o, "user_account_control", c->have_uac ? json_object_new_int64(c->uac) : NULL);
 	json_object_object_add(o, "user_account_control_flags", bits_json((uint32_t)c->uac, ad_uac_bit_name));
 	json_object_object_add(o, "pwd_last_set", time_json(pw));
@@ -207,15 +209,15 @@ static void print_json(const struct computer *c, const struct admin_session *s, 
 	json_object_object_add(o, "when_changed", time_json(c->changed[0] ? ad_gentime_to_unix(c->changed) : -1));
 	a = json_object_new_array();
 	for (size_t i = 0; i < c->n_problems; i++)
-		json_object_array_add(a, json_object_new_string(c->problems[i]));
+		json_object_array_add(a, out_finding_json("problem", c->problems[i], NULL));
 	json_object_object_add(o, "problems", a);
 	a = json_object_new_array();
 	for (size_t i = 0; i < c->n_notes; i++)
-		json_object_array_add(a, json_object_new_string(c->notes[i]));
+		json_object_array_add(a, out_finding_json("note", c->notes[i], NULL));
 	json_object_object_add(o, "notes", a);
+	json_object_object_add(o, "verdict", json_object_new_string(c->n_problems ? "problems" : "healthy"));
 	json_object_object_add(o, "healthy", json_object_new_boolean(c->n_problems == 0));
-	out_json_print(o);
-	json_object_put(o);
+	out_json_doc(o);
 }
 
 int cmd_show_computer(struct nlt_ctx *ctx, struct nlt_err *e)
@@ -239,7 +241,7 @@ int cmd_show_computer(struct nlt_ctx *ctx, struct nlt_err *e)
 	if (!c)
 		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 	if (!req->target_name) {
-		nlt_seterr(e, NLT_EUSAGE, "show-computer: which computer? (nltrust show-computer NAME)");
+		nlt_seterr(e, NLT_EUSAGE, "which computer? (nltrust show-computer NAME)");
 		goto out;
 	}
 	if (machine_account(req->target_name, MACHINE_SAM_MAX, c->sam, sizeof(c->sam), NULL, 0, e) < 0)
@@ -258,11 +260,13 @@ int cmd_show_computer(struct nlt_ctx *ctx, struct nlt_err *e)
 			struct json_object *o = json_object_new_object(), *p = json_object_new_array();
 			json_object_object_add(o, "sam_account_name", json_object_new_string(c->sam));
 			json_object_object_add(o, "dn", NULL);
-			json_object_array_add(p, json_object_new_string(e->msg));
+			json_object_object_add(o, "dc", admin_dc_json(&s));
+			json_object_object_add(o, "skipped_dcs", admin_skipped_json(&s));
+			json_object_array_add(p, out_finding_json("problem", e->msg, NULL));
 			json_object_object_add(o, "problems", p);
+			json_object_object_add(o, "verdict", json_object_new_string("problems"));
 			json_object_object_add(o, "healthy", json_object_new_boolean(0));
-			out_json_print(o);
-			json_object_put(o);
+			out_json_doc(o);
 		}
 		goto out;
 	}

@@ -49,10 +49,15 @@ static const char *verdict_word(enum trust_verdict v)
 
 static void print_text(const struct trust_evidence *v, const struct trust_report *rep)
 {
-	char tb[40], sb[OUT_SAFE_SIZE(480)];
+	char tb[40], sb[OUT_SAFE_SIZE(480)], sb2[OUT_SAFE_SIZE(256)];
 
 	printf("Machine:    %s@%s\n", v->machine, SAFE(v->realm));
-	printf("DC:         %s (%s)\n", SAFE(v->dc), v->dc_addr);
+	printf("DC:         %s (%s)%s%s\n", SAFE(v->dc), v->dc_addr, v->dc_site[0] ? ", site " : "",
+	       v->dc_site[0] ? out_safe(v->dc_site, sb2, sizeof(sb2)) : "");
+	/* Kerberos runs where Netlogon does unless the KDC of discovery's DC did not answer */
+	if ((v->method & 3) == 3 && v->nl_dc[0] && v->dc[0] && !nlt_name_eq(v->nl_dc, v->dc))
+		printf("Failover:   %s was skipped for Kerberos: its KDC (88/tcp) did not answer; Kerberos ran on %s\n",
+		       out_safe(v->nl_dc, sb2, sizeof(sb2)), SAFE(v->dc));
 	if (v->password_mode) {
 		printf("Secret:     password file\n");
 	} else {
@@ -120,11 +125,7 @@ static void print_json(const struct trust_evidence *v, const struct trust_report
 
 	json_object_object_add(o, "machine", json_object_new_string(v->machine));
 	json_object_object_add(o, "realm", json_object_new_string(v->realm));
-	d = json_object_new_object();
-	json_object_object_add(d, "name", json_object_new_string(v->dc));
-	json_object_object_add(d, "address", json_object_new_string(v->dc_addr));
-	json_object_object_add(d, "site", json_object_new_string(v->dc_site));
-	json_object_object_add(o, "dc", d);
+	json_object_object_add(o, "dc", out_dc_json(v->dc, v->dc_addr, v->dc_site));
 	if (v->password_mode) {
 		json_object_object_add(o, "keytab", NULL);
 	} else {
@@ -216,23 +217,16 @@ static void print_json(const struct trust_evidence *v, const struct trust_report
 	for (size_t i = 0; i < rep->nf; i++)
 		json_object_array_add(rep->f[i].kind == FINDING_NOTE	 ? fa
 				      : rep->f[i].kind == FINDING_UNKNOWN ? ua : pa,
-				      json_object_new_string(rep->f[i].text));
+				      out_finding_json(rep->f[i].kind == FINDING_NOTE	     ? "note"
+						       : rep->f[i].kind == FINDING_UNKNOWN ? "could_not_check"
+						       : rep->f[i].kind == FINDING_PENDING ? "pending" : "problem",
+						       rep->f[i].text, NULL));
 	json_object_object_add(o, "problems", pa);
 	json_object_object_add(o, "could_not_check", ua);
 	json_object_object_add(o, "notes", fa);
 	json_object_object_add(o, "verdict", json_object_new_string(trust_verdict_str(rep->verdict)));
 	json_object_object_add(o, "healthy", json_object_new_boolean(rep->verdict == TRUST_HEALTHY));
-	if (rep->verdict != TRUST_HEALTHY && rep->decisive >= 0) {
-		struct nlt_err fe;
-		struct json_object *eo, *inner = NULL;
-		nlt_seterr(&fe, rep->cat, "%s", rep->f[rep->decisive].text);
-		eo = out_error_json(&fe); /* {"error": {...}}: the inner object is ours */
-		if (json_object_object_get_ex(eo, "error", &inner))
-			json_object_object_add(o, "error", json_object_get(inner));
-		json_object_put(eo);
-	}
-	out_json_print(o);
-	json_object_put(o);
+	out_json_doc(o); /* main adds "command" and "error" (the deciding finding) */
 }
 
 int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)

@@ -25,6 +25,7 @@ int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_leave(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_reset_computer(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_disable_computer(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_enable_computer(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_delete_computer(struct nlt_ctx *ctx, struct nlt_err *e);
 
 #endif

@@ -349,11 +349,22 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 			char *diag = NULL, sd[201];
 			(void)ldap_get_option(c->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
 			/* the diagnostic is the server's (or its certificate's) text: escaped where it enters */
-			nlt_seterr(e, rc == LDAP_CONNECT_ERROR ? NLT_EAUTH : NLT_EPROTO,
-				   "%s to %s (%s) failed: %s%s%s (the DC's certificate must be valid for %s%s%s)", how,
-				   dc_name, c->dc_addr, ldap_err2string(rc), diag && *diag ? ": " : "",
-				   out_safe(diag, sd, sizeof(sd)), dc_name,
-				   ldap_ca_file ? " and signed by " : "", ldap_ca_file ? ldap_ca_file : "");
+			if (rc == LDAP_CONNECT_ERROR)
+				/* libldap says "Connect error" for a refused certificate: name the cause and the cure
+				 * (a local configuration problem, exit 3) rather than an authentication failure */
+				nlt_seterr(e, NLT_ECONFIG,
+					   "%s to %s (%s) failed: the TLS handshake did not complete, most likely because the DC's "
+					   "certificate is not trusted %s%s%s or not valid for %s%s%s", how, dc_name, c->dc_addr,
+					   ldap_ca_file ? "(not signed by a CA in " : "(give the CA that signed it with --ca-file FILE)",
+					   ldap_ca_file ? ldap_ca_file : "", ldap_ca_file ? ")" : "", dc_name,
+					   diag && *diag && strcmp(diag, "(unknown error code)") != 0 ? ": " : "",
+					   diag && strcmp(diag, "(unknown error code)") != 0 ? out_safe(diag, sd, sizeof(sd)) : "");
+			else
+				nlt_seterr(e, NLT_EPROTO,
+					   "%s to %s (%s) failed: %s%s%s (the DC's certificate must be valid for %s%s%s)", how,
+					   dc_name, c->dc_addr, ldap_err2string(rc), diag && *diag ? ": " : "",
+					   out_safe(diag, sd, sizeof(sd)), dc_name,
+					   ldap_ca_file ? " and signed by " : "", ldap_ca_file ? ldap_ca_file : "");
 			ldap_memfree(diag);
 			nlt_ldap_close(c);
 			return -1;

@@ -24,7 +24,7 @@ enum {
 #define ONLY(cmd) (1u << (cmd))
 #define LDAPCMDS (ONLY(CMD_VERIFY) | ONLY(CMD_SHOW_COMPUTER) | CHANGERS)
 #define CHANGERS (ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_RESET_COMPUTER) | \
-		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER))
+		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_ENABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER))
 
 /* The single source of truth: getopt_long, --help and the man-page check. */
 static const struct nlt_optdef {
@@ -68,8 +68,10 @@ static const struct nlt_optdef {
 	{ "reuse", OPT_REUSE, no_argument, NULL, ONLY(CMD_JOIN), "take over an existing account of that name (resets its password)" },
 	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_LEAVE), "disable the account instead of deleting it" },
 	{ "new-password-file", OPT_NEW_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_RESET_COMPUTER), "set this password (first line of FILE) instead of the default" },
-	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY) | ONLY(CMD_RESET_PASSWORD), "kerberos or netlogon (verify also: all, its default)" },
-	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab" },
+	/* two entries, one name: getopt sees one per command, --help the command's own text */
+	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY), "kerberos, netlogon or all (default all: both checks, side by side)" },
+	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_RESET_PASSWORD), "kerberos (kpasswd as the machine, the default) or netlogon (NetrServerPasswordSet2)" },
+	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -87,6 +89,7 @@ static const struct {
 	[CMD_LEAVE] = { "leave", "[DOMAIN]", "delete (or disable) this host's account and remove its keytab entries" },
 	[CMD_RESET_COMPUTER] = { "reset-computer", "NAME", "reset any computer's password (as Reset Account does)" },
 	[CMD_DISABLE_COMPUTER] = { "disable-computer", "NAME", "disable any computer account" },
+	[CMD_ENABLE_COMPUTER] = { "enable-computer", "NAME", "enable a disabled computer account (its password unchanged)" },
 	[CMD_DELETE_COMPUTER] = { "delete-computer", "NAME", "delete any computer object" },
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
 };
@@ -96,41 +99,103 @@ const char *opts_cmd_name(enum nlt_cmd cmd)
 	return cmd > CMD_NONE && cmd < CMD__COUNT ? cmds[cmd].name : "nltrust";
 }
 
-static void print_opt(const struct nlt_optdef *o)
+static void opt_left(const struct nlt_optdef *o, char *left, size_t len)
+{
+	if (o->has_arg == optional_argument)
+		snprintf(left, len, "-%c, --%s[=%s]", o->id, o->name, o->arg);
+	else if (o->id < 256)
+		snprintf(left, len, "-%c, --%s%s%s", o->id, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	else
+		snprintf(left, len, "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+}
+
+static int opt_shown(const struct nlt_optdef *o, enum nlt_cmd cmd)
+{
+	return cmd == CMD__COUNT ? o->scope == SCOPE_GLOBAL : (o->scope & ONLY(cmd)) != 0;
+}
+
+#define HELP_WIDTH 100
+
+/* the longest left part of the options --help shows for cmd (its own and the globals) */
+static size_t opts_left_width(enum nlt_cmd cmd)
 {
 	char left[64];
+	size_t w = 0;
 
-	if (o->has_arg == optional_argument)
-		snprintf(left, sizeof(left), "-%c, --%s[=%s]", o->id, o->name, o->arg);
-	else if (o->id < 256)
-		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-	else
-		snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-	printf("  %-26s %s\n", left, o->help);
+	for (size_t i = 0; i < N_OPTDEFS; i++)
+		if (opt_shown(&optdefs[i], CMD__COUNT) || (cmd != CMD_NONE && opt_shown(&optdefs[i], cmd))) {
+			opt_left(&optdefs[i], left, sizeof(left));
+			w = strlen(left) > w ? strlen(left) : w;
+		}
+	return w;
+}
+
+/* text from column col on, wrapped at spaces so that no line passes HELP_WIDTH */
+static void print_wrapped(const char *t, size_t col)
+{
+	size_t room = HELP_WIDTH > col + 20 ? HELP_WIDTH - col : 20;
+
+	for (int first = 1; *t; first = 0) {
+		size_t n = strlen(t), cut = n;
+		if (n > room) {
+			cut = room;
+			while (cut > room / 2 && t[cut] != ' ')
+				cut--;
+			if (t[cut] != ' ')
+				cut = room;
+		}
+		printf("%*s%.*s\n", first ? 0 : (int)col, "", (int)cut, t);
+		t += cut;
+		while (*t == ' ')
+			t++;
+	}
+}
+
+/* one section of options (CMD__COUNT: the globals), the help column at w + 4 */
+static void print_opts(const char *title, enum nlt_cmd cmd, size_t w)
+{
+	char left[64];
+	size_t i, n = 0;
+
+	for (i = 0; i < N_OPTDEFS; i++)
+		n += opt_shown(&optdefs[i], cmd);
+	if (!n)
+		return; /* no empty heading */
+	printf("\n%s\n", title);
+	for (i = 0; i < N_OPTDEFS; i++)
+		if (opt_shown(&optdefs[i], cmd)) {
+			opt_left(&optdefs[i], left, sizeof(left));
+			printf("  %-*s  ", (int)w, left);
+			print_wrapped(optdefs[i].help, w + 4);
+		}
+}
+
+const char *opts_cmd_summary(enum nlt_cmd cmd)
+{
+	return cmd > CMD_NONE && cmd < CMD__COUNT ? cmds[cmd].summary : "find, verify and repair an Active Directory machine trust";
 }
 
 void opts_usage(enum nlt_cmd cmd)
 {
-	size_t i;
+	size_t i, w = 0;
 
 	if (cmd == CMD_NONE) {
 		printf("Usage: nltrust [OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
 		       "Find, verify and repair an Active Directory machine trust.\n\nCommands:\n");
 		for (i = 1; i < CMD__COUNT; i++)
-			printf("  %-10s %s\n", cmds[i].name, cmds[i].summary);
+			w = strlen(cmds[i].name) > w ? strlen(cmds[i].name) : w;
+		for (i = 1; i < CMD__COUNT; i++) {
+			printf("  %-*s  ", (int)w, cmds[i].name);
+			print_wrapped(cmds[i].summary, w + 4);
+		}
 	} else {
 		printf("Usage: nltrust %s [OPTIONS] %s\n\n%c%s.\n", cmds[cmd].name, cmds[cmd].args,
 		       toupper((unsigned char)cmds[cmd].summary[0]), cmds[cmd].summary + 1);
-		printf("\nCommand options:\n");
-		for (i = 0; i < N_OPTDEFS; i++)
-			if (optdefs[i].scope & ONLY(cmd))
-				print_opt(&optdefs[i]);
+		print_opts("Command options:", cmd, opts_left_width(cmd));
 	}
-	printf("\nGlobal options:\n");
-	for (i = 0; i < N_OPTDEFS; i++)
-		if (optdefs[i].scope == SCOPE_GLOBAL)
-			print_opt(&optdefs[i]);
-	printf("\nExit status: 0 ok, 1 problem found, 2 usage, 3 local config, 4 no DC, 5 auth, 6 protocol, 7 internal.\n"
+	print_opts("Global options:", CMD__COUNT, opts_left_width(cmd));
+	printf("\nExit status: 0 ok, 1 problem found, 2 usage, 3 local config, 4 no DC, 5 auth, 6 protocol,\n"
+	       "7 internal.\n"
 	       "See nltrust(8)%s%s%s.\n", cmd ? " and nltrust-" : "", cmd ? cmds[cmd].name : "", cmd ? "(8)" : "");
 }
 
@@ -140,6 +205,7 @@ static void build_tables(int scope, struct option *lo, char *so, size_t so_len)
 	size_t i, n = 0, s = 0;
 
 	so[s++] = '+'; /* stop at the first non-option: the command, or a positional */
+	so[s++] = ':'; /* a missing value is ':', not '?' (an unknown option) */
 	for (i = 0; i < N_OPTDEFS; i++) {
 		if (optdefs[i].scope != SCOPE_GLOBAL && !(optdefs[i].scope & ONLY(scope)))
 			continue;
@@ -177,7 +243,7 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case OPT_TIMEOUT:
 		secs = strtod(arg, &end);
 		if (!end || *end || !(secs > 0) || secs > 3600)
-			return nlt_seterr(e, NLT_EUSAGE, "--timeout: '%s' is not a number of seconds between 0 and 3600", arg);
+			return nlt_seterr(e, NLT_EUSAGE, "--timeout: '%s' is not a number of seconds above 0 and at most 3600", arg);
 		req->timeout_ms = (int)(secs * 1000);
 		if (req->timeout_ms < 1)
 			req->timeout_ms = 1;
@@ -237,11 +303,16 @@ static int parse_pass(int argc, char **argv, int *idx, int scope, struct nlt_req
 	while ((c = getopt_long(argc - (*idx - 1), argv + (*idx - 1), so, lo, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			const char *bad = argv[*idx - 1 + optind - 1];
-			if (c == ':' || (optopt && strchr(so, optopt) && strchr(so, optopt)[1] == ':'))
-				return nlt_seterr(e, NLT_EUSAGE, "option '%s' needs an argument (try --help)", bad);
-			return nlt_seterr(e, NLT_EUSAGE, "unknown option '%s' for %s (try %s%s--help)", bad,
-					  opts_cmd_name((enum nlt_cmd)scope), scope ? opts_cmd_name((enum nlt_cmd)scope) : "",
-					  scope ? " " : "");
+			if (c == ':') {
+				/* "--timeout" at the end of the line: name it and its value */
+				const char *meta = "a value";
+				for (size_t i = 0; i < N_OPTDEFS; i++)
+					if (optdefs[i].id == optopt && optdefs[i].arg)
+						meta = optdefs[i].arg;
+				return nlt_seterr(e, NLT_EUSAGE, "%s needs a value (%s)", bad, meta);
+			}
+			return nlt_seterr(e, NLT_EUSAGE, "unknown option '%s' (try nltrust %s%s--help)", bad,
+					  scope ? opts_cmd_name((enum nlt_cmd)scope) : "", scope ? " " : "");
 		}
 		if (apply(c, optarg, req, e) < 0)
 			return -1;
@@ -278,8 +349,8 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		if (idx >= argc)
 			break;
 		if (positional)
-			return nlt_seterr(e, NLT_EUSAGE, "%s: unexpected argument '%s' (try nltrust %s --help)",
-					  opts_cmd_name(req->cmd), argv[idx], opts_cmd_name(req->cmd));
+			return nlt_seterr(e, NLT_EUSAGE, "unexpected argument '%s' (try nltrust %s --help)", argv[idx],
+					  opts_cmd_name(req->cmd));
 		positional = argv[idx++];
 	}
 	if (positional && strcmp(cmds[req->cmd].args, "NAME") == 0) {
@@ -288,8 +359,7 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 	}
 	if (positional) {
 		if (req->domain && !nlt_name_eq(req->domain, positional))
-			return nlt_seterr(e, NLT_EUSAGE, "%s: domain given twice ('%s' and '%s')",
-					  opts_cmd_name(req->cmd), req->domain, positional);
+			return nlt_seterr(e, NLT_EUSAGE, "domain given twice ('%s' and '%s')", req->domain, positional);
 		req->domain = positional;
 	}
 	if (req->tcp_only && req->cmd != CMD_DISCOVER)
@@ -301,13 +371,13 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 	if (req->ca_file && !req->ldaps && !req->starttls)
 		return nlt_seterr(e, NLT_EUSAGE, "--ca-file goes with --starttls or --ldaps");
 	if (req->cmd == CMD_RESET_PASSWORD && req->method == 3)
-		return nlt_seterr(e, NLT_EUSAGE, "reset-password: --method is kerberos or netlogon");
+		return nlt_seterr(e, NLT_EUSAGE, "--method is kerberos or netlogon");
 	if (req->cmd == CMD_RESET_PASSWORD && req->method == 2 && (req->reset_admin || req->reset_ldap))
-		return nlt_seterr(e, NLT_EUSAGE, "reset-password: --method netlogon changes the password as the machine; "
+		return nlt_seterr(e, NLT_EUSAGE, "--method netlogon changes the password as the machine; "
 						 "it does not go with --admin or --ldap");
 	if (req->reset_admin && req->reset_ldap)
-		return nlt_seterr(e, NLT_EUSAGE, "reset-password: give --admin or --ldap, not both");
+		return nlt_seterr(e, NLT_EUSAGE, "give --admin or --ldap, not both");
 	if (req->machine_password_file && req->keytab)
-		return nlt_seterr(e, NLT_EUSAGE, "verify: give --machine-password-file or -K, not both");
+		return nlt_seterr(e, NLT_EUSAGE, "give --machine-password-file or -K, not both: the one tests a password, the other a keytab");
 	return 0;
 }

@@ -10,7 +10,8 @@
 #include "err.h"
 
 enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUTER, CMD_RESET_PASSWORD,
-	CMD_JOIN, CMD_LEAVE, CMD_RESET_COMPUTER, CMD_DISABLE_COMPUTER, CMD_DELETE_COMPUTER, CMD__COUNT };
+	CMD_JOIN, CMD_LEAVE, CMD_RESET_COMPUTER, CMD_DISABLE_COMPUTER, CMD_ENABLE_COMPUTER, CMD_DELETE_COMPUTER,
+	CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
 struct nlt_req {
@@ -52,6 +53,8 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e);
 /* --help text for a command (CMD_NONE: the overview) to stdout. */
 void opts_usage(enum nlt_cmd cmd);
 const char *opts_cmd_name(enum nlt_cmd cmd);
+/* The one-line summary of a command (the Commands: list of --help, the man pages' NAME lines). */
+const char *opts_cmd_summary(enum nlt_cmd cmd);
 
 #define NLT_DEFAULT_TIMEOUT_MS 10000
 

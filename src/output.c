@@ -156,12 +156,76 @@ void out_json_print(struct json_object *o)
 	fputc('\n', stdout);
 }
 
+/* A message that already starts with "CMD: " is printed without it: one prefix, once. */
+static const char *strip_cmd(const char *cmd, const char *msg)
+{
+	size_t n = cmd ? strlen(cmd) : 0;
+
+	return n && strncmp(msg, cmd, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ' ? msg + n + 2 : msg;
+}
+
 void out_error(const char *cmd, const struct nlt_err *e)
 {
 	char safe[OUT_SAFE_SIZE(sizeof(e->msg))];
 
 	fprintf(stderr, "nltrust: %s%s%s\n", cmd ? cmd : "", cmd ? ": " : "",
-		e->msg[0] ? out_safe(e->msg, safe, sizeof(safe)) : "failed");
+		e->msg[0] ? out_safe(strip_cmd(cmd, e->msg), safe, sizeof(safe)) : "failed");
+}
+
+static struct json_object *json_doc;
+
+void out_json_doc(struct json_object *o)
+{
+	if (json_doc)
+		json_object_put(json_doc);
+	json_doc = o;
+}
+
+void out_json_finish(const char *cmd, const struct nlt_err *e)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "command", cmd ? json_object_new_string(cmd) : NULL);
+	if (json_doc) {
+		json_object_object_foreach(json_doc, k, v) {
+			if (strcmp(k, "command") != 0 && strcmp(k, "error") != 0)
+				json_object_object_add(o, k, json_object_get(v));
+		}
+		json_object_put(json_doc);
+		json_doc = NULL;
+	}
+	if (e && e->cat != NLT_OK) {
+		struct json_object *er = json_object_new_object();
+		json_object_object_add(er, "exit_code", json_object_new_int(nlt_exit_code(e)));
+		json_object_object_add(er, "category", json_object_new_string(nlt_cat_name(e->cat)));
+		json_object_object_add(er, "message", json_object_new_string(e->msg[0] ? strip_cmd(cmd, e->msg) : "failed"));
+		json_object_object_add(o, "error", er);
+	} else {
+		json_object_object_add(o, "error", NULL);
+	}
+	out_json_print(o);
+	json_object_put(o);
+}
+
+struct json_object *out_dc_json(const char *name, const char *address, const char *site)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", name && *name ? json_object_new_string(name) : NULL);
+	json_object_object_add(o, "address", address && *address ? json_object_new_string(address) : NULL);
+	json_object_object_add(o, "site", site && *site ? json_object_new_string(site) : NULL);
+	return o;
+}
+
+struct json_object *out_finding_json(const char *kind, const char *message, const char *dc)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "kind", json_object_new_string(kind));
+	json_object_object_add(o, "message", json_object_new_string(message ? message : ""));
+	if (dc)
+		json_object_object_add(o, "dc", json_object_new_string(dc));
+	return o;
 }
 
 struct json_object *out_error_json(const struct nlt_err *e)

@@ -50,4 +50,21 @@ void out_error(const char *cmd, const struct nlt_err *e);
 /* The JSON error object for --json failures: {"error":{"category","message","exit_code"}}. */
 struct json_object *out_error_json(const struct nlt_err *e);
 
+/*
+ * The one JSON document of a command (doc/json/README.md: the shared shapes).
+ * A command hands its document to out_json_doc() (which takes the reference)
+ * instead of printing it; main() calls out_json_finish() once, on every exit
+ * path, which prints {"command": CMD, ...the document..., "error": E}: E is
+ * null on success and {exit_code, category, message} of the final error when
+ * the command failed, so a failure before any document (usage, no DC, a wrong
+ * password) is still one document on stdout.
+ */
+void out_json_doc(struct json_object *o);
+void out_json_finish(const char *cmd, const struct nlt_err *e);
+/* The shared DC shape {"name", "address", "site"} (null for what is unknown). */
+struct json_object *out_dc_json(const char *name, const char *address, const char *site);
+/* The shared finding shape {"kind", "message"[, "dc"]}: kind is problem, pending,
+ * could_not_check or note; dc names the DC it is about, when it is about one. */
+struct json_object *out_finding_json(const char *kind, const char *message, const char *dc);
+
 #endif

@@ -48,5 +48,27 @@ if [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && printf '%s' "$err" | grep -q '
 else
 	echo "not ok $n - error line: $err"; fail=1
 fi
+# --json: one document on every exit path, a usage error included (before or after the mistake)
+jdoc() { # $1 label, $2 wanted exit, $3 wanted message, rest: command
+	label=$1; want=$2; msg=$3; shift 3
+	n=$((n + 1))
+	out=$("$@" 2>/dev/null); got=$?
+	if [ "$got" -eq "$want" ] && printf '%s' "$out" | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert j["error"]["exit_code"] == int(sys.argv[1]) and j["error"]["message"] == sys.argv[2], j
+assert list(j)[0] == "command" and j["error"]["category"] == "usage"
+' "$want" "$msg" 2>/dev/null; then echo "ok $n - $label"
+	else echo "not ok $n - $label: exit $got, stdout:"; printf '%s\n' "$out" | sed 's/^/#   /'; fail=1; fi
+}
+jdoc "--json discover --site: a usage error is a JSON document" 2 "--site needs a value (SITE)" "$bin" --json discover --site
+jdoc "discover --frob --json: --json after the mistake too" 2 "unknown option '--frob' (try nltrust discover --help)" \
+	"$bin" discover --frob --json
+jdoc "--json --timeout 0 ping: the range" 2 "--timeout: '0' is not a number of seconds above 0 and at most 3600" \
+	"$bin" --json --timeout 0 ping
+n=$((n + 1))
+err=$("$bin" verify --ldaps --starttls 2>&1 >/dev/null)
+if [ "$err" = "nltrust: verify: give --ldaps or --starttls, not both" ]; then echo "ok $n - a usage error names the command once"
+else echo "not ok $n - usage error line: $err"; fail=1; fi
 echo "1..$n"
 exit $fail

@@ -60,6 +60,60 @@ for c in $cmds; do
 		echo "not ok $n - nltrust.8 does not refer to nltrust-$c(8)"; fail=1
 	fi
 done
+# man source to plain text: \- -> -, \(aq -> ', \& and font escapes dropped
+unesc() { sed -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" -e 's/\\&//g' -e 's/\\f[BIRP]//g'; }
+# the one-line summaries of the option table: in each page's NAME line, and in nltrust.8's command list
+"$bin" --help | awk '/^Commands:/{on=1; next} /^$/{on=0} on' | sed 's/^  //' > "$tmp/summaries"
+while IFS= read -r line; do
+	c=${line%% *}; summary=$(printf '%s' "${line#"$c"}" | sed 's/^ *//')
+	page=$top_srcdir/man/nltrust-$c.8
+	[ -f "$page" ] || continue
+	n=$((n + 1))
+	name=$(awk '/^\.SH /{on = ($2 == "NAME"); next} on {print; exit}' "$page" | unesc)
+	if [ "$name" = "nltrust-$c - $summary" ]; then echo "ok $n - nltrust-$c.8 NAME is the --help summary"
+	else echo "not ok $n - nltrust-$c.8 NAME '$name' is not 'nltrust-$c - $summary' (the --help summary)"; fail=1; fi
+	n=$((n + 1))
+	# the paragraph after ".B c" in nltrust.8's DESCRIPTION, joined into one line
+	cesc=$(printf '%s' "$c" | sed 's/-/\\\\-/g')
+	para=$(awk -v tag=".B $cesc" '/^\.SH /{on = ($2 == "DESCRIPTION"); next} on && $0 == tag {p=1; next}
+		p && /^\.(TP|PP|SH)/ {exit} p {printf "%s ", $0}' "$top_srcdir/man/nltrust.8" | unesc)
+	want="$(printf '%s' "$summary" | cut -c1 | tr a-z A-Z)$(printf '%s' "$summary" | cut -c2-)"
+	case $para in
+	"$want"*) echo "ok $n - nltrust.8 lists $c with its --help summary";;
+	*) echo "not ok $n - nltrust.8 does not list $c as '$want...' (has: '$(printf '%s' "$para" | cut -c1-80)')"; fail=1;;
+	esac
+	n=$((n + 1))
+	if grep -qF "| $summary |" "$top_srcdir/README.md"; then echo "ok $n - README's command table has $c's summary"
+	else echo "not ok $n - README's command table lacks '| $summary |' for $c"; fail=1; fi
+done < "$tmp/summaries"
+# every example in every page parses (NLT_PARSE_ONLY: options and arguments are checked, nothing runs),
+# and nltrust.8 has an example of every command
+for page in "$top_srcdir"/man/*.8; do
+	awk '/^\.SH /{on = ($2 == "EXAMPLES"); next} on' "$page" | unesc |
+		grep -o 'nltrust [^#]*' | sed 's/ *$//' > "$tmp/ex"
+	n=$((n + 1))
+	if [ ! -s "$tmp/ex" ]; then echo "not ok $n - $(basename "$page") has no examples"; fail=1; continue; fi
+	bad=
+	while IFS= read -r ex; do
+		eval "set -- ${ex#nltrust }"
+		if ! o=$(NLT_PARSE_ONLY=1 "$bin" "$@" 2>&1 </dev/null); then bad="$bad [$ex: $o]"; fi
+	done < "$tmp/ex"
+	if [ -z "$bad" ]; then echo "ok $n - $(basename "$page"): $(wc -l < "$tmp/ex") example(s) parse"
+	else echo "not ok $n - $(basename "$page"): examples that do not parse:$bad"; fail=1; fi
+done
+n=$((n + 1))
+awk '/^\.SH /{on = ($2 == "EXAMPLES"); next} on' "$top_srcdir/man/nltrust.8" | unesc |
+	grep -o 'nltrust [^#]*' | awk '{for (i = 2; i <= NF; i++) if ($i !~ /^-/) {print $i; break}}' | sort -u > "$tmp/excmds"
+missing=$(cut -d' ' -f1 "$tmp/summaries" | sort | comm -23 - "$tmp/excmds")
+if [ -z "$missing" ]; then echo "ok $n - nltrust.8 has an example of every command"
+else echo "not ok $n - nltrust.8 has no example of: $(echo $missing)"; fail=1; fi
+
+# --help fits 100 columns for every command (long option names wrap the help, not the terminal)
+n=$((n + 1))
+long=$(for c in "" $cmds; do "$bin" $c --help | awk -v c="${c:-nltrust}" 'length > 100 {print c ": " $0}'; done)
+if [ -z "$long" ]; then echo "ok $n - every --help fits 100 columns"
+else echo "not ok $n - --help lines over 100 columns:"; printf '%s\n' "$long" | sed 's/^/#   /'; fail=1; fi
+
 # every man page renders without warnings
 for page in "$top_srcdir"/man/*.8; do
 	n=$((n + 1))

@@ -242,7 +242,7 @@ rm -rf "$tdir"
 # ---- discover --via-dc: the DC's own DsGetDcName over Netlogon ------------
 run_cli --json discover --via-dc --pdc "$LAB_DOMAIN"
 check "discover --via-dc --pdc: the chosen DC answers DsrGetDcNameEx2 with the PDC and the client's site" \
-	eval '[ "$rc" -eq 0 ] && [ "$(jget "(j[\"via_dc\"][\"dc_name\"], j[\"via_dc\"][\"client_site\"], \"pdc\" in j[\"via_dc\"][\"flags\"])")" = "('"'$DC1_FQDN', 'Branch', True"')" ]'
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "(j[\"via_dc\"][\"dc\"][\"name\"], j[\"via_dc\"][\"client_site\"], \"pdc\" in j[\"via_dc\"][\"flags\"])")" = "('"'$DC1_FQDN', 'Branch', True"')" ]'
 
 # Kerberos succeeds but the directory cannot be read: not "Healthy"
 "$lab" block dc1 tcp 389 >/dev/null
@@ -296,7 +296,7 @@ else bad "show-computer --json"; show; fi
 # (samba-tool writes dc1's database: read from dc1, replication to dcb takes its time)
 st computer delete NLTT2; st computer create NLTT2
 run_cli --json show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" -d "$LAB_DOMAIN" nltt2
-if [ "$rc" -eq 1 ] && [ "$(jget 'any("AES" in p for p in j["problems"]) and any("dNSHostName" in p for p in j["problems"])')" = True ]; then
+if [ "$rc" -eq 1 ] && [ "$(jget 'any("AES" in p["message"] for p in j["problems"]) and any("dNSHostName" in p["message"] for p in j["problems"])')" = True ]; then
 	ok "show-computer names the missing AES enctypes and dNSHostName (exit 1)"
 else bad "show-computer findings for a bare account"; show; fi
 st user disable 'NLTT2$'
@@ -474,12 +474,12 @@ rm -rf "$jdir"
 # (dcb's own CA: every Samba DC makes its own self-signed one, so it did not sign dc1's certificate)
 tdir_ca=$(mktemp -d); cp "$LAB_DIR/dcb/private/tls/ca.pem" "$tdir_ca/other-ca.pem"
 run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" --ldaps ws1
-check "--ldaps against a certificate the system does not trust: exit 5, says why" \
-	eval '[ "$rc" -eq 5 ] && printf "%s" "$err" | grep -q "certificate must be valid for $DC1_FQDN"'
+check "--ldaps against a certificate the system does not trust: exit 3 (local configuration), says why and names --ca-file" \
+	eval '[ "$rc" -eq 3 ] && printf "%s" "$err" | grep -q "certificate is not trusted (give the CA that signed it with --ca-file FILE) or not valid for $DC1_FQDN"'
 run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" --starttls \
 	--ca-file "$tdir_ca/other-ca.pem" ws1
-check "--starttls with a CA file that did not sign the DC's certificate: exit 5" \
-	eval '[ "$rc" -eq 5 ] && printf "%s" "$err" | grep -q "StartTLS to $DC1_FQDN"'
+check "--starttls with a CA file that did not sign the DC's certificate: exit 3, names the file" \
+	eval '[ "$rc" -eq 3 ] && printf "%s" "$err" | grep -q "StartTLS to $DC1_FQDN.*not signed by a CA in $tdir_ca/other-ca.pem"'
 run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -S "$DC1_FQDN" --starttls \
 	--ca-file "$LAB_DIR/dc1/private/tls/ca.pem" ws1
 check "--starttls with the DC's CA: GSSAPI bound to the TLS channel, the object is read" \

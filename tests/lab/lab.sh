@@ -700,7 +700,11 @@ cmd_up() {
 		bash "$LAB_SH" _up cold
 	fi
 	unset LAB_T0
-	say "up ($mode) in $(elapsed "$t") s; eval \"\$($LAB_SH env)\" for the addresses"
+	# the hint runs as printed: it carries the prefix (and a state dir that is not the default)
+	local envcmd="$LAB_SH env"
+	[ "$P" != nlt ] && envcmd="NLT_LAB_PREFIX=$P $envcmd"
+	[ "$D" != "/tmp/nltrust-lab-$P" ] && envcmd="NLT_LAB_DIR=$D $envcmd"
+	say "up ($mode) in $(elapsed "$t") s; eval \"\$($envcmd)\" for the addresses"
 }
 
 cmd_down() {

@@ -166,6 +166,73 @@ static void advice_runs_as_printed(void **state)
 	assert_int_equal(strlen(buf) < 12, 1);
 }
 
+/* A value missing at the end of the line is a missing value, not an unknown option (issue 12). */
+static void a_missing_value_is_named(void **state)
+{
+	struct nlt_req q;
+	struct nlt_err e;
+	(void)state;
+
+	assert_int_equal(parse(&q, &e, 2, "ping", "--timeout"), -1);
+	assert_int_equal(e.cat, NLT_EUSAGE);
+	assert_string_equal(e.msg, "--timeout needs a value (SECONDS)");
+	assert_int_equal(parse(&q, &e, 2, "discover", "--site"), -1);
+	assert_string_equal(e.msg, "--site needs a value (SITE)");
+	assert_int_equal(parse(&q, &e, 2, "join", "--ou"), -1);
+	assert_string_equal(e.msg, "--ou needs a value (DN)");
+	assert_int_equal(parse(&q, &e, 2, "verify", "-K"), -1);
+	assert_string_equal(e.msg, "-K needs a value (FILE)");
+	assert_int_equal(parse(&q, &e, 1, "--domain"), -1);
+	assert_string_equal(e.msg, "--domain needs a value (DOMAIN)");
+	/* an unknown option is still called unknown, with the command's help to try */
+	assert_int_equal(parse(&q, &e, 2, "ping", "--pdc"), -1);
+	assert_string_equal(e.msg, "unknown option '--pdc' (try nltrust ping --help)");
+	/* --timeout 0: the range said as it is */
+	assert_int_equal(parse(&q, &e, 4, "--timeout", "0", "ping", "lab.test"), -1);
+	assert_string_equal(e.msg, "--timeout: '0' is not a number of seconds above 0 and at most 3600");
+	assert_int_equal(parse(&q, &e, 4, "--timeout", "3600", "ping", "lab.test"), 0);
+	assert_int_equal(q.timeout_ms, 3600000);
+}
+
+/* main() prints "nltrust: CMD: message": a message never names the command itself. */
+static void messages_do_not_repeat_the_command(void **state)
+{
+	struct nlt_req q;
+	struct nlt_err e;
+	(void)state;
+
+	assert_int_equal(parse(&q, &e, 3, "verify", "--ldaps", "--starttls"), -1);
+	assert_string_equal(e.msg, "give --ldaps or --starttls, not both");
+	assert_int_equal(q.cmd, CMD_VERIFY); /* so main can name it */
+	assert_int_equal(parse(&q, &e, 5, "verify", "-K", "kt", "--machine-password-file", "pw"), -1);
+	assert_null(strstr(e.msg, "verify:"));
+	assert_non_null(strstr(e.msg, "--machine-password-file or -K"));
+	assert_int_equal(parse(&q, &e, 3, "reset-password", "--method", "all"), -1);
+	assert_string_equal(e.msg, "--method is kerberos or netlogon");
+	assert_int_equal(parse(&q, &e, 3, "reset-password", "--admin", "--ldap"), -1);
+	assert_null(strstr(e.msg, "reset-password:"));
+	assert_int_equal(parse(&q, &e, 3, "discover", "a.test", "b.test"), -1);
+	assert_string_equal(e.msg, "unexpected argument 'b.test' (try nltrust discover --help)");
+	assert_int_equal(parse(&q, &e, 4, "-d", "a.test", "ping", "b.test"), -1);
+	assert_string_equal(e.msg, "domain given twice ('a.test' and 'b.test')");
+}
+
+/* enable-computer NAME undoes disable-computer; it takes --dry-run like the other changers. */
+static void enable_computer_parses(void **state)
+{
+	struct nlt_req q;
+	struct nlt_err e;
+	(void)state;
+
+	assert_int_equal(parse(&q, &e, 6, "enable-computer", "--dry-run", "-U", "Administrator", "WS9", "lab.test"), -1);
+	assert_int_equal(parse(&q, &e, 7, "enable-computer", "--dry-run", "-U", "Administrator", "-d", "lab.test", "WS9"), 0);
+	assert_int_equal(q.cmd, CMD_ENABLE_COMPUTER);
+	assert_string_equal(q.target_name, "WS9");
+	assert_true(q.dry_run);
+	assert_string_equal(opts_cmd_name(CMD_ENABLE_COMPUTER), "enable-computer");
+	assert_int_equal(parse(&q, &e, 3, "enable-computer", "--reuse", "WS9"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +243,9 @@ int main(void)
 		cmocka_unit_test(help_and_version_need_no_command),
 		cmocka_unit_test(every_category_maps_to_its_documented_exit_code),
 		cmocka_unit_test(advice_runs_as_printed),
+		cmocka_unit_test(a_missing_value_is_named),
+		cmocka_unit_test(messages_do_not_repeat_the_command),
+		cmocka_unit_test(enable_computer_parses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -234,6 +234,65 @@ static void test_json_print(void **state)
 	json_object_put(back);
 }
 
+/* --json: one document, command first, the final error (or null) last; a command's own
+ * "error" key is replaced by the final one, and the message has no repeated prefix. */
+static const struct nlt_err *finish_err;
+static void finish(void *cmd)
+{
+	out_json_finish(cmd, finish_err);
+}
+
+static void test_json_document(void **state)
+{
+	struct nlt_err e;
+	struct json_object *o, *back, *er;
+	char got[2048], cmd_sc[] = "show-computer", cmd_ping[] = "ping";
+
+	(void)state;
+	/* a failure with no document of its own */
+	nlt_seterr(&e, NLT_EAUTH, "show-computer: Kerberos login failed");
+	finish_err = &e;
+	capture(1, finish, cmd_sc, got, sizeof(got));
+	back = json_tokener_parse(got);
+	assert_non_null(back);
+	assert_int_equal(json_object_object_length(back), 2);
+	assert_string_equal(json_object_get_string(json_object_object_get(back, "command")), "show-computer");
+	er = json_object_object_get(back, "error");
+	assert_int_equal(json_object_get_int(json_object_object_get(er, "exit_code")), 5);
+	assert_string_equal(json_object_get_string(json_object_object_get(er, "category")), "auth");
+	assert_string_equal(json_object_get_string(json_object_object_get(er, "message")), "Kerberos login failed");
+	json_object_put(back);
+	/* a document: its keys kept in order between command and error; a stale error replaced */
+	o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string("stale"));
+	json_object_object_add(o, "dc", out_dc_json("dc1.lab.test", "198.18.0.10", NULL));
+	json_object_object_add(o, "problems", json_object_new_array());
+	json_object_array_add(json_object_object_get(o, "problems"), out_finding_json("problem", "x", "dc1.lab.test"));
+	out_json_doc(o);
+	finish_err = NULL;
+	capture(1, finish, cmd_ping, got, sizeof(got));
+	back = json_tokener_parse(got);
+	assert_non_null(back);
+	{
+		const char *keys[] = { "command", "dc", "problems", "error" };
+		size_t i = 0;
+		json_object_object_foreach(back, k, v) {
+			(void)v;
+			assert_true(i < 4);
+			assert_string_equal(k, keys[i++]);
+		}
+		assert_int_equal(i, 4);
+	}
+	assert_true(json_object_is_type(json_object_object_get(back, "error"), json_type_null));
+	er = json_object_object_get(back, "dc");
+	assert_true(json_object_is_type(json_object_object_get(er, "site"), json_type_null));
+	assert_string_equal(json_object_get_string(json_object_object_get(er, "address")), "198.18.0.10");
+	er = json_object_array_get_idx(json_object_object_get(back, "problems"), 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(er, "kind")), "problem");
+	assert_string_equal(json_object_get_string(json_object_object_get(er, "dc")), "dc1.lab.test");
+	json_object_put(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_exhaustive_small),
 		cmocka_unit_test(test_error_printer),
 		cmocka_unit_test(test_json_print),
+		cmocka_unit_test(test_json_document),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,7 @@ open(p, "w").write("\n".join(lines))
 EOF
 run_cli --json verify $V "$LAB_DOMAIN"
 if [ "$rc" -eq 1 ] && [ "$(jget '(j["verdict"], j["kerberos"]["result"], j["netlogon"]["result"], j["journal"]["matches_keytab"], j["healthy"])')" = "('broken', 'ok', 'password_mismatch', False, False)" ] &&
-   [ "$(jget 'any("secrets disagree" in p for p in j["problems"])')" = True ]; then
+   [ "$(jget 'any("secrets disagree" in p["message"] for p in j["problems"])')" = True ]; then
 	ok "Netlogon refused while Kerberos succeeds (journal differs from keytab): exit 1, broken, the local disagreement named"
 else bad "Netlogon refused beside a good Kerberos key"; show; fi
 run_cli verify $V "$LAB_DOMAIN"
@@ -86,7 +86,7 @@ else bad "broken trust: no runnable repair command printed"; show; fi
 st user disable 'NLTV1$'
 run_cli --json verify $V "$LAB_DOMAIN"
 st user enable 'NLTV1$'
-if [ "$rc" -eq 1 ] && [ "$(jget '(len(j["problems"]), j["kerberos"]["result"], "disabled" in j["problems"][0], "Netlogon agrees" in j["problems"][0])')" = "(1, 'account_disabled', True, True)" ]; then
+if [ "$rc" -eq 1 ] && [ "$(jget '(len(j["problems"]), j["kerberos"]["result"], "disabled" in j["problems"][0]["message"], "Netlogon agrees" in j["problems"][0]["message"])')" = "(1, 'account_disabled', True, True)" ]; then
 	ok "a disabled account: one problem (disabled), the Netlogon answer reconciled with it"
 else bad "disabled account: contradicting findings"; show; fi
 run_cli leave $A $V "$LAB_DOMAIN" >/dev/null
@@ -100,7 +100,7 @@ st computer delete NLTR1; st computer create NLTR1 && st user setpassword 'NLTR1
 run_cli --json verify --method kerberos -S "$DCB_FQDN" -m NLTR1 --machine-password-file "$vd/rp" "$LAB_DOMAIN"
 "$lab" unblock dc1 tcp 135 >/dev/null; "$lab" unblock dc1 tcp "$dc1rpc" >/dev/null
 if [ "$rc" -eq 1 ] && [ "$(jget '(j["kerberos"]["result"] in ("account_unknown", "no_usable_key"), j["kerberos"]["other_dc"], j["kerberos"]["other_dc_result"])')" = "(True, '$DC1_FQDN', 'ok')" ] &&
-   [ "$(jget '"replication" in j["problems"][0] and "deleted" not in j["problems"][0]')" = True ]; then
+   [ "$(jget '"replication" in j["problems"][0]["message"] and "deleted" not in j["problems"][0]["message"]')" = True ]; then
 	ok "an account dcb does not have yet but dc1 has: 'replication', not 'deleted' (another DC asked)"
 else bad "replication lag reported as deletion"; show; fi
 st computer delete NLTR1

@@ -8,7 +8,7 @@
 "$lab" unplug dc1 >/dev/null
 run_cli --json --timeout 3 ping "$LAB_DOMAIN"
 dcb_st=$(jget 'sorted(set(s["status"] for d in j["dcs"] if d["name"].startswith("dcb") for s in d["services"]))')
-dcb_pb=$(jget '[p for p in j["problems"] if "dcb" in p]')
+dcb_pb=$(jget '[p for p in j["problems"] if "dcb" in p["message"] or (p.get("dc") or "").startswith("dcb")]')
 if [ "$rc" -eq 1 ] && [ "$dcb_st" = "['open']" ] && [ "$dcb_pb" = "[]" ] &&
    [ "$(jget '[d["verdict"] for d in j["dcs"] if d["name"].startswith("dc1")]')" = "['problems']" ]; then
 	ok "dc1 unplugged, ping --timeout 3: every port of dcb is open, only dc1 is a problem (exit 1)"
@@ -81,7 +81,7 @@ else bad "DNS filtered on the resolver DC (services: $dns)"; show; fi
 "$lab" block dcb udp 53 >/dev/null
 run_cli --json ping "$LAB_DOMAIN"
 check "only 53/udp filtered on the resolver DC: still a problem (exit 1), the TCP probe alone would have said open" \
-	eval '[ "$rc" -eq 1 ] && [ "$(jget "[p for p in j[\"problems\"] if \"53/udp on dcb\" in p] != []")" = True ]'
+	eval '[ "$rc" -eq 1 ] && [ "$(jget "[p for p in j[\"problems\"] if \"53/udp on dcb\" in p[\"message\"]] != []")" = True ]'
 "$lab" unblock dcb all >/dev/null
 run_cli --json ping "$LAB_DOMAIN"
 check "... and with DNS back, ping is healthy again (exit 0, DNS required and open on both resolvers)" \
