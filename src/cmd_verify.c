@@ -54,10 +54,9 @@ static void print_text(const struct trust_evidence *v, const struct trust_report
 	printf("Machine:    %s@%s\n", v->machine, SAFE(v->realm));
 	printf("DC:         %s (%s)%s%s\n", SAFE(v->dc), v->dc_addr, v->dc_site[0] ? ", site " : "",
 	       v->dc_site[0] ? out_safe(v->dc_site, sb2, sizeof(sb2)) : "");
-	/* Kerberos runs where Netlogon does unless the KDC of discovery's DC did not answer */
-	if ((v->method & 3) == 3 && v->nl_dc[0] && v->dc[0] && !nlt_name_eq(v->nl_dc, v->dc))
-		printf("Failover:   %s was skipped for Kerberos: its KDC (88/tcp) did not answer; Kerberos ran on %s\n",
-		       out_safe(v->nl_dc, sb2, sizeof(sb2)), SAFE(v->dc));
+	/* recorded where it happened (src/trust_local.c): the DC skipped and why */
+	if (v->failover[0])
+		printf("Failover:   %s\n", SAFE(v->failover));
 	if (v->password_mode) {
 		printf("Secret:     password file\n");
 	} else {
@@ -126,6 +125,7 @@ static void print_json(const struct trust_evidence *v, const struct trust_report
 	json_object_object_add(o, "machine", json_object_new_string(v->machine));
 	json_object_object_add(o, "realm", json_object_new_string(v->realm));
 	json_object_object_add(o, "dc", out_dc_json(v->dc, v->dc_addr, v->dc_site));
+	json_object_object_add(o, "failover", v->failover[0] ? json_object_new_string(v->failover) : NULL);
 	if (v->password_mode) {
 		json_object_object_add(o, "keytab", NULL);
 	} else {

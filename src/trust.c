@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "trust.h"
 
@@ -274,8 +275,6 @@ static void judge_netlogon(const struct trust_evidence *ev, struct trust_report 
 
 static void judge_local(const struct trust_evidence *ev, struct trust_report *rep)
 {
-	if (ev->failover[0])
-		add(rep, FINDING_NOTE, NLT_OK, "%.470s", ev->failover);
 	if (ev->local_match == LOCAL_DIFFER)
 		add(rep, FINDING_BROKEN, NLT_EPROBLEM, "this host's secrets disagree: the journal's current password does not "
 			"give the keytab's key of kvno %u (a local inconsistency: a change that updated one but not the "
@@ -311,9 +310,14 @@ void trust_judge(const struct trust_evidence *ev, struct trust_report *rep)
 	if (rep->decisive < 0) {
 		rep->verdict = TRUST_HEALTHY;
 		rep->cat = NLT_OK;
-		snprintf(rep->summary, sizeof(rep->summary), "Healthy: %.100s accepts %.40s's machine credentials%s.",
-			 ev->dc[0] ? ev->dc : ev->nl_dc, ev->machine,
-			 (ev->method & 3) == 3 ? " (Kerberos and Netlogon)" : (ev->method & 1) ? " (Kerberos)" : " (Netlogon)");
+		if ((ev->method & 3) == 3 && ev->nl_dc[0] && ev->dc[0] && strcasecmp(ev->nl_dc, ev->dc) != 0)
+			snprintf(rep->summary, sizeof(rep->summary), "Healthy: %.100s accepts %.40s's Kerberos key and "
+				 "%.100s its Netlogon secret.", ev->dc, ev->machine, ev->nl_dc);
+		else
+			snprintf(rep->summary, sizeof(rep->summary), "Healthy: %.100s accepts %.40s's machine credentials%s.",
+				 ev->dc[0] ? ev->dc : ev->nl_dc, ev->machine,
+				 (ev->method & 3) == 3 ? " (Kerberos and Netlogon)"
+				 : (ev->method & 1)   ? " (Kerberos)" : " (Netlogon)");
 		return;
 	}
 	switch (rep->verdict) {

@@ -112,4 +112,4 @@ rm -rf "$vd"
 run_cli --timeout 6 verify -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
 "$lab" unblock dcb tcp 88 >/dev/null
 check "a failover is not silent: 'dcb was skipped (... 88/tcp ...); dc1 took over' in the text" \
-	eval '[ "$rc" -eq 0 ] && printf "%s" "$out" | grep -q "note: $DCB_FQDN was skipped (.*88/tcp.*); $DC1_FQDN took over"'
+	eval '[ "$rc" -eq 0 ] && printf "%s" "$out" | grep -q "^Failover: *$DCB_FQDN was skipped (.*88/tcp.*); $DC1_FQDN took over"'
