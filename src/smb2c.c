@@ -136,7 +136,12 @@ static int check_chain(struct smb2c *c, size_t len, const char *op, struct nlt_e
 		if (smb2_chain_next(c->buf + off, len - off, &ml, &more) != WIRE_OK ||
 		    smb2_dec_hdr(c->buf + off, ml, &h) != WIRE_OK)
 			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: malformed compound answer", op, c->peer);
-		if (c->have_keys && !c->last_encrypted && h.session_id != 0) {
+		/* every answer after the session setup: a message with SessionId 0
+		 * and no SIGNED flag must not slip through unverified */
+		if (c->encrypt && !c->last_encrypted)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: unencrypted answer on an encrypted session refused",
+					  op, c->peer);
+		if (c->have_keys && !c->last_encrypted) {
 			if (!(h.flags & SMB2_FLAGS_SIGNED))
 				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: unsigned answer (status 0x%08x) refused", op,
 						  c->peer, h.status);
@@ -532,8 +537,12 @@ int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid,
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: IPC$ is not a pipe share", c->peer);
 	c->tree_id = h.tree_id;
 	c->share_flags = tr.share_flags;
-	if (!more)
-		return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: the compound answer has no CREATE", pipe, c->peer);
+	if (!more) {
+		/* the server may answer the CREATE in a frame of its own */
+		if (recv_msgs(c, h2.message_id, &n, "create", e) || check_chain(c, n, "create", e))
+			return -1;
+		ml = 0;
+	}
 	{
 		const uint8_t *m2 = c->buf + ml;
 		size_t l2 = n - ml, ml2;

@@ -13,7 +13,9 @@
  * server (a child process listening on LISTEN_ADDR, an ephemeral port) that
  * flips the low bit of byte OFFSET (counted from the SMB2 message, after
  * the 4-byte frame header) of the FRAME-th frame the server sends: a
- * man in the middle, to show that the client notices.
+ * man in the middle, to show that the client notices.  OFFSET "strip"
+ * instead clears SMB2_FLAGS_SIGNED and zeroes the SessionId and Signature
+ * of that frame's first message (an attacker's way around verification).
  */
 #include "config.h"
 
@@ -95,8 +97,12 @@ static void relay(int lfd, const struct nlt_addr *server, unsigned frame, size_t
 			n = ((size_t)b[1] << 16) | ((size_t)b[2] << 8) | b[3];
 			if (n > sizeof(b) - 4 || read_full(sfd, b + 4, n))
 				_exit(0);
-			if (++nframe == frame && offset < n)
+			if (++nframe == frame && offset == SIZE_MAX && n >= 64) {
+				b[4 + 16] &= (uint8_t)~0x08;
+				memset(b + 4 + 40, 0, 24);
+			} else if (nframe == frame && offset < n) {
 				b[4 + offset] ^= 1;
+			}
 			if (write_full(cfd, b, n + 4))
 				_exit(0);
 		}
@@ -113,7 +119,11 @@ static int start_relay(const char *spec, const struct nlt_addr *server, struct n
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 
-	if (sscanf(spec, "%u:%zu:%63s", &frame, &offset, listen_ip) != 3 || nlt_addr_parse(via, listen_ip, 0) != 0)
+	if (sscanf(spec, "%u:strip:%63s", &frame, listen_ip) == 2)
+		offset = SIZE_MAX;
+	else if (sscanf(spec, "%u:%zu:%63s", &frame, &offset, listen_ip) != 3)
+		return -1;
+	if (nlt_addr_parse(via, listen_ip, 0) != 0)
 		return -1;
 	lfd = socket(via->ss.ss_family, SOCK_STREAM, 0);
 	if (lfd < 0 || bind(lfd, (const struct sockaddr *)&via->ss, via->len) != 0 || listen(lfd, 1) != 0 ||

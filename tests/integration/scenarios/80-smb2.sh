@@ -55,6 +55,9 @@ else
 	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_TAMPER="4:70:$CLI_IP"
 	check "a flipped bit in the IOCTL (pipe) answer: refused, exit 6" \
 		eval '[ "$rc" -eq 6 ] && printf "%s" "$err" | grep -q "ioctl.*signature does not verify"'
+	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_TAMPER="4:strip:$CLI_IP"
+	check "an IOCTL answer stripped of SIGNED, SessionId and Signature: refused as unsigned, exit 6" \
+		eval '[ "$rc" -eq 6 ] && printf "%s" "$err" | grep -q "ioctl.*unsigned answer"'
 	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_ENCRYPT=1 NLT_SMB2_TAMPER="4:70:$CLI_IP"
 	check "encrypted: a flipped bit in the IOCTL answer fails to decrypt, exit 6" \
 		eval '[ "$rc" -eq 6 ] && printf "%s" "$err" | grep -q "failed to decrypt"'
