@@ -222,8 +222,16 @@ static int status_err(struct smb2c *c, const struct smb2_hdr *h, const char *op,
 
 /* ---- connect + NEGOTIATE ---- */
 
-int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host, uint64_t deadline_ms,
-		  struct nlt_err *e)
+static int smb2_offered(const struct smb2_negotiate_req *q, uint16_t d)
+{
+	for (size_t i = 0; i < q->n_dialects; i++)
+		if (q->dialects[i] == d)
+			return 1;
+	return 0;
+}
+
+int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host, const struct smb2c_opts *opts,
+		  uint64_t deadline_ms, struct nlt_err *e)
 {
 	struct smb2_negotiate_req q;
 	struct smb2_negotiate_rep r;
@@ -238,6 +246,8 @@ int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->deadline_ms = deadline_ms;
+	if (opts)
+		c->force_encrypt = opts->force_encrypt;
 	snprintf(c->host, sizeof(c->host), "%s", host);
 	snprintf(c->peer, sizeof(c->peer), "%s (%s)", host, nlt_addr_str(addr, ab, sizeof(ab)));
 	c->buf = malloc(SMB2C_BUF + 4);
@@ -253,8 +263,11 @@ int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host
 	q.capabilities = SMB2_GLOBAL_CAP_ENCRYPTION;
 	if (nlt_random(q.client_guid, sizeof(q.client_guid)) || nlt_random(q.salt, sizeof(q.salt)))
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 negotiate with %s: no random bytes", c->peer);
-	q.n_dialects = 5;
-	memcpy(q.dialects, dialects, sizeof(dialects));
+	for (size_t i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++)
+		if (!opts || !opts->max_dialect || dialects[i] <= opts->max_dialect)
+			q.dialects[q.n_dialects++] = dialects[i];
+	if (!q.n_dialects)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 negotiate with %s: no dialect to offer", c->peer);
 	q.n_ciphers = 4;
 	q.ciphers[0] = SMB2_CIPHER_AES128_GCM;
 	q.ciphers[1] = SMB2_CIPHER_AES128_CCM;
@@ -279,6 +292,9 @@ int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host
 		return status_err(c, &h, "negotiate", e);
 	if ((st = smb2_dec_negotiate_rep(c->buf, n, &r)) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: malformed answer: %s", c->peer, wire_strerror(st));
+	if (!smb2_offered(&q, r.dialect))
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: dialect 0x%04x was not offered", c->peer,
+				  r.dialect);
 	c->dialect = r.dialect;
 	c->server_security_mode = r.security_mode;
 	c->server_caps = r.capabilities;

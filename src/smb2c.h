@@ -58,9 +58,17 @@ struct smb2c {
 	uint8_t *tmp;           /* SMB2C_BUF + 52: transform / plain copy */
 };
 
-/* Connect to addr:445 and NEGOTIATE.  host names the server for Kerberos (cifs/host). */
-int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host, uint64_t deadline_ms,
-		  struct nlt_err *e);
+/* What a caller may choose; zero means the defaults. */
+struct smb2c_opts {
+	uint16_t max_dialect;   /* offer no dialect above this (0: up to 3.1.1) */
+	int force_encrypt;      /* encrypt after the session setup even if not asked to */
+};
+/*
+ * Connect to addr (port included, normally 445) and NEGOTIATE.  host names
+ * the server for Kerberos (cifs/host).  opts may be NULL.
+ */
+int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host, const struct smb2c_opts *opts,
+		  uint64_t deadline_ms, struct nlt_err *e);
 /*
  * SESSION_SETUP with SPNEGO/Kerberos from the default ccache (KRB5CCNAME).
  * NLT_EAUTH when the server refuses or gives a guest/anonymous session.

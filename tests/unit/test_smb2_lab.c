@@ -7,7 +7,8 @@
  *
  * Without NLT_SMB2_HOST and NLT_SMB2_ADDR (as under plain 'make check') it
  * is skipped (exit 77).  NLT_SMB2_PIPE (default srvsvc), NLT_SMB2_ENCRYPT=1
- * forces encryption after the session setup.
+ * forces encryption after the session setup, NLT_SMB2_MAX_DIALECT=0302 (hex)
+ * offers no dialect above that one.
  *
  * NLT_SMB2_TAMPER=FRAME:OFFSET:LISTEN_ADDR puts a relay between client and
  * server (a child process listening on LISTEN_ADDR, an ephemeral port) that
@@ -146,6 +147,7 @@ int main(void)
 	struct nlt_addr addr;
 	struct nlt_err e;
 	struct smb2c c;
+	struct smb2c_opts opts;
 	struct smb2_file_id fid;
 	struct dcerpc_pdu bind, ack;
 	static uint8_t pdu[1024], rsp[SMB2C_MAX_IO];
@@ -188,9 +190,12 @@ int main(void)
 		}
 		addr = via;
 	}
-	if (smb2c_connect(&c, &addr, host, nlt_now_ms() + 10000, &e) != 0)
+	memset(&opts, 0, sizeof(opts));
+	opts.force_encrypt = getenv("NLT_SMB2_ENCRYPT") && strcmp(getenv("NLT_SMB2_ENCRYPT"), "1") == 0;
+	if (getenv("NLT_SMB2_MAX_DIALECT"))
+		opts.max_dialect = (uint16_t)strtoul(getenv("NLT_SMB2_MAX_DIALECT"), NULL, 16);
+	if (smb2c_connect(&c, &addr, host, &opts, nlt_now_ms() + 10000, &e) != 0)
 		goto fail;
-	c.force_encrypt = getenv("NLT_SMB2_ENCRYPT") && strcmp(getenv("NLT_SMB2_ENCRYPT"), "1") == 0;
 	printf("dialect=0x%04x\ncipher=%u\nsign_alg=%u\n", c.dialect, c.cipher, c.sign_alg);
 	if (smb2c_session_setup(&c, &e) != 0)
 		goto fail;

@@ -37,6 +37,22 @@ else
 		eval '[ "$rc" -eq 0 ] && [ "$(kv encrypt)" = 1 ] && [ "$(kv responses_decrypted)" -ge 3 ] &&
 		      [ "$(kv bind_ack_result)" = 0 ] && printf "%s" "$out" | grep -qx ok'
 	[ "$rc" -eq 0 ] || show
+	# older dialects against the same smbd: 3.0.x = AES-CMAC + AES-128-CCM with the 3.0 KDF labels,
+	# 2.x = HMAC-SHA256 with the session key and no encryption at all
+	for smb2_d in 0302:1:1 0300:1:1 0210:0:0 0202:0:0; do
+		smb2_max=${smb2_d%%:*}; smb2_sign=${smb2_d#*:}; smb2_sign=${smb2_sign%%:*}; smb2_ciph=${smb2_d##*:}
+		smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_MAX_DIALECT=$smb2_max
+		check "ws1 at most $smb2_max: dialect 0x$smb2_max, signing $smb2_sign, every answer verified, bind accepted" \
+			eval '[ "$rc" -eq 0 ] && [ "$(kv dialect)" = 0x$smb2_max ] && [ "$(kv sign_alg)" = $smb2_sign ] &&
+			      [ "$(kv cipher)" = $smb2_ciph ] && [ "$(kv responses_signed_ok)" -ge 4 ] && [ "$(kv bind_ack_result)" = 0 ]'
+		[ "$rc" -eq 0 ] || show
+	done
+	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_MAX_DIALECT=0300 NLT_SMB2_ENCRYPT=1
+	check "ws1 at 3.0 encrypted: AES-128-CCM both ways" \
+		eval '[ "$rc" -eq 0 ] && [ "$(kv encrypt)" = 1 ] && [ "$(kv responses_decrypted)" -ge 3 ] && [ "$(kv bind_ack_result)" = 0 ]'
+	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_MAX_DIALECT=0210 NLT_SMB2_ENCRYPT=1
+	check "encryption demanded on 2.1 (no cipher exists): refused, exit 6, never sent in the clear" \
+		eval '[ "$rc" -eq 6 ] && printf "%s" "$err" | grep -q "encryption is required but no cipher"'
 	smb2_run "$DC1_FQDN" "$DC1_IP"
 	check "dc1 (Samba AD DC): the same exchange works" eval '[ "$rc" -eq 0 ] && [ "$(kv bind_ack_result)" = 0 ]'
 	[ "$rc" -eq 0 ] || show
