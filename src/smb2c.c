@@ -246,8 +246,12 @@ int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->deadline_ms = deadline_ms;
-	if (opts)
+	c->max_io = SMB2C_MAX_IO;
+	if (opts) {
 		c->force_encrypt = opts->force_encrypt;
+		if (opts->max_io && opts->max_io < SMB2C_MAX_IO)
+			c->max_io = opts->max_io;
+	}
 	snprintf(c->host, sizeof(c->host), "%s", host);
 	snprintf(c->peer, sizeof(c->peer), "%s (%s)", host, nlt_addr_str(addr, ab, sizeof(ab)));
 	c->buf = malloc(SMB2C_BUF + 4);
@@ -582,6 +586,9 @@ int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid,
 
 /* ---- IOCTL transceive + READ ---- */
 
+static int pipe_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *got,
+		     uint32_t *status, struct nlt_err *e);
+
 int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint8_t *in, size_t in_len,
 		     uint8_t *out, size_t cap, size_t *out_len, struct nlt_err *e)
 {
@@ -600,7 +607,7 @@ int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint
 	q.file_id = *fid;
 	q.input = in;
 	q.input_len = in_len;
-	q.max_output_response = SMB2C_MAX_IO;
+	q.max_output_response = c->max_io;
 	q.flags = SMB2_0_IOCTL_IS_FSCTL;
 	h = new_hdr(c, SMB2_IOCTL);
 	wwr_init(&w, c->buf + 4, SMB2C_BUF);
@@ -621,29 +628,54 @@ int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint
 	memcpy(out, r.output, r.output_len);
 	*out_len = r.output_len;
 	while (status == SMB2_STATUS_BUFFER_OVERFLOW) {
-		struct smb2_read_req rq = { SMB2C_MAX_IO, 0, *fid, 0 };
-		struct smb2_read_rep rr;
-
-		h = new_hdr(c, SMB2_READ);
-		wwr_init(&w, c->buf + 4, SMB2C_BUF);
-		if (smb2_enc_read_req(&w, &h, &rq) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
-			return nlt_seterr(e, NLT_EINTERNAL, "SMB2 read from %s: cannot encode", c->peer);
-		if (need_credits(c, 1, "read", e) || send_msgs(c, wwr_len(&w), "read", e) ||
-		    recv_msgs(c, h.message_id, &n, "read", e) || check_chain(c, n, "read", e))
+		size_t got;
+		if (pipe_read(c, fid, out + *out_len, cap - *out_len, &got, &status, e))
 			return -1;
-		if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: malformed answer", c->peer);
-		status = h.status;
-		if (status != SMB2_STATUS_SUCCESS && status != SMB2_STATUS_BUFFER_OVERFLOW)
-			return status_err(c, &h, "pipe read", e);
-		if (smb2_dec_read_rep(c->buf, n, &rr) != WIRE_OK)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: malformed answer", c->peer);
-		if (rr.len > cap - *out_len)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: the pipe answer is too long", c->peer);
-		memcpy(out + *out_len, rr.data, rr.len);
-		*out_len += rr.len;
+		*out_len += got;
 	}
 	return 0;
+}
+
+/* One READ on the pipe: at most c->max_io bytes into out[cap]; *status tells whether more is pending. */
+static int pipe_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *got,
+		     uint32_t *status, struct nlt_err *e)
+{
+	struct smb2_read_req rq = { c->max_io, 0, *fid, 0 };
+	struct smb2_read_rep rr;
+	struct smb2_hdr h;
+	struct wwr w;
+	size_t n, starts[1] = { 0 };
+
+	*got = 0;
+	h = new_hdr(c, SMB2_READ);
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	if (smb2_enc_read_req(&w, &h, &rq) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 read from %s: cannot encode", c->peer);
+	if (need_credits(c, 1, "read", e) || send_msgs(c, wwr_len(&w), "read", e) ||
+	    recv_msgs(c, h.message_id, &n, "read", e) || check_chain(c, n, "read", e))
+		return -1;
+	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: malformed answer", c->peer);
+	*status = h.status;
+	if (h.status != SMB2_STATUS_SUCCESS && h.status != SMB2_STATUS_BUFFER_OVERFLOW)
+		return status_err(c, &h, "pipe read", e);
+	if (smb2_dec_read_rep(c->buf, n, &rr) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: malformed answer", c->peer);
+	if (rr.len > cap)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: the pipe answer is too long", c->peer);
+	if (rr.len)
+		memcpy(out, rr.data, rr.len);
+	*got = rr.len;
+	c->n_reads++;
+	return 0;
+}
+
+int smb2c_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *out_len,
+	       struct nlt_err *e)
+{
+	uint32_t status;
+
+	return pipe_read(c, fid, out, cap, out_len, &status, e);
 }
 
 /* ---- CLOSE, LOGOFF ---- */

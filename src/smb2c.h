@@ -49,11 +49,12 @@ struct smb2c {
 	struct smb2_keys keys;
 	int encrypt;            /* encrypt every request from now on */
 	int force_encrypt;      /* caller's choice */
+	uint32_t max_io;
 	uint32_t tree_id;
 	uint32_t share_flags;
 	/* what the last exchange did (for tests and -v) */
 	int last_encrypted, last_signed_ok;
-	unsigned n_signed_ok, n_decrypted;
+	unsigned n_signed_ok, n_decrypted, n_reads;
 	uint8_t *buf;           /* SMB2C_BUF: requests are built and responses read here */
 	uint8_t *tmp;           /* SMB2C_BUF + 52: transform / plain copy */
 };
@@ -62,6 +63,7 @@ struct smb2c {
 struct smb2c_opts {
 	uint16_t max_dialect;   /* offer no dialect above this (0: up to 3.1.1) */
 	int force_encrypt;      /* encrypt after the session setup even if not asked to */
+	uint32_t max_io;        /* bytes asked for per IOCTL/READ answer (0: SMB2C_MAX_IO) */
 };
 /*
  * Connect to addr (port included, normally 445) and NEGOTIATE.  host names
@@ -77,11 +79,17 @@ int smb2c_session_setup(struct smb2c *c, struct nlt_err *e);
 /* TREE_CONNECT \\host\IPC$ and CREATE the pipe (e.g. "srvsvc"), compounded. */
 int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid, struct nlt_err *e);
 /*
- * Write in[in_len] to the pipe and read the whole answer (IOCTL transceive,
- * then READ while the server says STATUS_BUFFER_OVERFLOW) into out.
+ * Write in[in_len] to the pipe and read its answer (IOCTL transceive, then
+ * READ while the server says STATUS_BUFFER_OVERFLOW) into out.  A byte-mode
+ * pipe may end a READ with STATUS_SUCCESS before the caller's PDU is
+ * complete (Samba does): the RPC layer reads on with smb2c_read() until
+ * frag_length bytes have come (PFC_LAST_FRAG ends the call).
  */
 int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint8_t *in, size_t in_len,
 		     uint8_t *out, size_t cap, size_t *out_len, struct nlt_err *e);
+/* One READ from the pipe: whatever the server has, at most cap (and the max_io option) bytes. */
+int smb2c_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *out_len,
+	       struct nlt_err *e);
 int smb2c_close_file(struct smb2c *c, const struct smb2_file_id *fid, struct nlt_err *e);
 /* LOGOFF (best effort when e is NULL) and close the socket; wipes the keys. */
 int smb2c_logoff(struct smb2c *c, struct nlt_err *e);

@@ -8,7 +8,10 @@
  * Without NLT_SMB2_HOST and NLT_SMB2_ADDR (as under plain 'make check') it
  * is skipped (exit 77).  NLT_SMB2_PIPE (default srvsvc), NLT_SMB2_ENCRYPT=1
  * forces encryption after the session setup, NLT_SMB2_MAX_DIALECT=0302 (hex)
- * offers no dialect above that one.
+ * offers no dialect above that one, NLT_SMB2_MAX_IO=N asks for at most N bytes
+ * per IOCTL/READ answer (small values force STATUS_BUFFER_OVERFLOW + READ).
+ * NLT_SMB2_DUMP=DIR (with a relay, NLT_SMB2_TAMPER=0:0:ADDR to change nothing)
+ * writes each server frame to DIR/frame-N (captures for golden tests).
  *
  * NLT_SMB2_TAMPER=FRAME:OFFSET:LISTEN_ADDR puts a relay between client and
  * server (a child process listening on LISTEN_ADDR, an ephemeral port) that
@@ -76,6 +79,7 @@ static int write_full(int fd, const uint8_t *b, size_t n)
 /* The relay (child): client -> server as is; server -> client frame by frame, one bit flipped. */
 static void relay(int lfd, const struct nlt_addr *server, unsigned frame, size_t offset)
 {
+	const char *dump = getenv("NLT_SMB2_DUMP");
 	static uint8_t b[1 << 18];
 	int cfd = accept(lfd, NULL, NULL), sfd = socket(server->ss.ss_family, SOCK_STREAM, 0);
 	unsigned nframe = 0;
@@ -98,7 +102,17 @@ static void relay(int lfd, const struct nlt_addr *server, unsigned frame, size_t
 			n = ((size_t)b[1] << 16) | ((size_t)b[2] << 8) | b[3];
 			if (n > sizeof(b) - 4 || read_full(sfd, b + 4, n))
 				_exit(0);
-			if (++nframe == frame && offset == SIZE_MAX && n >= 64) {
+			++nframe;
+			if (dump) {
+				char path[512];
+				FILE *f;
+				snprintf(path, sizeof(path), "%s/frame-%u", dump, nframe);
+				if ((f = fopen(path, "wb"))) {
+					fwrite(b + 4, 1, n, f);
+					fclose(f);
+				}
+			}
+			if (nframe == frame && offset == SIZE_MAX && n >= 64) {
 				b[4 + 16] &= (uint8_t)~0x08;
 				memset(b + 4 + 40, 0, 24);
 			} else if (nframe == frame && offset < n) {
@@ -192,6 +206,8 @@ int main(void)
 	}
 	memset(&opts, 0, sizeof(opts));
 	opts.force_encrypt = getenv("NLT_SMB2_ENCRYPT") && strcmp(getenv("NLT_SMB2_ENCRYPT"), "1") == 0;
+	if (getenv("NLT_SMB2_MAX_IO"))
+		opts.max_io = (uint32_t)strtoul(getenv("NLT_SMB2_MAX_IO"), NULL, 10);
 	if (getenv("NLT_SMB2_MAX_DIALECT"))
 		opts.max_dialect = (uint16_t)strtoul(getenv("NLT_SMB2_MAX_DIALECT"), NULL, 16);
 	if (smb2c_connect(&c, &addr, host, &opts, nlt_now_ms() + 10000, &e) != 0)
@@ -205,15 +221,25 @@ int main(void)
 	printf("share_flags=0x%x\n", c.share_flags);
 	if (smb2c_transceive(&c, &fid, pdu, wwr_len(&w), rsp, sizeof(rsp), &n, &e) != 0)
 		goto fail;
+	/* the DCE/RPC layer's part: read on until the fragment is complete */
+	while (n >= DCERPC_HDR_LEN && n < ld_u16le(rsp + 8)) {
+		size_t more;
+		if (smb2c_read(&c, &fid, rsp + n, ld_u16le(rsp + 8) - n, &more, &e) != 0)
+			goto fail;
+		if (!more)
+			break;
+		n += more;
+	}
 	if (dcerpc_dec_pdu(rsp, n, &ack) != WIRE_OK || ack.ptype != DCERPC_PT_BIND_ACK || ack.n_results < 1) {
-		fprintf(stderr, "the pipe's answer to the bind is not a bind_ack\n");
+		fprintf(stderr, "the pipe's answer to the bind (%zu bytes, %u READs) is not a bind_ack\n", n, c.n_reads);
 		smb2c_free(&c);
 		return 1;
 	}
 	printf("bind_ack_result=%u\nbind_ack_sec_addr=%s\n", ack.results[0].result, ack.sec_addr);
 	if (smb2c_close_file(&c, &fid, &e) != 0)
 		goto fail;
-	printf("responses_signed_ok=%u\nresponses_decrypted=%u\n", c.n_signed_ok, c.n_decrypted);
+	printf("responses_signed_ok=%u\nresponses_decrypted=%u\nreads=%u\nbind_ack_len=%zu\n", c.n_signed_ok,
+	       c.n_decrypted, c.n_reads, n);
 	if (smb2c_logoff(&c, &e) != 0)
 		goto fail_freed;
 	printf("ok\n");

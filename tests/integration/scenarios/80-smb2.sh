@@ -53,6 +53,13 @@ else
 	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_MAX_DIALECT=0210 NLT_SMB2_ENCRYPT=1
 	check "encryption demanded on 2.1 (no cipher exists): refused, exit 6, never sent in the clear" \
 		eval '[ "$rc" -eq 6 ] && printf "%s" "$err" | grep -q "encryption is required but no cipher"'
+	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_MAX_IO=16
+	check "answers of at most 16 bytes: STATUS_BUFFER_OVERFLOW, then READs until the bind_ack (68 bytes) is whole" \
+		eval '[ "$rc" -eq 0 ] && [ "$(kv reads)" -ge 3 ] && [ "$(kv bind_ack_len)" = 68 ] && [ "$(kv bind_ack_result)" = 0 ]'
+	[ "$rc" -eq 0 ] || show
+	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_MAX_IO=16 NLT_SMB2_ENCRYPT=1
+	check "... the same with every READ encrypted" \
+		eval '[ "$rc" -eq 0 ] && [ "$(kv reads)" -ge 3 ] && [ "$(kv responses_decrypted)" -ge 6 ] && [ "$(kv bind_ack_result)" = 0 ]'
 	smb2_run "$DC1_FQDN" "$DC1_IP"
 	check "dc1 (Samba AD DC): the same exchange works" eval '[ "$rc" -eq 0 ] && [ "$(kv bind_ack_result)" = 0 ]'
 	[ "$rc" -eq 0 ] || show
