@@ -15,7 +15,8 @@
  *    LOGOFF requests and responses, an ERROR response, a STATUS_PENDING
  *    interim response (imp_*);
  *  - by hand from MS-SMB2 2.2.x (annotated): compound chains, malformed
- *    variants.
+ *    variants;
+ *  - captured from the lab's Samba 4.17.12 smbd (lab_samba_*, see below).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -193,6 +194,70 @@ static const char imp_error_rep_hex[] =
 static const char imp_interim_rep_hex[] =
 	"fe534d4240000100030100000b0001000300000000000000050000000000000042000000000000000900000000400000"
 	"000000000000000000000000000000000900000000000000ff";
+
+/*
+ * ---- Samba 4.17.12's smbd (the lab's ws1), 2026-12-06: the server frames of two runs of
+ * tests/unit/test_smb2_lab, written by its relay (NLT_SMB2_DUMP): 3.1.1 (GCM, GMAC) and 3.0.2 with
+ * 16-byte IOCTL/READ answers.  Expected values: what the client logged in the same runs.
+ */
+static const char lab_samba_negotiate_rep_311_hex[] =
+	"fe534d4240000000000000000000010001000000000000000000000000000000fffe0000000000000000000000000000"
+	"000000000000000000000000000000004100010011030300777331000000000000000000000000000700000000008000"
+	"0000800000008000aa27b6b03085dd01000000000000000080006000e0000000605e06062b0601050502a0543052a024"
+	"302206092a864882f71201020206092a864886f712010202060a2b06010401823702020aa32a3028a0261b246e6f745f"
+	"646566696e65645f696e5f5246433431373840706c656173655f69676e6f72650100260000000000010020000100944b"
+	"e68833f692c477022903d7c98eec107aa7618f02b8dc0fc1b749d109acb2000002000400000000000100020000000000"
+	"080004000000000001000200";
+
+static const char lab_samba_session_setup_rep_final_hex[] =
+	"fe534d4240000100000000000100200009000000000000000100000000000000fffe000000000000f980a70900000000"
+	"228e763a961e736b989f0dff580718d1090000004800ba00a181b73081b4a0030a0100a10b06092a864886f712010202"
+	"a2819f04819c60819906092a864886f71201020202006f8189308186a003020105a10302010fa27a3078a003020112a2"
+	"71046fa8c2533f38dac49bcedecede4d2b441518d030e6e79a5ed7140545f174e84c06736c94159fe7e55fb8d0a61eba"
+	"f957d7a4f406dd0e6c180cf851d7a07ffc9116d78587fb131a40add5b4514e3af0e25d74eadc2f7097ee07614e62cad5"
+	"fc49947286d8c32be5485b434d5632b48079";
+
+static const char lab_samba_tcon_create_chain_hex[] =
+	"fe534d4240000100000000000300000009000000500000000200000000000000fffe00001e5bac4af980a70900000000"
+	"0502517c150ae0eac4160e97275380f1100002000000000000000000bf011f01fe534d42400001000000000005004000"
+	"0d000000000000000300000000000000fffe0000ffffffffffffffffffffffffe21edbf4a1dcbe00be51fa7457bcff90"
+	"590000000100000000803ed5deb19d0100803ed5deb19d0100803ed5deb19d0100803ed5deb19d010000000000000000"
+	"00000000000000008000000000000000eb7d1d2b00000000753c30a2000000000000000000000000";
+
+static const char lab_samba_ioctl_rep_bind_ack_hex[] =
+	"fe534d4240000100000000000b00200009000000000000000400000000000000fffe00001e5bac4af980a70900000000"
+	"6fa7a8f565a833cc07667a7aba787ae33100000017c01100eb7d1d2b00000000753c30a2000000007000000000000000"
+	"7000000044000000000000000000000005000c03100000004400000001000000b810b81012a800000d005c706970655c"
+	"73727673766300000100000000000000045d888aeb1cc9119fe808002b10486002000000";
+
+static const char lab_samba_close_rep_hex[] =
+	"fe534d4240000100000000000600200009000000000000000500000000000000fffe00001e5bac4af980a70900000000"
+	"129308513fa91ef46b18a0b2a28954713c00000000000000000000000000000000000000000000000000000000000000"
+	"00000000000000000000000000000000000000000000000000000000";
+
+static const char lab_samba_logoff_rep_hex[] =
+	"fe534d4240000100000000000200200009000000000000000600000000000000fffe000000000000f980a70900000000"
+	"0b58f37941ee2f364c2dc49c1358713404000000";
+
+static const char lab_samba_negotiate_rep_302_hex[] =
+	"fe534d4240000000000000000000010001000000000000000000000000000000fffe0000000000000000000000000000"
+	"000000000000000000000000000000004100010002030000777331000000000000000000000000004700000000008000"
+	"00008000000080004821c4b03085dd0100000000000000008000600000000000605e06062b0601050502a0543052a024"
+	"302206092a864882f71201020206092a864886f712010202060a2b06010401823702020aa32a3028a0261b246e6f745f"
+	"646566696e65645f696e5f5246433431373840706c656173655f69676e6f7265";
+
+static const char lab_samba_ioctl_rep_overflow_hex[] =
+	"fe534d4240000100050000800b00200009000000000000000400000000000000fffe00006f48e7386cd3790700000000"
+	"7f03074cff97ec3e2b6444c395d5fe443100000017c011002e023c2200000000b15fde04000000007000000000000000"
+	"7000000010000000000000000000000005000c03100000004400000001000000";
+
+static const char lab_samba_read_rep_overflow_hex[] =
+	"fe534d4240000100000000000800200009000000000000000500000000000000fffe00006f48e7386cd3790700000000"
+	"646bc09de4c8203bb32356fd2f9bbfd711005000100000000000000000000000b810b8103ff900000d005c706970655c";
+
+static const char lab_samba_read_rep_last_hex[] =
+	"fe534d4240000100000000000800200009000000000000000800000000000000fffe00006f48e7386cd3790700000000"
+	"43751ed0792d40b06078b4f2e8c12f481100500004000000000000000000000002000000";
 
 static const uint8_t fid_bytes[16] = { 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
 				       0x00, 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99 };
@@ -891,6 +956,95 @@ static void test_direct_tcp(void **state)
 	assert_int_equal(smb2_dec_direct_tcp(b, &n), WIRE_EBAD);
 }
 
+
+#include "dcerpc.h"
+
+static void test_lab_samba_answers(void **state)
+{
+	uint8_t m[BUF_MAX];
+	size_t n, ml;
+	int more;
+	struct smb2_negotiate_rep nr;
+	struct smb2_session_setup_rep sr;
+	struct smb2_tree_connect_rep tr;
+	struct smb2_create_rep cr;
+	struct smb2_ioctl_rep ir;
+	struct smb2_read_rep rr;
+	struct smb2_hdr h;
+	struct dcerpc_pdu ack;
+
+	(void)state;
+	n = unhex(lab_samba_negotiate_rep_311_hex, m);
+	assert_int_equal(smb2_dec_negotiate_rep(m, n, &nr), WIRE_OK);
+	assert_int_equal(nr.dialect, SMB2_DIALECT_311);
+	assert_int_equal(nr.n_contexts, 3);
+	assert_true(nr.has_preauth && nr.has_cipher && nr.has_sign_alg);
+	assert_int_equal(nr.preauth_alg, SMB2_PREAUTH_SHA512);
+	assert_int_equal(nr.salt_len, 32);
+	assert_int_equal(nr.cipher, SMB2_CIPHER_AES128_GCM);    /* our first choice */
+	assert_int_equal(nr.sign_alg, SMB2_SIGN_AES_GMAC);
+	assert_int_equal(nr.max_read, 8388608);
+	assert_non_null(nr.sec_buf);
+	n = unhex(lab_samba_negotiate_rep_302_hex, m);
+	assert_int_equal(smb2_dec_negotiate_rep(m, n, &nr), WIRE_OK);
+	assert_int_equal(nr.dialect, SMB2_DIALECT_302);
+	assert_false(nr.has_preauth);
+	assert_true(nr.capabilities & SMB2_GLOBAL_CAP_ENCRYPTION);
+
+	n = unhex(lab_samba_session_setup_rep_final_hex, m);
+	assert_int_equal(smb2_dec_hdr(m, n, &h), WIRE_OK);
+	assert_int_equal(h.status, SMB2_STATUS_SUCCESS);
+	assert_true(h.flags & SMB2_FLAGS_SIGNED);            /* the final answer is signed */
+	assert_int_equal(smb2_dec_session_setup_rep(m, n, &sr), WIRE_OK);
+	assert_int_equal(sr.session_flags, 0);               /* not guest, not anonymous */
+	assert_non_null(sr.sec_buf);                         /* SPNEGO accept-completed + AP-REP */
+	assert_int_equal(sr.sec_buf[0], 0xa1);
+
+	/* the compounded TREE_CONNECT + CREATE answer */
+	n = unhex(lab_samba_tcon_create_chain_hex, m);
+	assert_int_equal(smb2_chain_next(m, n, &ml, &more), WIRE_OK);
+	assert_int_equal(ml, 80);
+	assert_true(more);
+	assert_int_equal(smb2_dec_tree_connect_rep(m, ml, &tr), WIRE_OK);
+	assert_int_equal(tr.share_type, SMB2_SHARE_TYPE_PIPE);
+	assert_int_equal(smb2_chain_next(m + ml, n - ml, &ml, &more), WIRE_OK);
+	assert_false(more);
+	assert_int_equal(smb2_dec_hdr(m + 80, ml, &h), WIRE_OK);
+	assert_true(h.flags & SMB2_FLAGS_RELATED_OPERATIONS);
+	assert_int_equal(h.session_id, UINT64_MAX);          /* Samba echoes the related request's all-ones */
+	assert_int_equal(smb2_dec_create_rep(m + 80, ml, &cr), WIRE_OK);
+	assert_int_equal(dec_any(m, 80, NULL), 0);
+	assert_int_equal(dec_any(m + 80, ml, NULL), 0);
+
+	n = unhex(lab_samba_ioctl_rep_bind_ack_hex, m);
+	assert_int_equal(smb2_dec_ioctl_rep(m, n, &ir), WIRE_OK);
+	assert_int_equal(ir.output_len, 68);
+	assert_int_equal(dcerpc_dec_pdu(ir.output, ir.output_len, &ack), WIRE_OK);
+	assert_int_equal(ack.ptype, DCERPC_PT_BIND_ACK);
+	assert_string_equal(ack.sec_addr, "\\pipe\\srvsvc");
+	n = unhex(lab_samba_ioctl_rep_overflow_hex, m);
+	assert_int_equal(smb2_dec_hdr(m, n, &h), WIRE_OK);
+	assert_int_equal(h.status, SMB2_STATUS_BUFFER_OVERFLOW);
+	assert_int_equal(smb2_dec_ioctl_rep(m, n, &ir), WIRE_OK);
+	assert_int_equal(ir.output_len, 16);
+	n = unhex(lab_samba_read_rep_overflow_hex, m);
+	assert_int_equal(smb2_dec_read_rep(m, n, &rr), WIRE_OK);
+	assert_int_equal(rr.len, 16);
+	n = unhex(lab_samba_read_rep_last_hex, m);
+	assert_int_equal(smb2_dec_read_rep(m, n, &rr), WIRE_OK);
+	assert_int_equal(rr.len, 4);
+
+	sweep_all(lab_samba_negotiate_rep_311_hex, 0);
+	sweep_all(lab_samba_negotiate_rep_302_hex, 0);
+	sweep_all(lab_samba_session_setup_rep_final_hex, 0);
+	sweep_all(lab_samba_ioctl_rep_bind_ack_hex, 0);
+	sweep_all(lab_samba_ioctl_rep_overflow_hex, 0);
+	sweep_all(lab_samba_read_rep_overflow_hex, 0);
+	sweep_all(lab_samba_read_rep_last_hex, 0);
+	sweep_all(lab_samba_close_rep_hex, 0);
+	sweep_all(lab_samba_logoff_rep_hex, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -907,6 +1061,7 @@ int main(void)
 		cmocka_unit_test(test_compound_chain),
 		cmocka_unit_test(test_transform_header),
 		cmocka_unit_test(test_direct_tcp),
+		cmocka_unit_test(test_lab_samba_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
