@@ -768,6 +768,36 @@ int smb2_dec_ioctl_rep(const uint8_t *msg, size_t len, struct smb2_ioctl_rep *re
 	return get_buf(msg, len, out_off, out_n, SMB2_HDR_LEN + 48, &rep->output, &rep->output_len);
 }
 
+/* ---- FSCTL_VALIDATE_NEGOTIATE_INFO ---- */
+
+int smb2_enc_validate_negotiate_in(struct wwr *w, const struct smb2_negotiate_req *req)
+{
+	if (w->err)
+		return w->err;
+	if (req->n_dialects < 1 || req->n_dialects > SMB2_MAX_DIALECTS)
+		return w->err = WIRE_ELIMIT;
+	wwr_u32le(w, req->capabilities);
+	wwr_bytes(w, req->client_guid, SMB2_GUID_LEN);
+	wwr_u16le(w, req->security_mode);
+	wwr_u16le(w, (uint16_t)req->n_dialects);
+	for (size_t i = 0; i < req->n_dialects; i++)
+		wwr_u16le(w, req->dialects[i]);
+	return w->err;
+}
+
+int smb2_dec_validate_negotiate_out(const uint8_t *buf, size_t len, struct smb2_validate_negotiate *v)
+{
+	struct wrd r;
+
+	memset(v, 0, sizeof(*v));
+	wrd_init(&r, buf, len);
+	v->capabilities = wrd_u32le(&r);
+	wrd_bytes(&r, v->guid, SMB2_GUID_LEN);
+	v->security_mode = wrd_u16le(&r);
+	v->dialect = wrd_u16le(&r);
+	return wrd_finish(&r);
+}
+
 /* ---- ERROR ---- */
 
 int smb2_dec_error_rep(const uint8_t *msg, size_t len, struct smb2_error_rep *rep)

@@ -348,6 +348,21 @@ struct smb2_ioctl_rep {
 /* Also decodes the body of a STATUS_BUFFER_OVERFLOW response (more to READ). */
 int smb2_dec_ioctl_rep(const uint8_t *msg, size_t len, struct smb2_ioctl_rep *rep);
 
+/* ---- FSCTL_VALIDATE_NEGOTIATE_INFO (2.2.31.4, 2.2.32.6) ------------- */
+
+#define SMB2_FSCTL_VALIDATE_NEGOTIATE_INFO 0x00140204u
+#define SMB2_VALIDATE_NEGOTIATE_OUT_LEN 24
+/* The IOCTL input: what the client sent in its NEGOTIATE request. */
+int smb2_enc_validate_negotiate_in(struct wwr *w, const struct smb2_negotiate_req *req);
+struct smb2_validate_negotiate {
+	uint32_t capabilities;
+	uint8_t guid[SMB2_GUID_LEN];
+	uint16_t security_mode;
+	uint16_t dialect;
+};
+/* The IOCTL output: exactly 24 bytes. */
+int smb2_dec_validate_negotiate_out(const uint8_t *buf, size_t len, struct smb2_validate_negotiate *v);
+
 /* ---- ERROR response (2.2.2) ---------------------------------------- */
 
 struct smb2_error_rep {

@@ -299,6 +299,8 @@ int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host
 	if (!smb2_offered(&q, r.dialect))
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: dialect 0x%04x was not offered", c->peer,
 				  r.dialect);
+	c->neg = q;
+	memcpy(c->server_guid, r.server_guid, SMB2_GUID_LEN);
 	c->dialect = r.dialect;
 	c->server_security_mode = r.security_mode;
 	c->server_caps = r.capabilities;
@@ -513,7 +515,53 @@ out:
 	return rc;
 }
 
-/* ---- TREE_CONNECT + CREATE (compounded) ---- */
+/* ---- TREE_CONNECT + CREATE (compounded), VALIDATE_NEGOTIATE ---- */
+
+static int validate_negotiate(struct smb2c *c, struct nlt_err *e)
+{
+	static const char op[] = "validate negotiate";
+	struct smb2_ioctl_req q;
+	struct smb2_ioctl_rep r;
+	struct smb2_validate_negotiate v;
+	struct smb2_hdr h;
+	struct wwr w, iw;
+	uint8_t in[64];
+	size_t n, starts[1] = { 0 };
+
+	wwr_init(&iw, in, sizeof(in));
+	if (smb2_enc_validate_negotiate_in(&iw, &c->neg) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s with %s: cannot encode", op, c->peer);
+	memset(&q, 0, sizeof(q));
+	q.ctl_code = SMB2_FSCTL_VALIDATE_NEGOTIATE_INFO;
+	q.file_id = smb2_file_id_related; /* all-ones: no file */
+	q.input = in;
+	q.input_len = wwr_len(&iw);
+	q.max_output_response = SMB2_VALIDATE_NEGOTIATE_OUT_LEN;
+	q.flags = SMB2_0_IOCTL_IS_FSCTL;
+	h = new_hdr(c, SMB2_IOCTL);
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	if (smb2_enc_ioctl_req(&w, &h, &q) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s with %s: cannot encode", op, c->peer);
+	if (need_credits(c, 1, op, e) || send_msgs(c, wwr_len(&w), op, e) || recv_msgs(c, h.message_id, &n, op, e) ||
+	    check_chain(c, n, op, e))
+		return -1;
+	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s with %s: malformed answer", op, c->peer);
+	if (h.status != SMB2_STATUS_SUCCESS)
+		return status_err(c, &h, op, e);
+	if (smb2_dec_ioctl_rep(c->buf, n, &r) != WIRE_OK ||
+	    smb2_dec_validate_negotiate_out(r.output, r.output_len, &v) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s with %s: malformed answer", op, c->peer);
+	if (v.dialect != c->dialect || v.security_mode != c->server_security_mode ||
+	    v.capabilities != c->server_caps || memcmp(v.guid, c->server_guid, SMB2_GUID_LEN) != 0)
+		return nlt_seterr(e, NLT_EPROTO,
+				  "SMB2 %s with %s: the server's signed account (dialect 0x%04x, security mode 0x%x, "
+				  "capabilities 0x%x) differs from the NEGOTIATE answer (0x%04x, 0x%x, 0x%x): tampered",
+				  op, c->peer, v.dialect, v.security_mode, v.capabilities, c->dialect,
+				  c->server_security_mode, c->server_caps);
+	c->validated = 1;
+	return 0;
+}
 
 int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid, struct nlt_err *e)
 {
@@ -581,6 +629,8 @@ int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid,
 					  c->peer);
 		c->encrypt = 1;
 	}
+	if ((c->dialect == SMB2_DIALECT_300 || c->dialect == SMB2_DIALECT_302) && !c->validated)
+		return validate_negotiate(c, e);
 	return 0;
 }
 

@@ -41,6 +41,9 @@ struct smb2c {
 	uint16_t cipher;        /* SMB2_CIPHER_NONE when none */
 	uint16_t sign_alg;
 	uint32_t max_read, max_transact;
+	uint8_t server_guid[SMB2_GUID_LEN];
+	struct smb2_negotiate_req neg;  /* what we offered (for VALIDATE_NEGOTIATE_INFO) */
+	int validated;          /* 3.0/3.0.2: FSCTL_VALIDATE_NEGOTIATE_INFO matched */
 	uint8_t preauth[SMB2_PREAUTH_HASH_LEN]; /* connection, then the session's */
 	/* session */
 	uint64_t session_id;
@@ -76,7 +79,12 @@ int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host
  * NLT_EAUTH when the server refuses or gives a guest/anonymous session.
  */
 int smb2c_session_setup(struct smb2c *c, struct nlt_err *e);
-/* TREE_CONNECT \\host\IPC$ and CREATE the pipe (e.g. "srvsvc"), compounded. */
+/*
+ * TREE_CONNECT \\host\IPC$ and CREATE the pipe (e.g. "srvsvc"), compounded;
+ * on 3.0/3.0.2 then FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 3.2.5.5): the
+ * server's signed account of the negotiation must match what we saw, else
+ * the NEGOTIATE was tampered with (3.1.1 has the pre-auth hash instead).
+ */
 int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid, struct nlt_err *e);
 /*
  * Write in[in_len] to the pipe and read its answer (IOCTL transceive, then

@@ -4,8 +4,8 @@
  * chain (smb2_chain_next) and every message is decoded the way a client
  * would (header, then the body by command and status); it is also read as
  * a TRANSFORM message (smb2_dec_transform, smb2_decrypt with each cipher),
- * as a direct-TCP frame header, and its signature is verified with each
- * algorithm.  Every borrowed pointer must lie inside the input.
+ * as a direct-TCP frame header and as a VALIDATE_NEGOTIATE_INFO output, and
+ * its signature is verified with each algorithm.  Every borrowed pointer must lie inside the input.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -128,6 +128,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_transform(data, size);
 	if (size >= 4)
 		(void)smb2_dec_direct_tcp(data, &n);
+	{
+		struct smb2_validate_negotiate v;
+		if (smb2_dec_validate_negotiate_out(data, size, &v) == WIRE_OK)
+			CHECK(size == SMB2_VALIDATE_NEGOTIATE_OUT_LEN);
+	}
 	if (size >= SMB2_HDR_LEN && size <= 4096)
 		for (uint16_t alg = 0; alg <= 3; alg++)
 			(void)smb2_verify(alg, key, data, size);

@@ -957,6 +957,39 @@ static void test_direct_tcp(void **state)
 }
 
 
+/* FSCTL_VALIDATE_NEGOTIATE_INFO, by hand from MS-SMB2 2.2.31.4 / 2.2.32.6 */
+static void test_validate_negotiate(void **state)
+{
+	struct smb2_negotiate_req q;
+	struct smb2_validate_negotiate v;
+	uint8_t buf[128];
+	struct wwr w;
+
+	(void)state;
+	fill_windows_negotiate(&q);
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(smb2_enc_validate_negotiate_in(&w, &q), WIRE_OK);
+	/* Capabilities 0x3f, ClientGuid, SecurityMode 0, DialectCount 5, Dialects */
+	assert_hex(buf, wwr_len(&w),
+		   "3f000000" "ecd86f326276024f9f7752b89bb33f3a" "0000" "0500" "0202" "1002" "0003" "0203" "1103");
+	q.n_dialects = 0;
+	wwr_init(&w, buf, sizeof(buf));
+	assert_int_equal(smb2_enc_validate_negotiate_in(&w, &q), WIRE_ELIMIT);
+	/* output: Capabilities 0x47, ServerGuid, SecurityMode 1, Dialect 0x0302 */
+	{
+		size_t n = unhex("47000000" "00112233445566778899aabbccddeeff" "0100" "0203", buf);
+		assert_int_equal(smb2_dec_validate_negotiate_out(buf, n, &v), WIRE_OK);
+		assert_int_equal(v.capabilities, 0x47);
+		assert_int_equal(v.guid[15], 0xff);
+		assert_int_equal(v.security_mode, 1);
+		assert_int_equal(v.dialect, SMB2_DIALECT_302);
+		for (size_t k = 0; k < n; k++)
+			assert_int_not_equal(smb2_dec_validate_negotiate_out(buf, k, &v), WIRE_OK);
+		buf[n] = 0;
+		assert_int_equal(smb2_dec_validate_negotiate_out(buf, n + 1, &v), WIRE_ETRAILING);
+	}
+}
+
 #include "dcerpc.h"
 
 static void test_lab_samba_answers(void **state)
@@ -1062,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_transform_header),
 		cmocka_unit_test(test_direct_tcp),
 		cmocka_unit_test(test_lab_samba_answers),
+		cmocka_unit_test(test_validate_negotiate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -218,7 +218,7 @@ int main(void)
 	printf("session_flags=0x%x\nencrypt=%d\nsetup_signed_ok=%u\n", c.session_flags, c.encrypt, c.n_signed_ok);
 	if (smb2c_open_pipe(&c, pipe, &fid, &e) != 0)
 		goto fail;
-	printf("share_flags=0x%x\n", c.share_flags);
+	printf("share_flags=0x%x\nvalidated=%d\n", c.share_flags, c.validated);
 	if (smb2c_transceive(&c, &fid, pdu, wwr_len(&w), rsp, sizeof(rsp), &n, &e) != 0)
 		goto fail;
 	/* the DCE/RPC layer's part: read on until the fragment is complete */

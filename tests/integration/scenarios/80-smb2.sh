@@ -47,6 +47,15 @@ else
 			      [ "$(kv cipher)" = $smb2_ciph ] && [ "$(kv responses_signed_ok)" -ge 4 ] && [ "$(kv bind_ack_result)" = 0 ]'
 		[ "$rc" -eq 0 ] || show
 	done
+	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_MAX_DIALECT=0302
+	check "3.0.2: FSCTL_VALIDATE_NEGOTIATE_INFO after the tree connect matches the NEGOTIATE answer" \
+		eval '[ "$rc" -eq 0 ] && [ "$(kv validated)" = 1 ]'
+	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_MAX_DIALECT=0302 NLT_SMB2_TAMPER="1:88:$CLI_IP"
+	check "3.0.2, a flipped capability bit in the NEGOTIATE answer (no pre-auth hash): validate negotiate says tampered, exit 6" \
+		eval '[ "$rc" -eq 6 ] && printf "%s" "$err" | grep -q "validate negotiate.*tampered"'
+	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_MAX_DIALECT=0300 NLT_SMB2_TAMPER="1:66:$CLI_IP"
+	check "3.0, SIGNING_ENABLED cleared in the NEGOTIATE answer: validate negotiate says tampered, exit 6" \
+		eval '[ "$rc" -eq 6 ] && printf "%s" "$err" | grep -q "validate negotiate.*tampered"'
 	smb2_run "$WS1_FQDN" "$WS1_IP" NLT_SMB2_MAX_DIALECT=0300 NLT_SMB2_ENCRYPT=1
 	check "ws1 at 3.0 encrypted: AES-128-CCM both ways" \
 		eval '[ "$rc" -eq 0 ] && [ "$(kv encrypt)" = 1 ] && [ "$(kv responses_decrypted)" -ge 3 ] && [ "$(kv bind_ack_result)" = 0 ]'
