@@ -4,11 +4,10 @@
 
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "atomicfile.h"
 #include "krb_msg.h"
@@ -67,17 +66,6 @@ static int recv_exact(int fd, uint8_t *buf, size_t len, uint64_t deadline_ms)
 		got += (size_t)r;
 	}
 	return XP_OK;
-}
-
-static int test_hook(const char *name)
-{
-#ifndef NLT_DISABLE_FAILPOINTS
-	const char *fp = getenv("NLT_FAILPOINT");
-	return fp && strcmp(fp, name) == 0;
-#else
-	(void)name;
-	return 0;
-#endif
 }
 
 int kpw_change(struct nlt_krb *k, int *fd, const krb5_creds *creds, const char *pw, const char *target,
@@ -171,12 +159,6 @@ int kpw_change(struct nlt_krb *k, int *fd, const krb5_creds *creds, const char *
 	r = 0;
 	out->answer = KPW_ANS_UNKNOWN;
 	nlt_failpoint("kpasswd-before-send");
-	if (test_hook("kpasswd-pause-before-send")) {
-		/* test hook: connected, request built, nothing sent yet: the lab scenario blocks the port now */
-		struct timespec ts = { 3, 0 };
-		fprintf(stderr, "nltrust: test hook kpasswd-pause-before-send: pausing 3 s\n");
-		(void)nanosleep(&ts, NULL);
-	}
 	st = xp_send_all(*fd, msg, wwr_len(&w), k->deadline_ms);
 	if (st == XP_OK)
 		st = recv_exact(*fd, hdr, 4, k->deadline_ms);
