@@ -41,3 +41,30 @@ check "verify is healthy after the recovery" eval '[ "$rc" -eq 0 ]'
 run_cli reset-password --admin -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" $RT "$LAB_DOMAIN"
 rc1=$rc; run_cli verify $RT "$LAB_DOMAIN"
 check "kpasswd set-password (--admin) over our transport works and verifies" eval '[ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ]'
+
+# ---- the Netlogon port cache: written by a check, used by the next, a stale one falls back ----
+pc="$rtdir/pcache"; pcf="$pc/netlogon-port-$DC1_IP"
+run_ws1 -v verify --method netlogon -S "$DC1_FQDN" --state-dir "$pc" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+nlp=$(cat "$pcf" 2>/dev/null)
+check "verify --method netlogon caches the DC's Netlogon port ($nlp, 0600)" \
+	eval '[ "$rc" -eq 0 ] && [ -n "$nlp" ] && [ "$(stat -c %a "$pcf")" = 600 ]'
+run_ws1 -v verify --method netlogon -S "$DC1_FQDN" --state-dir "$pc" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+check "the next verify uses the cached port (no endpoint mapper: 1 connection)" \
+	eval '[ "$rc" -eq 0 ] && printf "%s" "$err" | grep -q "at TCP $nlp (cached)" && printf "%s" "$err" | grep -q "(1 connections"'
+printf '4000\n' > "$pcf"
+run_ws1 -v verify --method netlogon -S "$DC1_FQDN" --state-dir "$pc" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+if [ "$rc" -eq 0 ] && printf '%s' "$err" | grep -q "cached port 4000 .* asking the endpoint mapper" && [ "$(cat "$pcf")" = "$nlp" ]; then
+	ok "a stale cached port (4000) falls back to the endpoint mapper: still healthy, cache corrected"
+else bad "a stale cached port falls back to the endpoint mapper"; show; fi
+# a port that is open but filtered now (dropped): bounded by the 1 s hint budget, then the mapper
+"$lab" block dc1 tcp "$nlp" >/dev/null
+printf '%s\n' "$nlp" > "$pcf"
+run_ws1 --timeout 6 verify --method netlogon -S "$DC1_FQDN" --state-dir "$pc" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+"$lab" unblock dc1 tcp "$nlp" >/dev/null
+check "a cached port that is filtered is never called healthy (exit $rc)" eval '[ "$rc" -ne 0 ]'
+printf 'junk\n' > "$pcf"
+run_ws1 verify --method all -S "$DC1_FQDN" --state-dir "$pc" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+check "a garbage cache file is ignored: verify --method all healthy, cache rewritten" \
+	eval '[ "$rc" -eq 0 ] && [ "$(cat "$pcf")" = "$nlp" ]'
+st computer delete NLTRT
+rm -rf "$rtdir"
