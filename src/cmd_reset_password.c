@@ -163,9 +163,12 @@ static krb5_error_code changepw_creds(struct nlt_krb *k, const char *path, const
 	if (!rc)
 		rc = krb5_get_init_creds_opt_alloc(k->kc, &opt);
 	if (!rc) {
+		/* optimistic PA-ENC-TIMESTAMP (as src/krb.c): no PREAUTH_REQUIRED round trip */
+		static krb5_preauthtype pa[] = { KRB5_PADATA_ENC_TIMESTAMP };
 		krb5_get_init_creds_opt_set_tkt_life(opt, 300);
 		krb5_get_init_creds_opt_set_forwardable(opt, 0);
 		krb5_get_init_creds_opt_set_proxiable(opt, 0);
+		krb5_get_init_creds_opt_set_preauth_list(opt, pa, 1);
 		rc = krb5_get_init_creds_keytab(k->kc, creds, p, kt, 0, "kadmin/changepw", opt);
 	}
 	if (opt)
@@ -919,16 +922,13 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	/* kpasswd must be reachable before anything is journalled: its connection is made now, under the
 	 * deadline, and the change (step 4) is sent over it */
 	if (rs->mode == MODE_MACHINE || rs->mode == MODE_ADMIN) {
-		int xst;
-		rs->kpw_fd = kpw_connect(k, &dc->addr, &xst, e);
-		if (rs->kpw_fd < 0) {
+		/* started now, finished after the probe (step 2b): the handshake overlaps the AS exchange */
+		if (kpw_connect_start(k, &dc->addr, &rs->kpw_fd, e) < 0) {
 			char w2[400];
 			nlt_strlcpy(w2, e->msg, sizeof(w2));
 			nlt_seterr(e, NLT_ENODC, "%s; nothing was changed", w2);
 			goto out;
 		}
-		if (dry)
-			xp_close(&rs->kpw_fd);
 	}
 	/* 2: the journal, and whatever an earlier run left in it (a dry run only looks) */
 	{
@@ -964,6 +964,18 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 			nlt_seterr(e, e->cat, "--dry-run: the real run would refuse: %s", why);
 		}
 		goto out;
+	}
+	if (rs->kpw_fd >= 0) {
+		/* kpasswd reachable before anything is journalled */
+		if (kpw_connect_finish(k, &dc->addr, &rs->kpw_fd, e) < 0) {
+			char w2[400];
+			nlt_strlcpy(w2, e->msg, sizeof(w2));
+			nlt_seterr(e, NLT_ENODC, "%s%s; nothing was changed", dry ? "--dry-run: the real run would stop: " : "",
+				   w2);
+			goto out;
+		}
+		if (dry)
+			xp_close(&rs->kpw_fd);
 	}
 	if (dry) {
 		predict(rs);

@@ -2,7 +2,9 @@
 #include "config.h"
 #include "kpasswd.h"
 
+#include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,41 @@ int kpw_connect(struct nlt_krb *k, const struct nlt_addr *dc, int *xp_status, st
 			   k->dc_name[0] ? k->dc_name : ab, ab, KPASSWD_PORT, xp_status_str(*xp_status));
 	}
 	return fd;
+}
+
+static void unreachable(struct nlt_krb *k, const struct nlt_addr *dc, int st, struct nlt_err *e)
+{
+	char ab[64];
+
+	nlt_addr_str(dc, ab, sizeof(ab));
+	nlt_seterr(e, NLT_ENODC, "kpasswd on %s (%s:%d/tcp) is not reachable: %s", k->dc_name[0] ? k->dc_name : ab, ab,
+		   KPASSWD_PORT, xp_status_str(st));
+}
+
+int kpw_connect_start(struct nlt_krb *k, const struct nlt_addr *dc, int *fd, struct nlt_err *e)
+{
+	struct nlt_addr a = *dc;
+
+	nlt_addr_set_port(&a, KPASSWD_PORT);
+	*fd = xp_tcp_start(&a);
+	if (*fd < 0) {
+		unreachable(k, dc, xp_status_from_errno(errno), e);
+		return -1;
+	}
+	return 0;
+}
+
+int kpw_connect_finish(struct nlt_krb *k, const struct nlt_addr *dc, int *fd, struct nlt_err *e)
+{
+	int w = xp_wait(*fd, POLLOUT, k->deadline_ms), st;
+
+	st = w > 0 ? xp_tcp_result(*fd) : w == 0 ? XP_TIMEOUT : XP_NETERR;
+	if (st != XP_OK) {
+		xp_close(fd);
+		unreachable(k, dc, st, e);
+		return -1;
+	}
+	return 0;
 }
 
 /* Our end of the connection as a Kerberos address (KRB-PRIV s-address). */

@@ -34,6 +34,13 @@ struct kpw_outcome {
 
 /* Connect to dc:464 under the deadline (the check before anything is journalled).  fd or -1 with e. */
 int kpw_connect(struct nlt_krb *k, const struct nlt_addr *dc, int *xp_status, struct nlt_err *e);
+/*
+ * The same in two halves, so that the handshake overlaps other work: start (0 with *fd, the
+ * connect in progress, or -1 with e), then finish (waits under the deadline; 0, or -1 with e and
+ * *fd closed).
+ */
+int kpw_connect_start(struct nlt_krb *k, const struct nlt_addr *dc, int *fd, struct nlt_err *e);
+int kpw_connect_finish(struct nlt_krb *k, const struct nlt_addr *dc, int *fd, struct nlt_err *e);
 
 /*
  * Change (target NULL: the ticket's own principal, version 1 message) or
