@@ -59,9 +59,17 @@ else bad "a stale cached port falls back to the endpoint mapper"; show; fi
 # a port that is open but filtered now (dropped): bounded by the 1 s hint budget, then the mapper
 "$lab" block dc1 tcp "$nlp" >/dev/null
 printf '%s\n' "$nlp" > "$pcf"
-run_ws1 --timeout 6 verify --method netlogon -S "$DC1_FQDN" --state-dir "$pc" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+run_ws1 --timeout 6 -v verify --method netlogon -S "$DC1_FQDN" --state-dir "$pc" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
 "$lab" unblock dc1 tcp "$nlp" >/dev/null
-check "a cached port that is filtered is never called healthy (exit $rc)" eval '[ "$rc" -ne 0 ]'
+check "a cached port that is filtered: endpoint mapper asked after the 1 s hint budget, INCONCLUSIVE, exit 4" \
+	eval '[ "$rc" -eq 4 ] && printf "%s" "$err" | grep -q "cached port $nlp .* asking the endpoint mapper" &&
+	      ! printf "%s" "$out" | grep -qi "^healthy"'
+# the endpoint mapper filtered, the port cached: Netlogon still runs (true: the DC's Netlogon works)
+"$lab" block dc1 tcp 135 >/dev/null
+run_ws1 --timeout 4 -v verify --method netlogon -S "$DC1_FQDN" --state-dir "$pc" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+"$lab" unblock dc1 tcp 135 >/dev/null
+check "TCP 135 filtered, port cached: the Netlogon check runs on the cached port and is healthy" \
+	eval '[ "$rc" -eq 0 ] && printf "%s" "$err" | grep -q "at TCP $nlp (cached)"'
 printf 'junk\n' > "$pcf"
 run_ws1 verify --method all -S "$DC1_FQDN" --state-dir "$pc" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
 check "a garbage cache file is ignored: verify --method all healthy, cache rewritten" \
