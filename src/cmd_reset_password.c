@@ -46,6 +46,7 @@
 #include "cmds.h"
 #include "keys.h"
 #include "krb.h"
+#include "kpasswd.h"
 #include "ktfile.h"
 #include "locate.h"
 #include "machine.h"
@@ -79,6 +80,7 @@ struct reset {
 	struct ktfile_summary kts;
 	uint64_t elapsed_us;
 	char kpasswd_note[300];
+	int kpw_fd; /* the kpasswd connection opened before anything is journalled, used by the change */
 	enum state_dc_answer answer; /* what the DC said to the change request */
 	/* the current secret, probed before anything changes (step 2b) */
 	int have_cur_kvno;
@@ -161,9 +163,12 @@ static krb5_error_code changepw_creds(struct nlt_krb *k, const char *path, const
 	if (!rc)
 		rc = krb5_get_init_creds_opt_alloc(k->kc, &opt);
 	if (!rc) {
+		/* optimistic PA-ENC-TIMESTAMP (as src/krb.c): no PREAUTH_REQUIRED round trip */
+		static krb5_preauthtype pa[] = { KRB5_PADATA_ENC_TIMESTAMP };
 		krb5_get_init_creds_opt_set_tkt_life(opt, 300);
 		krb5_get_init_creds_opt_set_forwardable(opt, 0);
 		krb5_get_init_creds_opt_set_proxiable(opt, 0);
+		krb5_get_init_creds_opt_set_preauth_list(opt, pa, 1);
 		rc = krb5_get_init_creds_keytab(k->kc, creds, p, kt, 0, "kadmin/changepw", opt);
 	}
 	if (opt)
@@ -172,21 +177,6 @@ static krb5_error_code changepw_creds(struct nlt_krb *k, const char *path, const
 	if (kt)
 		krb5_kt_close(k->kc, kt);
 	return rc;
-}
-
-static const char *kpasswd_result_str(int code)
-{
-	switch (code) {
-	case 0: return "success";
-	case 1: return "malformed request";
-	case 2: return "hard error";
-	case 3: return "authentication error";
-	case 4: return "soft error (password policy)";
-	case 5: return "access denied";
-	case 6: return "bad version";
-	case 7: return "initial flag needed";
-	}
-	return "unknown result";
 }
 
 /* Test hooks beside the crash points (NLT_FAILPOINT, atomicfile.h): these change behaviour instead of exiting. */
@@ -239,9 +229,6 @@ static const char *again_advice(struct reset *rs, char *buf, size_t len)
 /* Step 4.  0 when the DC says yes (or says something the confirmation step must judge), -1 otherwise. */
 static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_session *as, const char *pw, struct nlt_err *e)
 {
-	krb5_data code_str = { 0 }, result_str = { 0 };
-	krb5_error_code rc = 0;
-	int result = 0;
 	char adv[600];
 
 	rs->answer = STATE_DC_ACKED;
@@ -316,37 +303,36 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 		}
 		return 0;
 	}
-	if (rs->mode == MODE_ADMIN) {
-		krb5_ccache cc = NULL;
-		krb5_principal target = NULL;
+	{
+		/* kpasswd over our own connection, under the deadline (src/kpasswd.c) */
+		struct kpw_outcome ko;
+		krb5_creds *tk = NULL;
 		char tn[400];
-		snprintf(tn, sizeof(tn), "%s@%s", rs->machine, rs->realm);
-		rc = krb5_cc_resolve(k->kc, k->ccache_name, &cc);
-		if (!rc)
-			rc = krb5_parse_name(k->kc, tn, &target);
-		if (!rc)
-			rc = krb5_set_password_using_ccache(k->kc, cc, pw, target, &result, &code_str, &result_str);
-		krb5_free_principal(k->kc, target);
-		if (cc)
-			krb5_cc_close(k->kc, cc);
-	} else {
-		/* the kadmin/changepw ticket came from the probe (step 2b) */
-		rc = krb5_change_password(k->kc, &rs->cp_creds, pw, &result, &code_str, &result_str);
+		int kr;
+		if (rs->mode == MODE_ADMIN) {
+			snprintf(tn, sizeof(tn), "%s@%s", rs->machine, rs->realm);
+			if (kpw_changepw_ticket(k, &tk, e) < 0) {
+				xp_close(&rs->kpw_fd);
+				return -1; /* nothing was sent */
+			}
+			kr = kpw_change(k, &rs->kpw_fd, tk, pw, tn, &ko, e);
+			krb5_free_creds(k->kc, tk);
+		} else {
+			/* the kadmin/changepw ticket came from the probe (step 2b) */
+			kr = kpw_change(k, &rs->kpw_fd, &rs->cp_creds, pw, NULL, &ko, e);
+		}
+		if (kr < 0)
+			return -1; /* nothing was sent */
+		if (ko.answer == KPW_ANS_REFUSED) {
+			rs->answer = STATE_DC_NO;
+		} else if (ko.answer != KPW_ANS_ACKED) {
+			/* timeout, drop, a KRB-ERROR (unauthenticated) or a reply that did not verify: the DC may
+			 * have taken the password; the AS check decides, the journal keeps it pending */
+			rs->answer = STATE_DC_UNKNOWN;
+		}
+		if (ko.note[0])
+			nlt_strlcpy(rs->kpasswd_note, ko.note, sizeof(rs->kpasswd_note));
 	}
-	if (rc) {
-		const char *m = krb5_get_error_message(k->kc, rc);
-		rs->answer = STATE_DC_UNKNOWN;
-		/* the reply may be lost or mangled although the DC took the password: the AS check decides */
-		snprintf(rs->kpasswd_note, sizeof(rs->kpasswd_note), "kpasswd to %s: %s", k->dc_addr, m);
-		krb5_free_error_message(k->kc, m);
-	} else if (result != 0) {
-		rs->answer = STATE_DC_NO;
-		snprintf(rs->kpasswd_note, sizeof(rs->kpasswd_note), "kpasswd to %s answered %d (%s)%s%.*s", k->dc_addr, result,
-			 kpasswd_result_str(result), result_str.length ? ": " : "", (int)result_str.length,
-			 result_str.data ? result_str.data : "");
-	}
-	krb5_free_data_contents(k->kc, &code_str);
-	krb5_free_data_contents(k->kc, &result_str);
 	if (rs->kpasswd_note[0])
 		nlt_vlog("%s; confirming with an AS exchange", rs->kpasswd_note);
 	return 0;
@@ -856,6 +842,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 	if (!rs)
 		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 	rs->req = req;
+	rs->kpw_fd = -1;
 	rs->mode = req->reset_ldap ? MODE_LDAP : req->reset_admin ? MODE_ADMIN : req->method == 2 ? MODE_NETLOGON : MODE_MACHINE;
 	rs->keytab = req->keytab ? req->keytab : DEFAULT_KEYTAB;
 	if (machine_account(req->machine, MACHINE_SAM_MAX, rs->machine, sizeof(rs->machine), NULL, 0, e) < 0)
@@ -934,19 +921,16 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 			   admin_advice(rs, adv, sizeof(adv)));
 		goto out;
 	}
-	/* kpasswd must be reachable before anything is journalled (MIT's kpasswd client has its own,
-	 * long, timeouts): one TCP connect to port 464 under our deadline */
+	/* kpasswd must be reachable before anything is journalled: its connection is made now, under the
+	 * deadline, and the change (step 4) is sent over it */
 	if (rs->mode == MODE_MACHINE || rs->mode == MODE_ADMIN) {
-		struct nlt_addr kp = dc->addr;
-		int xst = XP_OK, fd;
-		nlt_addr_set_port(&kp, 464);
-		fd = xp_tcp_connect(&kp, ctx->deadline_ms, &xst);
-		if (fd < 0) {
-			nlt_seterr(e, NLT_ENODC, "kpasswd on %s (%s:464/tcp) is not reachable: %s; nothing was changed",
-				   dc->info.dc_dns_name, ab, xp_status_str(xst));
+		/* started now, finished after the probe (step 2b): the handshake overlaps the AS exchange */
+		if (kpw_connect_start(k, &dc->addr, &rs->kpw_fd, e) < 0) {
+			char w2[400];
+			nlt_strlcpy(w2, e->msg, sizeof(w2));
+			nlt_seterr(e, NLT_ENODC, "%s; nothing was changed", w2);
 			goto out;
 		}
-		xp_close(&fd);
 	}
 	/* 2: the journal, and whatever an earlier run left in it (a dry run only looks) */
 	{
@@ -982,6 +966,18 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 			nlt_seterr(e, e->cat, "--dry-run: the real run would refuse: %s", why);
 		}
 		goto out;
+	}
+	if (rs->kpw_fd >= 0) {
+		/* kpasswd reachable before anything is journalled */
+		if (kpw_connect_finish(k, &dc->addr, &rs->kpw_fd, e) < 0) {
+			char w2[400];
+			nlt_strlcpy(w2, e->msg, sizeof(w2));
+			nlt_seterr(e, NLT_ENODC, "%s%s; nothing was changed", dry ? "--dry-run: the real run would stop: " : "",
+				   w2);
+			goto out;
+		}
+		if (dry)
+			xp_close(&rs->kpw_fd);
 	}
 	if (dry) {
 		predict(rs);
@@ -1088,6 +1084,7 @@ int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e)
 out:
 	if (r < 0 && req->json)
 		print_failure(rs, req, st, dc, e);
+	xp_close(&rs->kpw_fd);
 	nlt_wipe(pw, sizeof(pw));
 	nlt_wipe(rs->nt_hash, sizeof(rs->nt_hash));
 	if (rs->have_cp_creds)

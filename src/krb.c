@@ -425,7 +425,7 @@ int krb_as_keytab(struct nlt_krb *k, const char *principal, krb5_keytab kt, int 
 	return as_common(k, principal, NULL, kt, store, res, e);
 }
 
-int krb_get_service_ticket(struct nlt_krb *k, const char *service, struct nlt_err *e)
+int krb_get_ticket(struct nlt_krb *k, const char *service, krb5_creds **creds, struct nlt_err *e)
 {
 	krb5_creds in, *out = NULL;
 	krb5_ccache cc = NULL;
@@ -450,12 +450,20 @@ int krb_get_service_ticket(struct nlt_krb *k, const char *service, struct nlt_er
 			   "Kerberos: service ticket for %s from %s failed: %s", full, k->dc_addr, m);
 		krb5_free_error_message(k->kc, m);
 	}
-	krb5_free_creds(k->kc, out);
+	if (creds && !rc)
+		*creds = out;
+	else
+		krb5_free_creds(k->kc, out);
 	krb5_free_principal(k->kc, in.client);
 	krb5_free_principal(k->kc, sp);
 	if (cc)
 		krb5_cc_close(k->kc, cc);
 	return rc ? -1 : 0;
+}
+
+int krb_get_service_ticket(struct nlt_krb *k, const char *service, struct nlt_err *e)
+{
+	return krb_get_ticket(k, service, NULL, e);
 }
 
 int krb_use_ccache(struct nlt_krb *k, struct nlt_err *e)

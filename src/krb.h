@@ -53,6 +53,8 @@ int krb_open(struct nlt_krb *k, const char *realm, const char *dc_name, const st
 	     uint64_t deadline_ms, struct nlt_err *e);
 /* Get a service ticket (e.g. "ldap/dc1.lab.test") into the command's ccache, so GSSAPI finds it there. */
 int krb_get_service_ticket(struct nlt_krb *k, const char *service, struct nlt_err *e);
+/* The same, also returning the ticket (*creds, krb5_free_creds() it) when creds is not NULL. */
+int krb_get_ticket(struct nlt_krb *k, const char *service, krb5_creds **creds, struct nlt_err *e);
 void krb_close(struct nlt_krb *k);
 
 /* The outcome of an AS exchange, in terms an admin can act on. */

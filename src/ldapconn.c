@@ -294,6 +294,40 @@ static int domain_dn(const char *domain, char *out, size_t len)
 	return 0;
 }
 
+/*
+ * Cyrus SASL dlopen()s every plugin in its directory at sasl_client_init() (11 on Debian, with
+ * their own libraries), although we only ever use GSS-SPNEGO and GSSAPI, both in libgssapiv2.
+ * Initialising the client library ourselves, before libldap does (its own sasl_client_init() then
+ * only counts a reference), lets a SASL_CB_VERIFYFILE callback skip every other plugin file.
+ */
+static int sasl_plugin_filter(void *ctx, const char *file, sasl_verify_type_t type)
+{
+	const char *base;
+
+	(void)ctx;
+	if (type != SASL_VRFY_PLUGIN)
+		return SASL_OK;
+	base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	return strncmp(base, "libgssapiv2.", 12) == 0 ? SASL_OK : SASL_CONTINUE;
+}
+
+static void sasl_init_once(void)
+{
+	static int done;
+	static sasl_callback_t cbs[] = {
+		{ SASL_CB_VERIFYFILE, (int (*)(void))(void (*)(void))sasl_plugin_filter, NULL },
+		{ SASL_CB_LIST_END, NULL, NULL },
+	};
+	int rc;
+
+	if (done++)
+		return;
+	rc = sasl_client_init(cbs);
+	if (rc != SASL_OK)
+		nlt_vlog("SASL: sasl_client_init: %s; libldap initialises it with every plugin", sasl_errstring(rc, NULL, NULL));
+}
+
 int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr *dc_addr, const char *domain,
 		  uint64_t deadline_ms, struct nlt_err *e)
 {
@@ -303,6 +337,7 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 	ber_len_t ssf = 0;
 
 	memset(c, 0, sizeof(*c));
+	sasl_init_once();
 	c->deadline_ms = deadline_ms;
 	nlt_strlcpy(c->dc_name, dc_name, sizeof(c->dc_name));
 	nlt_addr_set_port(&a, ldap_port());

@@ -3,11 +3,17 @@
 #include "netlogon.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "atomicfile.h"
 #include "epm.h"
 #include "nrpc.h"
 #include "nrpc_crypto.h"
@@ -136,8 +142,8 @@ out:
 }
 
 static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
-			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint64_t deadline_ms,
-			struct nl_result *res, struct nlt_err *e);
+			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint16_t port_hint,
+			uint64_t deadline_ms, struct nl_result *res, struct nlt_err *e);
 
 /* The sealed NetrLogonGetCapabilities: its answer must equal the negotiated flags. */
 static int get_caps(struct rpc_conn *b, struct nrpc_creds *creds, const char *server, const char *computer,
@@ -185,19 +191,52 @@ int nl_secure_channel(const char *dc_name, const struct nlt_addr *dc_addr, const
 		      const char *machine, const uint8_t nt_hash[16], uint64_t deadline_ms, struct nl_result *res,
 		      struct nlt_err *e)
 {
-	return open_channel(dc_name, dc_addr, netbios_domain, machine, nt_hash, NULL, deadline_ms, res, e);
+	return open_channel(dc_name, dc_addr, netbios_domain, machine, nt_hash, NULL, 0, deadline_ms, res, e);
+}
+
+int nl_secure_channel_at(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
+			 const char *machine, const uint8_t nt_hash[16], uint16_t port_hint, uint64_t deadline_ms,
+			 struct nl_result *res, struct nlt_err *e)
+{
+	return open_channel(dc_name, dc_addr, netbios_domain, machine, nt_hash, NULL, port_hint, deadline_ms, res, e);
 }
 
 int nl_password_set2(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
 		     const char *machine, const uint8_t nt_hash[16], const char *new_password, uint64_t deadline_ms,
 		     struct nl_result *res, struct nlt_err *e)
 {
-	return open_channel(dc_name, dc_addr, netbios_domain, machine, nt_hash, new_password, deadline_ms, res, e);
+	return open_channel(dc_name, dc_addr, netbios_domain, machine, nt_hash, new_password, 0, deadline_ms, res, e);
+}
+
+/* Connect to port, bind (deferred) and send ReqChallenge with cc; the DC's challenge into sc. */
+static int challenge_at(struct rpc_conn *a, const char *dc_name, const struct nlt_addr *dc_addr, uint16_t port,
+			uint64_t deadline_ms, const char *server, const char *computer, const uint8_t cc[8], uint8_t sc[8],
+			uint32_t *status, struct nlt_err *e)
+{
+	uint8_t req[1024], *out = NULL;
+	size_t out_len = 0;
+	struct wwr w;
+	int r = -1;
+
+	if (rpc_connect(a, dc_name, dc_addr, port, deadline_ms, e) < 0 || rpc_bind_deferred(a, &nrpc_syntax, e) < 0)
+		return -1;
+	wwr_init(&w, req, sizeof(req));
+	if (nrpc_enc_req_challenge(&w, server, computer, cc) != WIRE_OK ||
+	    rpc_call(a, NRPC_OP_REQ_CHALLENGE, req, wwr_len(&w), &out, &out_len, "NetrServerReqChallenge", e) < 0)
+		goto out;
+	if (nrpc_dec_req_challenge_rep(out, out_len, sc, status) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "NetrServerReqChallenge on %s: malformed reply", a->peer);
+		goto out;
+	}
+	r = 0;
+out:
+	free(out);
+	return r;
 }
 
 static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
-			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint64_t deadline_ms,
-			struct nl_result *res, struct nlt_err *e)
+			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint16_t port_hint,
+			uint64_t deadline_ms, struct nl_result *res, struct nlt_err *e)
 {
 	struct rpc_conn a, b;
 	struct nrpc_creds creds;
@@ -228,12 +267,6 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 	memcpy(computer, machine, n - 1);
 	computer[n - 1] = '\0';
 
-	if (map_port(dc_name, dc_addr, deadline_ms, &res->port, res, e) < 0)
-		goto out;
-	nlt_vlog("Netlogon on %s is at TCP %u", dc_name, res->port);
-	if (rpc_connect(&a, dc_name, dc_addr, res->port, deadline_ms, e) < 0 || rpc_bind_deferred(&a, &nrpc_syntax, e) < 0)
-		goto out;
-
 	/* ReqChallenge with a client challenge that is not degenerate (CVE-2020-1472) */
 	do {
 		if (nlt_random(cc, sizeof(cc)) < 0) {
@@ -241,16 +274,36 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 			goto out;
 		}
 	} while (!nrpc_challenge_ok(cc));
-	wwr_init(&w, req, sizeof(req));
-	if (nrpc_enc_req_challenge(&w, server, computer, cc) != WIRE_OK ||
-	    rpc_call(&a, NRPC_OP_REQ_CHALLENGE, req, wwr_len(&w), &out, &out_len, "NetrServerReqChallenge", e) < 0)
-		goto out;
-	if (nrpc_dec_req_challenge_rep(out, out_len, sc, &status) != WIRE_OK) {
-		nlt_seterr(e, NLT_EPROTO, "NetrServerReqChallenge on %s: malformed reply", a.peer);
-		goto out;
+	if (port_hint) {
+		/* the cached port: the bind + ReqChallenge answered on it validate it; anything else (refused,
+		 * silent for a second, bind refused, not Netlogon) sends us to the endpoint mapper */
+		uint64_t hd = nlt_now_ms() + NL_PORT_HINT_MS;
+		if (hd > deadline_ms)
+			hd = deadline_ms;
+		if (challenge_at(&a, dc_name, dc_addr, port_hint, hd, server, computer, cc, sc, &status, e) == 0) {
+			res->port = port_hint;
+			res->port_cached = 1;
+			a.deadline_ms = deadline_ms; /* the rest of the exchange has the whole deadline */
+		} else {
+			nlt_vlog("Netlogon: the cached port %u of %s did not answer as Netlogon (%s); asking the endpoint mapper",
+				 port_hint, dc_name, e->msg);
+			nlt_clearerr(e);
+			res->port_stale = 1;
+			res->n_connects += a.n_connects;
+			res->n_calls += a.n_calls;
+			rpc_close(&a);
+			memset(&a, 0, sizeof(a));
+			a.fd = -1;
+		}
 	}
-	free(out);
-	out = NULL;
+	if (!res->port_cached) {
+		if (map_port(dc_name, dc_addr, deadline_ms, &res->port, res, e) < 0)
+			goto out;
+		if (challenge_at(&a, dc_name, dc_addr, res->port, deadline_ms, server, computer, cc, sc, &status, e) < 0)
+			goto out;
+	}
+	res->port_validated = 1;
+	nlt_vlog("Netlogon on %s is at TCP %u%s", dc_name, res->port, res->port_cached ? " (cached)" : "");
 	if (status) {
 		nlt_seterr(e, NLT_EPROTO, "NetrServerReqChallenge on %s: 0x%08x (%s)", a.peer, status, rpc_status_str(status));
 		goto out;
@@ -392,4 +445,93 @@ out:
 	free(rep);
 	rpc_close(&c);
 	return r;
+}
+
+/* ---- the Netlogon port cache ---- */
+
+int nl_port_cache_parse(const uint8_t *buf, size_t len, uint16_t *port)
+{
+	unsigned long v = 0;
+	size_t i = 0;
+
+	/* "PORT\n": 1-5 decimal digits, no sign, no leading zero, then one newline and nothing else */
+	if (len < 2 || len > 6 || buf[len - 1] != '\n' || buf[0] == '0')
+		return -1;
+	for (i = 0; i + 1 < len; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(buf[i] - '0');
+	}
+	/* 135 is the endpoint mapper itself, and a cached port below 1024 was never dynamic */
+	if (v < 1024 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int port_cache_name(const struct nlt_addr *dc, char *name, size_t len)
+{
+	char ab[64];
+
+	nlt_addr_str(dc, ab, sizeof(ab));
+	for (char *c = ab; *c; c++)
+		if (*c == ':')
+			*c = '_'; /* IPv6 */
+	return (size_t)snprintf(name, len, "netlogon-port-%s", ab) < len ? 0 : -1;
+}
+
+uint16_t nl_port_cache_load(const char *state_dir, const struct nlt_addr *dc)
+{
+	char name[100], path[PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	uint16_t port = 0;
+	struct nlt_err e;
+	int rr;
+
+	if (!state_dir)
+		state_dir = NLT_STATE_DIR;
+	if (port_cache_name(dc, name, sizeof(name)) < 0 ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, name) >= sizeof(path))
+		return 0;
+	/* ours only: owned by root or us, no group/other bits */
+	nlt_clearerr(&e);
+	rr = atomicfile_read(path, 16, ATOMICFILE_RD_OWNED | ATOMICFILE_RD_PRIVATE | ATOMICFILE_RD_MISSING_OK, &buf, &len,
+			     &e);
+	if (rr != 0) {
+		if (rr < 0)
+			nlt_vlog("Netlogon port cache: %s; ignored", e.msg);
+		return 0;
+	}
+	if (nl_port_cache_parse(buf, len, &port) < 0) {
+		nlt_vlog("Netlogon port cache %s: not a port; ignored", path);
+		port = 0;
+	}
+	atomicfile_free(buf, len);
+	return port;
+}
+
+void nl_port_cache_store(const char *state_dir, const struct nlt_addr *dc, uint16_t port)
+{
+	char name[100], text[8];
+	struct nlt_err e;
+	int dfd, n;
+
+	if (!state_dir)
+		state_dir = NLT_STATE_DIR;
+	if (port < 1024 || port_cache_name(dc, name, sizeof(name)) < 0)
+		return;
+	(void)mkdir(state_dir, 0700); /* like the journal's directory; an existing one is kept as it is */
+	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		nlt_vlog("Netlogon port cache: cannot open %s: %s; not cached", state_dir, strerror(errno));
+		return;
+	}
+	n = snprintf(text, sizeof(text), "%u\n", port);
+	nlt_clearerr(&e);
+	if (atomicfile_write_at(dfd, state_dir, name, text, (size_t)n, 0600, &e) < 0)
+		nlt_vlog("Netlogon port cache: %s; not cached", e.msg);
+	else
+		nlt_vlog("Netlogon port cache: %s/%s = %u", state_dir, name, port);
+	close(dfd);
 }

@@ -43,6 +43,9 @@ struct nl_result {
 	uint32_t caps;       /* from the sealed GetCapabilities */
 	int caps_checked;
 	uint16_t port;       /* the netlogon endpoint */
+	int port_cached;     /* the port came from the cache, and the bind + ReqChallenge on it answered */
+	int port_stale;      /* a cached port was given and did not answer as Netlogon: the endpoint mapper was asked */
+	int port_validated;  /* ReqChallenge answered on res->port (worth caching) */
 	unsigned n_connects, n_calls;
 	uint64_t elapsed_us;
 	int pwset_done;      /* NetrServerPasswordSet2 was answered */
@@ -57,6 +60,27 @@ struct nl_result {
 int nl_secure_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
 		      const char *machine, const uint8_t nt_hash[16], uint64_t deadline_ms, struct nl_result *res,
 		      struct nlt_err *e);
+/*
+ * The same, trying port_hint (a cached Netlogon port, 0 none) before the
+ * endpoint mapper: when the bind + ReqChallenge on it do not answer within
+ * NL_PORT_HINT_MS, the endpoint mapper is asked as without a hint.
+ */
+#define NL_PORT_HINT_MS 1000
+int nl_secure_channel_at(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
+			 const char *machine, const uint8_t nt_hash[16], uint16_t port_hint, uint64_t deadline_ms,
+			 struct nl_result *res, struct nlt_err *e);
+
+/*
+ * The Netlogon port cache: <state_dir>/netlogon-port-<DC address> (0600, "PORT\n"), written after
+ * a ReqChallenge answered on a port the endpoint mapper named, read before the next check.  A
+ * hint only: nl_secure_channel_at() validates it.  state_dir NULL: NLT_STATE_DIR.  load returns 0
+ * when there is no usable entry (missing, not ours, group/other bits, not a port >= 1024);
+ * store says why it could not in -v output only.
+ */
+int nl_port_cache_parse(const uint8_t *buf, size_t len, uint16_t *port);
+uint16_t nl_port_cache_load(const char *state_dir, const struct nlt_addr *dc);
+void nl_port_cache_store(const char *state_dir, const struct nlt_addr *dc, uint16_t port);
+
 /*
  * The same, then NetrServerPasswordSet2 over the sealed channel with
  * new_password (ASCII/UTF-8; sent as UTF-16LE in the 516-byte buffer,

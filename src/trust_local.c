@@ -235,6 +235,7 @@ struct nl_job {
 	uint64_t deadline;
 	uint8_t nt_cur[16], nt_prev[16];
 	int have_cur, have_prev;
+	uint16_t port_hint; /* the DC's cached Netlogon port, 0 none (read in the main thread) */
 };
 
 /* The secrets for Netlogon, chosen in the main thread.  0 when there is a current one. */
@@ -298,8 +299,8 @@ static void netlogon_run(struct nl_job *j)
 	ev->nl_error[0] = '\0';
 	ev->nl_err_cat = NLT_OK;
 	ev->nl_prev_ok = 0;
-	if (nl_secure_channel(j->dc_name, &j->addr, j->netbios_domain, ev->machine, j->nt_cur, j->deadline, &ev->nl,
-			      &ne) < 0) {
+	if (nl_secure_channel_at(j->dc_name, &j->addr, j->netbios_domain, ev->machine, j->nt_cur, j->port_hint, j->deadline,
+				 &ev->nl, &ne) < 0) {
 		ev->nl_state = CHECK_COULD_NOT_RUN;
 		nlt_strlcpy(ev->nl_error, ne.msg, sizeof(ev->nl_error));
 		ev->nl_err_cat = ne.cat;
@@ -313,8 +314,9 @@ static void netlogon_run(struct nl_job *j)
 	/* refused: does the DC still hold the previous secret? (a diagnosis, only after a refusal) */
 	if (ev->nl_state == CHECK_RAN && ev->nl.verdict == NLV_BAD_PASSWORD && j->have_prev) {
 		struct nl_result prev;
-		if (nl_secure_channel(j->dc_name, &j->addr, j->netbios_domain, ev->machine, j->nt_prev, j->deadline, &prev,
-				      &ne) == 0 && prev.verdict == NLV_OK)
+		if (nl_secure_channel_at(j->dc_name, &j->addr, j->netbios_domain, ev->machine, j->nt_prev,
+					 ev->nl.port_validated ? ev->nl.port : 0, j->deadline, &prev, &ne) == 0 &&
+		    prev.verdict == NLV_OK)
 			ev->nl_prev_ok = 1;
 	}
 	nlt_vlog("Netlogon secure channel with %s: %s in %.1f ms (%u connections, %u calls)", j->dc_name,
@@ -518,6 +520,7 @@ int trust_local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, struct nlt
 	}
 	if (ev->method & 2) {
 		if (nl_job_init(&job, ev, dc, keytab, &jr, &pw, ctx->deadline_ms) == 0) {
+			job.port_hint = nl_port_cache_load(req->state_dir, &job.addr);
 			/* beside Kerberos: the Netlogon check runs in its own thread */
 			if ((ev->method & 1) && pthread_create(&nl_tid, NULL, nl_thread, &job) == 0)
 				nl_started = 1;
@@ -640,9 +643,14 @@ netlogon:
 	    ev->dc[0] && !nlt_name_eq(ev->nl_dc, ev->dc)) {
 		nlt_vlog("Netlogon could not reach %s; running it on %s, where Kerberos went", ev->nl_dc, ev->dc);
 		nl_job_wipe(&job);
-		if (nl_job_init(&job, ev, dc, keytab, &jr, &pw, ctx->deadline_ms) == 0)
+		if (nl_job_init(&job, ev, dc, keytab, &jr, &pw, ctx->deadline_ms) == 0) {
+			job.port_hint = nl_port_cache_load(req->state_dir, &job.addr);
 			netlogon_run(&job);
+		}
 	}
+	/* a port the endpoint mapper named and ReqChallenge confirmed: the next check skips the mapper */
+	if ((ev->method & 2) && ev->nl.port_validated && ev->nl.port != job.port_hint)
+		nl_port_cache_store(req->state_dir, &job.addr, ev->nl.port);
 	if (!ev->dc[0]) {
 		/* Netlogon alone: the DC it used is the DC of the report */
 		nlt_strlcpy(ev->dc, dc->info.dc_dns_name, sizeof(ev->dc));

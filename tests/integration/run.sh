@@ -264,7 +264,10 @@ run_ws1 --json verify -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
 check "verify runs Kerberos and Netlogon by default, both ok" \
 	eval '[ "$rc" -eq 0 ] && [ "$(jget "(j[\"kerberos\"][\"result\"], j[\"netlogon\"][\"result\"])")" = "('"'ok', 'ok'"')" ]'
 "$lab" block dc1 tcp 135 >/dev/null
-run_ws1 --timeout 3 verify --method netlogon -S "$DC1_FQDN" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+# an empty state directory: no cached Netlogon port, so the endpoint mapper is needed
+epmsd=$(mktemp -d); chmod 700 "$epmsd"
+run_ws1 --timeout 3 verify --method netlogon -S "$DC1_FQDN" --state-dir "$epmsd" -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
+rm -rf "$epmsd"
 "$lab" unblock dc1 tcp 135 >/dev/null
 check "the endpoint mapper filtered: Netlogon cannot run, exit 4 (no DC reachable) naming port 135" \
 	eval '[ "$rc" -eq 4 ] && printf "%s" "$err" | grep -q ":135"'

@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -254,9 +257,55 @@ static void no_aes_is_reported_as_such(void **state)
 	assert_int_equal(res.flags, 0x602fffffu);
 }
 
+/* The port cache: only "PORT\n" with a port the endpoint mapper could have named is a hint. */
+static void port_cache_parse_validates(void **state)
+{
+	static const struct { const char *in; int ok; unsigned port; } v[] = {
+		{ "49152\n", 1, 49152 }, { "1024\n", 1, 1024 }, { "65535\n", 1, 65535 },
+		{ "65536\n", 0, 0 }, { "135\n", 0, 0 }, { "0\n", 0, 0 }, { "049152\n", 0, 0 },
+		{ "49152", 0, 0 }, { "49152\n\n", 0, 0 }, { " 49152\n", 0, 0 }, { "-1\n", 0, 0 },
+		{ "4915x\n", 0, 0 }, { "\n", 0, 0 }, { "", 0, 0 }, { "99999999999\n", 0, 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		uint16_t port = 7;
+		int r = nl_port_cache_parse((const uint8_t *)v[i].in, strlen(v[i].in), &port);
+		assert_int_equal(r == 0, v[i].ok);
+		assert_int_equal(port, v[i].ok ? v[i].port : 7);
+	}
+}
+
+/* A cache round trip in a private directory; a file with group/other bits is not trusted. */
+static void port_cache_store_and_load(void **state)
+{
+	char dir[] = "/tmp/nlt-portcache-XXXXXX", path[200];
+	struct nlt_addr a;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(nlt_addr_parse(&a, "198.18.0.10", 0), 0);
+	assert_int_equal(nl_port_cache_load(dir, &a), 0);
+	nl_port_cache_store(dir, &a, 49153);
+	assert_int_equal(nl_port_cache_load(dir, &a), 49153);
+	snprintf(path, sizeof(path), "%s/netlogon-port-198.18.0.10", dir);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(nl_port_cache_load(dir, &a), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("junk\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(nl_port_cache_load(dir, &a), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(port_cache_parse_validates),
+		cmocka_unit_test(port_cache_store_and_load),
 		cmocka_unit_test(netlogon_port_refused),
 		cmocka_unit_test(netlogon_connection_dropped),
 		cmocka_unit_test(no_aes_is_reported_as_such),
