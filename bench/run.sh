@@ -81,7 +81,14 @@ else
 	BIN=$BUILD/nltrust
 	if [ ! -x "$BIN" ] || [ "${BENCH_BUILD:-0}" = 1 ]; then
 		if [ ! -f "$BUILD/Makefile" ]; then
-			[ -x "$TOP/configure" ] || die "no $TOP/configure: run ./autogen.sh first (or set NLT_BIN)"
+			if [ ! -x "$TOP/configure" ]; then
+				# a fresh clone: bootstrap the build system ourselves
+				say "no $TOP/configure yet: running ./autogen.sh"
+				(cd "$TOP" && ./autogen.sh >"$TOP/autogen.out" 2>&1) || {
+					tail -20 "$TOP/autogen.out" >&2
+					die "./autogen.sh failed: see $TOP/autogen.out"
+				}
+			fi
 			[ -f "$TOP/config.status" ] &&
 				die "$TOP is configured in place, so an out-of-tree build is refused: 'make distclean' there, or set NLT_BIN"
 			say "configuring $BUILD (CFLAGS='-O2 -g', no sanitizers)"
