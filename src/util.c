@@ -1,6 +1,7 @@
 /* src/util.c - clock, randomness, addresses, logging (see util.h). */
 #include "config.h"
 #include "util.h"
+#include "output.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -184,11 +185,13 @@ void nlt_vlog(const char *fmt, ...)
 
 	if (!nlt_verbose)
 		return;
-	fputs("nltrust: ", stderr);
+	char line[1024], safe[OUT_SAFE_SIZE(1024)];
+
+	/* -v lines carry server text (names, error messages): through out_safe() like every print */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "nltrust: %s\n", out_safe(line, safe, sizeof(safe)));
 }
 
 int nlt_name_eq(const char *a, const char *b)
