@@ -91,6 +91,23 @@ static void put_sid(struct wwr *w, const struct lsa_sid *s)
 		ndr_put_u32(w, s->sub[i]);
 }
 
+/* lsa_StringLarge as Samba sends it: MaximumLength = Length + 2 (room for the NUL); "" is a NULL buffer */
+static void put_str_large(struct wwr *w, struct ndr_ptrs *p, const char *utf8, struct ndr_ustr *u)
+{
+	long units = utf8 && utf8[0] ? ndr_utf16_units(utf8) : 0;
+
+	if (units < 0 || units > 0x7ffe) {
+		w->err = WIRE_EBAD;
+		units = 0;
+	}
+	u->length = (uint16_t)(units * 2);
+	u->max_length = (uint16_t)(units ? units * 2 + 2 : 0);
+	u->present = units > 0;
+	ndr_put_u16(w, u->length);
+	ndr_put_u16(w, u->max_length);
+	ndr_put_unique_ptr(w, p, u->present);
+}
+
 int lsa_dec_query_info2_dns_rep(const uint8_t *stub, size_t len, struct lsa_dns_domain_info *rep)
 {
 	struct ndr_ustr u[3];
@@ -131,9 +148,9 @@ int lsa_enc_query_info2_dns_rep(struct wwr *w, const struct lsa_dns_domain_info 
 	if (rep->present) {
 		ndr_put_u16(w, LSA_POLICY_DNS_DOMAIN_INFORMATION);
 		wwr_align(w, 4);
-		ndr_put_ustr(w, &p, rep->name, &u[0]);
-		ndr_put_ustr(w, &p, rep->dns_domain, &u[1]);
-		ndr_put_ustr(w, &p, rep->dns_forest, &u[2]);
+		put_str_large(w, &p, rep->name, &u[0]);
+		put_str_large(w, &p, rep->dns_domain, &u[1]);
+		put_str_large(w, &p, rep->dns_forest, &u[2]);
 		ndr_put_guid(w, &rep->domain_guid);
 		ndr_put_unique_ptr(w, &p, rep->have_sid);
 		ndr_put_ustr_body(w, &u[0], rep->name);
@@ -181,7 +198,7 @@ int lsa_enc_query_info_primary_rep(struct wwr *w, const struct lsa_dns_domain_in
 	if (rep->present) {
 		ndr_put_u16(w, LSA_POLICY_PRIMARY_DOMAIN_INFORMATION);
 		wwr_align(w, 4);
-		ndr_put_ustr(w, &p, rep->name, &u);
+		put_str_large(w, &p, rep->name, &u);
 		ndr_put_unique_ptr(w, &p, rep->have_sid);
 		ndr_put_ustr_body(w, &u, rep->name);
 		if (rep->have_sid)

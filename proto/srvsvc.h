@@ -23,7 +23,7 @@ extern const struct dcerpc_syntax srvsvc_syntax; /* 4b324fc8-1670-01d3-1278-5a47
 #define SV_TYPE_DOMAIN_BAKCTRL 0x00000010u
 #define SV_TYPE_DOMAIN_MEMBER 0x00000100u
 #define SV_TYPE_SERVER_NT 0x00008000u
-#define SV_TYPE_SAMBA 0x00000020u /* SV_TYPE_SERVER_UNIX: Samba sets it */
+#define SV_TYPE_SERVER_UNIX 0x00000800u /* Samba sets it */
 
 /* server: [unique, string] ServerName, NULL allowed */
 int srvsvc_enc_get_info(struct wwr *w, const char *server, uint32_t level);

@@ -11,7 +11,7 @@
 static const char *os_str(const struct srvsvc_info101 *s, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s %u.%u%s", s->platform_id == 500 ? "Windows NT family" : "platform",
-		 s->version_major, s->version_minor, s->type & SV_TYPE_SAMBA ? " (Samba/Unix server)" : "");
+		 s->version_major, s->version_minor, s->type & SV_TYPE_SERVER_UNIX ? " (Samba/Unix server)" : "");
 	return buf;
 }
 

@@ -192,8 +192,10 @@ static int acquire_cred(struct target *t, struct secret *pw, gss_cred_id_t *cred
 {
 	static char ntlm_oid[] = "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a";
 	static char krb5_oid[] = "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02";
+	static char spnego_oid[] = "\x2b\x06\x01\x05\x05\x02";
 	gss_OID_desc mech = t->mech == 2 ? (gss_OID_desc){ 10, ntlm_oid } : (gss_OID_desc){ 9, krb5_oid };
-	gss_OID_set_desc mechs = { 1, &mech };
+	gss_OID_desc spnego = { 6, spnego_oid };
+	gss_OID_set_desc mechs = { 1, &mech }, spnego_set = { 1, &spnego };
 	gss_buffer_desc nb, pb;
 	gss_name_t name = GSS_C_NO_NAME;
 	OM_uint32 maj, min;
@@ -212,8 +214,21 @@ static int acquire_cred(struct target *t, struct secret *pw, gss_cred_id_t *cred
 	}
 	pb.value = pw->buf;
 	pb.length = pw->len;
-	maj = gss_acquire_cred_with_password(&min, name, &pb, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, cred, NULL, NULL);
+	/*
+	 * A SPNEGO credential (what SPNEGO's init_sec_context can use), then
+	 * negotiation narrowed to the one mechanism: no silent fallback from
+	 * Kerberos to NTLM or back.
+	 */
+	maj = gss_acquire_cred_with_password(&min, name, &pb, GSS_C_INDEFINITE, &spnego_set, GSS_C_INITIATE, cred, NULL,
+					     NULL);
 	gss_release_name(&min, &name);
+	if (!GSS_ERROR(maj)) {
+		maj = gss_set_neg_mechs(&min, *cred, &mechs);
+		if (GSS_ERROR(maj)) {
+			OM_uint32 m2;
+			gss_release_cred(&m2, cred);
+		}
+	}
 	if (GSS_ERROR(maj)) {
 		gss_msg(maj, min, msg, sizeof(msg));
 		if (t->mech == 2 && maj == GSS_S_BAD_MECH)
