@@ -13,6 +13,9 @@
 #include <gssapi/gssapi_krb5.h>
 
 #include "dns.h"
+#include "krb.h"
+#include "netlogon.h"
+#include "nrpc.h"
 #include "secret.h"
 
 int target_parse_user(const char *spec, const char *host, struct target_user *u, struct nlt_err *e)
@@ -187,6 +190,69 @@ static int read_password(const struct nlt_req *req, const struct target_user *u,
 	return secret_from_tty(pw, prompt, e);
 }
 
+/*
+ * Kerberos with a password: an AS exchange (the KDC from krb5.conf or DNS for
+ * the user's realm) into a MEMORY ccache of this process, which then is the
+ * default credential GSSAPI uses (KRB5CCNAME).  The failure is named as
+ * src/krb.c classifies it.
+ */
+static int kinit_memory(struct target *t, struct secret *pw, struct nlt_err *e)
+{
+	krb5_context kc = NULL;
+	krb5_principal p = NULL;
+	krb5_ccache cc = NULL;
+	krb5_creds creds;
+	krb5_error_code rc;
+	char who[600], ccname[64];
+	int r = -1;
+
+	memset(&creds, 0, sizeof(creds));
+	snprintf(who, sizeof(who), "%s@%s", t->user.user, t->user.domain);
+	snprintf(ccname, sizeof(ccname), "MEMORY:nltrust-target-%ld", (long)getpid());
+	if ((rc = krb5_init_context(&kc)) != 0)
+		return nlt_seterr(e, NLT_ECONFIG, "Kerberos for the target: cannot initialise (%d)", (int)rc);
+	if ((rc = krb5_parse_name(kc, who, &p)) != 0) {
+		nlt_seterr(e, NLT_EUSAGE, "--target-user %s: not a Kerberos principal", who);
+		goto out;
+	}
+	rc = krb5_get_init_creds_password(kc, &creds, p, pw->buf, NULL, NULL, 0, NULL, NULL);
+	if (rc) {
+		const char *m = krb5_get_error_message(kc, rc);
+		enum krb_verdict v = krb_classify(rc);
+		nlt_seterr(e, v == KRBV_UNREACHABLE ? NLT_ENODC : NLT_EAUTH, "Kerberos logon of %s for the target %s: %s%s", who,
+			   t->host, m,
+			   v == KRBV_BAD_PASSWORD ? " (wrong password)"
+			   : v == KRBV_UNKNOWN_CLIENT ? " (no such account in that realm)"
+			   : v == KRBV_DISABLED ? " (account disabled, locked or expired)" : "");
+		krb5_free_error_message(kc, m);
+		goto out;
+	}
+	if ((rc = krb5_cc_resolve(kc, ccname, &cc)) != 0 || (rc = krb5_cc_initialize(kc, cc, p)) != 0 ||
+	    (rc = krb5_cc_store_cred(kc, cc, &creds)) != 0) {
+		nlt_seterr(e, NLT_EINTERNAL, "Kerberos for the target: cannot store the ticket in %s", ccname);
+		goto out;
+	}
+	if (setenv("KRB5CCNAME", ccname, 1) != 0) {
+		nlt_seterr(e, NLT_EINTERNAL, "setenv KRB5CCNAME failed");
+		goto out;
+	}
+	r = 0;
+out:
+	krb5_free_cred_contents(kc, &creds);
+	if (p)
+		krb5_free_principal(kc, p);
+	if (r < 0) {
+		if (cc)
+			krb5_cc_destroy(kc, cc);
+		krb5_free_context(kc);
+	} else {
+		/* a MEMORY ccache lives while a handle is open: target_close destroys it */
+		t->kc = kc;
+		t->cc = cc;
+	}
+	return r;
+}
+
 /* A GSSAPI credential for the target user with the password, for one mechanism. */
 static int acquire_cred(struct target *t, struct secret *pw, gss_cred_id_t *cred, struct nlt_err *e)
 {
@@ -264,7 +330,7 @@ int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct 
 		memset(&pw, 0, sizeof(pw));
 		if (read_password(req, &t->user, &pw, e) < 0)
 			return -1;
-		r = acquire_cred(t, &pw, &cred, e);
+		r = t->mech == 1 ? kinit_memory(t, &pw, e) : acquire_cred(t, &pw, &cred, e);
 		secret_free(&pw);
 		if (r < 0)
 			return -1;
@@ -303,6 +369,13 @@ fail:
 
 void target_close(struct target *t)
 {
+	if (t->kc) {
+		if (t->cc)
+			krb5_cc_destroy(t->kc, t->cc);
+		krb5_free_context(t->kc);
+		t->kc = NULL;
+		t->cc = NULL;
+	}
 	if (t->connected) {
 		(void)smb2c_logoff(&t->smb, NULL);
 		smb2c_free(&t->smb);
@@ -492,6 +565,58 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 		return -1;
 	}
 	return 0;
+}
+
+int target_dsgetdc(struct target *t, const char *domain, const char *site, uint32_t flags, struct nrpc_dc_info *out,
+		   struct nlt_err *e)
+{
+	struct nrpc_dsgetdc_req rq;
+	struct rpc_conn c;
+	uint8_t req[1024], *rep = NULL;
+	size_t rep_len = 0;
+	struct wwr w;
+	int r = -1;
+
+	memset(&c, 0, sizeof(c));
+	t->smb.last_status = 0;
+	if (target_rpc(t, "netlogon", &nrpc_syntax, &c, e) < 0) {
+		if (t->smb.last_status == 0xc0000034)
+			nlt_seterr(e, NLT_EPROTO,
+				   "cannot ask %s remotely which DC it finds: it does not serve \\PIPE\\netlogon (a Samba or "
+				   "Linux member has none); run nltrust discover on it",
+				   t->host);
+		goto out;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.domain = domain && *domain ? domain : NULL;
+	rq.site = site && *site ? site : NULL;
+	rq.flags = flags | NL_DS_RETURN_DNS_NAME | (rq.domain && strchr(rq.domain, '.') ? NL_DS_IS_DNS_NAME : 0);
+	wwr_init(&w, req, sizeof(req));
+	if (nrpc_enc_dsr_get_dc_name_ex2(&w, &rq) != WIRE_OK) {
+		nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot encode DsrGetDcNameEx2");
+		goto out;
+	}
+	if (rpc_call(&c, NRPC_OP_DSR_GET_DC_NAME_EX2, req, wwr_len(&w), &rep, &rep_len, "DsrGetDcNameEx2", e) < 0)
+		goto out;
+	if (nrpc_dec_dsr_get_dc_name_ex2_rep(rep, rep_len, out) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "DsrGetDcNameEx2 on %s: malformed reply", c.peer);
+		goto out;
+	}
+	if (out->werror) {
+		nlt_seterr(e, out->werror == 1355 ? NLT_ENODC : NLT_EPROTO, "DsrGetDcNameEx2 on %s: error %u%s", c.peer,
+			   out->werror, out->werror == 1355 ? " (ERROR_NO_SUCH_DOMAIN: the target finds no DC)" : "");
+		goto out;
+	}
+	/* DOMAIN_CONTROLLER_INFOW prefixes the name and address with "\\" */
+	for (char *f = out->dc_name; f; f = f == out->dc_name ? out->dc_address : NULL)
+		if (f[0] == '\\' && f[1] == '\\')
+			memmove(f, f + 2, strlen(f + 2) + 1);
+	r = 0;
+out:
+	free(rep);
+	if (c.pipe)
+		rpc_close(&c);
+	return r;
 }
 
 const char *target_dialect_str(uint16_t d)

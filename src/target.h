@@ -8,6 +8,7 @@
 #ifndef NLT_TARGET_H
 #define NLT_TARGET_H
 
+#include <krb5.h>
 #include <stdint.h>
 
 #include "cmds.h"
@@ -47,6 +48,8 @@ struct target {
 	struct target_user user;
 	int mech;          /* 1 kerberos, 2 ntlm */
 	unsigned n_dns;    /* DNS look-ups made (for round-trip counts) */
+	krb5_context kc;   /* a password kinit: the context and MEMORY ccache, freed by target_close */
+	krb5_ccache cc;
 };
 
 int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct nlt_err *e);
@@ -72,6 +75,15 @@ struct target_info {
 };
 /* 0 when at least the LSA answered; -1 (e set) when nothing could be read */
 int target_show(struct target *t, struct target_info *ti, struct nlt_err *e);
+
+struct nrpc_dc_info;
+/*
+ * discover --target: DsrGetDcNameEx2 on the target over \PIPE\netlogon
+ * (domain NULL: the target's own).  A target without the pipe (a Samba or
+ * Linux member) is NLT_EPROTO "cannot ask remotely".
+ */
+int target_dsgetdc(struct target *t, const char *domain, const char *site, uint32_t flags, struct nrpc_dc_info *out,
+		   struct nlt_err *e);
 
 const char *target_dialect_str(uint16_t d);
 const char *target_sign_str(const struct smb2c *c);
