@@ -73,7 +73,7 @@ static const struct nlt_optdef {
 	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_DISCOVER), "ask the member HOST over SMB (\\PIPE\\netlogon) which DC it finds" },
 	{ "target-user", OPT_TARGET_USER, required_argument, "USER", TARGETCMDS, "log on to the target as USER: DOMAIN\\user, user@REALM, or HOST\\user / .\\user for a local account (default: Kerberos from the ccache)" },
 	{ "target-password-file", OPT_TARGET_PASSWORD_FILE, required_argument, "FILE", TARGETCMDS, "the target user's password (first line of FILE; mode 0600); default: ask on the terminal" },
-	{ "target-stdin-password", OPT_TARGET_STDIN_PASSWORD, no_argument, NULL, TARGETCMDS, "read the target user's password from standard input (not with --stdin-password)" },
+	{ "target-stdin-password", OPT_TARGET_STDIN_PASSWORD, no_argument, NULL, TARGETCMDS, "read the target user's password from standard input (at most one secret comes from stdin)" },
 	{ "target-auth", OPT_TARGET_AUTH, required_argument, "M", TARGETCMDS, "auto, kerberos or ntlm (default auto: NTLM for a local account or DOMAIN\\user, else Kerberos)" },
 	/* two entries, one name: getopt sees one per command, --help the command's own text */
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY), "kerberos, netlogon or all (default all: both checks, side by side)" },
