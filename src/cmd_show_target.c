@@ -92,7 +92,7 @@ int cmd_show_target(struct nlt_ctx *ctx, struct nlt_err *e)
 				json_object_array_add(errs, out_finding_json("could_not_check", ti.lsa_err, NULL));
 			if (!ti.have_srv)
 				json_object_array_add(errs, out_finding_json("could_not_check", ti.srv_err, NULL));
-			if (!ti.have_wks)
+			if (!ti.have_wks && ti.wks_err[0])
 				json_object_array_add(errs, out_finding_json("could_not_check", ti.wks_err, NULL));
 			json_object_object_add(o, "findings", errs);
 		}

@@ -307,7 +307,7 @@ static int check_bind_ack(struct rpc_conn *c, uint8_t ptype, uint32_t call_id, i
 	uint8_t want = ptype == DCERPC_PT_ALTER ? DCERPC_PT_ALTER_RESP : DCERPC_PT_BIND_ACK;
 	const char *what = ptype == DCERPC_PT_ALTER ? "alter_context" : "bind";
 	struct dcerpc_pdu r;
-	size_t len;
+	size_t len = 0;
 
 	if (recv_pdu(c, buf, &len, "RPC bind", e) < 0)
 		return -1;
@@ -336,7 +336,7 @@ static int do_bind(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_syntax
 {
 	uint8_t buf[512];
 	uint32_t call_id;
-	size_t len;
+	size_t len = 0;
 
 	if (enc_bind(c, ptype, iface, auth, auth_len, buf, sizeof(buf), &len, &call_id, e) < 0 ||
 	    send_all(c, buf, len, "RPC bind", e) < 0)
@@ -409,7 +409,7 @@ int rpc_bind_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, con
 		      const char *netbios_domain, const char *computer, struct nlt_err *e)
 {
 	uint8_t tok[64];
-	size_t len;
+	size_t len = 0;
 
 	if (schannel_token(tok, &len, netbios_domain, computer, e) < 0 ||
 	    do_bind(c, DCERPC_PT_BIND, iface, tok, len, e) < 0)
@@ -422,7 +422,7 @@ int rpc_alter_schannel_deferred(struct rpc_conn *c, const struct dcerpc_syntax *
 				const char *netbios_domain, const char *computer, struct nlt_err *e)
 {
 	uint8_t tok[64];
-	size_t len;
+	size_t len = 0;
 
 	if (schannel_token(tok, &len, netbios_domain, computer, e) < 0 ||
 	    enc_bind(c, DCERPC_PT_ALTER, iface, tok, len, c->pending_bind, sizeof(c->pending_bind), &c->pending_len,

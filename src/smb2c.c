@@ -803,6 +803,24 @@ int smb2c_logoff(struct smb2c *c, struct nlt_err *e)
 	return rc;
 }
 
+void smb2c_logoff_quick(struct smb2c *c)
+{
+	struct nlt_err dummy;
+	struct smb2_hdr h;
+	struct wwr w;
+	size_t starts[1] = { 0 };
+
+	if (c->fd >= 0 && c->have_keys) {
+		h = new_hdr(c, SMB2_LOGOFF);
+		h.tree_id = 0;
+		wwr_init(&w, c->buf + 4, SMB2C_BUF);
+		if (smb2_enc_simple_req(&w, &h) == WIRE_OK && !sign_chain(c, starts, 1, wwr_len(&w)) &&
+		    !need_credits(c, 1, "logoff", &dummy))
+			(void)send_msgs(c, wwr_len(&w), "logoff", &dummy);
+	}
+	smb2c_free(c);
+}
+
 void smb2c_free(struct smb2c *c)
 {
 	xp_close(&c->fd);

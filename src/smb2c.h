@@ -110,6 +110,8 @@ int smb2c_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, si
 int smb2c_close_file(struct smb2c *c, const struct smb2_file_id *fid, struct nlt_err *e);
 /* LOGOFF (best effort when e is NULL) and close the socket; wipes the keys. */
 int smb2c_logoff(struct smb2c *c, struct nlt_err *e);
+/* LOGOFF sent, not waited for (the server ends the session's opens and trees with it); socket closed, keys wiped. */
+void smb2c_logoff_quick(struct smb2c *c);
 void smb2c_free(struct smb2c *c);
 
 #endif
