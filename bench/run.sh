@@ -263,6 +263,7 @@ phase() { # PHASE GROUPS: at RTT 0, then at RTT 20; cli first, then ws1
 # lookup included); show-target also reads srvsvc and probes \PIPE\netlogon.  Round trips are
 # (median at RTT 20 - median at RTT 0) / RTT; RSS is the largest ru_maxrss of the runs; libraries
 # are the shared objects ld.so loads (LD_DEBUG=files), dlopen'ed GSSAPI mechanisms included.
+# RSS comes from /usr/bin/time (GNU time, package time).
 bench_target() {
 	local pw out=${BENCH_TARGET_OUT:-$BENCH/results/target.json} lat r row
 	pw=$TMPD/ws1-root.pw
@@ -271,16 +272,18 @@ bench_target() {
 import json, os, re, statistics, subprocess, sys, time
 runs, label = int(sys.argv[1]), sys.argv[2]
 cmd = sys.argv[3:]
-ts, rss = [], 0
+ts = []
 for _ in range(runs):
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ts.append((time.monotonic() - t0) * 1000)
-    rss = max(rss, ru.ru_maxrss)
-    if os.waitstatus_to_exitcode(status) != 0:
-        print(json.dumps({"label": label, "error": p.stderr.read().decode(errors="replace")[-300:]}))
+    if p.returncode != 0:
+        print(json.dumps({"label": label, "error": p.stderr.decode(errors="replace")[-300:]}))
         sys.exit(0)
+# RSS from GNU time (a child forked by Python would count Python's pages in ru_maxrss)
+r = subprocess.run(["/usr/bin/time", "-f", "RSS=%M"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+m = re.findall(r"RSS=(\d+)", r.stderr.decode(errors="replace"))
+rss = int(m[-1]) if m else None
 r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ, LD_DEBUG="files"))
 libs = set(re.findall(r"file=(\S+) \[0\];\s+(?:needed by|dynamically loaded by)", r.stderr.decode(errors="replace")))
 print(json.dumps({"label": label, "median_ms": round(statistics.median(ts), 1), "max_rss_kb": rss, "libraries": len(libs)}))
