@@ -264,6 +264,77 @@ phase() { # PHASE GROUPS: at RTT 0, then at RTT 20; cli first, then ws1
 	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
 }
 
+# ---- group "target" (issue 8): show-target beside rpcclient -c lsaquery, at RTT 0 and 20 ms ----
+# BENCH_TARGET=1 runs it after the other groups, into bench/results/target.json (its own file:
+# measure.py is not involved).  Both log on to ws1 as its local root over NTLM, from cold (name
+# lookup included); show-target also reads srvsvc and probes \PIPE\netlogon.  Round trips are
+# (median at RTT 20 - median at RTT 0) / RTT; RSS is the largest ru_maxrss of the runs; libraries
+# are the shared objects ld.so loads (LD_DEBUG=files), dlopen'ed GSSAPI mechanisms included.
+# RSS comes from /usr/bin/time (GNU time, package time).
+bench_target() {
+	local pw out=${BENCH_TARGET_OUT:-$BENCH/results/target.json} lat r row
+	pw=$TMPD/ws1-root.pw
+	install -m 600 "$WS1_LOCAL_PASS_FILE" "$pw"
+	cat >"$TMPD/target.py" <<'PYEOF'
+import json, os, re, statistics, subprocess, sys, time
+runs, label = int(sys.argv[1]), sys.argv[2]
+cmd = sys.argv[3:]
+ts = []
+for _ in range(runs):
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    ts.append((time.monotonic() - t0) * 1000)
+    if p.returncode != 0:
+        print(json.dumps({"label": label, "error": p.stderr.decode(errors="replace")[-300:]}))
+        sys.exit(0)
+# RSS from GNU time (a child forked by Python would count Python's pages in ru_maxrss)
+r = subprocess.run(["/usr/bin/time", "-f", "RSS=%M"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+m = re.findall(r"RSS=(\d+)", r.stderr.decode(errors="replace"))
+rss = int(m[-1]) if m else None
+r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ, LD_DEBUG="files"))
+libs = set(re.findall(r"file=(\S+) \[0\];\s+(?:needed by|dynamically loaded by)", r.stderr.decode(errors="replace")))
+print(json.dumps({"label": label, "median_ms": round(statistics.median(ts), 1), "max_rss_kb": rss, "libraries": len(libs)}))
+PYEOF
+	: >"$TMPD/target.rows"
+	for lat in 0 "$LATENCY_MS"; do
+		"$LAB" latency "$lat" >/dev/null 2>&1 || die "lab.sh latency $lat failed"
+		r=$(rtt || true)
+		say "target: show-target and rpcclient at one-way $lat ms (RTT $r ms)"
+		row=$("$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/target.py" "$RUNS" show-target-ntlm \
+			"$BIN" show-target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$pw" 2>/dev/null)
+		printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/target.rows"
+		row=$("$LAB" exec cli "$PY" "$TMPD/target.py" "$RUNS" rpcclient-lsaquery \
+			rpcclient -A "$TMPD/rpcclient.auth" -c lsaquery "$WS1_FQDN" 2>/dev/null)
+		printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/target.rows"
+	done
+	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
+	mkdir -p "$(dirname "$out")"
+	"$PY" - "$TMPD/target.rows" "$out" <<'PYEOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for r in rows:
+    by.setdefault(r["row"]["label"], []).append(r)
+res = {}
+for label, rs in by.items():
+    a, b = rs[0], rs[-1]
+    entry = {"rtt0": a["row"], "rtt20": b["row"], "rtt_measured_ms": [a["rtt_ms"], b["rtt_ms"]]}
+    try:
+        entry["round_trips"] = round((b["row"]["median_ms"] - a["row"]["median_ms"]) / float(b["rtt_ms"]), 1)
+    except (KeyError, ValueError, ZeroDivisionError):
+        entry["round_trips"] = None
+    res[label] = entry
+st, rc = res.get("show-target-ntlm", {}), res.get("rpcclient-lsaquery", {})
+try:
+    res["speedup_at_rtt20"] = round(rc["rtt20"]["median_ms"] / st["rtt20"]["median_ms"], 2)
+except (KeyError, ZeroDivisionError):
+    res["speedup_at_rtt20"] = None
+res["targets"] = "show-target <= 8 RT (NTLM, cold), >= 1.5x faster than rpcclient at RTT 20, <= 10 MB RSS, <= 40 libraries"
+json.dump(res, open(sys.argv[2], "w"), indent=1)
+print(json.dumps(res, indent=1))
+PYEOF
+}
+
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # the read-only groups first: net ads changetrustpw (reset) leaves ws1's keytab behind
 [ -z "$READ_GROUPS" ] || phase read "$READ_GROUPS"
@@ -274,6 +345,11 @@ if [ -n "$RESET_GROUPS" ]; then
 	else
 		say "warning: WS1\$ does not verify on ws1 after the reset group"
 	fi
+fi
+if [ "${BENCH_TARGET:-0}" = 1 ]; then
+	printf 'username = root\npassword = %s\ndomain = WS1\n' "$(cat "$WS1_LOCAL_PASS_FILE")" >"$TMPD/rpcclient.auth"
+	chmod 600 "$TMPD/rpcclient.auth"
+	bench_target
 fi
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 say "latency removed; measured in $(elapsed) s"

@@ -12,6 +12,7 @@
 #include "netlogon.h"
 #include "nrpc.h"
 #include "output.h"
+#include "target.h"
 
 static struct json_object *cand_json(const struct dc_cand *c)
 {
@@ -223,6 +224,44 @@ static void print_text(const struct locate_result *res, const struct via_dc *vd)
 	}
 }
 
+/* discover --target HOST: which DC the member itself finds (DsrGetDcNameEx2 over its \PIPE\netlogon) */
+static int discover_target(struct nlt_ctx *ctx, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct target t;
+	struct via_dc vd;
+	char b1[SAFE_NAME], b2[SAFE_NAME], b3[SAFE_NAME];
+	uint64_t t0 = nlt_now_us();
+	int r;
+
+	memset(&vd, 0, sizeof(vd));
+	if (target_open(&t, ctx, req->target, e) < 0)
+		return -1;
+	vd.asked = 1;
+	nlt_strlcpy(vd.asked_dc, t.host, sizeof(vd.asked_dc));
+	nlt_strlcpy(vd.asked_addr, t.addr_str, sizeof(vd.asked_addr));
+	r = target_dsgetdc(&t, req->domain, req->site, dsgetdc_flags(req->need_flags), &vd.info, e);
+	vd.ok = r == 0;
+	if (r < 0)
+		nlt_strlcpy(vd.error, e->msg, sizeof(vd.error));
+	vd.elapsed_us = nlt_now_us() - t0;
+	target_close(&t);
+	if (req->json) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "target", via_json(&vd));
+		out_json_doc(o);
+	} else if (!req->quiet && vd.ok) {
+		printf("Target %s (%s) finds:\n", out_safe(vd.asked_dc, b1, sizeof(b1)), vd.asked_addr);
+		printf("  DC:          %s (%s)\n", out_safe(vd.info.dc_name, b1, sizeof(b1)),
+		       out_safe(vd.info.dc_address, b2, sizeof(b2)));
+		printf("  Domain:      %s (forest %s)\n", out_safe(vd.info.domain_name, b1, sizeof(b1)),
+		       out_safe(vd.info.forest_name, b2, sizeof(b2)));
+		printf("  Sites:       DC in %s, client site %s\n", vd.info.dc_site_name[0] ? out_safe(vd.info.dc_site_name, b1, sizeof(b1)) : "-",
+		       vd.info.client_site_name[0] ? out_safe(vd.info.client_site_name, b3, sizeof(b3)) : "-");
+	}
+	return r;
+}
+
 int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
@@ -238,6 +277,8 @@ int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e)
 	struct via_dc vd;
 	int r;
 
+	if (req->target)
+		return discover_target(ctx, e);
 	memset(&vd, 0, sizeof(vd));
 	r = locate_dc(&lr, &ctx->rs, &res, e);
 	if (r == 0 && req->via_dc) {

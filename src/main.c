@@ -57,6 +57,7 @@ int main(int argc, char **argv)
 	case CMD_PING: r = cmd_ping(&ctx, &err); break;
 	case CMD_VERIFY: r = cmd_verify(&ctx, &err); break;
 	case CMD_SHOW_COMPUTER: r = cmd_show_computer(&ctx, &err); break;
+	case CMD_SHOW_TARGET: r = cmd_show_target(&ctx, &err); break;
 	case CMD_RESET_PASSWORD: r = cmd_reset_password(&ctx, &err); break;
 	case CMD_JOIN: r = cmd_join(&ctx, &err); break;
 	case CMD_LEAVE: r = cmd_leave(&ctx, &err); break;

@@ -18,11 +18,13 @@ enum {
 	OPT_STDIN_PASSWORD, OPT_PASSWORD_FILE, OPT_MACHINE_PASSWORD_FILE,
 	OPT_ADMIN, OPT_LDAP, OPT_STATE_DIR, OPT_DRY_RUN, OPT_OU, OPT_REUSE, OPT_DISABLE, OPT_NEW_PASSWORD_FILE,
 	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE, OPT_METHOD, OPT_VIA_DC,
+	OPT_TARGET, OPT_TARGET_USER, OPT_TARGET_PASSWORD_FILE, OPT_TARGET_STDIN_PASSWORD, OPT_TARGET_AUTH,
 };
 
 #define SCOPE_GLOBAL 0u
 #define ONLY(cmd) (1u << (cmd))
 #define LDAPCMDS (ONLY(CMD_VERIFY) | ONLY(CMD_SHOW_COMPUTER) | CHANGERS)
+#define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER))
 #define CHANGERS (ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_RESET_COMPUTER) | \
 		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_ENABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER))
 
@@ -68,6 +70,11 @@ static const struct nlt_optdef {
 	{ "reuse", OPT_REUSE, no_argument, NULL, ONLY(CMD_JOIN), "take over an existing account of that name (resets its password)" },
 	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_LEAVE), "disable the account instead of deleting it" },
 	{ "new-password-file", OPT_NEW_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_RESET_COMPUTER), "set this password (first line of FILE) instead of the default" },
+	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_DISCOVER), "ask the member HOST over SMB (\\PIPE\\netlogon) which DC it finds" },
+	{ "target-user", OPT_TARGET_USER, required_argument, "USER", TARGETCMDS, "log on to the target as USER: DOMAIN\\user, user@REALM, or HOST\\user / .\\user for a local account (default: Kerberos from the ccache)" },
+	{ "target-password-file", OPT_TARGET_PASSWORD_FILE, required_argument, "FILE", TARGETCMDS, "the target user's password (first line of FILE; mode 0600); default: ask on the terminal" },
+	{ "target-stdin-password", OPT_TARGET_STDIN_PASSWORD, no_argument, NULL, TARGETCMDS, "read the target user's password from standard input (at most one secret comes from stdin)" },
+	{ "target-auth", OPT_TARGET_AUTH, required_argument, "M", TARGETCMDS, "auto, kerberos or ntlm (default auto: NTLM for a local account or DOMAIN\\user, else Kerberos)" },
 	/* two entries, one name: getopt sees one per command, --help the command's own text */
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY), "kerberos, netlogon or all (default all: both checks, side by side)" },
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_RESET_PASSWORD), "kerberos (kpasswd as the machine, the default) or netlogon (NetrServerPasswordSet2)" },
@@ -92,6 +99,7 @@ static const struct {
 	[CMD_ENABLE_COMPUTER] = { "enable-computer", "NAME", "enable a disabled computer account (its password unchanged)" },
 	[CMD_DELETE_COMPUTER] = { "delete-computer", "NAME", "delete any computer object" },
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
+	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
 };
 
 const char *opts_cmd_name(enum nlt_cmd cmd)
@@ -280,6 +288,20 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 		else
 			return nlt_seterr(e, NLT_EUSAGE, "--method: '%s' is not kerberos, netlogon or all", arg);
 		break;
+	case OPT_TARGET: req->target = arg; break;
+	case OPT_TARGET_USER: req->target_user = arg; break;
+	case OPT_TARGET_PASSWORD_FILE: req->target_password_file = arg; break;
+	case OPT_TARGET_STDIN_PASSWORD: req->target_stdin_password = 1; break;
+	case OPT_TARGET_AUTH:
+		if (strcmp(arg, "auto") == 0)
+			req->target_auth = 0;
+		else if (strcmp(arg, "kerberos") == 0)
+			req->target_auth = 1;
+		else if (strcmp(arg, "ntlm") == 0)
+			req->target_auth = 2;
+		else
+			return nlt_seterr(e, NLT_EUSAGE, "--target-auth: '%s' is not auto, kerberos or ntlm", arg);
+		break;
 	case OPT_REUSE: req->reuse = 1; break;
 	case OPT_DISABLE: req->disable = 1; break;
 	case OPT_NEW_PASSWORD_FILE: req->new_password_file = arg; break;
@@ -357,6 +379,12 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		req->target_name = positional;
 		positional = NULL;
 	}
+	if (positional && strcmp(cmds[req->cmd].args, "HOST") == 0) {
+		req->target = positional;
+		positional = NULL;
+	}
+	if (req->cmd == CMD_SHOW_TARGET && !req->target)
+		return nlt_seterr(e, NLT_EUSAGE, "show-target needs the HOST to ask (try nltrust show-target --help)");
 	if (positional) {
 		if (req->domain && !nlt_name_eq(req->domain, positional))
 			return nlt_seterr(e, NLT_EUSAGE, "domain given twice ('%s' and '%s')", req->domain, positional);
@@ -366,6 +394,15 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EUSAGE, "--tcp applies to discover only");
 	if ((req->stdin_password != 0) + (req->password_file != NULL) + (req->ccache != NULL) > 1)
 		return nlt_seterr(e, NLT_EUSAGE, "give one of --stdin-password, --password-file and -C");
+	if (req->stdin_password && req->target_stdin_password)
+		return nlt_seterr(e, NLT_EUSAGE, "at most one secret from standard input: give --stdin-password or "
+						 "--target-stdin-password, not both");
+	if (req->target_stdin_password && req->target_password_file)
+		return nlt_seterr(e, NLT_EUSAGE, "give --target-stdin-password or --target-password-file, not both");
+	if ((req->target_stdin_password || req->target_password_file) && !req->target_user)
+		return nlt_seterr(e, NLT_EUSAGE, "a target password needs --target-user");
+	if ((req->target_user || req->target_auth) && !req->target)
+		return nlt_seterr(e, NLT_EUSAGE, "--target-user and --target-auth go with --target HOST");
 	if (req->ldaps && req->starttls)
 		return nlt_seterr(e, NLT_EUSAGE, "give --ldaps or --starttls, not both");
 	if (req->ca_file && !req->ldaps && !req->starttls)

@@ -11,7 +11,7 @@
 
 enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUTER, CMD_RESET_PASSWORD,
 	CMD_JOIN, CMD_LEAVE, CMD_RESET_COMPUTER, CMD_DISABLE_COMPUTER, CMD_ENABLE_COMPUTER, CMD_DELETE_COMPUTER,
-	CMD__COUNT };
+	CMD_SHOW_TARGET, CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
 struct nlt_req {
@@ -44,6 +44,11 @@ struct nlt_req {
 	int ldaps, starttls; /* --ldaps, --starttls */
 	int method;          /* verify --method: 1 kerberos, 2 netlogon, 3 all */
 	const char *ca_file; /* --ca-file */
+	const char *target;  /* show-target HOST, discover --target HOST: a remote member */
+	const char *target_user; /* --target-user: DOMAIN\\user, user@REALM, HOST\\user or .\\user */
+	const char *target_password_file; /* --target-password-file */
+	int target_stdin_password; /* --target-stdin-password */
+	int target_auth;     /* --target-auth: 0 auto, 1 kerberos, 2 ntlm */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "dcerpc.h"
+#include "smb2c.h"
 #include "err.h"
 #include "util.h"
 
@@ -39,8 +40,54 @@ struct rpc_schannel {
 	uint64_t seq;
 };
 
+/*
+ * How PDUs travel.  NULL in struct rpc_conn means TCP (fd, xport.c).  send
+ * hands over bytes (a transport may hold them until the next recv_some, so
+ * that a bind and the first call leave in one write); recv_some returns at
+ * least one byte, at most cap.  Both return 0, or -1 with e set (one line
+ * naming the operation and peer).
+ */
+struct rpc_xport {
+	int (*send)(void *ctx, const uint8_t *buf, size_t len, uint64_t deadline_ms, struct nlt_err *e);
+	int (*recv_some)(void *ctx, uint8_t *buf, size_t cap, size_t *n, uint64_t deadline_ms, struct nlt_err *e);
+	void (*close)(void *ctx);  /* may be NULL */
+	void *ctx;
+};
+
+/*
+ * The SMB named-pipe transport's view of the pipe: one write-and-read
+ * (FSCTL_PIPE_TRANSCEIVE) and one read.  Normally smb2c's; a test scripts
+ * them.  Each returns 0 or -1 with e set.
+ */
+struct rpc_pipe_ops {
+	int (*transceive)(void *ctx, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, size_t *out_len,
+			  struct nlt_err *e);
+	int (*read)(void *ctx, uint8_t *out, size_t cap, size_t *out_len, struct nlt_err *e);
+	void (*close)(void *ctx); /* may be NULL */
+	void *ctx;
+};
+
+#define RPC_PIPE_OUT 16384 /* a bind and the first call's fragments, held until the reply is read */
+#define RPC_PIPE_IN (64 * 1024)
+struct rpc_pipe {
+	struct rpc_pipe_ops ops;
+	uint8_t out[RPC_PIPE_OUT];
+	size_t out_len;
+	uint8_t in[RPC_PIPE_IN];
+	size_t in_off, in_len;
+	unsigned n_transceive, n_read; /* for tests and -v */
+	/* smb2c-backed pipes */
+	struct smb2c *smb;
+	struct smb2_file_id fid;
+	int fid_open;
+};
+
 struct rpc_conn {
 	int fd;
+	/* NULL: TCP on fd; else e.g. the SMB pipe (xport_store, pipe) */
+	const struct rpc_xport *xp;
+	struct rpc_xport xp_store;
+	struct rpc_pipe *pipe;   /* malloc'ed, freed by rpc_close */
 	char peer[80];        /* "dc1.lab.test (198.18.0.10:49152)" for messages */
 	uint64_t deadline_ms;
 	uint32_t call_id;
@@ -62,6 +109,21 @@ struct rpc_conn {
 int rpc_connect(struct rpc_conn *c, const char *name, const struct nlt_addr *addr, uint16_t port, uint64_t deadline_ms,
 		struct nlt_err *e);
 void rpc_close(struct rpc_conn *c);
+
+/*
+ * ncacn_np: an RPC connection over an open pipe described by ops (taken
+ * over: rpc_close calls ops->close).  No RPC authentication: the SMB
+ * session authenticates, signs or seals.  peer names the pipe in messages.
+ */
+int rpc_open_pipe_ops(struct rpc_conn *c, const struct rpc_pipe_ops *ops, const char *peer, uint64_t deadline_ms,
+		      struct nlt_err *e);
+/*
+ * CREATE pipe ("lsarpc", "srvsvc", "netlogon", ...) on the session's IPC$
+ * and set c up over it, then bind iface without RPC auth, deferred: the
+ * bind leaves with the first rpc_call in one FSCTL_PIPE_TRANSCEIVE.
+ */
+int rpc_bind_ncacn_np(struct rpc_conn *c, struct smb2c *s, const char *pipe, const struct dcerpc_syntax *iface,
+		      struct nlt_err *e);
 
 /*
  * Bind to iface without authentication, sent together with the first

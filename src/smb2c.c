@@ -209,13 +209,24 @@ static const char *status_text(uint32_t st)
 	case 0xc0000203: return "user session deleted";
 	case 0xc000035c: return "network session expired";
 	case 0xc0000016: return "more processing required";
+	case 0xc000015b: return "logon type not granted (network logon denied)";
+	case 0xc000018d: return "trusted relationship failure";
+	case 0xc000018c: return "trusted domain failure";
+	case 0xc000005e: return "no logon servers";
+	case 0xc0000072: return "account disabled";
+	case 0xc0000234: return "account locked out";
+	case 0xc0000064: return "no such user";
 	default: return "error";
 	}
 }
 
 static int status_err(struct smb2c *c, const struct smb2_hdr *h, const char *op, struct nlt_err *e)
 {
-	enum nlt_cat cat = (h->status == 0xc0000022 || h->status == 0xc000006d || h->status == 0xc000006e) ? NLT_EAUTH
+	c->last_status = h->status;
+	enum nlt_cat cat = (h->status == 0xc0000022 || h->status == 0xc000006d || h->status == 0xc000006e ||
+			    h->status == 0xc000015b || h->status == 0xc000018d || h->status == 0xc000018c ||
+			    h->status == 0xc0000072 || h->status == 0xc0000234 || h->status == 0xc0000064 ||
+			    h->status == 0xc000005e) ? NLT_EAUTH
 														    : NLT_EPROTO;
 	return nlt_seterr(e, cat, "SMB2 %s to %s: %s (NTSTATUS 0x%08x)", op, c->peer, status_text(h->status), h->status);
 }
@@ -339,12 +350,22 @@ static void gss_err(struct smb2c *c, OM_uint32 maj, OM_uint32 min, struct nlt_er
 		snprintf(msg, sizeof(msg), "%.*s", (int)t.length, (const char *)t.value);
 		gss_release_buffer(&m2, &t);
 	}
-	nlt_seterr(e, NLT_EAUTH, "SMB2 session setup with %s: Kerberos (cifs/%s): %s", c->peer, c->host,
-		   msg[0] ? msg : "GSSAPI failure");
+	c->last_gss_minor = min;
+	if (c->use_ntlm)
+		nlt_seterr(e, NLT_EAUTH, "SMB2 session setup with %s: NTLM: %s", c->peer, msg[0] ? msg : "GSSAPI failure");
+	else
+		nlt_seterr(e, NLT_EAUTH, "SMB2 session setup with %s: Kerberos (cifs/%s): %s", c->peer, c->host,
+			   msg[0] ? msg : "GSSAPI failure");
 }
 
 int smb2c_session_setup(struct smb2c *c, struct nlt_err *e)
 {
+	return smb2c_session_setup_cred(c, NULL, 0, e);
+}
+
+int smb2c_session_setup_cred(struct smb2c *c, void *gss_cred, int ntlm, struct nlt_err *e)
+{
+	gss_cred_id_t cred = gss_cred ? (gss_cred_id_t)gss_cred : GSS_C_NO_CREDENTIAL;
 	static char spnego_oid[] = "\x2b\x06\x01\x05\x05\x02";
 	gss_OID_desc spnego = { 6, spnego_oid };
 	OM_uint32 maj, min;
@@ -359,6 +380,9 @@ int smb2c_session_setup(struct smb2c *c, struct nlt_err *e)
 	uint32_t status = 0;
 	struct smb2_hdr h;
 
+	c->use_ntlm = ntlm;
+	c->last_status = 0;
+	c->last_gss_minor = 0;
 	snprintf(svc, sizeof(svc), "cifs@%s", c->host);
 	nb.value = svc;
 	nb.length = strlen(svc);
@@ -376,7 +400,7 @@ int smb2c_session_setup(struct smb2c *c, struct nlt_err *e)
 		in.value = token;
 		in.length = token_len;
 		if (!complete) {
-			maj = gss_init_sec_context(&min, GSS_C_NO_CREDENTIAL, &gctx, name, &spnego,
+			maj = gss_init_sec_context(&min, cred, &gctx, name, &spnego,
 						   GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS,
 						   round ? &in : GSS_C_NO_BUFFER, NULL, &out, NULL, NULL);
 			if (GSS_ERROR(maj)) {
@@ -441,7 +465,7 @@ int smb2c_session_setup(struct smb2c *c, struct nlt_err *e)
 			in.length = token_len;
 			if (!complete) {
 				in.value = token;
-				maj = gss_init_sec_context(&min, GSS_C_NO_CREDENTIAL, &gctx, name, &spnego,
+				maj = gss_init_sec_context(&min, cred, &gctx, name, &spnego,
 							   GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG, 0,
 							   GSS_C_NO_CHANNEL_BINDINGS, &in, NULL, &out, NULL, NULL);
 				if (GSS_ERROR(maj)) {
@@ -777,6 +801,24 @@ int smb2c_logoff(struct smb2c *c, struct nlt_err *e)
 	}
 	smb2c_free(c);
 	return rc;
+}
+
+void smb2c_logoff_quick(struct smb2c *c)
+{
+	struct nlt_err dummy;
+	struct smb2_hdr h;
+	struct wwr w;
+	size_t starts[1] = { 0 };
+
+	if (c->fd >= 0 && c->have_keys) {
+		h = new_hdr(c, SMB2_LOGOFF);
+		h.tree_id = 0;
+		wwr_init(&w, c->buf + 4, SMB2C_BUF);
+		if (smb2_enc_simple_req(&w, &h) == WIRE_OK && !sign_chain(c, starts, 1, wwr_len(&w)) &&
+		    !need_credits(c, 1, "logoff", &dummy))
+			(void)send_msgs(c, wwr_len(&w), "logoff", &dummy);
+	}
+	smb2c_free(c);
 }
 
 void smb2c_free(struct smb2c *c)

@@ -55,6 +55,9 @@ struct smb2c {
 	uint32_t max_io;
 	uint32_t tree_id;
 	uint32_t share_flags;
+	int use_ntlm;           /* the session setup's mechanism under SPNEGO: 0 Kerberos, 1 NTLM */
+	uint32_t last_status;   /* NTSTATUS of the last failed answer (0: none) */
+	uint32_t last_gss_minor;/* GSSAPI minor status of the last GSSAPI failure */
 	/* what the last exchange did (for tests and -v) */
 	int last_encrypted, last_signed_ok;
 	unsigned n_signed_ok, n_decrypted, n_reads;
@@ -80,6 +83,12 @@ int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host
  */
 int smb2c_session_setup(struct smb2c *c, struct nlt_err *e);
 /*
+ * The same with a GSSAPI credential (gss_cred_id_t; NULL: the default) that
+ * is restricted to one mechanism under SPNEGO: Kerberos, or NTLM (ntlm=1,
+ * gss-ntlmssp, a credential from gss_acquire_cred_with_password).
+ */
+int smb2c_session_setup_cred(struct smb2c *c, void *gss_cred, int ntlm, struct nlt_err *e);
+/*
  * TREE_CONNECT \\host\IPC$ and CREATE the pipe (e.g. "srvsvc"), compounded;
  * on 3.0/3.0.2 then FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 3.2.5.5): the
  * server's signed account of the negotiation must match what we saw, else
@@ -101,6 +110,8 @@ int smb2c_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, si
 int smb2c_close_file(struct smb2c *c, const struct smb2_file_id *fid, struct nlt_err *e);
 /* LOGOFF (best effort when e is NULL) and close the socket; wipes the keys. */
 int smb2c_logoff(struct smb2c *c, struct nlt_err *e);
+/* LOGOFF sent, not waited for (the server ends the session's opens and trees with it); socket closed, keys wiped. */
+void smb2c_logoff_quick(struct smb2c *c);
 void smb2c_free(struct smb2c *c);
 
 #endif

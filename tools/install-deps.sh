@@ -4,7 +4,7 @@
 set -eu
 BUILD="build-essential autoconf automake pkg-config libldap2-dev libsasl2-dev libsasl2-modules-gssapi-mit libkrb5-dev nettle-dev libjson-c-dev libcmocka-dev groff-base python3"
 LAB="python3-jsonschema samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldap-utils iproute2 nftables iptables libnetfilter-queue-dev libmnl-dev dnsutils"
-PEERS="adcli msktutil smbclient python3-impacket"
+PEERS="adcli msktutil smbclient python3-impacket gss-ntlmssp"
 FUZZ="clang libclang-rt-14-dev"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (apt-get install)" >&2

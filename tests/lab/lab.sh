@@ -71,6 +71,9 @@ usage: lab.sh COMMAND [ARGS]     (prefix NLT_LAB_PREFIX=$P, state NLT_LAB_DIR=$D
   latency MS              one-way delay MS on the bridge (RTT = 2*MS); latency 0 removes it
   loss PCT                drop PCT % of bridged packets at random; loss 0 removes it
   ping HOST IP [COUNT]    ICMP echo from HOST (this machine has no ping)
+  ws1-smb [max=PROTO] [signing=mandatory] [encrypt=required]
+                          reconfigure ws1's smbd for new connections (reload, no restart);
+                          no argument: back to the defaults (issue 8: show-target under each)
   cldap HOST IP [labtool options]  CLDAP ping from HOST, decoded (see labtool.py)
 HOST is one of: ${HOSTS[*]} br
 EOF
@@ -881,6 +884,26 @@ cmd_start() {
 	say "started $h (answering after $(elapsed "$t") s)"
 }
 
+# ws1-smb: server-side SMB variants of ws1 (dialect cap, mandatory signing, required encryption), in an
+# include file reloaded by smbd; new connections get them, running ones keep theirs.
+cmd_ws1_smb() {
+	local d=$D/ws1 f a
+	need_up
+	f=$d/smb-test.conf
+	: >"$f"
+	for a in "$@"; do
+		case $a in
+		max=SMB2_02 | max=SMB2_10 | max=SMB3_00 | max=SMB3_02 | max=SMB3_11) echo "server max protocol = ${a#max=}" >>"$f" ;;
+		signing=mandatory) echo "server signing = mandatory" >>"$f" ;;
+		encrypt=required) echo "server smb encrypt = required" >>"$f" ;;
+		*) die "ws1-smb: unknown setting '$a' (max=SMB2_02|SMB2_10|SMB3_00|SMB3_02|SMB3_11, signing=mandatory, encrypt=required)" ;;
+		esac
+	done
+	grep -q "^[[:space:]]*include = $f" "$d/smb.conf" || sed -i "/^\[global\]/a\	include = $f" "$d/smb.conf"
+	hx ws1 smbcontrol -s "$d/smb.conf" smbd reload-config >/dev/null 2>&1 || die "ws1-smb: smbd did not take the reload"
+	say "ws1 smbd: ${*:-defaults}"
+}
+
 # ---------------------------------------------------------------- reports
 
 cmd_env() {
@@ -1024,6 +1047,10 @@ main() {
 	latency)
 		need_root
 		cmd_latency "$@"
+		;;
+	ws1-smb)
+		need_root
+		cmd_ws1_smb "$@"
 		;;
 	loss)
 		need_root

@@ -255,6 +255,173 @@ static void test_schannel_reply_must_verify(void **state)
 	}
 }
 
+
+/* ---- the SMB named-pipe transport with a scripted pipe ---- */
+
+struct spipe {
+	uint8_t reply[8192];
+	size_t reply_len, reply_off;
+	size_t first;          /* bytes the transceive returns (a short pipe read) */
+	size_t chunk;          /* bytes per later read */
+	uint8_t sent[8192];
+	size_t sent_len;
+	unsigned n_trans, n_read, n_close;
+	int fail_read;         /* the read fails */
+	int empty_read;        /* the read returns nothing */
+};
+
+static int sp_trans(void *ctx, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, size_t *out_len,
+		    struct nlt_err *e)
+{
+	struct spipe *s = ctx;
+	size_t k = s->first < s->reply_len ? s->first : s->reply_len;
+
+	(void)e;
+	s->n_trans++;
+	memcpy(s->sent, in, in_len);
+	s->sent_len = in_len;
+	assert_true(k <= cap);
+	memcpy(out, s->reply, k);
+	s->reply_off = k;
+	*out_len = k;
+	return 0;
+}
+
+static int sp_read(void *ctx, uint8_t *out, size_t cap, size_t *out_len, struct nlt_err *e)
+{
+	struct spipe *s = ctx;
+	size_t k = s->reply_len - s->reply_off;
+
+	s->n_read++;
+	if (s->fail_read)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 read on scripted: STATUS_PIPE_BROKEN");
+	if (s->empty_read) {
+		*out_len = 0;
+		return 0;
+	}
+	if (k > s->chunk)
+		k = s->chunk;
+	if (k > cap)
+		k = cap;
+	memcpy(out, s->reply + s->reply_off, k);
+	s->reply_off += k;
+	*out_len = k;
+	return 0;
+}
+
+static void sp_close(void *ctx)
+{
+	((struct spipe *)ctx)->n_close++;
+}
+
+static const struct dcerpc_syntax test_iface = { { 0x12345778, 0x1234, 0xabcd, { 0xef, 0, 1, 2, 3, 4, 5, 6 } }, 1, 0 };
+
+static void sp_script(struct spipe *s, const uint8_t *stub, size_t stub_len)
+{
+	struct dcerpc_pdu pdu;
+	struct wwr w;
+
+	memset(&pdu, 0, sizeof(pdu));
+	pdu.ptype = DCERPC_PT_BIND_ACK;
+	pdu.pfc_flags = DCERPC_PFC_FIRST | DCERPC_PFC_LAST;
+	pdu.call_id = 1;
+	pdu.max_xmit_frag = pdu.max_recv_frag = 4280;
+	pdu.n_results = 1;
+	pdu.results[0].result = DCERPC_RESULT_ACCEPT;
+	pdu.results[0].ts = dcerpc_syntax_ndr20;
+	snprintf(pdu.sec_addr, sizeof(pdu.sec_addr), "\\PIPE\\lsass");
+	wwr_init(&w, s->reply, sizeof(s->reply));
+	assert_int_equal(dcerpc_enc_pdu(&w, &pdu, NULL), WIRE_OK);
+	memset(&pdu, 0, sizeof(pdu));
+	pdu.ptype = DCERPC_PT_RESPONSE;
+	pdu.pfc_flags = DCERPC_PFC_FIRST | DCERPC_PFC_LAST;
+	pdu.call_id = 2;
+	pdu.alloc_hint = (uint32_t)stub_len;
+	pdu.stub = stub;
+	pdu.stub_len = stub_len;
+	s->reply_len = wwr_len(&w);
+	wwr_init(&w, s->reply + s->reply_len, sizeof(s->reply) - s->reply_len);
+	assert_int_equal(dcerpc_enc_pdu(&w, &pdu, NULL), WIRE_OK);
+	s->reply_len += wwr_len(&w);
+}
+
+/*
+ * The bind and the first request leave in ONE transceive; a reply the pipe
+ * hands over in short pieces (Samba ends short reads with STATUS_SUCCESS)
+ * is read on until frag_length; no RPC auth on the pipe.
+ */
+static void test_pipe_bind_and_call_in_one_write(void **state)
+{
+	static const uint8_t req[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t stub[300];
+	struct spipe s;
+	struct rpc_conn c;
+	struct nlt_err e;
+	uint8_t *out = NULL;
+	size_t len = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(stub); i++)
+		stub[i] = (uint8_t)(i * 7);
+	/* every split of the reply: inside the bind_ack, between the PDUs, inside the response */
+	for (size_t first = 1; first < 400; first += 13) {
+		memset(&s, 0, sizeof(s));
+		sp_script(&s, stub, sizeof(stub));
+		s.first = first;
+		s.chunk = 1 + first % 17;
+		struct rpc_pipe_ops ops = { sp_trans, sp_read, sp_close, &s };
+		assert_int_equal(rpc_open_pipe_ops(&c, &ops, "scripted \\PIPE\\lsarpc", nlt_now_ms() + 3000, &e), 0);
+		assert_int_equal(rpc_bind_deferred(&c, &test_iface, &e), 0);
+		nlt_clearerr(&e);
+		assert_int_equal(rpc_call(&c, 44, req, sizeof(req), &out, &len, "TestCall", &e), 0);
+		assert_int_equal(len, sizeof(stub));
+		assert_memory_equal(out, stub, sizeof(stub));
+		free(out);
+		/* one write: bind + request */
+		assert_int_equal(s.n_trans, 1);
+		struct dcerpc_hdr h1, h2;
+		assert_int_equal(dcerpc_dec_hdr(s.sent, s.sent_len, &h1), WIRE_OK);
+		assert_int_equal(h1.ptype, DCERPC_PT_BIND);
+		assert_true(h1.frag_length < s.sent_len);
+		assert_int_equal(dcerpc_dec_hdr(s.sent + h1.frag_length, s.sent_len - h1.frag_length, &h2), WIRE_OK);
+		assert_int_equal(h2.ptype, DCERPC_PT_REQUEST);
+		assert_int_equal(h2.auth_length, 0); /* no RPC auth over the pipe */
+		assert_int_equal(h1.frag_length + h2.frag_length, s.sent_len);
+		rpc_close(&c);
+		assert_int_equal(s.n_close, 1);
+	}
+}
+
+/* A read that fails or returns nothing mid-PDU: the transport's own error line, no hang. */
+static void test_pipe_read_errors(void **state)
+{
+	static const uint8_t req[4] = { 1, 2, 3, 4 };
+	uint8_t stub[64] = { 0 };
+	struct spipe s;
+	struct rpc_conn c;
+	struct nlt_err e;
+	uint8_t *out = NULL;
+	size_t len = 0;
+
+	(void)state;
+	for (int mode = 0; mode < 2; mode++) {
+		memset(&s, 0, sizeof(s));
+		sp_script(&s, stub, sizeof(stub));
+		s.first = 80; /* the bind_ack and part of the response */
+		s.chunk = 5;
+		s.fail_read = mode == 0;
+		s.empty_read = mode == 1;
+		struct rpc_pipe_ops ops = { sp_trans, sp_read, NULL, &s };
+		assert_int_equal(rpc_open_pipe_ops(&c, &ops, "scripted \\PIPE\\lsarpc", nlt_now_ms() + 3000, &e), 0);
+		assert_int_equal(rpc_bind_deferred(&c, &test_iface, &e), 0);
+		assert_int_equal(rpc_call(&c, 44, req, sizeof(req), &out, &len, "TestCall", &e), -1);
+		assert_null(out);
+		assert_int_equal(e.cat, NLT_EPROTO);
+		assert_non_null(strstr(e.msg, mode == 0 ? "STATUS_PIPE_BROKEN" : "returned nothing"));
+		rpc_close(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +429,8 @@ int main(void)
 		cmocka_unit_test(test_connection_dropped_mid_reply),
 		cmocka_unit_test(test_fragmented_reply_is_reassembled_and_order_is_checked),
 		cmocka_unit_test(test_schannel_reply_must_verify),
+		cmocka_unit_test(test_pipe_bind_and_call_in_one_write),
+		cmocka_unit_test(test_pipe_read_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
