@@ -500,7 +500,10 @@ rm -rf "$tdir_ca"
 
 # ---- failover: the chosen DC's KDC is unreachable before anything is changed ----
 "$lab" block dcb tcp 88 >/dev/null; "$lab" block dcb tcp 135 >/dev/null
-run_cli --json verify -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"; rc1=$rc
+# a state directory of its own: no Netlogon port cached from earlier runs lets the check past port 135
+fo_st=$(mktemp -d)
+run_cli --json verify -K "$WS1_KEYTAB" -m WS1 --state-dir "$fo_st" "$LAB_DOMAIN"; rc1=$rc
+rm -rf "$fo_st"
 dc1=$(jget '(j["dc"]["name"], j["netlogon"]["dc"], j["netlogon"]["result"])')
 run_cli show-computer -U "$LAB_ADMIN_USER" --password-file "$LAB_ADMIN_PASS_FILE" -d "$LAB_DOMAIN" ws1; rc2=$rc
 "$lab" unblock dcb all >/dev/null
