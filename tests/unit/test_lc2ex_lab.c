@@ -11,6 +11,13 @@
  * and with NLT_LC2EX_DUMP=DIR writes each reply stub to DIR/<name> (the
  * captures in tests/vectors/README.md).
  *
+ * Judge mode: with NLT_LC2EX_QUERY and NLT_LC2EX_VERIFY set to "WERROR FLAGS
+ * PDC TC" (or "none": the call got no answer) it calls no server and only
+ * judges those answers for NLT_LC2EX_HOST/NLT_LC2EX_DOMAIN (the scenario
+ * feeds it what dc1 told an administrator through tests/lab/lc2ex.py, until
+ * `verify --target` asks over the SMB pipe itself) and prints verdict, exit,
+ * summary and the findings; its exit status is then the judge's category.
+ *
  * Skipped (exit 77) without NLT_LC2EX_HOST and NLT_LC2EX_ADDR, as under a
  * plain 'make check'.  Exit 0 when every call got an answer, 1 otherwise.
  */
@@ -83,6 +90,53 @@ static void to_call(struct trust_remote_call *rc, int r, const struct nrpc_netlo
 	snprintf(rc->trusted_dc, sizeof(rc->trusted_dc), "%s", info->trusted_dc_name);
 }
 
+static int parse_call(const char *spec, struct trust_remote_call *rc)
+{
+	unsigned long v[4];
+	char *end;
+	const char *p = spec;
+
+	memset(rc, 0, sizeof(*rc));
+	if (strcmp(spec, "none") == 0) {
+		rc->state = RCALL_COULD_NOT_RUN;
+		snprintf(rc->error, sizeof(rc->error), "no answer (lc2ex.py failed)");
+		rc->err_cat = NLT_EPROTO;
+		return 0;
+	}
+	for (int i = 0; i < 4; i++) {
+		v[i] = strtoul(p, &end, 0);
+		if (end == p)
+			return -1;
+		p = end;
+	}
+	rc->state = RCALL_ANSWERED;
+	rc->werror = (uint32_t)v[0];
+	rc->present = rc->werror == 0;
+	rc->flags = (uint32_t)v[1];
+	rc->pdc_status = (uint32_t)v[2];
+	rc->tc_status = (uint32_t)v[3];
+	return 0;
+}
+
+static int judge_only(const char *host, const char *domain, const char *q, const char *v)
+{
+	struct trust_remote_evidence ev;
+	struct trust_report rep;
+
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.target, sizeof(ev.target), "%s", host);
+	snprintf(ev.domain, sizeof(ev.domain), "%s", domain);
+	if (parse_call(q, &ev.query) < 0 || parse_call(v, &ev.verify) < 0) {
+		fprintf(stderr, "NLT_LC2EX_QUERY/VERIFY: \"WERROR FLAGS PDC TC\" or \"none\"\n");
+		return 2;
+	}
+	trust_remote_judge(&ev, &rep);
+	printf("verdict=%s\nexit=%d\nsummary=%s\n", trust_verdict_str(rep.verdict), (int)rep.cat, rep.summary);
+	for (size_t i = 0; i < rep.nf; i++)
+		printf("finding=%d %s\n", (int)rep.f[i].kind, rep.f[i].text);
+	return (int)rep.cat;
+}
+
 int main(void)
 {
 	const char *host = getenv("NLT_LC2EX_HOST"), *ip = getenv("NLT_LC2EX_ADDR");
@@ -101,6 +155,8 @@ int main(void)
 	}
 	if (!domain)
 		domain = "other.test";
+	if (getenv("NLT_LC2EX_QUERY") && getenv("NLT_LC2EX_VERIFY"))
+		return judge_only(host, domain, getenv("NLT_LC2EX_QUERY"), getenv("NLT_LC2EX_VERIFY"));
 	if (nlt_addr_parse(&addr, ip, 0) != 0) {
 		fprintf(stderr, "bad NLT_LC2EX_ADDR %s\n", ip);
 		return 2;
