@@ -1063,6 +1063,7 @@ f2_up() {
 	ip -n "$P-br" link set v-dc2 master br0 up
 	ip -n "$P-dc2" addr add "${IP[dc2]}/24" dev eth0
 	ip -n "$P-dc2" link set eth0 up
+	f2_forget_mac
 	mkdir -p "/etc/netns/$P-dc2" "$d/run" "$d/log" "$d/pid" "$d/ntp_signd"
 	chmod 0750 "$d/ntp_signd"
 	printf '127.0.0.1 localhost\n%s %s dc2\n' "${IP[dc2]}" "$(fqdn dc2)" >"/etc/netns/$P-dc2/hosts"
@@ -1076,6 +1077,9 @@ f2_up() {
 	dc_start dc2
 	dc_wait dc2
 	f2_dns_on_dc1
+	# across the bridge, as winbindd on dc1 will see it
+	out=$(hx dc1 "$PY" "$TOOL" cldap "${IP[dc2]}" --domain "$F2_DNSDOM" --timeout 2 2>&1) ||
+		die "forest2: dc1 cannot CLDAP-ping dc2: $out"
 	out=$(hx dc1 dig +short +time=1 +tries=1 "_ldap._tcp.dc._msdcs.$F2_DNSDOM" SRV 2>&1)
 	[ -n "$out" ] || die "forest2: dc1 cannot resolve _ldap._tcp.dc._msdcs.$F2_DNSDOM"
 	f2_trust_create both >"$d/log/trust.log" 2>&1 || fail_log "forest2: creating the trust" "$d/log/trust.log"
@@ -1102,8 +1106,19 @@ f2_down() {
 		kill_pids 3 "${pids[@]}"
 		ip netns del "$P-dc2"
 	fi
+	f2_forget_mac
 	rm -rf "/etc/netns/${P:?}-dc2" "$d"
 	say "forest2: down"
+}
+
+# A dc2 of an earlier forest2 up had another MAC: a neighbour entry for
+# its address (REACHABLE, STALE or FAILED) would keep dc1 from reaching the
+# new one for a while (seen: CLDAP timeouts right after forest2 down + up).
+f2_forget_mac() {
+	local h
+	for h in "${HOSTS[@]}"; do
+		ip -n "$P-$h" neigh flush to "${IP[dc2]}" 2>/dev/null || true
+	done
 }
 
 f2_need() { ns_exists "$P-dc2" || die "forest2 is not up; run: lab.sh forest2 up"; }
