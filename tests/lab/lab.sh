@@ -1001,6 +1001,19 @@ cmd_status() {
 				sed -n 's/.*dport \([0-9-]*\) \(.*\) comment "\([a-z]*\) \([a-z]*\) .*/        \3 \4\/\1/p'
 		fi
 	done
+	if ns_exists "$P-dc2"; then
+		if pid_alive dc2 "$D/dc2/pid/samba.pid"; then
+			state="samba pid $(cat "$D/dc2/pid/samba.pid") ($F2_REALM)"
+			if hx dc1 wbinfo --check-secret --domain="$F2_NBDOM" >/dev/null 2>&1; then
+				state+=", dc1's trust secret for $F2_NBDOM ok"
+			else
+				state+=", dc1's trust secret for $F2_NBDOM FAILS"
+			fi
+		else
+			state="samba stopped ($F2_REALM)"
+		fi
+		printf '  %-5s %-15s %s\n' dc2 "${IP[dc2]}" "$state"
+	fi
 	[ -f "$D/br/latency" ] && echo "  bridge: latency $(cat "$D/br/latency") ms each way"
 	[ -f "$D/br/loss" ] && echo "  bridge: loss $(cat "$D/br/loss") %"
 	return 0
