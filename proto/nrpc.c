@@ -256,7 +256,7 @@ static int control_takes_string(uint32_t code)
 
 static int info_level_ok(uint32_t level)
 {
-	return level == 1 || level == 2 || level == 4;
+	return level >= 1 && level <= 4;
 }
 
 int nrpc_enc_logon_control2ex(struct wwr *w, const char *server, uint32_t function_code, uint32_t level,
@@ -306,6 +306,12 @@ int nrpc_dec_logon_control2ex_rep(const uint8_t *stub, size_t len, uint32_t leve
 			rep.tc_connection_status = ndr_get_u32(&r);
 			get_deferred_wstring(&r, dc, rep.trusted_dc_name, sizeof(rep.trusted_dc_name));
 			break;
+		case 3:
+			rep.flags = ndr_get_u32(&r);
+			rep.logon_attempts = ndr_get_u32(&r);
+			for (size_t i = 0; i < NRPC_INFO3_RESERVED; i++)
+				rep.reserved[i] = ndr_get_u32(&r);
+			break;
 		default: /* 4 */
 			dc = ndr_get_unique_ptr(&r);
 			dom = ndr_get_unique_ptr(&r);
@@ -353,6 +359,12 @@ int nrpc_enc_logon_control2ex_rep(struct wwr *w, const struct nrpc_netlogon_info
 			put_opt_deferred_ptr(w, &p, rep->trusted_dc_name);
 			ndr_put_u32(w, rep->tc_connection_status);
 			put_opt_deferred_str(w, rep->trusted_dc_name);
+			break;
+		case 3:
+			ndr_put_u32(w, rep->flags);
+			ndr_put_u32(w, rep->logon_attempts);
+			for (size_t i = 0; i < NRPC_INFO3_RESERVED; i++)
+				ndr_put_u32(w, rep->reserved[i]);
 			break;
 		default:
 			put_opt_deferred_ptr(w, &p, rep->trusted_dc_name);

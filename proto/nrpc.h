@@ -141,15 +141,20 @@ int nrpc_enc_password_set2_rep(struct wwr *w, const struct nrpc_authenticator *r
 /*
  * arg: the domain (codes 5, 6, 7, 9, 10) or user (8) of the Data arm;
  * must be NULL for codes without one.  SET_DBFLAG is not supported
- * (WIRE_EBAD).  Levels 1, 2 and 4 only.
+ * (WIRE_EBAD).  Levels 1-4 (which level suits which code is the server's
+ * rule: MS-NRPC 3.5.4.9.1; Samba's AD DC answers QUERY at 1 and 3 to
+ * anyone, TC_QUERY/TC_VERIFY/REDISCOVER at 2 to administrators).
  */
 int nrpc_enc_logon_control2ex(struct wwr *w, const char *server, uint32_t function_code, uint32_t level,
 			      const char *arg);
-/* NETLOGON_INFO_1 / _2 / _4 (MS-NRPC 2.2.1.7.2-5), whichever level says */
+#define NRPC_INFO3_RESERVED 5
+/* NETLOGON_INFO_1 / _2 / _3 / _4 (MS-NRPC 2.2.1.7.2-5), whichever level says */
 struct nrpc_netlogon_info {
 	uint32_t level;
 	int present;                   /* Buffer arm pointer non-NULL */
-	uint32_t flags;                /* 1, 2 */
+	uint32_t flags;                /* 1, 2, 3 */
+	uint32_t logon_attempts;       /* 3 */
+	uint32_t reserved[NRPC_INFO3_RESERVED]; /* 3 */
 	uint32_t pdc_connection_status; /* 1, 2 (Win32 code) */
 	uint32_t tc_connection_status; /* 2 */
 	char trusted_dc_name[NRPC_NAME_MAX];     /* 2, 4 ("" when NULL) */

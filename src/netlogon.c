@@ -535,3 +535,72 @@ void nl_port_cache_store(const char *state_dir, const struct nlt_addr *dc, uint1
 		nlt_vlog("Netlogon port cache: %s/%s = %u", state_dir, name, port);
 	close(dfd);
 }
+
+/* ---- NetrLogonControl2Ex (18) on a connection the caller bound ---- */
+
+int nl_open_unauth(const char *dc_name, const struct nlt_addr *dc_addr, uint64_t deadline_ms, struct rpc_conn *c,
+		   struct nlt_err *e)
+{
+	struct nl_result res;
+	uint16_t port = 0;
+
+	memset(&res, 0, sizeof(res));
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (map_port(dc_name, dc_addr, deadline_ms, &port, &res, e) < 0)
+		return -1;
+	if (rpc_connect(c, dc_name, dc_addr, port, deadline_ms, e) < 0 || rpc_bind_deferred(c, &nrpc_syntax, e) < 0) {
+		rpc_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+int nl_logon_control2ex(struct rpc_conn *c, const char *server, uint32_t function_code, uint32_t level,
+			const char *domain, struct nrpc_netlogon_info *out, struct nlt_err *e)
+{
+	uint8_t req[1024], *rep = NULL;
+	size_t rep_len = 0;
+	struct wwr w;
+	char what[64];
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(what, sizeof(what), "NetrLogonControl2Ex %s level %u", nl_control_str(function_code), level);
+	wwr_init(&w, req, sizeof(req));
+	if (nrpc_enc_logon_control2ex(&w, server, function_code, level, domain) != WIRE_OK) {
+		nlt_seterr(e, NLT_EINTERNAL, "%s: cannot encode the request (a domain is %s for this code)", what,
+			   domain ? "not allowed" : "required");
+		return -1;
+	}
+	if (rpc_call(c, NRPC_OP_LOGON_CONTROL2EX, req, wwr_len(&w), &rep, &rep_len, what, e) < 0)
+		goto out;
+	if (nrpc_dec_logon_control2ex_rep(rep, rep_len, level, out) != WIRE_OK) {
+		memset(out, 0, sizeof(*out));
+		nlt_seterr(e, NLT_EPROTO, "%s on %s: malformed reply (%zu bytes)", what, c->peer, rep_len);
+		goto out;
+	}
+	r = 0;
+out:
+	free(rep);
+	return r;
+}
+
+const char *nl_control_str(uint32_t function_code)
+{
+	switch (function_code) {
+	case 1: return "QUERY";
+	case 2: return "REPLICATE";
+	case 3: return "SYNCHRONIZE";
+	case 4: return "PDC_REPLICATE";
+	case 5: return "REDISCOVER";
+	case 6: return "TC_QUERY";
+	case 7: return "TRANSPORT_NOTIFY";
+	case 8: return "FIND_USER";
+	case 9: return "CHANGE_PASSWORD";
+	case 10: return "TC_VERIFY";
+	case 11: return "FORCE_DNS_REG";
+	case 12: return "QUERY_DNS_REG";
+	default: return "code";
+	}
+}

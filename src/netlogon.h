@@ -110,4 +110,27 @@ struct nrpc_dc_info;
 int nl_dsgetdc(const char *dc_name, const struct nlt_addr *dc_addr, const char *domain, const char *site, uint32_t flags,
 	       uint64_t deadline_ms, struct nrpc_dc_info *out, struct nlt_err *e);
 
+struct rpc_conn;
+struct nrpc_netlogon_info;
+/*
+ * NetrLogonControl2Ex (opnum 18) on c, a connection the caller already
+ * bound to Netlogon: unauthenticated (nl_open_unauth), sealed, or over an
+ * SMB pipe; this function does not care.  domain: the Data arm for codes
+ * 5-10 (NULL for QUERY).  Returns 0 when the server answered, with *out
+ * decoded (out->werror is the call's own WERROR: the caller judges it, see
+ * src/trust_remote.h); -1 with e when it did not (transport, fault,
+ * malformed reply), *out zeroed.
+ */
+int nl_logon_control2ex(struct rpc_conn *c, const char *server, uint32_t function_code, uint32_t level,
+			const char *domain, struct nrpc_netlogon_info *out, struct nlt_err *e);
+/* "TC_VERIFY" for 10, and so on (MS-NRPC 3.5.4.9.1 names without NETLOGON_CONTROL_) */
+const char *nl_control_str(uint32_t function_code);
+/*
+ * Connect to dc's Netlogon TCP endpoint (ept_map first) and bind without
+ * authentication, the bind sent with the first call.  The caller closes c
+ * with rpc_close().  0, or -1 with e.
+ */
+int nl_open_unauth(const char *dc_name, const struct nlt_addr *dc_addr, uint64_t deadline_ms, struct rpc_conn *c,
+		   struct nlt_err *e);
+
 #endif

@@ -60,8 +60,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (uint32_t level = 1; level <= 4; level++) {
 		struct nrpc_netlogon_info r, r2;
-		if (level == 3)
-			continue;
 		if (nrpc_dec_logon_control2ex_rep(data, size, level, &r) == WIRE_OK) {
 			if (!memchr(r.trusted_dc_name, 0, sizeof(r.trusted_dc_name)) ||
 			    !memchr(r.trusted_domain_name, 0, sizeof(r.trusted_domain_name)))
@@ -69,7 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			wwr_init(&w, out, sizeof(out));
 			nrpc_enc_logon_control2ex_rep(&w, &r);
 			if (w.err || nrpc_dec_logon_control2ex_rep(out, w.len, level, &r2) != WIRE_OK ||
-			    strcmp(r.trusted_dc_name, r2.trusted_dc_name) != 0 || r.werror != r2.werror)
+			    strcmp(r.trusted_dc_name, r2.trusted_dc_name) != 0 || r.werror != r2.werror ||
+			    r.present != r2.present || r.flags != r2.flags ||
+			    r.pdc_connection_status != r2.pdc_connection_status ||
+			    r.tc_connection_status != r2.tc_connection_status || r.logon_attempts != r2.logon_attempts ||
+			    memcmp(r.reserved, r2.reserved, sizeof(r.reserved)) != 0 ||
+			    strcmp(r.trusted_domain_name, r2.trusted_domain_name) != 0)
 				abort();
 		}
 	}

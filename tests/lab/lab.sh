@@ -35,7 +35,13 @@ NET2=198.18.0.128/25
 
 HOSTS=(dc1 dcb ws1 cli junk)
 declare -A IP=([dc1]=198.18.0.10 [dcb]=198.18.0.140 [ws1]=198.18.0.20
-	[cli]=198.18.0.150 [junk]=198.18.0.160)
+	[cli]=198.18.0.150 [junk]=198.18.0.160 [dc2]=198.18.0.30)
+# The optional second forest (lab.sh forest2 up, or up --with-forest2): one
+# DC, dc2, for OTHER.TEST, with a two-way forest trust to LAB.TEST.
+F2_REALM=OTHER.TEST
+F2_DNSDOM=other.test
+F2_NBDOM=OTHER
+ALL_HOSTS=(dc1 dcb ws1 cli junk dc2) # what teardown looks for
 JUNK_BADBLOB_IP=198.18.0.161
 JUNK_TRUNC_IP=198.18.0.162
 
@@ -75,7 +81,12 @@ usage: lab.sh COMMAND [ARGS]     (prefix NLT_LAB_PREFIX=$P, state NLT_LAB_DIR=$D
                           reconfigure ws1's smbd for new connections (reload, no restart);
                           no argument: back to the defaults (issue 8: show-target under each)
   cldap HOST IP [labtool options]  CLDAP ping from HOST, decoded (see labtool.py)
-HOST is one of: ${HOSTS[*]} br
+  up --with-forest2       up, then forest2 up (also NLT_LAB_FOREST2=1)
+  forest2 up|down         add/remove the second forest (dc2, $F2_REALM) and its forest
+                          trust with $REALM on a lab that is up (about 15 s / 3 s)
+  forest2 break           give dc1's side of the trust new secrets (dc2 keeps the old ones)
+  forest2 heal            recreate the trust on both sides with one secret
+HOST is one of: ${HOSTS[*]} br (and dc2 while the second forest is up)
 EOF
 }
 
@@ -125,7 +136,8 @@ need_up() {
 check_host() {
 	local h
 	for h in "${HOSTS[@]}" br; do [ "$1" = "$h" ] && return 0; done
-	die "unknown host '$1' (one of: ${HOSTS[*]} br)"
+	[ "$1" = dc2 ] && ns_exists "$P-dc2" && return 0
+	die "unknown host '$1' (one of: ${HOSTS[*]} br; dc2 after forest2 up)"
 }
 
 lock() {
@@ -143,7 +155,7 @@ hx() {
 	local h=$1 kc=
 	shift
 	case $h in
-	dc1 | dcb) [ -f "$D/$h/private/krb5.conf" ] && kc=$D/$h/private/krb5.conf ;;
+	dc1 | dcb | dc2) [ -f "$D/$h/private/krb5.conf" ] && kc=$D/$h/private/krb5.conf ;;
 	ws1) kc=$D/ws1/krb5.conf ;;
 	esac
 	[ -d "$D/$h/run" ] || die "no $D/$h/run: is lab '$P' up?"
@@ -156,7 +168,9 @@ hx() {
 		exec "$@"' sh "$h" "$D/$h/run" "$kc" "$@" 9>&-
 }
 
-fqdn() { printf '%s.%s' "$1" "$DNSDOM"; }
+fqdn() {
+	if [ "$1" = dc2 ]; then printf 'dc2.%s' "$F2_DNSDOM"; else printf '%s.%s' "$1" "$DNSDOM"; fi
+}
 
 net_up() {
 	local h ns
@@ -272,7 +286,7 @@ teardown() {
 	# daemons by their pid files, and anything else inside our namespaces:
 	# all get SIGTERM at once, SIGKILL after 3 s (the state is thrown away)
 	if [ -d "$D" ]; then
-		for h in "${HOSTS[@]}" br; do
+		for h in "${ALL_HOSTS[@]}" br; do
 			for f in "$D/$h"/pid/*.pid "$D/$h"/*.pid; do
 				[ -e "$f" ] || continue
 				pid=$(tr -dc 0-9 <"$f" | head -c 10)
@@ -280,14 +294,14 @@ teardown() {
 			done
 		done
 	fi
-	for ns in "${HOSTS[@]}" br; do
+	for ns in "${ALL_HOSTS[@]}" br; do
 		if ns_exists "$P-$ns"; then
 			# shellcheck disable=SC2207
 			pids+=($(ip netns pids "$P-$ns" 2>/dev/null || true))
 		fi
 	done
 	kill_pids 3 "${pids[@]}"
-	for ns in "${HOSTS[@]}" br; do
+	for ns in "${ALL_HOSTS[@]}" br; do
 		if ns_exists "$P-$ns"; then
 			ip netns del "$P-$ns"
 		fi
@@ -394,7 +408,9 @@ dc_wait() {
 	done
 	pid=$(tr -dc 0-9 <"$D/$h/pid/samba.pid" 2>/dev/null | head -c 10 || true)
 	[ -n "$pid" ] || fail_log "samba on $h (no pid file)" "$D/$h/log/samba.log"
-	if ! out=$(hx "$h" "$PY" "$TOOL" wait-dc "${IP[$h]}" --domain "$DNSDOM" --timeout "$WAIT" \
+	local dom=$DNSDOM
+	[ "$h" = dc2 ] && dom=$F2_DNSDOM
+	if ! out=$(hx "$h" "$PY" "$TOOL" wait-dc "${IP[$h]}" --domain "$dom" --timeout "$WAIT" \
 		--pid "$pid" "$@" 2>&1); then
 		say "$h (${IP[$h]}) did not come up: $out"
 		say "samba log $D/$h/log/samba.log:"
@@ -855,7 +871,7 @@ cmd_stop() {
 	need_up
 	lock
 	case $h in
-	dc1 | dcb) dc_stop "$h" ;;
+	dc1 | dcb | dc2) dc_stop "$h" ;;
 	ws1) ws1_stop ;;
 	junk) junk_stop ;;
 	*) die "nothing to stop on $h" ;;
@@ -870,7 +886,7 @@ cmd_start() {
 	lock
 	t=$(now)
 	case $h in
-	dc1 | dcb)
+	dc1 | dcb | dc2)
 		dc_start "$h"
 		dc_wait "$h"
 		;;
@@ -932,6 +948,15 @@ cmd_env() {
 		v "${H}_NS" "$P-$h"
 		v "${H}_FQDN" "$(fqdn "$h")"
 	done
+	v LAB2_REALM "$F2_REALM"
+	v LAB2_DOMAIN "$F2_DNSDOM"
+	v LAB2_NETBIOS_DOMAIN "$F2_NBDOM"
+	v DC2_IP "${IP[dc2]}"
+	v DC2_NS "$P-dc2"
+	v DC2_FQDN "$(fqdn dc2)"
+	v DC2_CONF "$(dc_conf dc2)"
+	v DC2_KRB5_CONFIG "$D/dc2/private/krb5.conf"
+	v LAB2_UP "$(ns_exists "$P-dc2" && echo 1 || echo 0)"
 	v DC1_SITE "$SITE1"
 	v DCB_SITE "$SITE2"
 	v CLI_SITE "$SITE2"
@@ -999,9 +1024,177 @@ cmd_status() {
 				sed -n 's/.*dport \([0-9-]*\) \(.*\) comment "\([a-z]*\) \([a-z]*\) .*/        \3 \4\/\1/p'
 		fi
 	done
+	if ns_exists "$P-dc2"; then
+		if pid_alive dc2 "$D/dc2/pid/samba.pid"; then
+			state="samba pid $(cat "$D/dc2/pid/samba.pid") ($F2_REALM)"
+			if hx dc1 wbinfo --check-secret --domain="$F2_NBDOM" >/dev/null 2>&1; then
+				state+=", dc1's trust secret for $F2_NBDOM ok"
+			else
+				state+=", dc1's trust secret for $F2_NBDOM FAILS"
+			fi
+		else
+			state="samba stopped ($F2_REALM)"
+		fi
+		printf '  %-5s %-15s %s\n' dc2 "${IP[dc2]}" "$state"
+	fi
 	[ -f "$D/br/latency" ] && echo "  bridge: latency $(cat "$D/br/latency") ms each way"
 	[ -f "$D/br/loss" ] && echo "  bridge: loss $(cat "$D/br/loss") %"
 	return 0
+}
+
+# ------------------------------------------------------------ second forest
+
+# samba-tool on dc1 with dc1's smb.conf; the trust commands also log in to dc2
+st1() { hx dc1 samba-tool "$@" -s "$(dc_conf dc1)"; }
+
+f2_trust_create() { # f2_trust_create local|both
+	st1 domain trust create "$F2_DNSDOM" --type=forest --direction=both --create-location="$1" \
+		--ipaddress="${IP[dc2]}" -U "$F2_NBDOM\\Administrator%$ADMIN_PASS" \
+		--local-dc-ipaddress="${IP[dc1]}" --local-dc-username=Administrator \
+		--local-dc-password="$ADMIN_PASS" --skip-validation
+}
+
+f2_trust_delete() { # f2_trust_delete local|both
+	st1 domain trust delete "$F2_DNSDOM" --delete-location="$1" \
+		--ipaddress="${IP[dc2]}" -U "$F2_NBDOM\\Administrator%$ADMIN_PASS" \
+		--local-dc-ipaddress="${IP[dc1]}" --local-dc-username=Administrator \
+		--local-dc-password="$ADMIN_PASS"
+}
+
+# dc1 must find OTHER.TEST's DC (winbindd's DsGetDcName: SRV, then CLDAP):
+# a zone other.test on dc1 with dc2's records.  No DNS forwarder, so names
+# the lab does not know still fail at once.
+F2_SRV=("_ldap._tcp.dc._msdcs 389" "_ldap._tcp.pdc._msdcs 389" "_kerberos._tcp.dc._msdcs 88"
+	"_ldap._tcp 389" "_kerberos._tcp 88" "_kerberos._udp 88" "_kpasswd._tcp 464" "_gc._tcp 3268")
+f2_dns_on_dc1() {
+	local r pids=() pid log=$D/dc2/log/dns-on-dc1.log
+	st1 dns zonecreate "${IP[dc1]}" "$F2_DNSDOM" -U "Administrator%$ADMIN_PASS" >>"$log" 2>&1 ||
+		fail_log "creating zone $F2_DNSDOM on dc1" "$log"
+	for r in "@ A ${IP[dc2]}" "dc2 A ${IP[dc2]}"; do
+		# shellcheck disable=SC2086
+		st1 dns add "${IP[dc1]}" "$F2_DNSDOM" $r -U "Administrator%$ADMIN_PASS" >>"$log" 2>&1 &
+		pids+=($!)
+	done
+	for r in "${F2_SRV[@]}"; do
+		st1 dns add "${IP[dc1]}" "$F2_DNSDOM" "${r% *}" SRV "$(fqdn dc2) ${r#* } 0 100" \
+			-U "Administrator%$ADMIN_PASS" >>"$log" 2>&1 &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || fail_log "adding dc2's records to dc1's DNS" "$log"
+	done
+}
+
+f2_up() {
+	local d=$D/dc2 opts out t
+	lock
+	t=$(now)
+	ns_exists "$P-dc2" && f2_down
+	say "forest2: building dc2 ($F2_REALM)"
+	ip netns add "$P-dc2"
+	ip netns exec "$P-dc2" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;
+		echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'
+	ip -n "$P-dc2" link set lo up
+	ip -n "$P-br" link add v-dc2 type veth peer name eth0 netns "$P-dc2"
+	ip -n "$P-br" link set v-dc2 master br0 up
+	ip -n "$P-dc2" addr add "${IP[dc2]}/24" dev eth0
+	ip -n "$P-dc2" link set eth0 up
+	f2_forget_mac
+	mkdir -p "/etc/netns/$P-dc2" "$d/run" "$d/log" "$d/pid" "$d/ntp_signd"
+	chmod 0750 "$d/ntp_signd"
+	printf '127.0.0.1 localhost\n%s %s dc2\n' "${IP[dc2]}" "$(fqdn dc2)" >"/etc/netns/$P-dc2/hosts"
+	printf 'search %s\nnameserver %s\n' "$F2_DNSDOM" "${IP[dc2]}" >"/etc/netns/$P-dc2/resolv.conf"
+	mapfile -t opts < <(dc_options dc2)
+	hx dc2 samba-tool domain provision --realm="$F2_REALM" --domain="$F2_NBDOM" \
+		--server-role=dc --dns-backend=SAMBA_INTERNAL --adminpass="$ADMIN_PASS" \
+		--targetdir="$d" --host-name=dc2 --host-ip="${IP[dc2]}" "${opts[@]}" \
+		>"$d/log/provision.log" 2>&1 || fail_log "provisioning dc2" "$d/log/provision.log"
+	fix_dc_conf dc2
+	dc_start dc2
+	dc_wait dc2
+	f2_dns_on_dc1
+	# across the bridge, as winbindd on dc1 will see it
+	out=$(hx dc1 "$PY" "$TOOL" cldap "${IP[dc2]}" --domain "$F2_DNSDOM" --timeout 2 2>&1) ||
+		die "forest2: dc1 cannot CLDAP-ping dc2: $out"
+	out=$(hx dc1 dig +short +time=1 +tries=1 "_ldap._tcp.dc._msdcs.$F2_DNSDOM" SRV 2>&1)
+	[ -n "$out" ] || die "forest2: dc1 cannot resolve _ldap._tcp.dc._msdcs.$F2_DNSDOM"
+	f2_trust_create both >"$d/log/trust.log" 2>&1 || fail_log "forest2: creating the trust" "$d/log/trust.log"
+	say "forest2: up in $(elapsed "$t") s (dc2 ${IP[dc2]}, trust $REALM <-> $F2_REALM)"
+}
+
+f2_down() {
+	local d=$D/dc2
+	lock
+	if ns_exists "$P-dc2" && pid_alive dc2 "$d/pid/samba.pid"; then
+		f2_trust_delete both >>"$d/log/trust.log" 2>&1 ||
+			f2_trust_delete local >>"$d/log/trust.log" 2>&1 || say "forest2: could not delete the trust on dc1"
+	else
+		# dc2 is gone: remove dc1's side alone (the remote part of the command fails)
+		hx dc1 samba-tool domain trust delete "$F2_DNSDOM" --delete-location=local -s "$(dc_conf dc1)" \
+			-U "Administrator%$ADMIN_PASS" >/dev/null 2>&1 || true
+	fi
+	st1 dns zonedelete "${IP[dc1]}" "$F2_DNSDOM" -U "Administrator%$ADMIN_PASS" >/dev/null 2>&1 || true
+	if [ -d "$d" ]; then dc_stop dc2; fi
+	local pids
+	if ns_exists "$P-dc2"; then
+		# shellcheck disable=SC2207
+		pids=($(ip netns pids "$P-dc2" 2>/dev/null || true))
+		kill_pids 3 "${pids[@]}"
+		ip netns del "$P-dc2"
+	fi
+	f2_forget_mac
+	rm -rf "/etc/netns/${P:?}-dc2" "$d"
+	say "forest2: down"
+}
+
+# A dc2 of an earlier forest2 up had another MAC: a neighbour entry for
+# its address (REACHABLE, STALE or FAILED) would keep dc1 from reaching the
+# new one for a while (seen: CLDAP timeouts right after forest2 down + up).
+f2_forget_mac() {
+	local h
+	for h in "${HOSTS[@]}"; do
+		ip -n "$P-$h" neigh flush to "${IP[dc2]}" 2>/dev/null || true
+	done
+}
+
+f2_need() { ns_exists "$P-dc2" || die "forest2 is not up; run: lab.sh forest2 up"; }
+
+# dc1's trusted domain object gets new secrets; dc2 keeps the old ones:
+# dc1's channel to OTHER now uses a password dc2 does not know.
+f2_break() {
+	local d=$D/dc2
+	f2_need
+	lock
+	# create --create-location=local asks for the incoming and outgoing
+	# passwords (each twice) on stdin: two that dc2 never saw.  Samba 4.17's
+	# samba-tool then fails in its clean-up (UnboundLocalError
+	# remote_tdo_handle) after the local object was made: check the object.
+	{
+		f2_trust_delete local || return 1
+		printf '%s\n' Nlt-F2.Broken-In Nlt-F2.Broken-In Nlt-F2.Broken-Out Nlt-F2.Broken-Out |
+			f2_trust_create local || true
+		st1 domain trust show "$F2_DNSDOM" --local-dc-username=Administrator \
+			--local-dc-password="$ADMIN_PASS"
+	} >>"$d/log/trust.log" 2>&1 ||
+		fail_log "forest2 break" "$d/log/trust.log"
+	say "forest2: trust secret broken on dc1's side"
+}
+
+f2_heal() {
+	local d=$D/dc2
+	f2_need
+	lock
+	# each side's object deleted on its own DC (either may be missing after
+	# a half-done break), then one create for both
+	{
+		hx dc1 samba-tool domain trust delete "$F2_DNSDOM" --delete-location=local -s "$(dc_conf dc1)" \
+			-U "Administrator%$ADMIN_PASS" || true
+		hx dc2 samba-tool domain trust delete "$DNSDOM" --delete-location=local -s "$(dc_conf dc2)" \
+			-U "Administrator%$ADMIN_PASS" || true
+		f2_trust_create both
+	} >>"$d/log/trust.log" 2>&1 ||
+		fail_log "forest2 heal" "$d/log/trust.log"
+	say "forest2: trust recreated on both sides"
 }
 
 # ------------------------------------------------------------------- main
@@ -1010,7 +1203,28 @@ main() {
 	local cmd=${1:-help}
 	[ $# -gt 0 ] && shift
 	case $cmd in
-	up) cmd_up ;;
+	up)
+		case ${1:-} in
+		--with-forest2) NLT_LAB_FOREST2=1 ;;
+		'') ;;
+		*) die "usage: up [--with-forest2]" ;;
+		esac
+		cmd_up
+		if [ "${NLT_LAB_FOREST2:-0}" = 1 ]; then
+			f2_up
+		fi
+		;;
+	forest2)
+		need_root
+		need_up
+		case ${1:-} in
+		up) f2_up ;;
+		down) f2_down ;;
+		break) f2_break ;;
+		heal) f2_heal ;;
+		*) die "usage: forest2 up|down|break|heal" ;;
+		esac
+		;;
 	_up)
 		need_root
 		internal_up "$1"

@@ -27,8 +27,11 @@
 #include <cmocka.h>
 
 #include "netlogon.h"
+#include "nrpc.h"
+#include "rpc.h"
 #include "sweep.h"
 #include "trust.h"
+#include "trust_remote.h"
 #include "util.h"
 
 /* captured from dc1 (tests/unit/test_rpc_lab.c): the endpoint mapper's bind_ack and ept_map answer */
@@ -53,9 +56,12 @@ static const char lab_auth3_resp_hex[] =
 struct listener {
 	int fd;
 	uint16_t port;
-	int mode;        /* 0: epm script; 1: accept and drop; 2: Netlogon answers without AES */
+	int mode;        /* 0: epm script; 1: accept and drop; 2: Netlogon answers without AES;
+			    3: Netlogon bind_ack + one response carrying stub[] */
 	uint8_t out[512];
 	size_t out_len;
+	uint8_t stub[64];
+	size_t stub_len;
 	int accepted;
 };
 
@@ -120,6 +126,22 @@ static void *serve(void *arg)
 				(void)!write(c, b, n);
 			}
 			l->mode = 0; /* one connection, then stop */
+		} else if (l->mode == 3) {
+			/* bind + NetrLogonControl2Ex in one write; the response (call_id 2) carries stub[] */
+			uint8_t b[512];
+			size_t n = sweep_unhex(lab_nrpc_bind_ack_hex, b, sizeof(b)), flen = 24 + l->stub_len;
+			static const uint8_t hdr[8] = { 5, 0, 2, 3, 0x10, 0, 0, 0 };
+			memcpy(b + n, hdr, 8);
+			b[n + 8] = (uint8_t)flen;
+			b[n + 9] = (uint8_t)(flen >> 8);
+			memset(b + n + 10, 0, 14);
+			b[n + 12] = 2;                    /* call_id */
+			b[n + 16] = (uint8_t)l->stub_len; /* alloc_hint */
+			memcpy(b + n + 24, l->stub, l->stub_len);
+			n += flen;
+			if (read_pdu(c) == 0 && read_pdu(c) == 0)
+				(void)!write(c, b, n);
+			l->mode = 0;
 		}
 		close(c);
 		if (l->mode == 0 || l->accepted >= 4)
@@ -301,6 +323,87 @@ static void port_cache_store_and_load(void **state)
 	rmdir(dir);
 }
 
+/*
+ * NetrLogonControl2Ex on a connection from nl_open_unauth: the server's refusal is an answer
+ * (werror 5, judged "not an administrator", exit 5); a reply that does not decode is no answer
+ * (-1, EPROTO, info zeroed) and the judge keeps the verdict inconclusive with that category.
+ */
+static void logon_control_reply(const char *stub_hex, int want_r, uint32_t want_werror, enum nlt_cat want_cat)
+{
+	struct listener epm, nl;
+	pthread_t te, tn;
+	struct nlt_addr a;
+	struct rpc_conn c;
+	struct nlt_err e;
+	struct nrpc_netlogon_info info;
+	struct trust_remote_evidence ev;
+	struct trust_report rep;
+	int r;
+
+	memset(&epm, 0, sizeof(epm));
+	memset(&nl, 0, sizeof(nl));
+	epm.fd = listen_any(&epm.port);
+	nl.fd = listen_any(&nl.port);
+	nl.mode = 3;
+	nl.stub_len = sweep_unhex(stub_hex, nl.stub, sizeof(nl.stub));
+	epm_script(&epm, nl.port);
+	start(&epm, &te);
+	start(&nl, &tn);
+	nl_epm_port = epm.port;
+	assert_int_equal(nlt_addr_parse(&a, "127.0.0.1", 0), 0);
+	nlt_clearerr(&e);
+	assert_int_equal(nl_open_unauth("dc1.lab.test", &a, nlt_now_ms() + 3000, &c, &e), 0);
+	memset(&info, 0xa5, sizeof(info));
+	r = nl_logon_control2ex(&c, NULL, NRPC_CONTROL_TC_VERIFY, 2, "other.test", &info, &e);
+	rpc_close(&c);
+	nl_epm_port = 135;
+	pthread_join(te, NULL);
+	pthread_join(tn, NULL);
+	close(epm.fd);
+	close(nl.fd);
+	assert_int_equal(r, want_r);
+
+	memset(&ev, 0, sizeof(ev));
+	strcpy(ev.target, "dc1.lab.test");
+	strcpy(ev.domain, "other.test");
+	if (r == 0) {
+		assert_int_equal(info.werror, want_werror);
+		ev.verify.state = RCALL_ANSWERED;
+		ev.verify.werror = info.werror;
+		ev.verify.present = info.present;
+		ev.verify.flags = info.flags;
+		ev.verify.pdc_status = info.pdc_connection_status;
+		ev.verify.tc_status = info.tc_connection_status;
+	} else {
+		assert_int_equal(e.cat, NLT_EPROTO);
+		assert_non_null(strstr(e.msg, "TC_VERIFY"));
+		assert_non_null(strstr(e.msg, "127.0.0.1"));
+		assert_int_equal(info.werror, 0); /* zeroed, not the 0xa5 filler */
+		assert_int_equal(info.flags, 0);
+		ev.verify.state = RCALL_COULD_NOT_RUN;
+		ev.verify.err_cat = e.cat;
+		nlt_strlcpy(ev.verify.error, e.msg, sizeof(ev.verify.error));
+	}
+	trust_remote_judge(&ev, &rep);
+	assert_int_equal(rep.verdict, TRUST_INCONCLUSIVE);
+	assert_int_equal(rep.cat, want_cat);
+}
+
+static void logon_control_denied(void **state)
+{
+	(void)state;
+	/* what dc1 sent an unauthenticated caller (tests/vectors/README.md) */
+	logon_control_reply("02000000 00000000 05000000", 0, 5, NLT_EAUTH);
+}
+
+static void logon_control_malformed(void **state)
+{
+	(void)state;
+	/* cut after the flags; then an answer for level 1 to a level-2 question */
+	logon_control_reply("02000000 00000200 b0000000", -1, 0, NLT_EPROTO);
+	logon_control_reply("01000000 00000200 00000000 00000000 00000000", -1, 0, NLT_EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +412,8 @@ int main(void)
 		cmocka_unit_test(netlogon_port_refused),
 		cmocka_unit_test(netlogon_connection_dropped),
 		cmocka_unit_test(no_aes_is_reported_as_such),
+		cmocka_unit_test(logon_control_denied),
+		cmocka_unit_test(logon_control_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,6 +101,24 @@ static const char lc2ex_req_tcverify_hex[] = "00000200 0f000000 00000000 0f00000
 static const char lc2ex_req_finduser_hex[] = "00000000 08000000 04000000 08000000 00000200 06000000 00000000 06000000 61006c006900630065000000";
 static const char lc2ex_rep_info1_hex[] = "01000000 00000200 20000000 1f050000 00000000";
 static const char lc2ex_rep_info2_hex[] = "02000000 00000200 b0000000 00000000 04000200 00000000 0f000000 00000000 0f000000 5c005c006400630031002e006c00610062002e0074006500730074000000 0000 00000000";
+/*
+ * Captured from the lab (tests/vectors/README.md, "NetrLogonControl2Ex from the lab"): the raw
+ * reply stubs Samba 4.17's dc1 sent test_lc2ex_lab on an unauthenticated ncacn_ip_tcp binding
+ * (QUERY levels 1 and 3; TC_QUERY refused with WERR_ACCESS_DENIED, union tag 2 and a NULL arm),
+ * and dc1's answers to an administrator (tests/lab/lc2ex.py, Samba's client) about its forest
+ * trust to OTHER.TEST, as Samba's NDR packs them: healthy TC_QUERY 0x30 and TC_VERIFY 0xb0; after
+ * `lab.sh forest2 break` TC_VERIFY 0xb0 with pdc_connection_status 1323 (WRONG_PASSWORD) while
+ * TC_QUERY stays 0x30/0; after a REDISCOVER TC_QUERY's tc_connection_status 1351.
+ */
+static const char lc2ex_rep_lab_query1_hex[] = "01000000 00000200 00000000 00000000 00000000";
+static const char lc2ex_rep_lab_query3_hex[] = "03000000 00000200 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000";
+static const char lc2ex_rep_lab_denied_hex[] = "02000000 00000000 05000000";
+#define LAB_DC2 "11000000 00000000 11000000 5c005c006400630032002e006f0074006800650072002e0074006500730074000000 0000"
+static const char lc2ex_rep_lab_tcquery_hex[] = "02000000 00000200 30000000 00000000 04000200 00000000 " LAB_DC2 " 00000000";
+static const char lc2ex_rep_lab_tcverify_hex[] = "02000000 00000200 b0000000 00000000 04000200 00000000 " LAB_DC2 " 00000000";
+static const char lc2ex_rep_lab_tcverify_badpw_hex[] = "02000000 00000200 b0000000 2b050000 04000200 00000000 " LAB_DC2 " 00000000";
+static const char lc2ex_rep_lab_tcquery_1351_hex[] = "02000000 00000200 30000000 00000000 04000200 47050000 " LAB_DC2 " 00000000";
+static const char lc2ex_req_query3_hex[] = "00000000 01000000 03000000 01000000";
 static const char lc2ex_rep_info4_hex[] = "04000000 00000200 04000200 08000200 0f000000 00000000 0f000000 5c005c006400630031002e006c00610062002e0074006500730074000000 0000 04000000 00000000 04000000 4c0041004200 0000 00000000";
 static const char getcaps_rep_hex[] = "3bfe9e1ed9abf5a0 00000000 01000000 ffff2f61 00000000";
 static const char getcaps_rep_l2_hex[] = "3bfe9e1ed9abf5a0 00000000 02000000 ffff3f61 00000000";
@@ -221,7 +239,10 @@ static void test_logon_control2ex_requests(void **state)
 	w = fresh();
 	assert_int_equal(nrpc_enc_logon_control2ex(&w, NULL, NRPC_CONTROL_FIND_USER, 4, "alice"), WIRE_OK);
 	assert_wire(&w, lc2ex_req_finduser_hex);
-	/* argument where none belongs, none where one does, SET_DBFLAG, level 3 */
+	w = fresh();
+	assert_int_equal(nrpc_enc_logon_control2ex(&w, NULL, NRPC_CONTROL_QUERY, 3, NULL), WIRE_OK);
+	assert_wire(&w, lc2ex_req_query3_hex);
+	/* argument where none belongs, none where one does, SET_DBFLAG, levels 0 and 5 */
 	w = fresh();
 	assert_int_equal(nrpc_enc_logon_control2ex(&w, NULL, NRPC_CONTROL_QUERY, 2, "x"), WIRE_EBAD);
 	w = fresh();
@@ -229,7 +250,9 @@ static void test_logon_control2ex_requests(void **state)
 	w = fresh();
 	assert_int_equal(nrpc_enc_logon_control2ex(&w, NULL, NRPC_CONTROL_SET_DBFLAG, 1, NULL), WIRE_EBAD);
 	w = fresh();
-	assert_int_equal(nrpc_enc_logon_control2ex(&w, NULL, NRPC_CONTROL_QUERY, 3, NULL), WIRE_EBAD);
+	assert_int_equal(nrpc_enc_logon_control2ex(&w, NULL, NRPC_CONTROL_QUERY, 5, NULL), WIRE_EBAD);
+	w = fresh();
+	assert_int_equal(nrpc_enc_logon_control2ex(&w, NULL, NRPC_CONTROL_QUERY, 0, NULL), WIRE_EBAD);
 }
 
 static void test_dsr_get_dc_name_ex2_requests(void **state)
@@ -424,14 +447,72 @@ static void test_logon_control2ex_replies(void **state)
 	check_lc2ex(lc2ex_rep_info4_hex, 4, &r);
 	assert_string_equal(r.trusted_dc_name, "\\\\dc1.lab.test");
 	assert_string_equal(r.trusted_domain_name, "LAB");
-	/* tag != level, level 3, a NULL arm with an error */
+	/* tag != level, levels 0 and 5, a NULL arm with an error */
 	n = unhex(lc2ex_rep_info2_hex, in);
 	assert_int_equal(nrpc_dec_logon_control2ex_rep(in, n, 1, &r), WIRE_EBAD);
 	assert_int_equal(nrpc_dec_logon_control2ex_rep(in, n, 3, &r), WIRE_EBAD);
+	assert_int_equal(nrpc_dec_logon_control2ex_rep(in, n, 0, &r), WIRE_EBAD);
+	assert_int_equal(nrpc_dec_logon_control2ex_rep(in, n, 5, &r), WIRE_EBAD);
 	n = unhex("02000000 00000000 05000000", in);
 	assert_int_equal(nrpc_dec_logon_control2ex_rep(in, n, 2, &r), WIRE_OK);
 	assert_int_equal(r.present, 0);
 	assert_int_equal(r.werror, 5);
+}
+
+/* what the lab's dc1 answered: decode, re-encode to the same bytes, every prefix, every bit */
+static void test_logon_control2ex_lab_replies(void **state)
+{
+	struct nrpc_netlogon_info r;
+
+	(void)state;
+	check_lc2ex(lc2ex_rep_lab_query1_hex, 1, &r);
+	assert_true(r.present);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(r.pdc_connection_status, 0);
+	assert_int_equal(r.werror, 0);
+	check_lc2ex(lc2ex_rep_lab_query3_hex, 3, &r);
+	assert_true(r.present);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(r.logon_attempts, 0);
+	check_lc2ex(lc2ex_rep_lab_denied_hex, 2, &r);
+	assert_false(r.present);
+	assert_int_equal(r.werror, 5); /* WERR_ACCESS_DENIED: not an administrator */
+	check_lc2ex(lc2ex_rep_lab_tcquery_hex, 2, &r);
+	assert_int_equal(r.flags, NRPC_INFO_HAS_IP | NRPC_INFO_HAS_TIMESERV);
+	assert_int_equal(r.pdc_connection_status, 0);
+	assert_int_equal(r.tc_connection_status, 0);
+	assert_string_equal(r.trusted_dc_name, "\\\\dc2.other.test");
+	check_lc2ex(lc2ex_rep_lab_tcverify_hex, 2, &r);
+	assert_int_equal(r.flags, 0xb0);
+	assert_true(r.flags & NRPC_INFO_VERIFY_STATUS_RETURNED);
+	assert_int_equal(r.pdc_connection_status, 0);
+	check_lc2ex(lc2ex_rep_lab_tcverify_badpw_hex, 2, &r);
+	assert_int_equal(r.flags, 0xb0);
+	assert_int_equal(r.pdc_connection_status, 1323); /* ERROR_WRONG_PASSWORD */
+	assert_int_equal(r.tc_connection_status, 0);
+	assert_int_equal(r.werror, 0);
+	check_lc2ex(lc2ex_rep_lab_tcquery_1351_hex, 2, &r);
+	assert_int_equal(r.tc_connection_status, 1351); /* ERROR_CANT_ACCESS_DOMAIN_INFO */
+	/* NETLOGON_INFO_3's reserved words survive a round trip */
+	{
+		uint8_t out[64];
+		struct wwr w;
+		struct nrpc_netlogon_info r2;
+		memset(&r, 0, sizeof(r));
+		r.level = 3;
+		r.present = 1;
+		r.flags = 1;
+		r.logon_attempts = 7;
+		for (uint32_t i = 0; i < NRPC_INFO3_RESERVED; i++)
+			r.reserved[i] = 0x11111111u * (i + 1);
+		r.werror = 0;
+		wwr_init(&w, out, sizeof(out));
+		assert_int_equal(nrpc_enc_logon_control2ex_rep(&w, &r), WIRE_OK);
+		assert_int_equal(wwr_len(&w), 4 + 4 + 7 * 4 + 4);
+		assert_int_equal(nrpc_dec_logon_control2ex_rep(out, wwr_len(&w), 3, &r2), WIRE_OK);
+		assert_int_equal(r2.logon_attempts, 7);
+		assert_int_equal(r2.reserved[4], 0x55555555u);
+	}
 }
 
 static void test_dsr_get_dc_name_ex2_replies(void **state)
@@ -530,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_get_capabilities_reply),
 		cmocka_unit_test(test_password_set2_reply),
 		cmocka_unit_test(test_logon_control2ex_replies),
+		cmocka_unit_test(test_logon_control2ex_lab_replies),
 		cmocka_unit_test(test_dsr_get_dc_name_ex2_replies),
 		cmocka_unit_test(test_long_names_are_elimit),
 	};
