@@ -549,8 +549,9 @@ static void cand_give_up(struct dc_cand *c, int status, const char *why)
  * once a suitable DC has answered (and unless wait_all), a candidate that
  * could still be chosen over it gets a grace of 200 ms + 4 RTT (1 s + 8 RTT
  * when the best is not in the client's site) and is then a timeout, while
- * one that could not (locate_may_beat) gets only 20 ms + 2 RTT, in which a
- * reply is still recorded, and is then SKIPPED, "not waited for".
+ * one that could not (locate_may_beat) gets 200 ms + 4 RTT in any case, in
+ * which its reply is still recorded (the report; verify's failover to
+ * another DC that answered), and is then SKIPPED, "not waited for".
  */
 static int ping_round(struct locate_result *res, const char *domain, const struct locate_req *req, struct nlt_err *e)
 {
@@ -621,7 +622,9 @@ static int ping_round(struct locate_result *res, const char *domain, const struc
 				grace_t0 = now;
 			}
 			long_g = locate_is_closest(&res->cands[best].info) ? 200 + 4 * rtt_ms : 1000 + 8 * rtt_ms;
-			short_g = 20 + 2 * rtt_ms;
+			/* a DC that cannot change the choice: the short grace, for its answer in the report and
+			 * for verify's failover, which takes another DC that answered (trust_local.c) */
+			short_g = 200 + 4 * rtt_ms;
 		}
 		for (i = 0; i < res->n; i++) {
 			struct dc_cand *c = &res->cands[i];
