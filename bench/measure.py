@@ -1117,7 +1117,7 @@ def cmd_report(a):
         last = r["group"]
         w = ("-" if r["works"] is None else
              "%s %d/%d" % ("yes" if r["works"] else "NO", r["works_ok"], r["works_runs"]))
-        print("%-9s %-38s %s %s %s %s %s %s %s %s %s  %s%s" % (
+        print("%-9s %-38s %s %s %s %s %s %s %s %s  %s%s" % (
             g, r["tool"],
             fmt(r["rtt0_median_ms"], ".1f", 9), fmt(r["rtt20_median_ms"], ".1f", 9),
             fmt(r["round_trips"], ".1f", 6), fmt(r["rt_capture"], "d", 5), fmt(r["rss_mb"], ".1f", 7),

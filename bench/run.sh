@@ -306,6 +306,8 @@ say "latency removed; measured in $(elapsed) s"
 
 rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
 mkdir -p "$(dirname "$OUT")"
+# the raw per-phase files, kept beside the JSON so that a report can be made again from them
+rm -rf "$OUT.d" && mkdir -p "$OUT.d" && cp "$TMPD"/*.json "$OUT.d/" 2>/dev/null || true
 # shellcheck disable=SC2086 # FILES holds "--rtt0 FILE --rtt0 FILE ..."
 "$PY" "$BENCH/measure.py" report ${FILES[rtt0]} ${FILES[rtt20]} ${FILES[loss]:-} \
 	--rtt 20 --loss-pct "$LOSS" --out "$OUT" \
