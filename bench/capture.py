@@ -97,7 +97,7 @@ def count(pkts, rtt_ms=0.0):
             if key in seen:
                 rexmit += 1
             seen.add(key)
-            if last is None or (last == "in" and (p["t"] - turn_t) * 1000 >= rtt_ms / 2):
+            if turn_t is None or (last == "in" and (p["t"] - turn_t) * 1000 >= rtt_ms / 2):
                 turns += 1
                 turn_t = p["t"]
             last = "out"

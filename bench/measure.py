@@ -743,8 +743,9 @@ def _run(a, base_env, tmpdir):
             try:
                 r["capture"] = capture.capture_run(t["argv"], envof(t), a.capture_iface,
                                                    a.capture_rtt_ms, a.timeout)
-            except OSError as ex:
-                r["capture"] = {"error": "capture on %s: %s" % (a.capture_iface, ex)}
+            except Exception as ex:  # a capture that fails must not lose the measurements
+                r["capture"] = {"error": "capture on %s: %s: %s" % (a.capture_iface,
+                                                                   type(ex).__name__, ex)}
             after(t, r, "capture")
 
     # nltrust's own account of where the time goes: -v, every stderr line stamped
