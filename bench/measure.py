@@ -626,6 +626,8 @@ def cmd_run(a):
 def _run(a, base_env, tmpdir):
     out, err = os.path.join(tmpdir, "out"), os.path.join(tmpdir, "err")
     tools = tool_table(a)
+    if a.tools:
+        tools = [t for t in tools if t["id"] in a.tools.split(",")]
     probe_groups = set((a.probe_groups or ",".join(GROUPS)).split(","))
     result = {"label": a.label, "runs": a.runs, "hostname": os.uname().nodename,
               "host": a.host,
@@ -1277,6 +1279,7 @@ def main():
                    "interface (one extra run per tool; needs root)")
     r.add_argument("--capture-rtt-ms", type=float, default=0.0,
                    help="the added RTT, for capture.py's half-RTT rule")
+    r.add_argument("--tools", help="only these tool ids (comma-separated), e.g. nltrust-discover")
     r.add_argument("--keep-failing", action="store_true",
                    help="measure a tool whose warm-up failed (packet loss) instead of dropping it")
     q = sub.add_parser("report")

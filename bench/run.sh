@@ -17,6 +17,7 @@
 #   BENCH_LOSS=30         also measure at this % packet loss (lab.sh loss; 0 = skip)
 #   BENCH_LOSS_RUNS=15    runs per tool at loss (every one counts, failures included)
 #   BENCH_LOSS_GROUPS=discover   the groups measured at loss (of the selected ones)
+#   BENCH_LOSS_TOOLS=ID,...   at loss, only these tools (e.g. nltrust-discover: the peers take minutes)
 #   BENCH_CAPTURE=1       count round trips from a packet capture (bench/capture.py; 0 = skip)
 #
 # Exit 0 whenever the bench ran (targets may MISS: it is a report); 77 when it
@@ -232,6 +233,7 @@ measure() { # LABEL PHASE HOST GROUPS: one measure.py run in HOST's namespace
 	[ "$CAPTURE" = 1 ] && cap=(--capture-iface eth0 --capture-rtt-ms "$([ "$1" = rtt20 ] && echo $((2 * LATENCY_MS)) || echo 0)")
 	if [ "$1" = loss ]; then
 		runs=$LOSS_RUNS probe=none extra=(--keep-failing)
+		[ -z "${BENCH_LOSS_TOOLS:-}" ] || extra+=(--tools "$BENCH_LOSS_TOOLS")
 	fi
 	"$LAB" exec "$3" "$PY" "$BENCH/measure.py" run --label "$1" --runs "$runs" "${cap[@]}" "${extra[@]}" \
 		--out "$TMPD/$2-$1-$3.json" --nltrust "$BIN" --host "$3" --groups "$4" \
