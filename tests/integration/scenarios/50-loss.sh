@@ -68,3 +68,18 @@ if [ "$okc" -eq 15 ] && [ "$same" -eq 15 ] && [ "$slow" -eq 0 ]; then
 	ok "30 % loss: 15/15 discover runs succeed, all choose $ref, none over 6 s (worst $worst s)"
 else bad "30 % loss: $okc/15 ok, $same/15 chose $ref, $slow over 6 s;$bad_runs"; fi
 check "30 % loss: no run calls a DC 'timeout' (one that could not be chosen is 'skipped')" [ "$tmo" -eq 0 ]
+
+# ---- 4. a DC of the client's site whose pings were lost is pinged again in the site round ----
+# dcb (cli's site) drops LDAP while dc1 answers: round 1 chooses dc1, which is not in cli's site,
+# and gives dcb 1 s.  dcb comes back 1.3 s in, during the client-site round; before issue 11
+# that round pinged only DCs it had not seen, so dc1 stayed the choice.  (Were round 1 slow
+# enough to see dcb back, dcb would be chosen anyway: no timing can make this check fail.)
+"$lab" block dcb udp 389 >/dev/null 2>&1; "$lab" block dcb tcp 389 >/dev/null 2>&1
+( sleep 1.3; "$lab" unblock dcb all >/dev/null 2>&1 ) &
+unb=$!
+run_cli --json discover "$LAB_DOMAIN"
+wait "$unb"
+"$lab" unblock dcb all >/dev/null 2>&1
+if [ "$rc" -eq 0 ] && [ "$(dcname)" = "$DCB_FQDN" ]; then
+	ok "dcb silent for 1.3 s: the client-site round pings it again and chooses it (rounds: $(jget 'j["ping_rounds"]'))"
+else bad "dcb silent for 1.3 s: not chosen in the client-site round"; show; fi
