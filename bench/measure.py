@@ -43,6 +43,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import capture  # noqa: E402  (bench/capture.py: round trips counted from packets)
+
 # ------------------------------------------------------------------ tools
 
 PORTLOOP_PORTS = "53 88 135 389 445 464 636 3268 3269"
@@ -77,21 +80,23 @@ def tool_table(a):
     # ---- discover, ping (cli): as before
     t += [
         dict(id="nltrust-discover", group="discover", name="nltrust discover",
-             argv=[a.nltrust, "discover", a.domain], expect=r"<- chosen",
+             argv=[a.nltrust, "discover", a.domain], expect=r"<- chosen", dc_rx=r"^DC:\s+(\S+)",
              covers="DNS SRV (with the domain's A/AAAA at once, or the DCs' A/AAAA "
                     "after it), CLDAP ping to every DC at once, DsGetDcName choice"),
         dict(id="adcli-info", group="discover", name="adcli info",
              argv=["adcli", "info", a.domain], expect=r"domain-controller = \S",
+             dc_rx=r"domain-controller = (\S+)",
              covers="DNS SRV, CLDAP pings (one DC after another, with fixed waits), "
                     "chosen DC and its flags"),
         dict(id="net-ads-lookup", group="discover", name="net ads lookup",
              argv=["net", "ads", "lookup", "-s", conf], expect=r"Domain Controller: \S",
+             dc_rx=r"Domain Controller: (\S+)",
              covers="Samba DC location (server-affinity cache in gencache.tdb, else "
                     "DNS SRV), CLDAP ping to the first DC that answers, its reply"),
         dict(id="net-ads-lookup-nocache", group="discover",
              name="net ads lookup, no cache",
              argv=["net", "ads", "lookup", "-s", conf], expect=r"Domain Controller: \S",
-             pre_unlink=gencache,
+             dc_rx=r"Domain Controller: (\S+)", pre_unlink=gencache,
              covers="as above, gencache.tdb deleted before every run (outside the "
                     "timed window): DNS SRV every time, like nltrust"),
         dict(id="nltrust-ping", group="ping", name="nltrust ping",
@@ -632,6 +637,8 @@ def cmd_run(a):
 def _run(a, base_env, tmpdir):
     out, err = os.path.join(tmpdir, "out"), os.path.join(tmpdir, "err")
     tools = tool_table(a)
+    if a.tools:
+        tools = [t for t in tools if t["id"] in a.tools.split(",")]
     probe_groups = set((a.probe_groups or ",".join(GROUPS)).split(","))
     result = {"label": a.label, "runs": a.runs, "hostname": os.uname().nodename,
               "host": a.host,
@@ -692,7 +699,10 @@ def _run(a, base_env, tmpdir):
         text = stdout + stderr if t.get("expect_in") == "all" else stdout
         bad = (killed or code != 0 if t["expect"] is None
                else killed or not re.search(t["expect"], text, re.M))
-        if bad:
+        if bad and a.keep_failing:
+            # under packet loss a failed warm-up is a result, not a broken setup: measure anyway
+            r["warmup"]["failed"] = True
+        elif bad:
             r["error"] = ("timed out" if killed else
                           "warm-up exit %d" % code if t["expect"] is None else
                           "warm-up output does not match /%s/ (exit %d)" % (t["expect"], code))
@@ -710,6 +720,9 @@ def _run(a, base_env, tmpdir):
             r = result["tools"][t["id"]]
             r["samples_ms"].append(round(ns / 1e6, 3))
             r["exit"].append(-9 if killed else code)
+            if t.get("dc_rx"):
+                m = re.search(t["dc_rx"], open(out, errors="replace").read(), re.M)
+                r.setdefault("dcs", []).append(m.group(1).rstrip(".").lower() if m and code == 0 else None)
             if code != 0 and "first_failure" not in r:
                 r["first_failure"] = {"run": i + 1, "exit": code,
                                       "stdout": open(out, errors="replace").read()[-1500:],
@@ -734,6 +747,19 @@ def _run(a, base_env, tmpdir):
             continue        # one extra password change is enough
         prep(t)
         r["libs_lddebug"] = lddebug_run(t["argv"], envof(t), out, err, tmpdir, a.timeout)
+
+    # round trips from a packet capture of this namespace (bench/capture.py), one run per tool
+    if a.capture_iface:
+        for t in live:
+            r = result["tools"][t["id"]]
+            prep(t)
+            try:
+                r["capture"] = capture.capture_run(t["argv"], envof(t), a.capture_iface,
+                                                   a.capture_rtt_ms, a.timeout)
+            except Exception as ex:  # a capture that fails must not lose the measurements
+                r["capture"] = {"error": "capture on %s: %s: %s" % (a.capture_iface,
+                                                                   type(ex).__name__, ex)}
+            after(t, r, "capture")
 
     # nltrust's own account of where the time goes: -v, every stderr line stamped
     result["nltrust_verbose"] = {}
@@ -883,6 +909,9 @@ def cmd_report(a):
             "rtt0_samples_ms": t0.get("samples_ms"), "rtt20_samples_ms": t20.get("samples_ms"),
             "rtt0_exit": t0.get("exit"), "rtt20_exit": t20.get("exit"),
             "round_trips": None if m0 is None or m20 is None else (m20 - m0) / rtt,
+            "rt_capture": (t20.get("capture") or {}).get("turns"),
+            "rt_capture_rtt0": (t0.get("capture") or {}).get("turns"),
+            "capture": {"rtt0": t0.get("capture"), "rtt20": t20.get("capture")},
             "rss_mb": max(rss) if rss else None,
             "libs": max(libs) if libs else None,
             "libs_lddebug": max(lddb) if lddb else None,
@@ -1055,6 +1084,48 @@ def cmd_report(a):
            ", ".join("%s %d" % (r["tool"].replace("nltrust ", ""), r["libs"])
                      for r in nl if r["libs"] is not None) or "no data")
 
+    # ---- packet loss (optional): every run counts, failures included
+    loss_rows = []
+    if a.loss:
+        cl = load_condition(a.loss)
+        for tid, t in sorted(cl["tools"].items(), key=lambda kv: kv[1].get("order", 0)):
+            smp, codes = t.get("samples_ms") or [], t.get("exit") or []
+            base = by.get(tid)
+            ref_dcs = [d for d in (c0["tools"].get(tid, {}).get("dcs") or []) if d]
+            ref = max(set(ref_dcs), key=ref_dcs.count) if ref_dcs else None
+            dcs = t.get("dcs") or []
+            loss_rows.append({
+                "id": tid, "tool": t["name"], "group": t["group"], "runs": len(smp),
+                "ok": sum(1 for c in codes if c == 0),
+                "mean_ms": statistics.mean(smp) if smp else None,
+                "median_ms": statistics.median(smp) if smp else None,
+                "max_ms": max(smp) if smp else None,
+                "samples_ms": smp, "exit": codes,
+                "rtt0_median_ms": base and base["rtt0_median_ms"],
+                "loss_free_dc": ref, "dcs": dcs,
+                "same_dc": (sum(1 for d in dcs if d and d == ref) if ref and dcs else None),
+                "capture": t.get("capture"), "error": t.get("error")})
+        lb = {r["id"]: r for r in loss_rows}
+        pct = a.loss_pct
+        d = lb.get("nltrust-discover")
+        name = "discover at %g %% loss: every run ok, same DC as loss-free" % pct
+        if not d or not d["runs"]:
+            target(name, None, "no data")
+        else:
+            target(name, d["ok"] == d["runs"] and d["same_dc"] == d["runs"],
+                   "%d/%d ok, %s/%d chose %s" % (d["ok"], d["runs"], d["same_dc"], d["runs"],
+                                                 d["loss_free_dc"]))
+            target("discover at %g %% loss: mean <= 1 s, worst <= 2.5 s" % pct,
+                   d["mean_ms"] <= 1000 and d["max_ms"] <= 2500,
+                   "mean %.0f ms, worst %.0f ms over %d runs" % (d["mean_ms"], d["max_ms"], d["runs"]))
+        for r in loss_rows:
+            if r["group"] in ("verify", "reset") and r["id"].startswith("nltrust-") and r["runs"]:
+                ref = r["rtt0_median_ms"]
+                target("%s at %g %% loss never slower than 3x loss-free" % (r["tool"], pct),
+                       None if not ref else r["max_ms"] <= 3 * ref and r["ok"] == r["runs"],
+                       "worst %.0f ms vs 3 x %s ms; %d/%d ok" % (
+                           r["max_ms"], "?" if not ref else "%.0f" % ref, r["ok"], r["runs"]))
+
     # ---- print
     print("nltrust bench, %s; %s runs per cell (median); RTT 0 = no added delay "
           "(measured %s ms), RTT %g = lab latency %g each way (measured %s ms)"
@@ -1062,8 +1133,8 @@ def cmd_report(a):
              rtt / 2, meta.get("rtt20_measured", "?")))
     print("nltrust: %s; load average %s" % (meta.get("nltrust", "?"), meta.get("load", "?")))
     print()
-    hdr = ("%-9s %-38s %9s %9s %6s %7s %5s %8s %8s  %s"
-           % ("GROUP", "TOOL", "RTT0 ms", "RTT20 ms", "RT", "RSS MB", "libs",
+    hdr = ("%-9s %-38s %9s %9s %6s %5s %7s %5s %8s %8s  %s"
+           % ("GROUP", "TOOL", "RTT0 ms", "RTT20 ms", "RT", "RTcap", "RSS MB", "libs",
               "x/nlt@0", "x/nlt@20", "works"))
     print(hdr)
     print("-" * len(hdr))
@@ -1073,14 +1144,17 @@ def cmd_report(a):
         last = r["group"]
         w = ("-" if r["works"] is None else
              "%s %d/%d" % ("yes" if r["works"] else "NO", r["works_ok"], r["works_runs"]))
-        print("%-9s %-38s %s %s %s %s %s %s %s  %s%s" % (
+        print("%-9s %-38s %s %s %s %s %s %s %s %s  %s%s" % (
             g, r["tool"],
             fmt(r["rtt0_median_ms"], ".1f", 9), fmt(r["rtt20_median_ms"], ".1f", 9),
-            fmt(r["round_trips"], ".1f", 6), fmt(r["rss_mb"], ".1f", 7),
+            fmt(r["round_trips"], ".1f", 6), fmt(r["rt_capture"], "d", 5), fmt(r["rss_mb"], ".1f", 7),
             fmt(r["libs"], "d", 5), fmt(r["ratio_rtt0"], ".1f", 8),
             fmt(r["ratio_rtt20"], ".1f", 8), w,
             ("  ERROR: " + "; ".join(r["errors"])) if r["errors"] else ""))
     print()
+    print("RTcap = round trips counted from a packet capture of the tool's namespace at RTT %g "
+          "(bench/capture.py: client sends\nthat follow a server packet, at least RTT/2 after the "
+          "turn before; one run per tool; see bench/README.md)." % rtt)
     print("RT = (RTT20 - RTT0) / %g: round trips on the critical path.  x/nlt = the row's "
           "median / its nltrust row's\n(verify peers on ws1 against nltrust verify on ws1; "
           "netlogon peers against verify --method netlogon;\nnet ads changetrustpw against "
@@ -1116,6 +1190,23 @@ def cmd_report(a):
                           c["verify_exit"]))
                 for line in (c.get("verify_output") or "").strip().splitlines():
                     print("      " + line)
+    if loss_rows:
+        print()
+        print("at %g %% packet loss (lab.sh loss %g, bridge-wide, both directions); every run "
+              "counts, failures included:" % (a.loss_pct, a.loss_pct))
+        lh = "%-38s %7s %9s %9s %9s %6s  %s" % ("TOOL", "ok", "mean ms", "median", "worst",
+                                               "RTcap", "DC (loss-free DC in every run?)")
+        print("  " + lh)
+        for r in loss_rows:
+            cap = (r["capture"] or {}).get("turns")
+            print("  %-38s %7s %s %s %s %s  %s%s" % (
+                r["tool"], "%d/%d" % (r["ok"], r["runs"]), fmt(r["mean_ms"], ".1f", 9),
+                fmt(r["median_ms"], ".1f", 9), fmt(r["max_ms"], ".1f", 9), fmt(cap, "d", 6),
+                "-" if r["same_dc"] is None else "%d/%d %s" % (r["same_dc"], r["runs"],
+                                                              r["loss_free_dc"]),
+                ("  ERROR: " + r["error"]) if r["error"] else ""))
+        print("  (RTcap here: turns of one captured run at loss, retransmissions that follow an "
+              "answer included)")
     print()
     for t in targets:
         print("%-4s  %-66s %s" % (t["result"], t["target"], t["detail"]))
@@ -1161,7 +1252,7 @@ def cmd_report(a):
         print("  %7.1f %+7.1f  (exit)" % (v["ms"], v["ms"] - prev))
 
     doc = {"meta": dict(meta, runs=c0["runs"], rtt_ms=rtt), "rows": rows,
-           "targets": targets,
+           "targets": targets, "loss": {"pct": a.loss_pct, "rows": loss_rows} if loss_rows else None,
            "nltrust_verbose": {"rtt0": c0["nltrust_verbose"], "rtt20": c20["nltrust_verbose"]},
            "warmup": {k: {tid: t.get("warmup") for tid, t in c["tools"].items()}
                       for k, c in (("rtt0", c0), ("rtt20", c20))}}
@@ -1208,12 +1299,22 @@ def main():
     r.add_argument("--admin-pass-file", help="the lab's Administrator password (samba-tool "
                    "drs replicate after net ads changetrustpw)")
     r.add_argument("--timeout", type=float, default=30.0, help="per process, seconds")
+    r.add_argument("--capture-iface", help="count each tool's round trips from a capture of this "
+                   "interface (one extra run per tool; needs root)")
+    r.add_argument("--capture-rtt-ms", type=float, default=0.0,
+                   help="the added RTT, for capture.py's half-RTT rule")
+    r.add_argument("--tools", help="only these tool ids (comma-separated), e.g. nltrust-discover")
+    r.add_argument("--keep-failing", action="store_true",
+                   help="measure a tool whose warm-up failed (packet loss) instead of dropping it")
     q = sub.add_parser("report")
     q.add_argument("--rtt0", required=True, action="append")
     q.add_argument("--rtt20", required=True, action="append")
     q.add_argument("--rtt", type=float, default=20.0, help="the added RTT, ms")
     q.add_argument("--out", required=True)
     q.add_argument("--meta", action="append", default=[], help="KEY=VALUE for the JSON")
+    q.add_argument("--loss", action="append", default=[],
+                   help="files of a run under packet loss (lab.sh loss PCT), optional")
+    q.add_argument("--loss-pct", type=float, default=30.0, help="the loss of --loss, %%")
     c = sub.add_parser("accounts")
     c.add_argument("--groups", default=",".join(GROUPS))
     a = p.parse_args()

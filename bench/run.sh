@@ -14,6 +14,11 @@
 #   NLT_LAB_PREFIX=nlb    lab to bring up (and tear down on exit)
 #   NLT_LAB_REUSE=1       use the lab NLT_LAB_PREFIX that is already up; leave it up
 #   BENCH_OUT=FILE        JSON output (default bench/results/latest.json)
+#   BENCH_LOSS=30         also measure at this % packet loss (lab.sh loss; 0 = skip)
+#   BENCH_LOSS_RUNS=15    runs per tool at loss (every one counts, failures included)
+#   BENCH_LOSS_GROUPS=discover   the groups measured at loss (of the selected ones)
+#   BENCH_LOSS_TOOLS=ID,...   at loss, only these tools (e.g. nltrust-discover: the peers take minutes)
+#   BENCH_CAPTURE=1       count round trips from a packet capture (bench/capture.py; 0 = skip)
 #
 # Exit 0 whenever the bench ran (targets may MISS: it is a report); 77 when it
 # cannot run here (not root, no namespaces, lab prerequisites missing); 1 when
@@ -32,6 +37,10 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)
 DOMAIN=lab.test
 LATENCY_MS=10 # each way: RTT 20 ms
+LOSS=${BENCH_LOSS:-30}
+LOSS_RUNS=${BENCH_LOSS_RUNS:-15}
+LOSS_SEL=${BENCH_LOSS_GROUPS:-discover}
+CAPTURE=${BENCH_CAPTURE:-1}
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -48,6 +57,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 [ -n "$PY" ] || die "missing python3"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer (got '$RUNS')"
+[[ $LOSS =~ ^[0-9]+$ ]] && [ "$LOSS" -le 90 ] || die "BENCH_LOSS must be 0..90 (got '$LOSS')"
+[[ $LOSS_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_LOSS_RUNS must be a positive integer (got '$LOSS_RUNS')"
 SEL=${SEL// /}
 [[ $SEL =~ ^(discover|ping|verify|netlogon|reset)(,(discover|ping|verify|netlogon|reset))*$ ]] ||
 	die "BENCH_GROUPS must be a comma-separated list of discover, ping, verify, netlogon, reset (got '$SEL')"
@@ -123,8 +134,9 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	if [ "$LAB_UP" = 1 ]; then
-		# never leave the delay behind, whatever happened
+		# never leave the delay or the loss behind, whatever happened
 		"$LAB" latency 0 >/dev/null 2>&1 || say "warning: 'NLT_LAB_PREFIX=$NLT_LAB_PREFIX $LAB latency 0' failed"
+		"$LAB" loss 0 >/dev/null 2>&1 || say "warning: 'NLT_LAB_PREFIX=$NLT_LAB_PREFIX $LAB loss 0' failed"
 	fi
 	if [ "$LAB_STARTED" = 1 ]; then
 		say "lab $NLT_LAB_PREFIX: down"
@@ -220,11 +232,17 @@ fi
 rtt() { "$LAB" ping cli "$DCB_IP" 5 | sed -n 's|^rtt min/avg/max = [0-9.]*/\([0-9.]*\)/.*|\1|p'; }
 
 measure() { # LABEL PHASE HOST GROUPS: one measure.py run in HOST's namespace
-	local krb5=$CLI_KRB5_CONFIG probe=$4
+	local krb5=$CLI_KRB5_CONFIG probe=$4 runs=$RUNS cap=() extra=()
 	[ "$3" = ws1 ] && krb5=$WS1_KRB5_CONFIG
 	# RSS and libs of verify/reset tools do not depend on the RTT: probe them at RTT 0 only
 	[ "$1" = rtt20 ] && probe=$(pick discover ping)
-	"$LAB" exec "$3" "$PY" "$BENCH/measure.py" run --label "$1" --runs "$RUNS" \
+	# round trips from a capture of the host's own interface; the half-RTT rule needs the RTT
+	[ "$CAPTURE" = 1 ] && cap=(--capture-iface eth0 --capture-rtt-ms "$([ "$1" = rtt20 ] && echo $((2 * LATENCY_MS)) || echo 0)")
+	if [ "$1" = loss ]; then
+		runs=$LOSS_RUNS probe=none extra=(--keep-failing)
+		[ -z "${BENCH_LOSS_TOOLS:-}" ] || extra+=(--tools "$BENCH_LOSS_TOOLS")
+	fi
+	"$LAB" exec "$3" "$PY" "$BENCH/measure.py" run --label "$1" --runs "$runs" "${cap[@]}" "${extra[@]}" \
 		--out "$TMPD/$2-$1-$3.json" --nltrust "$BIN" --host "$3" --groups "$4" \
 		--probe-groups "${probe:-none}" --domain "$DOMAIN" --realm "$LAB_REALM" \
 		--netbios-domain "$LAB_NETBIOS_DOMAIN" --base-dn "$BASE_DN" \
@@ -335,11 +353,28 @@ print(json.dumps(res, indent=1))
 PYEOF
 }
 
+# PHASE GROUPS at LOSS % packet loss, no added latency: every run counts (failures too)
+loss_phase() {
+	local g=$2 ws1g
+	ws1g=$(IFS=,; for x in $g; do case $x in verify | netlogon | reset) printf '%s,' "$x" ;; esac; done)
+	ws1g=${ws1g%,}
+	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
+	"$LAB" loss "$LOSS" >/dev/null 2>&1 || die "lab.sh loss $LOSS failed"
+	say "$1 ($g) at $LOSS % loss: $LOSS_RUNS runs per tool [$(elapsed) s]"
+	measure loss "$1" cli "$g"
+	[ -z "$ws1g" ] || measure loss "$1" ws1 "$ws1g"
+	"$LAB" loss 0 >/dev/null 2>&1 || die "lab.sh loss 0 failed"
+}
+
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # the read-only groups first: net ads changetrustpw (reset) leaves ws1's keytab behind
 [ -z "$READ_GROUPS" ] || phase read "$READ_GROUPS"
+LOSS_READ=$(IFS=,; for x in $LOSS_SEL; do case $x in discover | ping | verify | netlogon) has "$x" && printf '%s,' "$x" ;; esac; done)
+LOSS_READ=${LOSS_READ%,}
+[ "$LOSS" = 0 ] || [ -z "$LOSS_READ" ] || loss_phase lossread "$LOSS_READ"
 if [ -n "$RESET_GROUPS" ]; then
 	phase reset "$RESET_GROUPS"
+	[ "$LOSS" = 0 ] || [[ ,$LOSS_SEL, != *,reset,* ]] || loss_phase lossreset reset
 	if ws1_repair; then
 		say "ws1: WS1\$ verifies again after the reset group (replicated, net ads keytab create)"
 	else
@@ -356,9 +391,11 @@ say "latency removed; measured in $(elapsed) s"
 
 rev=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
 mkdir -p "$(dirname "$OUT")"
+# the raw per-phase files, kept beside the JSON so that a report can be made again from them
+rm -rf "$OUT.d" && mkdir -p "$OUT.d" && cp "$TMPD"/*.json "$OUT.d/" 2>/dev/null || true
 # shellcheck disable=SC2086 # FILES holds "--rtt0 FILE --rtt0 FILE ..."
-"$PY" "$BENCH/measure.py" report ${FILES[rtt0]} ${FILES[rtt20]} \
-	--rtt 20 --out "$OUT" \
+"$PY" "$BENCH/measure.py" report ${FILES[rtt0]} ${FILES[rtt20]} ${FILES[loss]:-} \
+	--rtt 20 --loss-pct "$LOSS" --out "$OUT" \
 	--meta "date=$(date -u '+%Y-%m-%d %H:%M UTC')" \
 	--meta "host=$(uname -n) $(uname -r), $(nproc) CPU" \
 	--meta "nltrust=$BIN (built $(date -u -r "$BIN" "+%Y-%m-%d %H:%M UTC"); source tree now: $rev)" \

@@ -18,7 +18,6 @@
 
 /* NtVer we send: V5 | V5EX | WITH_CLOSEST_SITE (MS-ADTS 6.3.1.1). */
 #define PING_NTVER (NETLOGON_NT_VERSION_5 | NETLOGON_NT_VERSION_5EX | NETLOGON_NT_VERSION_WITH_CLOSEST_SITE)
-#define UDP_FIRST_RTO_MS 300
 #define TCP_MAX_REPLY CAND_TCPBUF
 
 enum { TCP_NONE = 0, TCP_CONNECTING, TCP_READING, TCP_DONE };
@@ -35,6 +34,7 @@ const char *cand_status_str(int st)
 	case CAND_NOADDR: return "no address";
 	case CAND_DNS_TIMEOUT: return "dns timeout";
 	case CAND_DNS_ERROR: return "dns error";
+	case CAND_SKIPPED: return "skipped";
 	}
 	return "error";
 }
@@ -83,7 +83,7 @@ int locate_choose(const struct dc_cand *c, size_t n, uint32_t need_flags)
 	int best = -1;
 
 	for (size_t i = 0; i < n; i++) {
-		if (c[i].status != CAND_OK || c[i].info.opcode != 23)
+		if (c[i].status != CAND_OK || c[i].info.opcode != 23 || c[i].unclaimed)
 			continue;
 		if ((c[i].info.server_flags & need_flags) != need_flags)
 			continue;
@@ -91,6 +91,17 @@ int locate_choose(const struct dc_cand *c, size_t n, uint32_t need_flags)
 			best = (int)i;
 	}
 	return best;
+}
+
+int locate_may_beat(const struct dc_cand *c, const struct dc_cand *best)
+{
+	if (!best)
+		return 1;
+	if (c->from_site_srv != best->from_site_srv)
+		return c->from_site_srv > best->from_site_srv;
+	if (!locate_is_closest(&best->info))
+		return 1; /* c may be in the client's site */
+	return c->srv_priority < best->srv_priority;
 }
 
 static struct dc_cand *find_cand(struct locate_result *res, const char *name)
@@ -217,6 +228,23 @@ int locate_addr_verdict(const struct resolver *rs, const char *name, const struc
 	return CAND_NOADDR;
 }
 
+int locate_addr_enough(const struct dns_query *a, const struct dns_query *aaaa, const char *name)
+{
+	if (has_addr_for(a, name))
+		return 1;
+	return (!a || a->status != DNSQ_PENDING) && (!aaaa || aaaa->status != DNSQ_PENDING);
+}
+
+/* resolver_run_until() callback for resolve_missing(): q holds (A, AAAA) pairs. */
+static int pairs_enough(void *arg, const struct dns_query *q, size_t n)
+{
+	(void)arg;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		if (!locate_addr_enough(&q[i], &q[i + 1], q[i].name))
+			return 0;
+	return 1;
+}
+
 /* Resolve, concurrently, every candidate that has no address yet (A and AAAA at once). */
 static int resolve_missing(struct locate_result *res, struct resolver *rs, uint64_t deadline, struct nlt_err *e)
 {
@@ -242,7 +270,7 @@ static int resolve_missing(struct locate_result *res, struct resolver *rs, uint6
 	}
 	if (nq) {
 		nlt_vlog("resolving %zu DC name(s)", nq / 2);
-		if (resolver_run(rs, q, nq, deadline, e) < 0) {
+		if (resolver_run_until(rs, q, nq, deadline, pairs_enough, NULL, e) < 0) {
 			r = -1;
 			goto out;
 		}
@@ -443,18 +471,94 @@ static void on_tcp(struct dc_cand *c, short revents)
 	}
 }
 
+/* The smallest RTT of any DC that answered (0: none has): sets the retransmission schedule. */
+static uint64_t known_rtt_us(const struct locate_result *res)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < res->n; i++)
+		if (res->cands[i].status == CAND_OK && res->cands[i].rtt_us && (!m || res->cands[i].rtt_us < m))
+			m = res->cands[i].rtt_us;
+	return m ? m : res->rtt_hint_us;
+}
+
+/*
+ * A speculative candidate (an address of the domain name) stands for the SRV
+ * target whose name its answer carries: give it that target's rank, or mark
+ * it unclaimed (never chosen: it is no DC the SRV records list).
+ */
+static void claim_speculative(struct locate_result *res)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		struct dc_cand *sp = &res->cands[i];
+		const struct dc_cand *t = NULL;
+
+		if (!sp->speculative || sp->status != CAND_OK || sp->unclaimed)
+			continue;
+		for (size_t j = 0; j < res->n && !t; j++)
+			if (!res->cands[j].speculative && nlt_name_eq(res->cands[j].name, sp->info.dc_dns_name))
+				t = &res->cands[j];
+		if (!t) {
+			sp->unclaimed = 1;
+			continue;
+		}
+		sp->from_site_srv = t->from_site_srv;
+		sp->srv_priority = t->srv_priority;
+		sp->srv_weight = t->srv_weight;
+	}
+}
+
+/*
+ * Could the answer of pending candidate c still change the choice?  A
+ * speculative address stands for any SRV target that has no address yet.
+ */
+static int cand_matters(const struct locate_result *res, const struct dc_cand *c, const struct dc_cand *best)
+{
+	if (!c->speculative)
+		return locate_may_beat(c, best);
+	for (size_t j = 0; j < res->n; j++) {
+		const struct dc_cand *t = &res->cands[j];
+		if (!t->speculative && !t->have_addr && t->status == CAND_PENDING && locate_may_beat(t, best))
+			return 1;
+	}
+	return 0;
+}
+
+/* Stop pinging c: no reply came in time (status TIMEOUT) or it was not waited for (SKIPPED). */
+static void cand_give_up(struct dc_cand *c, int status, const char *why)
+{
+	uint64_t now = nlt_now_us(), from = c->udp_first_us ? c->udp_first_us : c->tcp_sent_us;
+	int udp = c->udp_fd >= 0;
+
+	if (c->udp_status == CAND_PENDING && !c->udp_dead && status == CAND_TIMEOUT) {
+		c->udp_status = CAND_TIMEOUT;
+		c->udp_waited_us = c->udp_first_us ? now - c->udp_first_us : 0;
+	}
+	if (status == CAND_SKIPPED || !c->detail[0])
+		snprintf(c->detail, sizeof(c->detail), "no reply to %d LDAP ping(s) within %.0f ms%s%s", c->tries ? c->tries : 1,
+			 from ? (now - from) / 1000.0 : 0.0, why ? "; " : "", why ? why : "");
+	cand_final(c, status == CAND_TIMEOUT && c->udp_status == CAND_REFUSED ? CAND_REFUSED : status, udp ? "udp" : "tcp", 0);
+}
+
 /*
  * Ping every PENDING candidate with an address, all at once.  UDP first
- * (unless tcp_only), retransmitted at 300, 600, 1200 ms ...; from the first
+ * (unless tcp_only), retransmitted on resolver_retx_ms()'s schedule (based on
+ * the RTT of the DCs that answered: ~100-300 ms); from the first
  * retransmission on (or at once when UDP is refused) a TCP LDAP ping runs
- * beside it.  Ends when every candidate has a verdict, at the deadline, or
- * after a short grace once a suitable DC has answered.
+ * beside it.  Ends when every candidate has a verdict or at the deadline;
+ * once a suitable DC has answered (and unless wait_all), a candidate that
+ * could still be chosen over it gets a grace of 200 ms + 4 RTT (1 s + 8 RTT
+ * when the best is not in the client's site) and is then a timeout, while
+ * one that could not (locate_may_beat) gets 200 ms + 4 RTT in any case, in
+ * which its reply is still recorded (the report; verify's failover to
+ * another DC that answered), and is then SKIPPED, "not waited for".
  */
 static int ping_round(struct locate_result *res, const char *domain, const struct locate_req *req, struct nlt_err *e)
 {
 	struct pollfd *pfd = NULL;
 	struct dc_cand **who = NULL;
-	uint64_t grace_end = 0;
+	uint64_t grace_t0 = 0;
+	int grace_best = -1;
 	size_t i;
 	int r = 0;
 
@@ -500,31 +604,57 @@ static int ping_round(struct locate_result *res, const char *domain, const struc
 			continue;
 		}
 		c->tries = 1;
-		c->next_tx_ms = c->udp_sent_us / 1000 + UDP_FIRST_RTO_MS;
 		nlt_vlog("CLDAP ping to %s (%s)", c->name, nlt_addr_str(&c->addr, (char[64]){ 0 }, 64));
 	}
 
 	for (;;) {
 		size_t np = 0;
-		uint64_t now = nlt_now_ms(), wake = req->deadline_ms;
+		uint64_t now = nlt_now_ms(), wake = req->deadline_ms, rtt = known_rtt_us(res), long_g = 0, short_g = 0;
 		int pending = 0, best, timeout, pr;
+		char why[NL_NAME_MAX + 96];
 
-		best = locate_choose(res->cands, res->n, req->need_flags);
-		if (best >= 0 && !grace_end && !req->wait_all) {
+		claim_speculative(res);
+		best = req->wait_all ? -1 : locate_choose(res->cands, res->n, req->need_flags);
+		if (best >= 0) {
 			uint64_t rtt_ms = res->cands[best].rtt_us / 1000;
-			uint64_t g = locate_is_closest(&res->cands[best].info) ? 200 + 4 * rtt_ms : 1000 + 8 * rtt_ms;
-			grace_end = now + g;
+			if (best != grace_best) {
+				grace_best = best;
+				grace_t0 = now;
+			}
+			long_g = locate_is_closest(&res->cands[best].info) ? 200 + 4 * rtt_ms : 1000 + 8 * rtt_ms;
+			/* a DC that cannot change the choice: the short grace, for its answer in the report and
+			 * for verify's failover, which takes another DC that answered (trust_local.c) */
+			short_g = 200 + 4 * rtt_ms;
 		}
 		for (i = 0; i < res->n; i++) {
 			struct dc_cand *c = &res->cands[i];
+			uint64_t due;
+
 			if (c->status != CAND_PENDING || !c->have_addr)
 				continue;
+			if (best >= 0) {
+				const struct dc_cand *b = &res->cands[best];
+				int matters = cand_matters(res, c, b);
+				uint64_t lim = grace_t0 + (matters ? long_g : short_g);
+				if (now >= lim) {
+					snprintf(why, sizeof(why), "%s %s had answered%s",
+						 matters ? "no longer waited for:" : "not waited for:",
+						 b->info.dc_dns_name[0] ? b->info.dc_dns_name : b->name,
+						 matters ? "" : " and this DC could not be chosen over it");
+					nlt_vlog("LDAP ping to %s: %s", c->name, why);
+					cand_give_up(c, matters ? CAND_TIMEOUT : CAND_SKIPPED, why);
+					continue;
+				}
+				if (lim < wake)
+					wake = lim;
+			}
 			/* retransmit UDP, and bring in TCP from the first retransmission on */
-			if (c->udp_fd >= 0 && now >= c->next_tx_ms) {
+			due = c->udp_sent_us / 1000 + resolver_retx_ms((unsigned)c->tries, rtt);
+			if (c->udp_fd >= 0 && now >= due) {
 				c->udp_sent_us = nlt_now_us();
 				(void)send(c->udp_fd, c->tcp_out, c->tcp_out_len, 0);
-				c->next_tx_ms = now + ((uint64_t)UDP_FIRST_RTO_MS << (c->tries < 5 ? c->tries : 5));
 				c->tries++;
+				due = now + resolver_retx_ms((unsigned)c->tries, rtt);
 				tcp_begin(c);
 			}
 			if (c->status != CAND_PENDING)
@@ -539,8 +669,8 @@ static int ping_round(struct locate_result *res, const char *domain, const struc
 				pfd[np].fd = c->udp_fd;
 				pfd[np].events = POLLIN;
 				who[np++] = c;
-				if (c->next_tx_ms < wake)
-					wake = c->next_tx_ms;
+				if (due < wake)
+					wake = due;
 			}
 			if (c->tcp_fd >= 0) {
 				pfd[np].fd = c->tcp_fd;
@@ -548,12 +678,8 @@ static int ping_round(struct locate_result *res, const char *domain, const struc
 				who[np++] = c;
 			}
 		}
-		if (!pending)
+		if (!pending || now >= req->deadline_ms)
 			break;
-		if (now >= req->deadline_ms || (grace_end && now >= grace_end))
-			break;
-		if (grace_end && grace_end < wake)
-			wake = grace_end;
 		timeout = wake > now ? (int)(wake - now) : 0;
 		pr = poll(pfd, np, timeout);
 		if (pr < 0 && errno != EINTR) {
@@ -573,16 +699,8 @@ static int ping_round(struct locate_result *res, const char *domain, const struc
 	/* whatever is still pending has timed out */
 	for (i = 0; i < res->n; i++) {
 		struct dc_cand *c = &res->cands[i];
-		if (c->status != CAND_PENDING || !c->have_addr)
-			continue;
-		if (c->udp_status == CAND_PENDING && !c->udp_dead) {
-			c->udp_status = CAND_TIMEOUT;
-			c->udp_waited_us = c->udp_first_us ? nlt_now_us() - c->udp_first_us : 0;
-		}
-		if (!c->detail[0])
-			snprintf(c->detail, sizeof(c->detail), "no reply to %d LDAP ping(s) within %.0f ms", c->tries ? c->tries : 1,
-				 (nlt_now_us() - (c->udp_sent_us ? c->udp_sent_us : c->tcp_sent_us)) / 1000.0);
-		cand_final(c, c->udp_status == CAND_REFUSED ? CAND_REFUSED : CAND_TIMEOUT, c->udp_fd >= 0 ? "udp" : "tcp", 0);
+		if (c->status == CAND_PENDING && c->have_addr)
+			cand_give_up(c, CAND_TIMEOUT, NULL);
 	}
 out:
 	free(pfd);
@@ -621,6 +739,57 @@ static int add_srv_cands(struct locate_result *res, struct dns_reply *rep, int f
 		addr_from_reply(c, rep, 0);
 	}
 	return 0;
+}
+
+/* Does the SRV reply carry an address for each of its targets (additional section)? */
+static int srv_targets_addressed(const struct dns_reply *rep)
+{
+	for (size_t i = 0; i < rep->n_srv; i++) {
+		struct dc_cand probe;
+
+		if (!rep->srv[i].target[0] || strcmp(rep->srv[i].target, ".") == 0)
+			continue;
+		memset(&probe, 0, sizeof(probe));
+		nlt_strlcpy(probe.name, rep->srv[i].target, sizeof(probe.name));
+		if (!addr_from_reply(&probe, rep, 0))
+			return 0;
+	}
+	return 1;
+}
+
+int locate_srv_round_enough(const struct dns_query *q, size_t n_srv, size_t nq, const char *domain)
+{
+	int any = 0, all_addressed = 1;
+
+	for (size_t i = 0; i < n_srv; i++) {
+		if (q[i].status == DNSQ_PENDING)
+			return 0; /* the candidates are not known yet */
+		if (q[i].status == DNSQ_OK && q[i].reply && q[i].reply->n_srv) {
+			any = 1;
+			all_addressed &= srv_targets_addressed(q[i].reply);
+		}
+	}
+	if (nq <= n_srv || !any || all_addressed)
+		return 1; /* nothing pending, or the domain's addresses could not be used */
+	/* the A (and IPv4 is what the targets' own look-ups would give) makes the AAAA moot */
+	if (has_addr_for(&q[n_srv], domain))
+		return 1;
+	for (size_t i = n_srv; i < nq; i++)
+		if (q[i].status == DNSQ_PENDING)
+			return 0;
+	return 1;
+}
+
+struct srv_round {
+	size_t n_srv;
+	const char *domain;
+};
+
+static int srv_round_enough(void *arg, const struct dns_query *q, size_t n)
+{
+	const struct srv_round *sr = arg;
+
+	return locate_srv_round_enough(q, sr->n_srv, n, sr->domain);
 }
 
 static const char *ns_str(const struct resolver *rs, char *buf, size_t len)
@@ -669,8 +838,11 @@ static int srv_lookup(struct locate_result *res, struct resolver *rs, const char
 		q[nq].name = domain;
 		q[nq++].qtype = DNS_T_AAAA;
 	}
-	if (resolver_run(rs, q, nq, deadline, e) < 0)
-		goto out;
+	{
+		struct srv_round sr = { n_srv, domain };
+		if (resolver_run_until(rs, q, nq, deadline, srv_round_enough, &sr, e) < 0)
+			goto out;
+	}
 	for (size_t i = n_srv; i < nq; i++) {
 		const struct dns_reply *rep = q[i].reply;
 		for (size_t k = 0; q[i].status == DNSQ_OK && rep && k < rep->n_addr; k++) {
@@ -779,7 +951,9 @@ static int speculative_round(struct locate_result *res, const char *domain, cons
 	/* remember the addresses that did not answer (a dead DC is not pinged twice), drop the entries */
 	for (size_t i = n_srv; i < res->n; i++) {
 		struct dc_cand *sp = &res->cands[i];
-		if (sp->status != CAND_OK && sp->status != CAND_MALFORMED && res->n_dom_fail < 16) {
+		/* (a SKIPPED one was not waited for: it has no verdict, and is pinged again if it matters) */
+		if (sp->status != CAND_OK && sp->status != CAND_MALFORMED && sp->status != CAND_SKIPPED &&
+		    res->n_dom_fail < 16) {
 			res->dom_fail[res->n_dom_fail].addr = sp->addr;
 			res->dom_fail[res->n_dom_fail].status = sp->status;
 			res->dom_fail[res->n_dom_fail].udp_status = sp->udp_status;
@@ -801,6 +975,57 @@ static int speculative_round(struct locate_result *res, const char *domain, cons
 }
 
 /* ---- the whole locator ------------------------------------------------------ */
+
+/*
+ * After the early pings: a target with no address that could not be chosen
+ * over the DC that already answered is neither resolved nor pinged.
+ */
+static void skip_unneeded(struct locate_result *res, const struct locate_req *req)
+{
+	int best = locate_choose(res->cands, res->n, req->need_flags);
+	const struct dc_cand *b;
+
+	if (best < 0)
+		return;
+	b = &res->cands[best];
+	for (size_t i = 0; i < res->n; i++) {
+		struct dc_cand *c = &res->cands[i];
+		if (c->have_addr || c->status != CAND_PENDING || locate_may_beat(c, b))
+			continue;
+		snprintf(c->detail, sizeof(c->detail), "not resolved: %.200s had answered and this DC could not be chosen over it",
+			 b->info.dc_dns_name[0] ? b->info.dc_dns_name : b->name);
+		nlt_vlog("%s: %s", c->name, c->detail);
+		c->status = CAND_SKIPPED;
+	}
+}
+
+/*
+ * The client-site round: a DC listed under the client's site that gave no
+ * verdict in the first round (not waited for, or silent for the first
+ * round's grace only, e.g. under packet loss) is pinged again: its answer
+ * is the one that decides.  Returns how many were re-armed.
+ */
+static size_t rearm_site_cands(struct locate_result *res)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < res->n; i++) {
+		struct dc_cand *c = &res->cands[i];
+		if (!c->from_site_srv || (c->status != CAND_TIMEOUT && c->status != CAND_SKIPPED))
+			continue;
+		nlt_vlog("%s is in the client's site and gave no answer yet: pinging it again", c->name);
+		c->status = CAND_PENDING;
+		c->udp_status = CAND_PENDING;
+		c->udp_dead = 0;
+		c->tcp_state = TCP_NONE;
+		c->tcp_len = 0;
+		c->tries = 0;
+		c->udp_sent_us = c->udp_first_us = c->tcp_sent_us = 0;
+		c->detail[0] = '\0';
+		k++;
+	}
+	return k;
+}
 
 static void fail_summary(const struct locate_result *res, char *buf, size_t len)
 {
@@ -851,8 +1076,11 @@ int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_r
 		}
 		if (srv_lookup(res, rs, domain, req->site, 1, !req->wait_all, req->deadline_ms, e) < 0)
 			goto out;
+		res->rtt_hint_us = resolver_rtt_us(rs);
 		if (speculative_round(res, domain, req, e) < 0)
 			goto out;
+		if (!req->wait_all)
+			skip_unneeded(res, req);
 		if (resolve_missing(res, rs, req->deadline_ms, e) < 0)
 			goto out;
 		/* a target whose address already failed the early ping keeps that verdict */
@@ -872,6 +1100,7 @@ int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_r
 	}
 
 	res->rounds = 1;
+	res->rtt_hint_us = resolver_rtt_us(rs);
 	if (ping_round(res, domain, req, e) < 0)
 		goto out;
 	res->chosen = locate_choose(res->cands, res->n, req->need_flags);
@@ -889,7 +1118,7 @@ int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_r
 			 res->cands[res->chosen].name, res->cands[res->chosen].info.dc_site, csite);
 		if (srv_lookup(res, rs, domain, csite, 0, 0, req->deadline_ms, e) < 0)
 			goto out;
-		if (res->n > before) {
+		if (res->n > before || rearm_site_cands(res)) {
 			if (resolve_missing(res, rs, req->deadline_ms, e) < 0)
 				goto out;
 			res->rounds = 2;

@@ -29,6 +29,7 @@ enum cand_status {
 	CAND_NOADDR,    /* DNS answered: the name has no A/AAAA record (NXDOMAIN, or no data) */
 	CAND_DNS_TIMEOUT, /* DNS gave no answer for the name before the deadline: its address is unknown */
 	CAND_DNS_ERROR, /* DNS failed for the name (SERVFAIL, REFUSED, network error, malformed) */
+	CAND_SKIPPED,   /* not waited for (or not resolved): a DC that had answered could no longer be beaten */
 };
 const char *cand_status_str(int st);
 
@@ -41,6 +42,7 @@ struct dc_cand {
 	uint16_t srv_priority, srv_weight;
 	int from_site_srv;        /* listed under the site-specific SRV name */
 	int speculative;          /* an address of the domain name itself, pinged before the SRV targets resolve */
+	int unclaimed;            /* speculative, answered, but no SRV target has its name: never chosen */
 	int status;               /* enum cand_status */
 	const char *transport;    /* "udp" or "tcp" for the answer that counted */
 	uint64_t rtt_us;
@@ -87,6 +89,7 @@ struct locate_result {
 	} dom_fail[16];
 	size_t n_dom_fail;
 	int rounds;           /* ping rounds (2 when a client-site round was needed) */
+	uint64_t rtt_hint_us; /* RTT measured by DNS (0: none): paces the pings until a DC answers */
 	uint64_t elapsed_us;
 };
 
@@ -109,6 +112,33 @@ int locate_choose(const struct dc_cand *c, size_t n, uint32_t need_flags);
  */
 int locate_addr_verdict(const struct resolver *rs, const char *name, const struct dns_query *a,
 			const struct dns_query *aaaa, char *detail, size_t len);
+/*
+ * "Does this answer still matter?" - the decisions that let discovery stop
+ * waiting under packet loss without changing its choice.
+ *
+ * locate_may_beat: could candidate c, which has not answered, be chosen over
+ * best (which has) once it answers?  Yes when c is listed under the site SRV
+ * name and best is not; yes when best is not in the client's site (c may
+ * be); otherwise only a better (lower) SRV priority can win.  Among equals
+ * the first suitable answer stands (DsGetDcName takes the first too); they
+ * still get a short grace in which a faster reply is welcome.
+ */
+int locate_may_beat(const struct dc_cand *c, const struct dc_cand *best);
+/*
+ * The first DNS round (q[0..n_srv-1] SRV, then q[n_srv] A and q[n_srv+1]
+ * AAAA of the domain itself when nq > n_srv): can the queries still
+ * pending change the result?  Every SRV answer matters (it decides the
+ * candidates).  The domain's A/AAAA only feed the early pings, so they stop
+ * mattering once every SRV target came with an address, when no SRV query
+ * found any record, or - for the AAAA - once the A answer gave addresses
+ * (the targets those miss are resolved on their own).
+ */
+int locate_srv_round_enough(const struct dns_query *q, size_t n_srv, size_t nq, const char *domain);
+/*
+ * One name's A and AAAA: the address taken is IPv4 when there is one, so
+ * the AAAA stops mattering once the A answer holds an address of the name.
+ */
+int locate_addr_enough(const struct dns_query *a, const struct dns_query *aaaa, const char *name);
 /* Is st a DNS failure (no verdict about the name)? */
 int locate_dns_failed(int st);
 /* Build "_ldap._tcp[.SITE._sites].dc._msdcs.DOMAIN". */

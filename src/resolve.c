@@ -3,7 +3,9 @@
  *
  * Schedule of one query, all under the caller's absolute deadline:
  *   - work on one nameserver at a time; send over UDP at once and
- *     retransmit after 300 ms, then 600, 1200 ... ms.  In the first of two
+ *     retransmit on resolver_retx_ms()'s schedule (4 x the server's RTT,
+ *     clamped to 100-300 ms, 200 ms before any RTT is known; each gap twice,
+ *     then doubled: a lost datagram costs ~100-300 ms).  In the first of two
  *     or more rounds a server gets at most RES_FIRST_SLICE_MS before the next one is asked
  *     too (a dead DC must not cost resolv.conf's 5 s: ICMP errors are rate
  *     limited and often filtered); later rounds give each timeout_ms;
@@ -45,7 +47,10 @@
 #define RES_DEFAULT_ATTEMPTS 2      /* RES_DFLRETRY */
 #define RES_MAX_TIMEOUT_S 30        /* RES_MAXRETRANS */
 #define RES_MAX_ATTEMPTS 5          /* RES_MAXRETRY */
-#define RES_FIRST_RTO_MS 300
+#define RES_RETX_UNKNOWN_MS 200 /* first gap while no RTT to the server is known */
+#define RES_RETX_MIN_MS 100
+#define RES_RETX_MAX_BASE_MS 300
+#define RES_RETX_CAP_MS 2000
 #define RES_MIN_TIMEOUT_MS 50
 #define RES_FIRST_SLICE_MS 700 /* send, retransmit at 300 ms, move on at 700 */
 #define RES_UDP_MAX DNS_UDP_PAYLOAD
@@ -319,6 +324,9 @@ const char *dns_query_why(const struct resolver *rs, const struct dns_query *q, 
 		snprintf(buf, len, "network error reaching %s%s", nb, q->cut ? ", and no other answer within the deadline" : "");
 		break;
 	case DNSQ_BADNAME: snprintf(buf, len, "not asked: not a valid DNS name"); break;
+	case DNSQ_UNNEEDED:
+		snprintf(buf, len, "not waited for (asked %s): the answer could no longer change the result", nb);
+		break;
 	default: snprintf(buf, len, "%s", dns_query_strstatus(q->status)); break;
 	}
 	return buf;
@@ -337,6 +345,7 @@ const char *dns_query_strstatus(int status)
 	case DNSQ_MALFORMED: return "malformed reply";
 	case DNSQ_NETERR: return "network error";
 	case DNSQ_BADNAME: return "invalid name";
+	case DNSQ_UNNEEDED: return "not waited for";
 	}
 	return "unknown status";
 }
@@ -365,7 +374,8 @@ struct qst {
 	uint32_t asked;   /* bit i: sent to ns[i]; replies accepted from these */
 	uint64_t ns_end;  /* ms: leave ns[ns] then */
 	uint64_t next_tx; /* ms: next UDP (re)transmission */
-	int rto;          /* ms: next retransmission interval */
+	unsigned tx;      /* UDP transmissions to ns[ns] since server_start() (or the FORMERR resend) */
+	uint64_t last_tx_us; /* the last of them */
 	int err;          /* what to report if nothing final arrives */
 	uint64_t t0_us;   /* first transmission */
 	int done;
@@ -526,7 +536,7 @@ static void server_start(struct run *run, struct qst *s, uint64_t now)
 		slice = RES_FIRST_SLICE_MS;
 	s->ns_end = now + (uint64_t)slice;
 	s->next_tx = now;
-	s->rto = RES_FIRST_RTO_MS;
+	s->tx = 0;
 	if (s->payload != DNS_UDP_PAYLOAD) {
 		s->payload = DNS_UDP_PAYLOAD; /* a FORMERR from one server says nothing about the next */
 		encode(s);
@@ -564,6 +574,29 @@ static void advance(struct run *run, struct qst *s, int st, uint64_t now)
 	server_start(run, s, now);
 }
 
+/* The RTT to ns[i]; while it has none, the smallest any other server has (0: none known). */
+static uint64_t server_rtt(const struct resolver *rs, size_t i)
+{
+	uint64_t m = 0;
+
+	if (rs->srtt_us[i])
+		return rs->srtt_us[i];
+	for (size_t k = 0; k < rs->n_ns && k < RESOLVER_MAX_NS; k++)
+		if (rs->srtt_us[k] && (!m || rs->srtt_us[k] < m))
+			m = rs->srtt_us[k];
+	return m;
+}
+
+uint64_t resolver_rtt_us(const struct resolver *rs)
+{
+	uint64_t m = 0;
+
+	for (size_t k = 0; rs && k < rs->n_ns && k < RESOLVER_MAX_NS; k++)
+		if (rs->srtt_us[k] && (!m || rs->srtt_us[k] < m))
+			m = rs->srtt_us[k];
+	return m;
+}
+
 static void send_udp(struct run *run, struct qst *s, uint64_t now)
 {
 	ssize_t r = send(run->udp[s->ns], s->pkt, s->pktlen, 0);
@@ -584,11 +617,28 @@ static void send_udp(struct run *run, struct qst *s, uint64_t now)
 		advance(run, s, DNSQ_NETERR, now);
 		return;
 	}
+	s->last_tx_us = nlt_now_us();
 	if (!s->t0_us)
-		s->t0_us = nlt_now_us();
+		s->t0_us = s->last_tx_us;
 	s->asked |= 1u << s->ns;
-	s->next_tx = now + (uint64_t)s->rto;
-	s->rto *= 2;
+	s->tx++;
+	s->next_tx = now + resolver_retx_ms(s->tx, server_rtt(run->rs, s->ns));
+}
+
+unsigned resolver_retx_ms(unsigned sent, uint64_t rtt_us)
+{
+	uint64_t base = rtt_us ? 4 * rtt_us / 1000 : RES_RETX_UNKNOWN_MS;
+	unsigned shift;
+
+	if (base < RES_RETX_MIN_MS)
+		base = RES_RETX_MIN_MS;
+	if (base > RES_RETX_MAX_BASE_MS)
+		base = RES_RETX_MAX_BASE_MS;
+	shift = sent > 1 ? (sent - 1) / 4 : 0;
+	if (shift > 8)
+		shift = 8;
+	base <<= shift;
+	return base > RES_RETX_CAP_MS ? RES_RETX_CAP_MS : (unsigned)base;
 }
 
 /* socket() failures that are ours (out of descriptors or memory), not the server's. */
@@ -658,6 +708,23 @@ static void on_reply(struct run *run, struct qst *s, size_t from, int via_tcp, u
 
 	if (!(rep->flags & DNS_F_QR) || (rep->flags & DNS_F_OPCODE))
 		return; /* not a reply to a standard query: ignore like any stray datagram */
+	if (!via_tcp && current && s->tx == 1) {
+		/* sent once: the reply answers that datagram, so it is an RTT sample (Karn) */
+		uint64_t sample = nlt_now_us() - s->last_tx_us, *srtt = &run->rs->srtt_us[from];
+		*srtt = *srtt ? (7 * *srtt + sample) / 8 : sample;
+		if (!*srtt)
+			*srtt = 1;
+		/* the queries still waiting on a schedule made without this RTT: bring them forward */
+		for (size_t i = 0; i < run->n; i++) {
+			struct qst *o = &run->qs[i];
+			uint64_t due;
+			if (o->done || o->tstate != TCP_NONE || !o->tx)
+				continue;
+			due = o->last_tx_us / 1000 + resolver_retx_ms(o->tx, server_rtt(run->rs, o->ns));
+			if (due < o->next_tx)
+				o->next_tx = due;
+		}
+	}
 	if (rep->truncated && !via_tcp) {
 		if (s->tstate == TCP_NONE) {
 			s->ns = from; /* a late TC reply from an earlier server: TCP to that one */
@@ -681,7 +748,7 @@ static void on_reply(struct run *run, struct qst *s, size_t from, int via_tcp, u
 			s->payload = 0;
 			encode(s);
 			s->next_tx = now;
-			s->rto = RES_FIRST_RTO_MS;
+			s->tx = 0;
 			return;
 		}
 		break;
@@ -894,6 +961,14 @@ static int open_udp(struct run *run)
 
 int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t deadline_ms, struct nlt_err *e)
 {
+	return resolver_run_until(rs, q, n, deadline_ms, NULL, NULL, e);
+}
+
+int resolver_run_until(struct resolver *rs, struct dns_query *q, size_t n, uint64_t deadline_ms,
+		       resolver_enough_fn enough, void *arg, struct nlt_err *e)
+{
+	size_t checked_left = (size_t)-1;
+	int stopped = 0;
 	struct run *run = NULL;
 	struct pollfd *pfd = NULL;
 	size_t *pq = NULL;
@@ -982,6 +1057,14 @@ int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t de
 		size_t np = 0;
 		int wait, pr;
 
+		if (enough && run->left != checked_left) {
+			/* something became final: do the others still matter? */
+			checked_left = run->left;
+			if (enough(arg, q, n)) {
+				stopped = 1;
+				break;
+			}
+		}
 		now = nlt_now_ms();
 		if (now >= deadline_ms)
 			break;
@@ -1027,7 +1110,12 @@ int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t de
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct qst *s = &run->qs[i];
-		if (!s->done) {
+		if (!s->done && stopped) {
+			char tb[12];
+			nlt_vlog("DNS %s %s: not waited for, its answer could no longer change the result",
+				 type_str(q[i].qtype, tb), q[i].name);
+			finish(run, s, DNSQ_UNNEEDED, NULL, -1);
+		} else if (!s->done) {
 			/* the deadline (or a local failure) ended it, not the servers */
 			q[i].cut = !run->fatal;
 			finish(run, s, run->fatal ? DNSQ_NETERR : s->err, NULL, -1);

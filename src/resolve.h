@@ -26,6 +26,8 @@ struct resolver {
 	char domain[DNS_NAME_MAX]; /* added: the last 'domain' line, "" if none (for resolver_default_domain) */
 	uint32_t slow;  /* bit i: ns[i] let a query time out in an earlier resolver_run of this command;
 			 * later runs ask it last (a dead first nameserver costs its slice once, not per round) */
+	uint64_t srtt_us[RESOLVER_MAX_NS]; /* smoothed RTT of ns[i] from replies to a query sent once
+					    * (Karn), 0 = no sample yet; sets the retransmission schedule */
 };
 
 /*
@@ -62,6 +64,7 @@ enum {
 	DNSQ_MALFORMED, /* only unparsable replies came back */
 	DNSQ_NETERR,    /* sending failed / ICMP unreachable / TCP failed, on every server */
 	DNSQ_BADNAME,   /* the name cannot be queried (empty label, label > 63, name > 253); added */
+	DNSQ_UNNEEDED,  /* not waited for: the caller's enough() said its answer could no longer matter */
 };
 
 struct dns_query {
@@ -84,10 +87,36 @@ struct dns_query {
  */
 int resolver_run(struct resolver *rs, struct dns_query *q, size_t n, uint64_t deadline_ms, struct nlt_err *e);
 
+/*
+ * The same, but after every query that reaches a final status the caller's
+ * enough(arg, q, n) is asked whether the queries still pending can change
+ * its result; when it returns non-zero the run ends at once and those
+ * queries get DNSQ_UNNEEDED (never a timeout: nobody waited for them).
+ * enough NULL = resolver_run().
+ */
+typedef int (*resolver_enough_fn)(void *arg, const struct dns_query *q, size_t n);
+int resolver_run_until(struct resolver *rs, struct dns_query *q, size_t n, uint64_t deadline_ms,
+		       resolver_enough_fn enough, void *arg, struct nlt_err *e);
+
+/*
+ * The retransmission schedule shared by DNS and the CLDAP pings: the gap in
+ * ms after the sent-th transmission (1, 2, ...) of one request, given the
+ * RTT measured to that server (0 = unknown).  Short and RTT-based, so one
+ * lost datagram costs about 100-300 ms instead of seconds: the base is
+ * 4 x RTT clamped to [100, 300] ms (200 ms while no RTT is known), each base
+ * used four times, then doubled (100 x4, 200 x4, 400 x4 ...), at most 2 s.
+ * A server whose own RTT is not known yet borrows the smallest other one.
+ */
+unsigned resolver_retx_ms(unsigned sent, uint64_t rtt_us);
+
+/* The smallest RTT measured to any nameserver so far (0: none yet): a hint for the first pings. */
+uint64_t resolver_rtt_us(const struct resolver *rs);
+
 /* Free the replies of q[0..n-1] (not the array); NULL-safe. */
 void dns_query_free(struct dns_query *q, size_t n);
 
-/* "ok", "NXDOMAIN", "no data", "SERVFAIL", "REFUSED", "timeout", "malformed reply", "network error" */
+/* "ok", "NXDOMAIN", "no data", "SERVFAIL", "REFUSED", "timeout", "malformed reply", "network error",
+ * "invalid name", "not waited for" */
 const char *dns_query_strstatus(int status);
 
 /* Is this a verdict about the name (OK, NXDOMAIN, NODATA), not a failure to get one? */

@@ -1588,7 +1588,10 @@ static void test_run_mix(void **state)
 	assert_int_equal(q[3].reply->n_addr, 1);
 	assert_v4(&q[3].reply->addr[0], "wrongid.lab.test", "192.0.2.7", 3600);
 	assert_v4(&q[7].reply->addr[0], "old.lab.test", "192.0.2.8", 3600);
-	assert_true(q[8].rtt_us >= 290000); /* answered the retransmission after 300 ms */
+	/* answered the retransmission, sent ~100 ms after the first: the other replies gave the
+	 * server's RTT (sub-millisecond here), so the gap is the 100 ms floor, not 300 ms */
+	assert_in_range(q[8].rtt_us, 90000, 250000);
+	assert_true(rs.srtt_us[0] > 0);
 	assert_int_equal(q[10].rtt_us, 0);
 	assert_v4(&q[12].reply->addr[0], "dc1.lab.test", "127.0.9.1", 900);
 	assert_int_equal(q[13].reply->n_addr, 1);
@@ -1602,6 +1605,71 @@ static void test_run_mix(void **state)
 }
 
 /* Never past the deadline, whatever timeout_ms says. */
+/* The retransmission schedule: short, RTT-based, each gap used four times, then doubled, capped. */
+static void test_retx_schedule(void **state)
+{
+	(void)state;
+	assert_int_equal(resolver_retx_ms(1, 0), 200);        /* no RTT known yet */
+	assert_int_equal(resolver_retx_ms(1, 300), 100);      /* 0.3 ms LAN: the 100 ms floor */
+	assert_int_equal(resolver_retx_ms(1, 40000), 160);    /* 40 ms: 4 x RTT */
+	assert_int_equal(resolver_retx_ms(1, 600000), 300);   /* 600 ms: the 300 ms ceiling of the base */
+	assert_int_equal(resolver_retx_ms(4, 300), 100);
+	assert_int_equal(resolver_retx_ms(5, 300), 200);
+	assert_int_equal(resolver_retx_ms(9, 300), 400);
+	assert_int_equal(resolver_retx_ms(13, 600000), 2000); /* capped */
+	assert_int_equal(resolver_retx_ms(1000, 0), 2000);
+}
+
+/* enough() says the rest cannot matter: the run ends at once, and the rest are "not waited for", not timeouts. */
+static int first_is_enough(void *arg, const struct dns_query *q, size_t n)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	assert_true(n == 2);
+	return q[0].status != DNSQ_PENDING;
+}
+
+static void test_run_until_stops_waiting(void **state)
+{
+	struct responder srv;
+	struct resolver rs;
+	struct nlt_err e;
+	struct dns_query q[2];
+	uint64_t t0, took;
+	int calls = 0;
+	char why[200];
+
+	(void)state;
+	responder_start(&srv, 0);
+	resolver_local(&rs, &srv, 1, 2000, 2);
+	memset(q, 0, sizeof(q));
+	q[0].name = "old.lab.test";
+	q[0].qtype = DNS_T_A;
+	q[1].name = "silent.lab.test";
+	q[1].qtype = DNS_T_AAAA;
+	t0 = nlt_now_ms();
+	assert_int_equal(resolver_run_until(&rs, q, 2, t0 + 3000, first_is_enough, &calls, &e), 0);
+	took = nlt_now_ms() - t0;
+	assert_int_equal(q[0].status, DNSQ_OK);
+	assert_int_equal(q[1].status, DNSQ_UNNEEDED);
+	assert_null(q[1].reply);
+	assert_int_equal(q[1].cut, 0);
+	assert_false(dns_query_answered(q[1].status));
+	assert_string_equal(dns_query_strstatus(q[1].status), "not waited for");
+	assert_non_null(strstr(dns_query_why(&rs, &q[1], why, sizeof(why)), "not waited for"));
+	assert_in_range(took, 0, 150); /* not the 2 s a silent server costs */
+	assert_in_range(calls, 1, 3);
+	/* a NULL enough() is resolver_run(): the silent query is a timeout after its budget */
+	dns_query_free(q, 2);
+	t0 = nlt_now_ms();
+	assert_int_equal(resolver_run_until(&rs, q, 2, t0 + 300, NULL, NULL, &e), 0);
+	assert_int_equal(q[1].status, DNSQ_TIMEOUT);
+	assert_int_equal(q[1].cut, 1);
+	dns_query_free(q, 2);
+	responder_stop(&srv);
+}
+
 static void test_run_deadline(void **state)
 {
 	struct responder srv;
@@ -1902,6 +1970,8 @@ int main(void)
 		cmocka_unit_test(test_resolver_init_errors),
 		cmocka_unit_test(test_run_basic),
 		cmocka_unit_test(test_run_mix),
+		cmocka_unit_test(test_retx_schedule),
+		cmocka_unit_test(test_run_until_stops_waiting),
 		cmocka_unit_test(test_run_deadline),
 		cmocka_unit_test(test_run_failover),
 		cmocka_unit_test(test_run_silent_and_refusing_first_server),

@@ -210,6 +210,194 @@ static void an_address_in_either_answer_is_taken(void **state)
 	free(rep);
 }
 
+/* ---- does this answer still matter? (issue 11: waiting under packet loss) ---- */
+
+/* A DC that has not answered can beat the one that has only through the site SRV list, closeness or priority. */
+static void only_a_dc_that_could_be_chosen_is_waited_for(void **state)
+{
+	struct dc_cand best, c;
+	(void)state;
+
+	/* the lab: dcb (Branch, closest) answered; dc1 (same SRV list and priority) cannot beat it */
+	set(&best, "dcb.lab.test", BASE_FLAGS | DS_CLOSEST_FLAG, "Branch", "Branch", 1000);
+	memset(&c, 0, sizeof(c));
+	strcpy(c.name, "dc1.lab.test");
+	assert_false(locate_may_beat(&c, &best));
+	/* ... unless it is listed under the site SRV name and the best is not */
+	c.from_site_srv = 1;
+	assert_true(locate_may_beat(&c, &best));
+	best.from_site_srv = 1;
+	assert_false(locate_may_beat(&c, &best));
+	/* the other way round: a best from the site list is never beaten by a generic-only DC */
+	c.from_site_srv = 0;
+	c.srv_priority = 0;
+	best.srv_priority = 10;
+	assert_false(locate_may_beat(&c, &best));
+	/* same list: a better (lower) SRV priority wins, an equal or worse one does not */
+	best.from_site_srv = 0;
+	assert_true(locate_may_beat(&c, &best));
+	c.srv_priority = 10;
+	assert_false(locate_may_beat(&c, &best));
+	c.srv_priority = 20;
+	assert_false(locate_may_beat(&c, &best));
+	/* the best is not in the client's site: anyone may be, so everyone matters */
+	set(&best, "dc1.lab.test", BASE_FLAGS, "Default-First-Site-Name", "Branch", 1000);
+	memset(&c, 0, sizeof(c));
+	c.srv_priority = 20;
+	assert_true(locate_may_beat(&c, &best));
+	/* no best yet: everyone matters */
+	assert_true(locate_may_beat(&c, NULL));
+	/* consistency with the choice itself: when may_beat says no, locate_choose keeps the best
+	 * whatever the other DC answers (closest or not, faster or not) */
+	{
+		struct dc_cand two[2];
+		const char *sites[2] = { "Branch", "Default-First-Site-Name" };
+		for (int s = 0; s < 2; s++) {
+			for (uint64_t rtt = 1; rtt <= 100000; rtt *= 100) {
+				set(&two[0], "dcb.lab.test", BASE_FLAGS | DS_CLOSEST_FLAG, "Branch", "Branch", 1000);
+				set(&two[1], "dc1.lab.test", BASE_FLAGS | (s == 0 ? DS_CLOSEST_FLAG : 0), sites[s], "Branch", rtt);
+				two[1].srv_priority = 10;
+				two[0].srv_priority = 10;
+				assert_false(locate_may_beat(&two[1], &two[0]));
+				/* among equals the RTT decides only within the short grace; a worse priority never wins */
+				two[1].srv_priority = 11;
+				assert_int_equal(locate_choose(two, 2, 0), 0);
+			}
+		}
+	}
+}
+
+static struct dns_reply *srv_reply(int with_addrs)
+{
+	struct dns_reply *rep = calloc(1, sizeof(*rep));
+
+	assert_non_null(rep);
+	rep->n_srv = 2;
+	strcpy(rep->srv[0].target, "dc1.lab.test");
+	strcpy(rep->srv[1].target, "dcb.lab.test");
+	if (with_addrs) {
+		strcpy(rep->addr[0].name, "dc1.lab.test");
+		rep->addr[0].family = AF_INET;
+		memcpy(rep->addr[0].addr, "\xc6\x12\x00\x0a", 4);
+		strcpy(rep->addr[1].name, "dcb.lab.test");
+		rep->addr[1].family = AF_INET;
+		memcpy(rep->addr[1].addr, "\xc6\x12\x00\x8c", 4);
+		rep->n_addr = 2;
+	}
+	return rep;
+}
+
+static struct dns_reply *a_reply(const char *name)
+{
+	struct dns_reply *rep = calloc(1, sizeof(*rep));
+
+	assert_non_null(rep);
+	strcpy(rep->addr[0].name, name);
+	rep->addr[0].family = AF_INET;
+	memcpy(rep->addr[0].addr, "\xc6\x12\x00\x8c", 4);
+	rep->n_addr = 1;
+	return rep;
+}
+
+/*
+ * The first DNS round: SRV [generic], A and AAAA of the domain.  The issue's case: A and SRV
+ * answered, the AAAA did not - it must not be waited for.
+ */
+static void the_domain_aaaa_is_not_waited_for_once_a_and_srv_answered(void **state)
+{
+	struct dns_query q[4];
+	struct dns_reply *srv = srv_reply(0), *srv_addr = srv_reply(1), *a = a_reply("lab.test");
+	(void)state;
+
+	query(&q[0], "_ldap._tcp.dc._msdcs.lab.test", DNS_T_SRV, DNSQ_PENDING, 1, -1, 0);
+	query(&q[1], "lab.test", DNS_T_A, DNSQ_PENDING, 1, -1, 0);
+	query(&q[2], "lab.test", DNS_T_AAAA, DNSQ_PENDING, 1, -1, 0);
+	assert_false(locate_srv_round_enough(q, 1, 3, "lab.test"));
+	/* the A came, the SRV did not: the SRV decides the candidates, always waited for */
+	q[1].status = DNSQ_OK;
+	q[1].reply = a;
+	assert_false(locate_srv_round_enough(q, 1, 3, "lab.test"));
+	/* SRV (without addresses, as Samba sends it) and A answered: the AAAA cannot change anything */
+	q[0].status = DNSQ_OK;
+	q[0].reply = srv;
+	assert_true(locate_srv_round_enough(q, 1, 3, "lab.test"));
+	/* ... but with the A still pending, it is waited for (the early pings need it) */
+	q[1].status = DNSQ_PENDING;
+	q[1].reply = NULL;
+	assert_false(locate_srv_round_enough(q, 1, 3, "lab.test"));
+	/* an A answer without an address (no data): the AAAA may still give the addresses */
+	q[1].status = DNSQ_NODATA;
+	assert_false(locate_srv_round_enough(q, 1, 3, "lab.test"));
+	q[2].status = DNSQ_NODATA;
+	assert_true(locate_srv_round_enough(q, 1, 3, "lab.test"));
+	/* an A record of another name is no address of the domain */
+	q[1].status = DNSQ_OK;
+	q[1].reply = a_reply("dcb.lab.test");
+	q[2].status = DNSQ_PENDING;
+	assert_false(locate_srv_round_enough(q, 1, 3, "lab.test"));
+	free(q[1].reply);
+	/* the SRV answer brought every target's address: the domain's A/AAAA are moot */
+	q[0].reply = srv_addr;
+	q[1].status = DNSQ_PENDING;
+	q[1].reply = NULL;
+	assert_true(locate_srv_round_enough(q, 1, 3, "lab.test"));
+	/* ... but not when one target came without its address */
+	srv_addr->n_addr = 1;
+	assert_false(locate_srv_round_enough(q, 1, 3, "lab.test"));
+	/* no SRV record at all: discovery fails whatever the A says */
+	q[0].status = DNSQ_NXDOMAIN;
+	q[0].reply = NULL;
+	assert_true(locate_srv_round_enough(q, 1, 3, "lab.test"));
+	/* with --site: both SRV names are waited for, the site one and the generic one */
+	query(&q[0], "_ldap._tcp.Branch._sites.dc._msdcs.lab.test", DNS_T_SRV, DNSQ_OK, 1, 0, 0);
+	q[0].reply = srv;
+	query(&q[1], "_ldap._tcp.dc._msdcs.lab.test", DNS_T_SRV, DNSQ_PENDING, 1, -1, 0);
+	query(&q[2], "lab.test", DNS_T_A, DNSQ_OK, 1, 0, 0);
+	q[2].reply = a;
+	query(&q[3], "lab.test", DNS_T_AAAA, DNSQ_PENDING, 1, -1, 0);
+	assert_false(locate_srv_round_enough(q, 2, 4, "lab.test"));
+	q[1].status = DNSQ_NODATA;
+	assert_true(locate_srv_round_enough(q, 2, 4, "lab.test"));
+	/* a round of SRV names only (the client-site round): done when they are */
+	assert_true(locate_srv_round_enough(q, 2, 2, "lab.test"));
+	free(srv);
+	free(srv_addr);
+	free(a);
+}
+
+/* One name's A and AAAA: an IPv4 address is what is taken, so it makes the AAAA moot; not the other way. */
+static void a_name_aaaa_is_moot_once_its_a_gave_an_address(void **state)
+{
+	struct dns_query a, aaaa;
+	struct dns_reply *rep = a_reply("dcb.lab.test");
+	(void)state;
+
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_PENDING, 1, -1, 0);
+	query(&aaaa, "dcb.lab.test", DNS_T_AAAA, DNSQ_PENDING, 1, -1, 0);
+	assert_false(locate_addr_enough(&a, &aaaa, "dcb.lab.test"));
+	a.status = DNSQ_OK;
+	a.reply = rep;
+	assert_true(locate_addr_enough(&a, &aaaa, "dcb.lab.test"));
+	/* the AAAA answered first: the A may still bring the IPv4 address that would be taken */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_PENDING, 1, -1, 0);
+	aaaa.status = DNSQ_OK;
+	assert_false(locate_addr_enough(&a, &aaaa, "dcb.lab.test"));
+	/* A says "no such record": the AAAA decides */
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_NODATA, 1, 0, 0);
+	aaaa.status = DNSQ_PENDING;
+	assert_false(locate_addr_enough(&a, &aaaa, "dcb.lab.test"));
+	aaaa.status = DNSQ_TIMEOUT;
+	assert_true(locate_addr_enough(&a, &aaaa, "dcb.lab.test"));
+	/* an A of another name (an alias not followed) is not this name's address */
+	strcpy(rep->addr[0].name, "other.lab.test");
+	query(&a, "dcb.lab.test", DNS_T_A, DNSQ_OK, 1, 0, 0);
+	a.reply = rep;
+	aaaa.status = DNSQ_PENDING;
+	assert_false(locate_addr_enough(&a, &aaaa, "dcb.lab.test"));
+	assert_string_equal(cand_status_str(CAND_SKIPPED), "skipped");
+	free(rep);
+}
+
 /* A silent port is "filtered" only after a real wait; with no time at all it was not probed. */
 static void silence_is_filtered_only_after_a_real_wait(void **state)
 {
@@ -314,6 +502,9 @@ int main(void)
 		cmocka_unit_test(dns_is_required_on_a_resolver_dc),
 		cmocka_unit_test(a_connect_with_no_time_left_is_not_tried),
 		cmocka_unit_test(the_port_window_is_reserved_up_front),
+		cmocka_unit_test(only_a_dc_that_could_be_chosen_is_waited_for),
+		cmocka_unit_test(the_domain_aaaa_is_not_waited_for_once_a_and_srv_answered),
+		cmocka_unit_test(a_name_aaaa_is_moot_once_its_a_gave_an_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
