@@ -423,6 +423,7 @@ static void ask_another_dc(struct nlt_ctx *ctx, struct trust_evidence *ev, struc
 			.domain = ctx->domain,
 			.need_flags = DS_KDC_FLAG,
 			.deadline_ms = ctx->deadline_ms,
+			.wait_all = 1, /* every DC's answer: the one we want is not the one discovery would choose */
 		};
 		if (locate_dc(&lr, &ctx->rs, &res2, &le) == 0)
 			for (size_t i = 0; i < res2.n && !other; i++)
