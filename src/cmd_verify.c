@@ -6,6 +6,10 @@
  * this file prints them.  HEALTHY, BROKEN, PENDING (an interrupted change
  * that reset-password finishes) or INCONCLUSIVE (a check could not run),
  * with the exit category of the finding that decided it.
+ *
+ * verify --target HOST [DOMAIN]: the evidence comes from src/trust_target.c
+ * (NetrLogonControl2Ex TC_QUERY and TC_VERIFY over the target's
+ * \PIPE\netlogon), the verdict from src/trust_remote.c.
  */
 #include "config.h"
 
@@ -17,6 +21,8 @@
 #include "netlogon.h"
 #include "output.h"
 #include "trust.h"
+#include "trust_remote.h"
+#include "trust_target.h"
 
 static const char *etype_name(int et)
 {
@@ -229,6 +235,171 @@ static void print_json(const struct trust_evidence *v, const struct trust_report
 	out_json_doc(o); /* main adds "command" and "error" (the deciding finding) */
 }
 
+/* ---- verify --target ---------------------------------------------------------------------- */
+
+static const char *rcall_state_str(enum rcall_state s)
+{
+	switch (s) {
+	case RCALL_NOT_RUN: return "not_run";
+	case RCALL_COULD_NOT_RUN: return "could_not_run";
+	case RCALL_ANSWERED: return "answered";
+	}
+	return "not_run";
+}
+
+/* "1323 ERROR_WRONG_PASSWORD", or "1323" for a code w32_name does not know */
+static const char *w32_str(uint32_t code, char *buf, size_t len)
+{
+	const char *n = code ? w32_name(code) : "OK";
+	if (n)
+		snprintf(buf, len, "%u %s", code, n);
+	else
+		snprintf(buf, len, "%u", code);
+	return buf;
+}
+
+static void print_call_text(const char *label, const struct trust_remote_call *rc)
+{
+	char sb[OUT_SAFE_SIZE(512)], w1[80], w2[80], w3[80];
+
+	if (rc->state == RCALL_NOT_RUN) {
+		printf("%s not run\n", label);
+	} else if (rc->state == RCALL_COULD_NOT_RUN) {
+		printf("%s could not run - %s\n", label, SAFE(rc->error));
+	} else if (rc->werror || !rc->present) {
+		printf("%s refused: WERROR %s\n", label, w32_str(rc->werror, w1, sizeof(w1)));
+	} else {
+		printf("%s flags 0x%x%s, pdc_connection_status %s, tc_connection_status %s, DC %s\n", label, rc->flags,
+		       (rc->flags & 0x80) ? " (verification result returned)" : "", w32_str(rc->pdc_status, w2, sizeof(w2)),
+		       w32_str(rc->tc_status, w3, sizeof(w3)), rc->trusted_dc[0] ? SAFE(rc->trusted_dc) : "none");
+	}
+}
+
+static void print_target_text(const struct trust_remote_evidence *ev, const struct trust_target_info *ti,
+			      const struct trust_report *rep)
+{
+	char sb[OUT_SAFE_SIZE(480)];
+
+	printf("Target:     %s (%s)\n", SAFE(ti->host), ti->addr);
+	printf("Domain:     %s%s\n", SAFE(ev->domain), ti->domain_from_lsa ? " (the target's own, from its LSA)" : "");
+	printf("SMB:        %s, signing %s, encryption %s, %s (%s account)\n", ti->dialect, ti->signing, ti->encryption,
+	       ti->auth, ti->account_kind);
+	if (ev->no_netlogon) {
+		printf("Netlogon:   \\PIPE\\netlogon not served: the secure channel cannot be checked remotely\n");
+	} else {
+		print_call_text("TC_QUERY:  ", &ev->query);
+		print_call_text("TC_VERIFY: ", &ev->verify);
+	}
+	if (rep->nf) {
+		printf("\nFindings:\n");
+		for (size_t i = 0; i < rep->nf; i++)
+			printf("  %s%s\n",
+			       rep->f[i].kind == FINDING_NOTE ? "note: "
+			       : rep->f[i].kind == FINDING_UNKNOWN ? "could not check: "
+			       : rep->f[i].kind == FINDING_PENDING ? "pending: " : "",
+			       SAFE(rep->f[i].text));
+	}
+	printf("\n%s\n", SAFE(rep->summary));
+}
+
+static struct json_object *w32_json(uint32_t code)
+{
+	const char *n = code ? w32_name(code) : "OK";
+	return n ? json_object_new_string(n) : NULL;
+}
+
+static struct json_object *call_json(const struct trust_remote_call *rc)
+{
+	struct json_object *o = json_object_new_object();
+	int ans = rc->state == RCALL_ANSWERED, info = ans && rc->werror == 0 && rc->present;
+
+	json_object_object_add(o, "state", json_object_new_string(rcall_state_str(rc->state)));
+	json_object_object_add(o, "error", rc->state == RCALL_COULD_NOT_RUN ? json_object_new_string(rc->error) : NULL);
+	json_object_object_add(o, "werror", ans ? json_object_new_int64(rc->werror) : NULL);
+	json_object_object_add(o, "werror_name", ans ? w32_json(rc->werror) : NULL);
+	json_object_object_add(o, "flags", info ? json_object_new_int64(rc->flags) : NULL);
+	json_object_object_add(o, "verify_status_returned", info ? json_object_new_boolean((rc->flags & 0x80) != 0) : NULL);
+	json_object_object_add(o, "pdc_connection_status", info ? json_object_new_int64(rc->pdc_status) : NULL);
+	json_object_object_add(o, "pdc_connection_status_name", info ? w32_json(rc->pdc_status) : NULL);
+	json_object_object_add(o, "tc_connection_status", info ? json_object_new_int64(rc->tc_status) : NULL);
+	json_object_object_add(o, "tc_connection_status_name", info ? w32_json(rc->tc_status) : NULL);
+	json_object_object_add(o, "trusted_dc", info && rc->trusted_dc[0] ? json_object_new_string(rc->trusted_dc) : NULL);
+	return o;
+}
+
+static void print_target_json(const struct trust_remote_evidence *ev, const struct trust_target_info *ti,
+			      const struct trust_report *rep)
+{
+	struct json_object *o = json_object_new_object(), *t = json_object_new_object(), *sm = json_object_new_object();
+	struct json_object *fa, *pa, *ua;
+
+	json_object_object_add(t, "host", json_object_new_string(ti->host));
+	json_object_object_add(t, "address", json_object_new_string(ti->addr));
+	json_object_object_add(t, "domain", json_object_new_string(ev->domain));
+	json_object_object_add(t, "domain_source", json_object_new_string(ti->domain_from_lsa ? "target_lsa" : "argument"));
+	json_object_object_add(sm, "dialect", json_object_new_string(ti->dialect));
+	json_object_object_add(sm, "signing", json_object_new_string(ti->signing));
+	json_object_object_add(sm, "encryption", json_object_new_string(ti->encryption));
+	json_object_object_add(sm, "auth", json_object_new_string(ti->auth));
+	json_object_object_add(sm, "account_kind", json_object_new_string(ti->account_kind));
+	json_object_object_add(t, "smb", sm);
+	json_object_object_add(t, "netlogon_pipe", json_object_new_string(ev->no_netlogon ? "not_served" : "served"));
+	json_object_object_add(t, "tc_query", ev->no_netlogon ? NULL : call_json(&ev->query));
+	json_object_object_add(t, "tc_verify", ev->no_netlogon ? NULL : call_json(&ev->verify));
+	json_object_object_add(o, "target", t);
+	fa = json_object_new_array();
+	pa = json_object_new_array();
+	ua = json_object_new_array();
+	for (size_t i = 0; i < rep->nf; i++)
+		json_object_array_add(rep->f[i].kind == FINDING_NOTE	 ? fa
+				      : rep->f[i].kind == FINDING_UNKNOWN ? ua : pa,
+				      out_finding_json(rep->f[i].kind == FINDING_NOTE	     ? "note"
+						       : rep->f[i].kind == FINDING_UNKNOWN ? "could_not_check"
+						       : rep->f[i].kind == FINDING_PENDING ? "pending" : "problem",
+						       rep->f[i].text, NULL));
+	json_object_object_add(o, "problems", pa);
+	json_object_object_add(o, "could_not_check", ua);
+	json_object_object_add(o, "notes", fa);
+	json_object_object_add(o, "verdict", json_object_new_string(trust_verdict_str(rep->verdict)));
+	json_object_object_add(o, "healthy", json_object_new_boolean(rep->verdict == TRUST_HEALTHY));
+	out_json_doc(o);
+}
+
+static int verify_target(struct nlt_ctx *ctx, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct trust_remote_evidence *ev = calloc(1, sizeof(*ev));
+	struct trust_target_info *ti = calloc(1, sizeof(*ti));
+	struct trust_report *rep = calloc(1, sizeof(*rep));
+	int r = -1;
+
+	if (!ev || !ti || !rep) {
+		nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+		goto out;
+	}
+	if (trust_target_check(ctx, ev, ti, e) < 0)
+		goto out;
+	trust_remote_judge(ev, rep);
+	if (req->json)
+		print_target_json(ev, ti, rep);
+	else if (!req->quiet)
+		print_target_text(ev, ti, rep);
+	nlt_vlog("verdict: %s", verdict_word(rep->verdict));
+	if (rep->verdict != TRUST_HEALTHY) {
+		if (rep->decisive >= 0)
+			nlt_seterr(e, rep->cat, "%s", rep->f[rep->decisive].text);
+		else
+			nlt_seterr(e, NLT_EINTERNAL, "verify --target produced no verdict");
+		goto out;
+	}
+	r = 0;
+out:
+	free(ev);
+	free(ti);
+	free(rep);
+	return r;
+}
+
 int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
@@ -236,6 +407,11 @@ int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e)
 	struct trust_report *rep = calloc(1, sizeof(*rep));
 	int r = -1;
 
+	if (req->target) {
+		free(v);
+		free(rep);
+		return verify_target(ctx, e);
+	}
 	if (!v || !rep) {
 		nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 		goto out;

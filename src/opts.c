@@ -24,7 +24,7 @@ enum {
 #define SCOPE_GLOBAL 0u
 #define ONLY(cmd) (1u << (cmd))
 #define LDAPCMDS (ONLY(CMD_VERIFY) | ONLY(CMD_SHOW_COMPUTER) | CHANGERS)
-#define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER))
+#define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY))
 #define CHANGERS (ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_RESET_COMPUTER) | \
 		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_ENABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER))
 
@@ -70,7 +70,7 @@ static const struct nlt_optdef {
 	{ "reuse", OPT_REUSE, no_argument, NULL, ONLY(CMD_JOIN), "take over an existing account of that name (resets its password)" },
 	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_LEAVE), "disable the account instead of deleting it" },
 	{ "new-password-file", OPT_NEW_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_RESET_COMPUTER), "set this password (first line of FILE) instead of the default" },
-	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_DISCOVER), "ask the member HOST over SMB (\\PIPE\\netlogon) which DC it finds" },
+	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY), "discover: ask the member HOST over SMB (\\PIPE\\netlogon) which DC it finds; verify: ask HOST to verify its secure channel (NetrLogonControl2Ex TC_QUERY, TC_VERIFY)" },
 	{ "target-user", OPT_TARGET_USER, required_argument, "USER", TARGETCMDS, "log on to the target as USER: DOMAIN\\user, user@REALM, or HOST\\user / .\\user for a local account (default: Kerberos from the ccache)" },
 	{ "target-password-file", OPT_TARGET_PASSWORD_FILE, required_argument, "FILE", TARGETCMDS, "the target user's password (first line of FILE; mode 0600); default: ask on the terminal" },
 	{ "target-stdin-password", OPT_TARGET_STDIN_PASSWORD, no_argument, NULL, TARGETCMDS, "read the target user's password from standard input (at most one secret comes from stdin)" },
