@@ -377,6 +377,18 @@ static int verify_target(struct nlt_ctx *ctx, struct nlt_err *e)
 		nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 		goto out;
 	}
+	/* what only the local check uses would do nothing here: say so rather than ignore it */
+	if (req->user || req->password_file || req->stdin_password) {
+		nlt_seterr(e, NLT_EUSAGE, "verify --target does not read the directory yet: -U, --password-file and "
+					  "--stdin-password do nothing with it (the computer object: nltrust show-computer NAME)");
+		goto out;
+	}
+	if (req->keytab || req->machine || req->machine_password_file || req->method || req->state_dir || req->server ||
+	    req->ldaps || req->starttls || req->ca_file) {
+		nlt_seterr(e, NLT_EUSAGE, "verify --target asks the target itself: -K, -m, -S, --machine-password-file, "
+					  "--method, --state-dir, --starttls, --ldaps and --ca-file apply to the local check only");
+		goto out;
+	}
 	if (trust_target_check(ctx, ev, ti, e) < 0)
 		goto out;
 	trust_remote_judge(ev, rep);
