@@ -84,6 +84,15 @@ int trust_target_check(struct nlt_ctx *ctx, struct trust_remote_evidence *ev, st
 		snprintf(ev->domain, sizeof(ev->domain), "%s",
 			 tinfo->lsa.dns_domain[0] ? tinfo->lsa.dns_domain : tinfo->lsa.name);
 		ti->domain_from_lsa = 1;
+		/* a PDC has no secure channel to its own domain (Samba answers TC_VERIFY OK with no DC named
+		 * then): nothing to verify, and never "healthy" for it */
+		if (tinfo->have_srv && (tinfo->srv.type & SV_TYPE_DOMAIN_CTRL)) {
+			nlt_seterr(e, NLT_EUSAGE,
+				   "verify --target %s: it is the primary domain controller of %s and has no secure channel "
+				   "to its own domain; name a trusted DOMAIN to verify its channel to",
+				   t.host, ev->domain);
+			goto fail;
+		}
 		if (tinfo->netlogon == 0) {
 			ev->no_netlogon = 1;
 			snprintf(ev->no_netlogon_why, sizeof(ev->no_netlogon_why), "opening it gave STATUS_OBJECT_NAME_NOT_FOUND");
