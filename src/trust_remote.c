@@ -203,6 +203,15 @@ static int judge_verify(struct trust_report *rep, const struct names *n, const s
 			    n->t, v->flags, v->pdc_status);
 		ok = 0;
 	}
+	if (ok && !v->trusted_dc[0]) {
+		/* a secure channel is to a DC: "verified" with none named verified nothing (a DC asked about its
+		 * own domain answers so, and has no channel to it) */
+		add(rep, FINDING_UNKNOWN, NLT_EPROTO,
+		    "TC_VERIFY: %s reported success but named no DC: it has no secure channel to %s to verify (a DC asked "
+		    "about its own domain answers so); give the domain it trusts",
+		    n->t, n->d);
+		ok = 0;
+	}
 	return ok;
 }
 

@@ -275,6 +275,26 @@ static void test_zero_and_no_pipe(void **state)
 }
 
 /* every combination of a few values: HEALTHY exactly when TC_VERIFY proves it and nothing disagrees */
+/* A DC asked about its own domain: TC_VERIFY "succeeds" with flag 0x80, statuses 0 and no DC named.
+ * It has no secure channel to verify: never healthy. */
+static void test_no_dc_named(void **state)
+{
+	struct trust_remote_evidence ev;
+	struct trust_report r;
+
+	(void)state;
+	healthy(&ev);
+	strcpy(ev.domain, "lab.test");
+	ev.verify.trusted_dc[0] = '\0';
+	ev.query.trusted_dc[0] = '\0';
+	trust_remote_judge(&ev, &r);
+	dump(&r);
+	assert_int_not_equal(r.verdict, TRUST_HEALTHY);
+	assert_int_equal(r.verdict, TRUST_INCONCLUSIVE);
+	assert_int_not_equal(r.cat, NLT_OK);
+	assert_true(has(&r, FINDING_UNKNOWN, "named no DC"));
+}
+
 static void test_exhaustive(void **state)
 {
 	static const enum rcall_state states[] = { RCALL_NOT_RUN, RCALL_COULD_NOT_RUN, RCALL_ANSWERED };
@@ -326,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_call_errors),
 		cmocka_unit_test(test_could_not_run),
 		cmocka_unit_test(test_zero_and_no_pipe),
+		cmocka_unit_test(test_no_dc_named),
 		cmocka_unit_test(test_exhaustive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
