@@ -369,7 +369,7 @@ loss_phase() {
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # the read-only groups first: net ads changetrustpw (reset) leaves ws1's keytab behind
 [ -z "$READ_GROUPS" ] || phase read "$READ_GROUPS"
-LOSS_READ=$(IFS=,; for x in $LOSS_SEL; do case $x in discover | ping | verify | netlogon) has "$x" && printf '%s,' "$x" ;; esac; done)
+LOSS_READ=$(IFS=,; for x in $LOSS_SEL; do case $x in discover | ping | verify | netlogon) has "$x" && printf '%s,' "$x" ;; esac; done; true)
 LOSS_READ=${LOSS_READ%,}
 [ "$LOSS" = 0 ] || [ -z "$LOSS_READ" ] || loss_phase lossread "$LOSS_READ"
 if [ -n "$RESET_GROUPS" ]; then
