@@ -123,9 +123,28 @@ static void print_text(const struct trust_evidence *v, const struct trust_report
 	printf("\n%s\n", SAFE(rep->summary));
 }
 
+/* The findings, by kind, and the verdict: the tail of every verify document, local or --target. */
+static void add_report_json(struct json_object *o, const struct trust_report *rep)
+{
+	struct json_object *fa = json_object_new_array(), *pa = json_object_new_array(), *ua = json_object_new_array();
+
+	for (size_t i = 0; i < rep->nf; i++)
+		json_object_array_add(rep->f[i].kind == FINDING_NOTE	 ? fa
+				      : rep->f[i].kind == FINDING_UNKNOWN ? ua : pa,
+				      out_finding_json(rep->f[i].kind == FINDING_NOTE	     ? "note"
+						       : rep->f[i].kind == FINDING_UNKNOWN ? "could_not_check"
+						       : rep->f[i].kind == FINDING_PENDING ? "pending" : "problem",
+						       rep->f[i].text, NULL));
+	json_object_object_add(o, "problems", pa);
+	json_object_object_add(o, "could_not_check", ua);
+	json_object_object_add(o, "notes", fa);
+	json_object_object_add(o, "verdict", json_object_new_string(trust_verdict_str(rep->verdict)));
+	json_object_object_add(o, "healthy", json_object_new_boolean(rep->verdict == TRUST_HEALTHY));
+}
+
 static void print_json(const struct trust_evidence *v, const struct trust_report *rep)
 {
-	struct json_object *o = json_object_new_object(), *k = json_object_new_object(), *d, *fa, *pa, *ua;
+	struct json_object *o = json_object_new_object(), *k = json_object_new_object(), *d;
 	char tb[40];
 
 	json_object_object_add(o, "machine", json_object_new_string(v->machine));
@@ -217,21 +236,7 @@ static void print_json(const struct trust_evidence *v, const struct trust_report
 		json_object_object_add(o, "directory", NULL);
 		json_object_object_add(o, "directory_error", v->dir_error[0] ? json_object_new_string(v->dir_error) : NULL);
 	}
-	fa = json_object_new_array();
-	pa = json_object_new_array();
-	ua = json_object_new_array();
-	for (size_t i = 0; i < rep->nf; i++)
-		json_object_array_add(rep->f[i].kind == FINDING_NOTE	 ? fa
-				      : rep->f[i].kind == FINDING_UNKNOWN ? ua : pa,
-				      out_finding_json(rep->f[i].kind == FINDING_NOTE	     ? "note"
-						       : rep->f[i].kind == FINDING_UNKNOWN ? "could_not_check"
-						       : rep->f[i].kind == FINDING_PENDING ? "pending" : "problem",
-						       rep->f[i].text, NULL));
-	json_object_object_add(o, "problems", pa);
-	json_object_object_add(o, "could_not_check", ua);
-	json_object_object_add(o, "notes", fa);
-	json_object_object_add(o, "verdict", json_object_new_string(trust_verdict_str(rep->verdict)));
-	json_object_object_add(o, "healthy", json_object_new_boolean(rep->verdict == TRUST_HEALTHY));
+	add_report_json(o, rep);
 	out_json_doc(o); /* main adds "command" and "error" (the deciding finding) */
 }
 
@@ -331,7 +336,6 @@ static void print_target_json(const struct trust_remote_evidence *ev, const stru
 			      const struct trust_report *rep)
 {
 	struct json_object *o = json_object_new_object(), *t = json_object_new_object(), *sm = json_object_new_object();
-	struct json_object *fa, *pa, *ua;
 
 	json_object_object_add(t, "host", json_object_new_string(ti->host));
 	json_object_object_add(t, "address", json_object_new_string(ti->addr));
@@ -347,21 +351,7 @@ static void print_target_json(const struct trust_remote_evidence *ev, const stru
 	json_object_object_add(t, "tc_query", ev->no_netlogon ? NULL : call_json(&ev->query));
 	json_object_object_add(t, "tc_verify", ev->no_netlogon ? NULL : call_json(&ev->verify));
 	json_object_object_add(o, "target", t);
-	fa = json_object_new_array();
-	pa = json_object_new_array();
-	ua = json_object_new_array();
-	for (size_t i = 0; i < rep->nf; i++)
-		json_object_array_add(rep->f[i].kind == FINDING_NOTE	 ? fa
-				      : rep->f[i].kind == FINDING_UNKNOWN ? ua : pa,
-				      out_finding_json(rep->f[i].kind == FINDING_NOTE	     ? "note"
-						       : rep->f[i].kind == FINDING_UNKNOWN ? "could_not_check"
-						       : rep->f[i].kind == FINDING_PENDING ? "pending" : "problem",
-						       rep->f[i].text, NULL));
-	json_object_object_add(o, "problems", pa);
-	json_object_object_add(o, "could_not_check", ua);
-	json_object_object_add(o, "notes", fa);
-	json_object_object_add(o, "verdict", json_object_new_string(trust_verdict_str(rep->verdict)));
-	json_object_object_add(o, "healthy", json_object_new_boolean(rep->verdict == TRUST_HEALTHY));
+	add_report_json(o, rep);
 	out_json_doc(o);
 }
 

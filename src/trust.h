@@ -142,6 +142,13 @@ struct trust_report {
  */
 void trust_judge(const struct trust_evidence *ev, struct trust_report *rep);
 
+/* For the judges (src/trust.c, src/trust_remote.c): add a finding (a deciding one is never lost to
+ * TRUST_MAX_FINDINGS; a note carries NLT_OK), and the category of a failure that has none of its
+ * own (1: a problem, never success). */
+void trust_add(struct trust_report *rep, enum finding_kind kind, enum nlt_cat cat, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+enum nlt_cat trust_unknown_cat(enum nlt_cat c);
+
 struct nlt_ctx;
 /*
  * Gather the evidence about this host's own machine trust (verify): the DC

@@ -45,31 +45,6 @@ static const char *code_str(uint32_t code, char *buf, size_t n)
 	return buf;
 }
 
-static void add(struct trust_report *rep, enum finding_kind kind, enum nlt_cat cat, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void add(struct trust_report *rep, enum finding_kind kind, enum nlt_cat cat, const char *fmt, ...)
-{
-	va_list ap;
-	struct trust_finding *f;
-
-	if (rep->nf >= TRUST_MAX_FINDINGS) {
-		if (kind == FINDING_NOTE)
-			return;
-		rep->nf = TRUST_MAX_FINDINGS - 1; /* a deciding finding is never lost to the limit */
-	}
-	f = &rep->f[rep->nf++];
-	f->kind = kind;
-	f->cat = kind == FINDING_NOTE ? NLT_OK : cat;
-	va_start(ap, fmt);
-	vsnprintf(f->text, sizeof(f->text), fmt, ap);
-	va_end(ap);
-}
-
-/* a failure without a category of its own is a problem (exit 1), never success */
-static enum nlt_cat unknown_cat(enum nlt_cat c)
-{
-	return c == NLT_OK ? NLT_EPROBLEM : c;
-}
 
 struct names {
 	const char *t, *d, *fix;
@@ -88,41 +63,41 @@ static void judge_status(struct trust_report *rep, const struct names *n, const 
 	switch (code) {
 	case W32_NO_LOGON_SERVERS:
 	case 1722:
-		add(rep, FINDING_UNKNOWN, NLT_ENODC,
+		trust_add(rep, FINDING_UNKNOWN, NLT_ENODC,
 		    "%s: %s finds no DC of %s (%s: %s): the trust password could not be checked; check DNS and the "
 		    "network from %s to %s's DCs",
 		    op, n->t, n->d, what, c, n->t, n->d);
 		return;
 	case W32_ACCESS_DENIED:
-		add(rep, FINDING_BROKEN, NLT_EPROBLEM,
+		trust_add(rep, FINDING_BROKEN, NLT_EPROBLEM,
 		    "%s: %s's DC refused its secure channel (%s: %s): the trust password %s holds is not the one %s "
 		    "has%s%s",
 		    op, n->t, what, c, n->t, n->d, *n->fix ? "; repair: " : "", n->fix);
 		return;
 	case W32_WRONG_PASSWORD:
 	case W32_DOMAIN_TRUST_INCONSISTENT:
-		add(rep, FINDING_BROKEN, NLT_EPROBLEM,
+		trust_add(rep, FINDING_BROKEN, NLT_EPROBLEM,
 		    "%s: the trust password %s holds for %s does not match the DC's (%s: %s)%s%s", op, n->t, n->d, what, c,
 		    *n->fix ? "; repair: " : "", n->fix);
 		return;
 	case W32_NO_TRUST_LSA_SECRET:
-		add(rep, FINDING_BROKEN, NLT_EPROBLEM,
+		trust_add(rep, FINDING_BROKEN, NLT_EPROBLEM,
 		    "%s: %s holds no trust secret for %s (%s: %s): it is not joined (any more); join it again", op, n->t,
 		    n->d, what, c);
 		return;
 	case W32_NO_TRUST_SAM_ACCOUNT:
-		add(rep, FINDING_BROKEN, NLT_EPROBLEM,
+		trust_add(rep, FINDING_BROKEN, NLT_EPROBLEM,
 		    "%s: %s has no account for %s (%s: %s): the computer or trust account was deleted or renamed; join "
 		    "it again",
 		    op, n->d, n->t, what, c);
 		return;
 	case W32_NO_SUCH_DOMAIN:
-		add(rep, FINDING_BROKEN, NLT_EPROBLEM,
+		trust_add(rep, FINDING_BROKEN, NLT_EPROBLEM,
 		    "%s: %s has no secure channel to %s (%s: %s): it is not joined to that domain and does not trust it",
 		    op, n->t, n->d, what, c);
 		return;
 	default:
-		add(rep, FINDING_BROKEN, NLT_EPROBLEM,
+		trust_add(rep, FINDING_BROKEN, NLT_EPROBLEM,
 		    "%s: %s's secure channel to %s fails (%s: %s): logons through it fail%s%s", op, n->t, n->d, what, c,
 		    *n->fix ? "; repair: " : "", n->fix);
 		return;
@@ -137,7 +112,7 @@ static void judge_werror(struct trust_report *rep, const struct names *n, const 
 	code_str(werror, c, sizeof(c));
 	switch (werror) {
 	case W32_ACCESS_DENIED:
-		add(rep, FINDING_UNKNOWN, NLT_EAUTH,
+		trust_add(rep, FINDING_UNKNOWN, NLT_EAUTH,
 		    "%s: %s refused the call (%s): the caller is not an administrator there; NetrLogonControl2Ex "
 		    "TC_QUERY/TC_VERIFY need a member of %s's Administrators (a domain admin, or its local administrator)",
 		    op, n->t, c, n->t);
@@ -154,7 +129,7 @@ static void judge_werror(struct trust_report *rep, const struct names *n, const 
 		judge_status(rep, n, op, "the call's result", werror);
 		return;
 	default:
-		add(rep, FINDING_UNKNOWN, NLT_EPROTO,
+		trust_add(rep, FINDING_UNKNOWN, NLT_EPROTO,
 		    "%s: %s answered %s: the channel's state is unknown", op, n->t, c);
 		return;
 	}
@@ -168,11 +143,11 @@ static int judge_verify(struct trust_report *rep, const struct names *n, const s
 
 	switch (v->state) {
 	case RCALL_NOT_RUN:
-		add(rep, FINDING_UNKNOWN, NLT_EINTERNAL,
+		trust_add(rep, FINDING_UNKNOWN, NLT_EINTERNAL,
 		    "TC_VERIFY was not asked of %s: TC_QUERY alone cannot show the channel healthy", n->t);
 		return 0;
 	case RCALL_COULD_NOT_RUN:
-		add(rep, FINDING_UNKNOWN, unknown_cat(v->err_cat), "TC_VERIFY on %s could not run: %s", n->t,
+		trust_add(rep, FINDING_UNKNOWN, trust_unknown_cat(v->err_cat), "TC_VERIFY on %s could not run: %s", n->t,
 		    v->error[0] ? v->error : "no reason recorded");
 		return 0;
 	case RCALL_ANSWERED:
@@ -183,7 +158,7 @@ static int judge_verify(struct trust_report *rep, const struct names *n, const s
 		return 0;
 	}
 	if (!v->present) {
-		add(rep, FINDING_UNKNOWN, NLT_EPROTO, "TC_VERIFY: %s answered success without NETLOGON_INFO_2", n->t);
+		trust_add(rep, FINDING_UNKNOWN, NLT_EPROTO, "TC_VERIFY: %s answered success without NETLOGON_INFO_2", n->t);
 		return 0;
 	}
 	if (v->tc_status) {
@@ -197,7 +172,7 @@ static int judge_verify(struct trust_report *rep, const struct names *n, const s
 		}
 	} else {
 		if (ok)
-			add(rep, FINDING_UNKNOWN, NLT_EPROTO,
+			trust_add(rep, FINDING_UNKNOWN, NLT_EPROTO,
 			    "TC_VERIFY: %s returned no verification result (flags 0x%x, VERIFY_STATUS_RETURNED 0x80 not "
 			    "set): pdc_connection_status %u is not the verification, so the channel is not known healthy",
 			    n->t, v->flags, v->pdc_status);
@@ -206,7 +181,7 @@ static int judge_verify(struct trust_report *rep, const struct names *n, const s
 	if (ok && !v->trusted_dc[0]) {
 		/* a secure channel is to a DC: "verified" with none named verified nothing (a DC asked about its
 		 * own domain answers so, and has no channel to it) */
-		add(rep, FINDING_UNKNOWN, NLT_EPROTO,
+		trust_add(rep, FINDING_UNKNOWN, NLT_EPROTO,
 		    "TC_VERIFY: %s reported success but named no DC: it has no secure channel to %s to verify (a DC asked "
 		    "about its own domain answers so); give the domain it trusts",
 		    n->t, n->d);
@@ -225,18 +200,18 @@ static void judge_query(struct trust_report *rep, const struct names *n, const s
 	case RCALL_NOT_RUN:
 		return;
 	case RCALL_COULD_NOT_RUN:
-		add(rep, FINDING_NOTE, NLT_OK, "TC_QUERY on %s could not run: %s", n->t,
+		trust_add(rep, FINDING_NOTE, NLT_OK, "TC_QUERY on %s could not run: %s", n->t,
 		    q->error[0] ? q->error : "no reason recorded");
 		return;
 	case RCALL_ANSWERED:
 		break;
 	}
 	if (q->werror) {
-		add(rep, FINDING_NOTE, NLT_OK, "TC_QUERY: %s answered %s", n->t, code_str(q->werror, c, sizeof(c)));
+		trust_add(rep, FINDING_NOTE, NLT_OK, "TC_QUERY: %s answered %s", n->t, code_str(q->werror, c, sizeof(c)));
 		return;
 	}
 	if (!q->present) {
-		add(rep, FINDING_NOTE, NLT_OK, "TC_QUERY: %s answered success without NETLOGON_INFO_2", n->t);
+		trust_add(rep, FINDING_NOTE, NLT_OK, "TC_QUERY: %s answered success without NETLOGON_INFO_2", n->t);
 		return;
 	}
 	if (q->tc_status) {
@@ -248,12 +223,12 @@ static void judge_query(struct trust_report *rep, const struct names *n, const s
 		return;
 	}
 	if (verify_broken)
-		add(rep, FINDING_NOTE, NLT_OK,
+		trust_add(rep, FINDING_NOTE, NLT_OK,
 		    "TC_QUERY still reports the channel OK (DC %s): it shows the status of the channel's last use, not "
 		    "whether the password still matches; TC_VERIFY decides",
 		    q->trusted_dc[0] ? q->trusted_dc : "none named");
 	else
-		add(rep, FINDING_NOTE, NLT_OK, "TC_QUERY: the channel's last use succeeded (DC %s)",
+		trust_add(rep, FINDING_NOTE, NLT_OK, "TC_QUERY: the channel's last use succeeded (DC %s)",
 		    q->trusted_dc[0] ? q->trusted_dc : "none named");
 }
 
@@ -277,7 +252,7 @@ void trust_remote_judge(const struct trust_remote_evidence *ev, struct trust_rep
 	n.fix = ev->repair_cmd;
 
 	if (ev->no_netlogon) {
-		add(rep, FINDING_UNKNOWN, NLT_EPROTO,
+		trust_add(rep, FINDING_UNKNOWN, NLT_EPROTO,
 		    "cannot check %s remotely: it serves no \\PIPE\\netlogon%s%s (a Samba or Linux member has none); run "
 		    "nltrust verify on it",
 		    n.t, ev->no_netlogon_why[0] ? ": " : "", ev->no_netlogon_why);
@@ -302,11 +277,11 @@ void trust_remote_judge(const struct trust_remote_evidence *ev, struct trust_rep
 	}
 	if ((i = first_of(rep, FINDING_UNKNOWN)) < 0) {
 		/* not healthy and nothing says why: a bug, never success */
-		add(rep, FINDING_UNKNOWN, NLT_EINTERNAL, "the evidence about %s decided nothing", n.t);
+		trust_add(rep, FINDING_UNKNOWN, NLT_EINTERNAL, "the evidence about %s decided nothing", n.t);
 		i = (int)rep->nf - 1;
 	}
 	rep->verdict = TRUST_INCONCLUSIVE;
-	rep->cat = unknown_cat(rep->f[i].cat);
+	rep->cat = trust_unknown_cat(rep->f[i].cat);
 	rep->decisive = i;
 	snprintf(rep->summary, sizeof(rep->summary), "INCONCLUSIVE: %.400s", rep->f[i].text);
 }
