@@ -12,7 +12,7 @@
  * captures in tests/vectors/README.md).
  *
  * Judge mode: with NLT_LC2EX_QUERY and NLT_LC2EX_VERIFY set to "WERROR FLAGS
- * PDC TC" (or "none": the call got no answer) it calls no server and only
+ * PDC TC [DC]" (or "none": the call got no answer) it calls no server and only
  * judges those answers for NLT_LC2EX_HOST/NLT_LC2EX_DOMAIN (the scenario
  * feeds it what dc1 told an administrator through tests/lab/lc2ex.py, until
  * `verify --target` asks over the SMB pipe itself) and prints verdict, exit,
@@ -115,6 +115,10 @@ static int parse_call(const char *spec, struct trust_remote_call *rc)
 	rc->flags = (uint32_t)v[1];
 	rc->pdc_status = (uint32_t)v[2];
 	rc->tc_status = (uint32_t)v[3];
+	/* an optional fifth word: the trusted DC the answer named (the judge wants one for "healthy") */
+	while (*p == ' ')
+		p++;
+	snprintf(rc->trusted_dc, sizeof(rc->trusted_dc), "%s", p);
 	return 0;
 }
 
@@ -127,7 +131,7 @@ static int judge_only(const char *host, const char *domain, const char *q, const
 	snprintf(ev.target, sizeof(ev.target), "%s", host);
 	snprintf(ev.domain, sizeof(ev.domain), "%s", domain);
 	if (parse_call(q, &ev.query) < 0 || parse_call(v, &ev.verify) < 0) {
-		fprintf(stderr, "NLT_LC2EX_QUERY/VERIFY: \"WERROR FLAGS PDC TC\" or \"none\"\n");
+		fprintf(stderr, "NLT_LC2EX_QUERY/VERIFY: \"WERROR FLAGS PDC TC [DC]\" or \"none\"\n");
 		return 2;
 	}
 	trust_remote_judge(&ev, &rep);
