@@ -291,13 +291,8 @@ int cmd_discover(struct nlt_ctx *ctx, struct nlt_err *e)
 		nlt_addr_str(&c->addr, vd.asked_addr, sizeof(vd.asked_addr));
 		nlt_strlcpy(vd.asked_site, c->info.dc_site, sizeof(vd.asked_site));
 		if (nl_dsgetdc(c->info.dc_dns_name, &c->addr, c->info.dns_domain, req->site, dsgetdc_flags(req->need_flags),
-			       ctx->deadline_ms, &vd.info, &ve) == 0) {
-			/* DOMAIN_CONTROLLER_INFOW prefixes the name and address with "\\" */
-			for (char *f = vd.info.dc_name; f; f = f == vd.info.dc_name ? vd.info.dc_address : NULL)
-				if (f[0] == '\\' && f[1] == '\\')
-					memmove(f, f + 2, strlen(f + 2) + 1);
+			       ctx->deadline_ms, &vd.info, &ve) == 0)
 			vd.ok = 1;
-		}
 		else
 			nlt_strlcpy(vd.error, ve.msg, sizeof(vd.error));
 		vd.elapsed_us = nlt_now_us() - t0;

@@ -401,15 +401,48 @@ out:
 	return r;
 }
 
+int nl_dsgetdc_call(struct rpc_conn *c, const char *domain, const char *site, uint32_t flags,
+		    struct nrpc_dc_info *out, struct nlt_err *e)
+{
+	struct nrpc_dsgetdc_req rq;
+	uint8_t req[1024], *rep = NULL;
+	size_t rep_len = 0;
+	struct wwr w;
+	int r = -1;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.domain = domain && *domain ? domain : NULL;
+	rq.site = site && *site ? site : NULL;
+	rq.flags = flags | NL_DS_RETURN_DNS_NAME | (rq.domain && strchr(rq.domain, '.') ? NL_DS_IS_DNS_NAME : 0);
+	wwr_init(&w, req, sizeof(req));
+	if (nrpc_enc_dsr_get_dc_name_ex2(&w, &rq) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot encode DsrGetDcNameEx2");
+	if (rpc_call(c, NRPC_OP_DSR_GET_DC_NAME_EX2, req, wwr_len(&w), &rep, &rep_len, "DsrGetDcNameEx2", e) < 0)
+		goto out;
+	if (nrpc_dec_dsr_get_dc_name_ex2_rep(rep, rep_len, out) != WIRE_OK) {
+		nlt_seterr(e, NLT_EPROTO, "DsrGetDcNameEx2 on %s: malformed reply", c->peer);
+		goto out;
+	}
+	if (out->werror) {
+		nlt_seterr(e, out->werror == 1355 ? NLT_ENODC : NLT_EPROTO, "DsrGetDcNameEx2 on %s: error %u%s", c->peer,
+			   out->werror, out->werror == 1355 ? " (ERROR_NO_SUCH_DOMAIN: it finds no DC to offer)" : "");
+		goto out;
+	}
+	/* DOMAIN_CONTROLLER_INFOW prefixes the name and address with "\\" */
+	for (char *f = out->dc_name; f; f = f == out->dc_name ? out->dc_address : NULL)
+		if (f[0] == '\\' && f[1] == '\\')
+			memmove(f, f + 2, strlen(f + 2) + 1);
+	r = 0;
+out:
+	free(rep);
+	return r;
+}
+
 int nl_dsgetdc(const char *dc_name, const struct nlt_addr *dc_addr, const char *domain, const char *site, uint32_t flags,
 	       uint64_t deadline_ms, struct nrpc_dc_info *out, struct nlt_err *e)
 {
 	struct nl_result res;
 	struct rpc_conn c;
-	struct nrpc_dsgetdc_req rq;
-	uint8_t req[1024], *rep = NULL;
-	size_t rep_len = 0;
-	struct wwr w;
 	uint16_t port = 0;
 	int r = -1;
 
@@ -418,31 +451,8 @@ int nl_dsgetdc(const char *dc_name, const struct nlt_addr *dc_addr, const char *
 	c.fd = -1;
 	if (map_port(dc_name, dc_addr, deadline_ms, &port, &res, e) < 0)
 		return -1;
-	if (rpc_connect(&c, dc_name, dc_addr, port, deadline_ms, e) < 0 || rpc_bind_deferred(&c, &nrpc_syntax, e) < 0)
-		goto out;
-	memset(&rq, 0, sizeof(rq));
-	rq.domain = domain;
-	rq.site = site && *site ? site : NULL;
-	rq.flags = flags | NL_DS_IS_DNS_NAME | NL_DS_RETURN_DNS_NAME;
-	wwr_init(&w, req, sizeof(req));
-	if (nrpc_enc_dsr_get_dc_name_ex2(&w, &rq) != WIRE_OK) {
-		nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot encode DsrGetDcNameEx2");
-		goto out;
-	}
-	if (rpc_call(&c, NRPC_OP_DSR_GET_DC_NAME_EX2, req, wwr_len(&w), &rep, &rep_len, "DsrGetDcNameEx2", e) < 0)
-		goto out;
-	if (nrpc_dec_dsr_get_dc_name_ex2_rep(rep, rep_len, out) != WIRE_OK) {
-		nlt_seterr(e, NLT_EPROTO, "DsrGetDcNameEx2 on %s: malformed reply", c.peer);
-		goto out;
-	}
-	if (out->werror) {
-		nlt_seterr(e, out->werror == 1355 ? NLT_ENODC : NLT_EPROTO, "DsrGetDcNameEx2 on %s: error %u%s", c.peer,
-			   out->werror, out->werror == 1355 ? " (ERROR_NO_SUCH_DOMAIN: that DC finds no DC to offer)" : "");
-		goto out;
-	}
-	r = 0;
-out:
-	free(rep);
+	if (rpc_connect(&c, dc_name, dc_addr, port, deadline_ms, e) == 0 && rpc_bind_deferred(&c, &nrpc_syntax, e) == 0)
+		r = nl_dsgetdc_call(&c, domain, site, flags, out, e);
 	rpc_close(&c);
 	return r;
 }

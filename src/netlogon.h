@@ -105,12 +105,18 @@ int nl_password_set2(const char *dc_name, const struct nlt_addr *dc_addr, const 
 struct nrpc_dc_info;
 /*
  * Ask dc which DC it would choose for domain (DsrGetDcNameEx2 over an
- * unauthenticated Netlogon binding): 0 with *out, -1 with e.
+ * unauthenticated Netlogon binding over TCP): 0 with *out, -1 with e.
  */
 int nl_dsgetdc(const char *dc_name, const struct nlt_addr *dc_addr, const char *domain, const char *site, uint32_t flags,
 	       uint64_t deadline_ms, struct nrpc_dc_info *out, struct nlt_err *e);
-
 struct rpc_conn;
+/*
+ * DsrGetDcNameEx2 on a Netlogon binding the caller made (TCP or an SMB pipe):
+ * 0 with *out (dc_name/dc_address without their leading backslashes), -1 with e.
+ */
+int nl_dsgetdc_call(struct rpc_conn *c, const char *domain, const char *site, uint32_t flags,
+		    struct nrpc_dc_info *out, struct nlt_err *e);
+
 struct nrpc_netlogon_info;
 /*
  * NetrLogonControl2Ex (opnum 18) on c, a connection the caller already

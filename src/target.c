@@ -601,11 +601,7 @@ netlogon:
 int target_dsgetdc(struct target *t, const char *domain, const char *site, uint32_t flags, struct nrpc_dc_info *out,
 		   struct nlt_err *e)
 {
-	struct nrpc_dsgetdc_req rq;
 	struct rpc_conn c;
-	uint8_t req[1024], *rep = NULL;
-	size_t rep_len = 0;
-	struct wwr w;
 	int r = -1;
 
 	memset(&c, 0, sizeof(c));
@@ -618,33 +614,8 @@ int target_dsgetdc(struct target *t, const char *domain, const char *site, uint3
 				   t->host);
 		goto out;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.domain = domain && *domain ? domain : NULL;
-	rq.site = site && *site ? site : NULL;
-	rq.flags = flags | NL_DS_RETURN_DNS_NAME | (rq.domain && strchr(rq.domain, '.') ? NL_DS_IS_DNS_NAME : 0);
-	wwr_init(&w, req, sizeof(req));
-	if (nrpc_enc_dsr_get_dc_name_ex2(&w, &rq) != WIRE_OK) {
-		nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot encode DsrGetDcNameEx2");
-		goto out;
-	}
-	if (rpc_call(&c, NRPC_OP_DSR_GET_DC_NAME_EX2, req, wwr_len(&w), &rep, &rep_len, "DsrGetDcNameEx2", e) < 0)
-		goto out;
-	if (nrpc_dec_dsr_get_dc_name_ex2_rep(rep, rep_len, out) != WIRE_OK) {
-		nlt_seterr(e, NLT_EPROTO, "DsrGetDcNameEx2 on %s: malformed reply", c.peer);
-		goto out;
-	}
-	if (out->werror) {
-		nlt_seterr(e, out->werror == 1355 ? NLT_ENODC : NLT_EPROTO, "DsrGetDcNameEx2 on %s: error %u%s", c.peer,
-			   out->werror, out->werror == 1355 ? " (ERROR_NO_SUCH_DOMAIN: the target finds no DC)" : "");
-		goto out;
-	}
-	/* DOMAIN_CONTROLLER_INFOW prefixes the name and address with "\\" */
-	for (char *f = out->dc_name; f; f = f == out->dc_name ? out->dc_address : NULL)
-		if (f[0] == '\\' && f[1] == '\\')
-			memmove(f, f + 2, strlen(f + 2) + 1);
-	r = 0;
+	r = nl_dsgetdc_call(&c, domain, site, flags, out, e);
 out:
-	free(rep);
 	if (c.pipe)
 		rpc_close(&c);
 	return r;
