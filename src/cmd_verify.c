@@ -53,6 +53,23 @@ static const char *verdict_word(enum trust_verdict v)
 /* Server text (names, DNs, error messages) reaches the terminal only through out_safe(). */
 #define SAFE(s) out_safe((s), sb, sizeof(sb))
 
+/* The findings and the verdict line: the tail of every verify report, local or --target. */
+static void print_report_text(const struct trust_report *rep)
+{
+	char sb[OUT_SAFE_SIZE(480)];
+
+	if (rep->nf) {
+		printf("\nFindings:\n");
+		for (size_t i = 0; i < rep->nf; i++)
+			printf("  %s%s\n",
+			       rep->f[i].kind == FINDING_NOTE ? "note: "
+			       : rep->f[i].kind == FINDING_UNKNOWN ? "could not check: "
+			       : rep->f[i].kind == FINDING_PENDING ? "pending: " : "",
+			       SAFE(rep->f[i].text));
+	}
+	printf("\n%s\n", SAFE(rep->summary));
+}
+
 static void print_text(const struct trust_evidence *v, const struct trust_report *rep)
 {
 	char tb[40], sb[OUT_SAFE_SIZE(480)], sb2[OUT_SAFE_SIZE(256)];
@@ -111,16 +128,7 @@ static void print_text(const struct trust_evidence *v, const struct trust_report
 		}
 		printf("\n");
 	}
-	if (rep->nf) {
-		printf("\nFindings:\n");
-		for (size_t i = 0; i < rep->nf; i++)
-			printf("  %s%s\n",
-			       rep->f[i].kind == FINDING_NOTE ? "note: "
-			       : rep->f[i].kind == FINDING_UNKNOWN ? "could not check: "
-			       : rep->f[i].kind == FINDING_PENDING ? "pending: " : "",
-			       SAFE(rep->f[i].text));
-	}
-	printf("\n%s\n", SAFE(rep->summary));
+	print_report_text(rep);
 }
 
 /* The findings, by kind, and the verdict: the tail of every verify document, local or --target. */
@@ -295,16 +303,7 @@ static void print_target_text(const struct trust_remote_evidence *ev, const stru
 		print_call_text("TC_QUERY:  ", &ev->query);
 		print_call_text("TC_VERIFY: ", &ev->verify);
 	}
-	if (rep->nf) {
-		printf("\nFindings:\n");
-		for (size_t i = 0; i < rep->nf; i++)
-			printf("  %s%s\n",
-			       rep->f[i].kind == FINDING_NOTE ? "note: "
-			       : rep->f[i].kind == FINDING_UNKNOWN ? "could not check: "
-			       : rep->f[i].kind == FINDING_PENDING ? "pending: " : "",
-			       SAFE(rep->f[i].text));
-	}
-	printf("\n%s\n", SAFE(rep->summary));
+	print_report_text(rep);
 }
 
 static struct json_object *w32_json(uint32_t code)
