@@ -231,7 +231,7 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 {
 	char adv[600];
 
-	rs->answer = STATE_DC_ACKED;
+	rs->answer = STATE_DC_UNKNOWN; /* until the DC clearly says yes or no below */
 	if (rs->mode == MODE_NETLOGON) {
 		struct nl_result nr;
 		struct nlt_err ne;
@@ -260,7 +260,8 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 		if (nr.pwset_status)
 			return nlt_seterr(e, NLT_EPROTO, "NetrServerPasswordSet2 on %s refused the new password: 0x%08x (%s)",
 					  rs->dc_name, nr.pwset_status, rpc_status_str(nr.pwset_status));
-		return 0; /* status 0 with a verified return authenticator */
+		rs->answer = STATE_DC_ACKED; /* status 0 with a verified return authenticator */
+		return 0;
 	}
 	if (rs->mode == MODE_LDAP) {
 		struct berval *bv = nlt_ldap_unicodepwd(pw), *vals[2];
@@ -295,11 +296,12 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 			return nlt_seterr(e, lr == LDAP_INSUFFICIENT_ACCESS ? NLT_EAUTH : NLT_EPROTO,
 					  "LDAP unicodePwd reset of %s on %s refused: %s", rs->machine, as->ld.dc_name,
 					  ldap_err2string(lr));
-		if (lr != LDAP_SUCCESS) {
+		if (lr == LDAP_SUCCESS) {
+			rs->answer = STATE_DC_ACKED;
+		} else {
 			/* timeout, connection lost, a reply we could not read: the DC may have applied it */
 			snprintf(rs->kpasswd_note, sizeof(rs->kpasswd_note), "LDAP unicodePwd modify on %.100s: %.100s",
 				 as->ld.dc_name, ldap_err2string(lr));
-			rs->answer = STATE_DC_UNKNOWN;
 		}
 		return 0;
 	}
@@ -323,13 +325,12 @@ static int change_on_dc(struct reset *rs, struct nlt_krb *k, struct admin_sessio
 		}
 		if (kr < 0)
 			return -1; /* nothing was sent */
-		if (ko.answer == KPW_ANS_REFUSED) {
+		if (ko.answer == KPW_ANS_ACKED)
+			rs->answer = STATE_DC_ACKED;
+		else if (ko.answer == KPW_ANS_REFUSED)
 			rs->answer = STATE_DC_NO;
-		} else if (ko.answer != KPW_ANS_ACKED) {
-			/* timeout, drop, a KRB-ERROR (unauthenticated) or a reply that did not verify: the DC may
-			 * have taken the password; the AS check decides, the journal keeps it pending */
-			rs->answer = STATE_DC_UNKNOWN;
-		}
+		/* else timeout, drop, a KRB-ERROR (unauthenticated) or a reply that did not verify: the DC may
+		 * have taken the password; the AS check decides, the journal keeps it pending (UNKNOWN) */
 		if (ko.note[0])
 			nlt_strlcpy(rs->kpasswd_note, ko.note, sizeof(rs->kpasswd_note));
 	}

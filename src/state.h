@@ -205,17 +205,18 @@ int state_remove(struct state *st, struct nlt_err *err);
  * What the DC answered to the change request itself:
  */
 enum state_dc_answer {
+	STATE_DC_UNKNOWN = 0, /* no answer we can trust: timeout, dropped connection, unreadable reply
+			       * (0: an answer never recorded is never an acknowledgement) */
 	STATE_DC_ACKED,   /* a clear yes: kpasswd result 0, NetrServerPasswordSet2 status 0 with a
 			   * verified return authenticator, LDAP modify success */
-	STATE_DC_UNKNOWN, /* no answer we can trust: timeout, dropped connection, unreadable reply */
 	STATE_DC_NO,      /* an answer that says no but that the AS check may overrule (kpasswd
 			   * "error" on success, as Windows Server 2025 sends) */
 };
 /* What to do with the pending password once the confirming AS exchange has run. */
 enum state_action {
-	STATE_ACT_COMMIT, /* the DC accepts the new password: rewrite the keytab, commit */
-	STATE_ACT_KEEP,   /* keep it pending; the next run's recovery decides */
-	STATE_ACT_DROP,   /* a clear refusal and the DC does not take it: drop the pending password */
+	STATE_ACT_KEEP = 0, /* keep it pending; the next run's recovery decides (0: the safe default) */
+	STATE_ACT_COMMIT,   /* the DC accepts the new password: rewrite the keytab, commit */
+	STATE_ACT_DROP,     /* a clear refusal and the DC does not take it: drop the pending password */
 };
 /*
  * as_accepts: 1 the AS exchange with the new password succeeded, 0 it was
@@ -228,9 +229,9 @@ enum state_action state_after_confirm(enum state_dc_answer answer, int as_accept
 
 /* Where the kvno written to the keytab comes from. */
 enum state_kvno_source {
+	STATE_KVNO_UNCONFIRMED = 0, /* neither source below: do not write it (0: never a confirmed kvno) */
 	STATE_KVNO_DIRECTORY,     /* msDS-KeyVersionNumber read over a sealed LDAP connection */
 	STATE_KVNO_AS_CONSISTENT, /* the AS-REP's (unauthenticated) kvno, equal to the one expected locally */
-	STATE_KVNO_UNCONFIRMED,   /* neither: do not write it */
 };
 struct state_kvno_in {
 	uint32_t expected;  /* expected from trusted sources: the keytab's newest kvno + 1, or the directory's
