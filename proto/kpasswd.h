@@ -4,7 +4,7 @@
  * header around an AP-REQ/AP-REP and a KRB-PRIV (or a KRB-ERROR), the
  * set-password ChangePasswdData, and the result in the reply's KRB-PRIV
  * user data.  The AP and KRB-PRIV messages themselves are MIT's
- * (src/kpasswd.c); this codec only frames and unframes them.
+ * (src/krb/kpasswd.c); this codec only frames and unframes them.
  *
  *   message length   2 bytes, big-endian, the whole message including this header
  *   version          2 bytes: 0x0001 change-password, 0xff80 set-password (RFC 3244)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/check_man.sh - every option in --help is documented in the man page,
 # and every option the man page documents exists (the option table in
-# src/opts.c is the one source; this keeps the man pages honest).
+# src/cli/opts.c is the one source; this keeps the man pages honest).
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}

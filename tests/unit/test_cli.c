@@ -1,4 +1,4 @@
-/* tests/unit/test_cli.c - option parsing and the exit-code map (src/opts.c, src/err.c). */
+/* tests/unit/test_cli.c - option parsing and the exit-code map (src/cli/opts.c, src/base/err.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_dns.c - proto/dns.c (codec) and src/resolve.c (stub resolver).
+ * tests/unit/test_dns.c - proto/dns.c (codec) and src/net/resolve.c (stub resolver).
  *
  * Vectors (provenance also in tests/vectors/README.md, "## DNS"):
  *  - QUERY_*: made independently with dnspython 2.3.0 (Debian python3-dnspython):

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_keys.c - src/keys.c: AD salts (MS-KILE §3.1.1.2),
+ * tests/unit/test_keys.c - src/krb/keys.c: AD salts (MS-KILE §3.1.1.2),
  * string-to-key through libkrb5, msDS-SupportedEncryptionTypes sets
  * (MS-KILE §2.2.7), machine password generation.
  *

@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_ktfile.c - keytab rewrite for a new machine password and
- * removal on leave (src/ktfile.c), on real files in a scratch directory.
+ * removal on leave (src/krb/ktfile.c), on real files in a scratch directory.
  * Input keytabs are built with the keytab encoder from fixed key bytes, so
  * which principals "share the machine's key" is under the test's control.
  */

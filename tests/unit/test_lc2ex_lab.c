@@ -1,8 +1,8 @@
 /*
- * tests/unit/test_lc2ex_lab.c - NetrLogonControl2Ex (src/netlogon.c's
+ * tests/unit/test_lc2ex_lab.c - NetrLogonControl2Ex (src/rpc/netlogon.c's
  * nl_logon_control2ex) against a real DC over ncacn_ip_tcp on an
  * unauthenticated binding (nl_open_unauth), and the remote judge
- * (src/trust_remote.c) on what it answered.  Prints key=value lines for
+ * (src/trust/trust_remote.c) on what it answered.  Prints key=value lines for
  * tests/integration/scenarios/90-forest.sh:
  *   query1_werror, query1_flags, query1_pdc       QUERY level 1 (no access check on Samba)
  *   query3_werror, query3_flags, query3_attempts  QUERY level 3

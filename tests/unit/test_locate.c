@@ -1,4 +1,4 @@
-/* tests/unit/test_locate.c - DC selection rules (src/locate.c, pure parts). */
+/* tests/unit/test_locate.c - DC selection rules (src/net/locate.c, pure parts). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_netlogon_peer.c - the Netlogon secure-channel exchange (src/netlogon.c)
+ * tests/unit/test_netlogon_peer.c - the Netlogon secure-channel exchange (src/rpc/netlogon.c)
  * against scripted TCP peers on 127.0.0.1: the endpoint mapper answers (with the bind_ack and
  * ept_map answer captured from the lab's dc1, the tower's port pointed at a second scripted
  * peer) and the second connection - the Netlogon port - fails: refused, or accepted and

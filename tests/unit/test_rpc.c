@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_rpc.c - the DCE/RPC client (src/rpc.c) against a scripted peer on a
+ * tests/unit/test_rpc.c - the DCE/RPC client (src/rpc/rpc.c) against a scripted peer on a
  * socketpair: what a DC does that the lab cannot be made to do on demand - answer with a
  * fault, drop the connection in the middle of a reply, send a reply in several fragments,
  * send a schannel signature that does not verify.  The peer reads each request, then writes

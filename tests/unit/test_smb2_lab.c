@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_smb2_lab.c - src/smb2c.c against a real SMB server: connect,
+ * tests/unit/test_smb2_lab.c - src/rpc/smb2c.c against a real SMB server: connect,
  * NEGOTIATE, SESSION_SETUP (Kerberos from KRB5CCNAME), TREE_CONNECT IPC$ +
  * CREATE of a pipe (compounded), one DCE/RPC bind through
  * FSCTL_PIPE_TRANSCEIVE, CLOSE, LOGOFF.  Prints what was negotiated and

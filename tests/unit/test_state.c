@@ -1,6 +1,6 @@
 /*
- * tests/unit/test_state.c - the machine-secret journal (src/state.c) and
- * atomic file I/O with failpoints (src/atomicfile.c).
+ * tests/unit/test_state.c - the machine-secret journal (src/base/state.c) and
+ * atomic file I/O with failpoints (src/base/atomicfile.c).
  *
  * Every test works in its own mkdtemp directory.  The crash tests fork a
  * child that runs a password change with NLT_FAILPOINT set, expect it to

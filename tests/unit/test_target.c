@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_target.c - the pure parts of src/target.c: --target-user
+ * tests/unit/test_target.c - the pure parts of src/rpc/target.c: --target-user
  * forms, the mechanism --target-auth auto picks, and what a failed logon
  * is said to mean (the broken-trust cases of REMOTE.md section 4).
  */

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_trust.c - the judge (src/trust.c): a check that did not run, or could not
+ * tests/unit/test_trust.c - the judge (src/trust/trust.c): a check that did not run, or could not
  * finish, is never "healthy"; each cause is named once; the exit category is the deciding
  * finding's.
  */

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_trust_remote.c - the remote judge (src/trust_remote.c): TC_QUERY never makes
+ * tests/unit/test_trust_remote.c - the remote judge (src/trust/trust_remote.c): TC_QUERY never makes
  * a channel healthy; TC_VERIFY does only with VERIFY_STATUS_RETURNED (0x80) and both statuses 0;
  * access denied is named with exit 5; each Win32 code is named; a zeroed record is never healthy.
  * The healthy and broken values are what Samba 4.17's dc1 answered about its forest trust to

@@ -1,4 +1,4 @@
-# tests/integration/scenarios/80-smb2.sh - the SMB2/3 client (src/smb2c.c) against ws1's smbd
+# tests/integration/scenarios/80-smb2.sh - the SMB2/3 client (src/rpc/smb2c.c) against ws1's smbd
 # and dc1, through tests/unit/test_smb2_lab (built by make check; it prints key=value lines).
 #
 # A Kerberos ticket for the domain Administrator (kinit in cli's namespace, private ccache):

@@ -4,8 +4,8 @@
 # (about 10 s) and taken down at the end unless it was already up.
 #
 # What runs, and through what:
-# - tests/unit/test_lc2ex_lab (our codec, src/netlogon.c's nl_logon_control2ex and the judge of
-#   src/trust_remote.c) on an unauthenticated ncacn_ip_tcp binding: QUERY levels 1 and 3 answer;
+# - tests/unit/test_lc2ex_lab (our codec, src/rpc/netlogon.c's nl_logon_control2ex and the judge of
+#   src/trust/trust_remote.c) on an unauthenticated ncacn_ip_tcp binding: QUERY levels 1 and 3 answer;
 #   TC_QUERY/TC_VERIFY are refused with WERR_ACCESS_DENIED and the judge says so (exit 5).
 # - TC_QUERY/TC_VERIFY need an administrator: over TCP our RPC client has only schannel (a machine
 #   is no administrator either), so the administrator's calls go through Samba's own client

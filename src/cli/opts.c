@@ -1,0 +1,420 @@
+/* src/cli/opts.c - option table, parsing and --help (see opts.h). */
+#include "config.h"
+#include "opts.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cldap.h"
+#include "util.h"
+
+/* Option ids beyond single characters. */
+enum {
+	OPT_SITE = 256, OPT_JSON, OPT_TIMEOUT, OPT_VERSION,
+	OPT_PDC, OPT_GC, OPT_KDC, OPT_WRITABLE, OPT_TIMESERV, OPT_TCP,
+	OPT_STDIN_PASSWORD, OPT_PASSWORD_FILE, OPT_MACHINE_PASSWORD_FILE,
+	OPT_ADMIN, OPT_LDAP, OPT_STATE_DIR, OPT_DRY_RUN, OPT_OU, OPT_REUSE, OPT_DISABLE, OPT_NEW_PASSWORD_FILE,
+	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE, OPT_METHOD, OPT_VIA_DC,
+	OPT_TARGET, OPT_TARGET_USER, OPT_TARGET_PASSWORD_FILE, OPT_TARGET_STDIN_PASSWORD, OPT_TARGET_AUTH,
+};
+
+#define SCOPE_GLOBAL 0u
+#define ONLY(cmd) (1u << (cmd))
+#define LDAPCMDS (ONLY(CMD_VERIFY) | ONLY(CMD_SHOW_COMPUTER) | CHANGERS)
+#define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY))
+#define CHANGERS (ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_RESET_COMPUTER) | \
+		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_ENABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER))
+
+/* The single source of truth: getopt_long, --help and the man-page check. */
+static const struct nlt_optdef {
+	const char *name;
+	int id;          /* short letter or OPT_* */
+	int has_arg;     /* no_argument / required_argument */
+	const char *arg; /* metavariable for --help */
+	unsigned scope;  /* SCOPE_GLOBAL, or ONLY(cmd) | ONLY(cmd2) ...: the commands that take it */
+	const char *help;
+} optdefs[] = {
+	{ "domain", 'd', required_argument, "DOMAIN", SCOPE_GLOBAL, "DNS domain (default: krb5.conf default_realm, else the host's DNS domain)" },
+	{ "server", 'S', required_argument, "DC", SCOPE_GLOBAL, "use this DC (name or address); skip discovery" },
+	{ "site", OPT_SITE, required_argument, "SITE", SCOPE_GLOBAL, "prefer DCs of this AD site" },
+	{ "user", 'U', required_argument, "PRINCIPAL", SCOPE_GLOBAL, "admin principal for directory reads and changes" },
+	{ "ccache", 'C', optional_argument, "NAME", SCOPE_GLOBAL, "use an existing credential cache (default: $KRB5CCNAME)" },
+	{ "stdin-password", OPT_STDIN_PASSWORD, no_argument, NULL, SCOPE_GLOBAL, "read the admin password from standard input (one line)" },
+	{ "password-file", OPT_PASSWORD_FILE, required_argument, "FILE", SCOPE_GLOBAL, "read the admin password from FILE (first line; mode 0600)" },
+	{ "keytab", 'K', required_argument, "FILE", SCOPE_GLOBAL, "machine keytab (default /etc/krb5.keytab)" },
+	{ "machine", 'm', required_argument, "NAME", SCOPE_GLOBAL, "machine account (default: this host's short name)" },
+	{ "json", OPT_JSON, no_argument, NULL, SCOPE_GLOBAL, "machine-readable output on stdout" },
+	{ "timeout", OPT_TIMEOUT, required_argument, "SECONDS", SCOPE_GLOBAL, "overall deadline for the command (default 10)" },
+	{ "verbose", 'v', no_argument, NULL, SCOPE_GLOBAL, "progress on stderr" },
+	{ "quiet", 'q', no_argument, NULL, SCOPE_GLOBAL, "print nothing but errors; the exit status tells" },
+	{ "help", 'h', no_argument, NULL, SCOPE_GLOBAL, "show help (nltrust COMMAND --help for a command)" },
+	{ "version", OPT_VERSION, no_argument, NULL, SCOPE_GLOBAL, "show the version" },
+	{ "pdc", OPT_PDC, no_argument, NULL, ONLY(CMD_DISCOVER), "require the PDC emulator" },
+	{ "gc", OPT_GC, no_argument, NULL, ONLY(CMD_DISCOVER), "require a global catalog" },
+	{ "kdc", OPT_KDC, no_argument, NULL, ONLY(CMD_DISCOVER), "require a KDC" },
+	{ "writable", OPT_WRITABLE, no_argument, NULL, ONLY(CMD_DISCOVER), "require a writable DC (not an RODC)" },
+	{ "timeserv", OPT_TIMESERV, no_argument, NULL, ONLY(CMD_DISCOVER), "require a time server" },
+	{ "tcp", OPT_TCP, no_argument, NULL, ONLY(CMD_DISCOVER), "LDAP ping over TCP 389 only (no UDP CLDAP)" },
+	{ "via-dc", OPT_VIA_DC, no_argument, NULL, ONLY(CMD_DISCOVER), "also ask the chosen DC over Netlogon which DC it would choose" },
+	{ "admin", OPT_ADMIN, no_argument, NULL, ONLY(CMD_RESET_PASSWORD), "set the password as the administrator (kpasswd set-password; -U or -C)" },
+	{ "ldap", OPT_LDAP, no_argument, NULL, ONLY(CMD_RESET_PASSWORD), "set it as the administrator through unicodePwd over sealed LDAP" },
+	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_VERIFY), "journal directory (default " NLT_STATE_DIR ")" },
+	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, CHANGERS, "say what would change, change nothing" },
+	{ "starttls", OPT_STARTTLS, no_argument, NULL, LDAPCMDS, "LDAP over StartTLS (certificate verified; GSSAPI bound to the channel)" },
+	{ "ldaps", OPT_LDAPS, no_argument, NULL, LDAPCMDS, "LDAP over TLS on port 636 (certificate verified; GSSAPI bound to the channel)" },
+	{ "ca-file", OPT_CA_FILE, required_argument, "FILE", LDAPCMDS, "CA certificates for --starttls/--ldaps (default: the system's)" },
+	{ "ou", OPT_OU, required_argument, "DN", ONLY(CMD_JOIN), "create the account in this OU (default CN=Computers)" },
+	{ "reuse", OPT_REUSE, no_argument, NULL, ONLY(CMD_JOIN), "take over an existing account of that name (resets its password)" },
+	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_LEAVE), "disable the account instead of deleting it" },
+	{ "new-password-file", OPT_NEW_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_RESET_COMPUTER), "set this password (first line of FILE) instead of the default" },
+	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY), "discover: ask the member HOST over SMB (\\PIPE\\netlogon) which DC it finds; verify: ask HOST to verify its secure channel (NetrLogonControl2Ex TC_QUERY, TC_VERIFY)" },
+	{ "target-user", OPT_TARGET_USER, required_argument, "USER", TARGETCMDS, "log on to the target as USER: DOMAIN\\user, user@REALM, or HOST\\user / .\\user for a local account (default: Kerberos from the ccache)" },
+	{ "target-password-file", OPT_TARGET_PASSWORD_FILE, required_argument, "FILE", TARGETCMDS, "the target user's password (first line of FILE; mode 0600); default: ask on the terminal" },
+	{ "target-stdin-password", OPT_TARGET_STDIN_PASSWORD, no_argument, NULL, TARGETCMDS, "read the target user's password from standard input (at most one secret comes from stdin)" },
+	{ "target-auth", OPT_TARGET_AUTH, required_argument, "M", TARGETCMDS, "auto, kerberos or ntlm (default auto: NTLM for a local account or DOMAIN\\user, else Kerberos)" },
+	/* two entries, one name: getopt sees one per command, --help the command's own text */
+	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY), "kerberos, netlogon or all (default all: both checks, side by side)" },
+	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_RESET_PASSWORD), "kerberos (kpasswd as the machine, the default) or netlogon (NetrServerPasswordSet2)" },
+	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
+};
+#define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
+
+static const struct {
+	const char *name;
+	const char *args;
+	const char *summary;
+} cmds[CMD__COUNT] = {
+	[CMD_NONE] = { "", "", "" },
+	[CMD_DISCOVER] = { "discover", "[DOMAIN]", "find the domain controllers and choose one as DsGetDcName does" },
+	[CMD_PING] = { "ping", "[DOMAIN]", "check every DC's ports, CLDAP, Kerberos and clock" },
+	[CMD_VERIFY] = { "verify", "[DOMAIN]", "check this host's machine trust with Kerberos and Netlogon against one DC" },
+	[CMD_RESET_PASSWORD] = { "reset-password", "[DOMAIN]", "give this host's machine account a new password, crash-safely" },
+	[CMD_JOIN] = { "join", "[DOMAIN]", "create this host's computer account, keytab and journal" },
+	[CMD_LEAVE] = { "leave", "[DOMAIN]", "delete (or disable) this host's account and remove its keytab entries" },
+	[CMD_RESET_COMPUTER] = { "reset-computer", "NAME", "reset any computer's password (as Reset Account does)" },
+	[CMD_DISABLE_COMPUTER] = { "disable-computer", "NAME", "disable any computer account" },
+	[CMD_ENABLE_COMPUTER] = { "enable-computer", "NAME", "enable a disabled computer account (its password unchanged)" },
+	[CMD_DELETE_COMPUTER] = { "delete-computer", "NAME", "delete any computer object" },
+	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
+	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
+};
+
+const char *opts_cmd_name(enum nlt_cmd cmd)
+{
+	return cmd > CMD_NONE && cmd < CMD__COUNT ? cmds[cmd].name : "nltrust";
+}
+
+static void opt_left(const struct nlt_optdef *o, char *left, size_t len)
+{
+	if (o->has_arg == optional_argument)
+		snprintf(left, len, "-%c, --%s[=%s]", o->id, o->name, o->arg);
+	else if (o->id < 256)
+		snprintf(left, len, "-%c, --%s%s%s", o->id, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	else
+		snprintf(left, len, "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+}
+
+static int opt_shown(const struct nlt_optdef *o, enum nlt_cmd cmd)
+{
+	return cmd == CMD__COUNT ? o->scope == SCOPE_GLOBAL : (o->scope & ONLY(cmd)) != 0;
+}
+
+#define HELP_WIDTH 100
+
+/* the longest left part of the options --help shows for cmd (its own and the globals) */
+static size_t opts_left_width(enum nlt_cmd cmd)
+{
+	char left[64];
+	size_t w = 0;
+
+	for (size_t i = 0; i < N_OPTDEFS; i++)
+		if (opt_shown(&optdefs[i], CMD__COUNT) || (cmd != CMD_NONE && opt_shown(&optdefs[i], cmd))) {
+			opt_left(&optdefs[i], left, sizeof(left));
+			w = strlen(left) > w ? strlen(left) : w;
+		}
+	return w;
+}
+
+/* text from column col on, wrapped at spaces so that no line passes HELP_WIDTH */
+static void print_wrapped(const char *t, size_t col)
+{
+	size_t room = HELP_WIDTH > col + 20 ? HELP_WIDTH - col : 20;
+
+	for (int first = 1; *t; first = 0) {
+		size_t n = strlen(t), cut = n;
+		if (n > room) {
+			cut = room;
+			while (cut > room / 2 && t[cut] != ' ')
+				cut--;
+			if (t[cut] != ' ')
+				cut = room;
+		}
+		printf("%*s%.*s\n", first ? 0 : (int)col, "", (int)cut, t);
+		t += cut;
+		while (*t == ' ')
+			t++;
+	}
+}
+
+/* one section of options (CMD__COUNT: the globals), the help column at w + 4 */
+static void print_opts(const char *title, enum nlt_cmd cmd, size_t w)
+{
+	char left[64];
+	size_t i, n = 0;
+
+	for (i = 0; i < N_OPTDEFS; i++)
+		n += opt_shown(&optdefs[i], cmd);
+	if (!n)
+		return; /* no empty heading */
+	printf("\n%s\n", title);
+	for (i = 0; i < N_OPTDEFS; i++)
+		if (opt_shown(&optdefs[i], cmd)) {
+			opt_left(&optdefs[i], left, sizeof(left));
+			printf("  %-*s  ", (int)w, left);
+			print_wrapped(optdefs[i].help, w + 4);
+		}
+}
+
+const char *opts_cmd_summary(enum nlt_cmd cmd)
+{
+	return cmd > CMD_NONE && cmd < CMD__COUNT ? cmds[cmd].summary : "find, verify and repair an Active Directory machine trust";
+}
+
+void opts_usage(enum nlt_cmd cmd)
+{
+	size_t i, w = 0;
+
+	if (cmd == CMD_NONE) {
+		printf("Usage: nltrust [OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+		       "Find, verify and repair an Active Directory machine trust.\n\nCommands:\n");
+		for (i = 1; i < CMD__COUNT; i++)
+			w = strlen(cmds[i].name) > w ? strlen(cmds[i].name) : w;
+		for (i = 1; i < CMD__COUNT; i++) {
+			printf("  %-*s  ", (int)w, cmds[i].name);
+			print_wrapped(cmds[i].summary, w + 4);
+		}
+	} else {
+		printf("Usage: nltrust %s [OPTIONS] %s\n\n%c%s.\n", cmds[cmd].name, cmds[cmd].args,
+		       toupper((unsigned char)cmds[cmd].summary[0]), cmds[cmd].summary + 1);
+		print_opts("Command options:", cmd, opts_left_width(cmd));
+	}
+	print_opts("Global options:", CMD__COUNT, opts_left_width(cmd));
+	printf("\nExit status: 0 ok, 1 problem found, 2 usage, 3 local config, 4 no DC, 5 auth, 6 protocol,\n"
+	       "7 internal.\n"
+	       "See nltrust(8)%s%s%s.\n", cmd ? " and nltrust-" : "", cmd ? cmds[cmd].name : "", cmd ? "(8)" : "");
+}
+
+/* Build getopt tables for the given scope: globals plus that command's options. */
+static void build_tables(int scope, struct option *lo, char *so, size_t so_len)
+{
+	size_t i, n = 0, s = 0;
+
+	so[s++] = '+'; /* stop at the first non-option: the command, or a positional */
+	so[s++] = ':'; /* a missing value is ':', not '?' (an unknown option) */
+	for (i = 0; i < N_OPTDEFS; i++) {
+		if (optdefs[i].scope != SCOPE_GLOBAL && !(optdefs[i].scope & ONLY(scope)))
+			continue;
+		lo[n].name = optdefs[i].name;
+		lo[n].has_arg = optdefs[i].has_arg;
+		lo[n].flag = NULL;
+		lo[n].val = optdefs[i].id;
+		n++;
+		if (optdefs[i].id < 256 && s + 3 < so_len) {
+			so[s++] = (char)optdefs[i].id;
+			if (optdefs[i].has_arg != no_argument)
+				so[s++] = ':';
+			if (optdefs[i].has_arg == optional_argument)
+				so[s++] = ':';
+		}
+	}
+	memset(&lo[n], 0, sizeof(lo[n]));
+	so[s] = '\0';
+}
+
+static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e)
+{
+	char *end = NULL;
+	double secs;
+
+	switch (id) {
+	case 'd': req->domain = arg; break;
+	case 'S': req->server = arg; break;
+	case OPT_SITE: req->site = arg; break;
+	case OPT_JSON: req->json = 1; break;
+	case 'v': nlt_verbose++; break;
+	case 'q': req->quiet = 1; break;
+	case 'h': req->help = 1; break;
+	case OPT_VERSION: req->version = 1; break;
+	case OPT_TIMEOUT:
+		secs = strtod(arg, &end);
+		if (!end || *end || !(secs > 0) || secs > 3600)
+			return nlt_seterr(e, NLT_EUSAGE, "--timeout: '%s' is not a number of seconds above 0 and at most 3600", arg);
+		req->timeout_ms = (int)(secs * 1000);
+		if (req->timeout_ms < 1)
+			req->timeout_ms = 1;
+		break;
+	case OPT_PDC: req->need_flags |= DS_PDC_FLAG; break;
+	case OPT_GC: req->need_flags |= DS_GC_FLAG; break;
+	case OPT_KDC: req->need_flags |= DS_KDC_FLAG; break;
+	case OPT_WRITABLE: req->need_flags |= DS_WRITABLE_FLAG; break;
+	case OPT_TIMESERV: req->need_flags |= DS_TIMESERV_FLAG; break;
+	case OPT_TCP: req->tcp_only = 1; break;
+	case OPT_VIA_DC: req->via_dc = 1; break;
+	case 'U': req->user = arg; break;
+	case 'C': req->ccache = arg ? arg : ""; break;
+	case OPT_STDIN_PASSWORD: req->stdin_password = 1; break;
+	case OPT_PASSWORD_FILE: req->password_file = arg; break;
+	case 'K': req->keytab = arg; break;
+	case 'm': req->machine = arg; break;
+	case OPT_MACHINE_PASSWORD_FILE: req->machine_password_file = arg; break;
+	case OPT_ADMIN: req->reset_admin = 1; break;
+	case OPT_LDAP: req->reset_ldap = 1; break;
+	case OPT_STATE_DIR: req->state_dir = arg; break;
+	case OPT_DRY_RUN: req->dry_run = 1; break;
+	case OPT_OU: req->ou = arg; break;
+	case OPT_STARTTLS: req->starttls = 1; break;
+	case OPT_LDAPS: req->ldaps = 1; break;
+	case OPT_CA_FILE: req->ca_file = arg; break;
+	case OPT_METHOD:
+		if (strcmp(arg, "kerberos") == 0)
+			req->method = 1;
+		else if (strcmp(arg, "netlogon") == 0)
+			req->method = 2;
+		else if (strcmp(arg, "all") == 0)
+			req->method = 3;
+		else
+			return nlt_seterr(e, NLT_EUSAGE, "--method: '%s' is not kerberos, netlogon or all", arg);
+		break;
+	case OPT_TARGET: req->target = arg; break;
+	case OPT_TARGET_USER: req->target_user = arg; break;
+	case OPT_TARGET_PASSWORD_FILE: req->target_password_file = arg; break;
+	case OPT_TARGET_STDIN_PASSWORD: req->target_stdin_password = 1; break;
+	case OPT_TARGET_AUTH:
+		if (strcmp(arg, "auto") == 0)
+			req->target_auth = 0;
+		else if (strcmp(arg, "kerberos") == 0)
+			req->target_auth = 1;
+		else if (strcmp(arg, "ntlm") == 0)
+			req->target_auth = 2;
+		else
+			return nlt_seterr(e, NLT_EUSAGE, "--target-auth: '%s' is not auto, kerberos or ntlm", arg);
+		break;
+	case OPT_REUSE: req->reuse = 1; break;
+	case OPT_DISABLE: req->disable = 1; break;
+	case OPT_NEW_PASSWORD_FILE: req->new_password_file = arg; break;
+	default:
+		return nlt_seterr(e, NLT_EUSAGE, "unknown option (try --help)");
+	}
+	return 0;
+}
+
+/* One getopt pass over argv[*idx..]; leaves *idx at the first non-option. */
+static int parse_pass(int argc, char **argv, int *idx, int scope, struct nlt_req *req, struct nlt_err *e)
+{
+	struct option lo[N_OPTDEFS + 1];
+	char so[64];
+	int c;
+
+	build_tables(scope, lo, so, sizeof(so));
+	optind = 0; /* full reset of glibc's getopt state */
+	opterr = 0;
+	/* getopt sees argv[*idx - 1] as the program name */
+	while ((c = getopt_long(argc - (*idx - 1), argv + (*idx - 1), so, lo, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *bad = argv[*idx - 1 + optind - 1];
+			if (c == ':') {
+				/* "--timeout" at the end of the line: name it and its value */
+				const char *meta = "a value";
+				for (size_t i = 0; i < N_OPTDEFS; i++)
+					if (optdefs[i].id == optopt && optdefs[i].arg)
+						meta = optdefs[i].arg;
+				return nlt_seterr(e, NLT_EUSAGE, "%s needs a value (%s)", bad, meta);
+			}
+			return nlt_seterr(e, NLT_EUSAGE, "unknown option '%s' (try nltrust %s%s--help)", bad,
+					  scope ? opts_cmd_name((enum nlt_cmd)scope) : "", scope ? " " : "");
+		}
+		if (apply(c, optarg, req, e) < 0)
+			return -1;
+	}
+	*idx = *idx - 1 + optind;
+	return 0;
+}
+
+int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
+{
+	int idx = 1, i;
+	const char *positional = NULL;
+
+	memset(req, 0, sizeof(*req));
+	req->timeout_ms = NLT_DEFAULT_TIMEOUT_MS;
+	if (parse_pass(argc, argv, &idx, SCOPE_GLOBAL, req, e) < 0)
+		return -1;
+	if (req->help || req->version)
+		return 0;
+	if (idx >= argc)
+		return nlt_seterr(e, NLT_EUSAGE, "no command given (try --help)");
+	for (i = 1; i < CMD__COUNT; i++)
+		if (strcmp(argv[idx], cmds[i].name) == 0)
+			req->cmd = (enum nlt_cmd)i;
+	if (req->cmd == CMD_NONE)
+		return nlt_seterr(e, NLT_EUSAGE, "unknown command '%s' (try --help)", argv[idx]);
+	idx++;
+	/* options and at most one positional, in any order */
+	while (idx <= argc) {
+		if (parse_pass(argc, argv, &idx, req->cmd, req, e) < 0)
+			return -1;
+		if (req->help)
+			return 0;
+		if (idx >= argc)
+			break;
+		if (positional)
+			return nlt_seterr(e, NLT_EUSAGE, "unexpected argument '%s' (try nltrust %s --help)", argv[idx],
+					  opts_cmd_name(req->cmd));
+		positional = argv[idx++];
+	}
+	if (positional && strcmp(cmds[req->cmd].args, "NAME") == 0) {
+		req->target_name = positional;
+		positional = NULL;
+	}
+	if (positional && strcmp(cmds[req->cmd].args, "HOST") == 0) {
+		req->target = positional;
+		positional = NULL;
+	}
+	if (req->cmd == CMD_SHOW_TARGET && !req->target)
+		return nlt_seterr(e, NLT_EUSAGE, "show-target needs the HOST to ask (try nltrust show-target --help)");
+	if (positional) {
+		if (req->domain && !nlt_name_eq(req->domain, positional))
+			return nlt_seterr(e, NLT_EUSAGE, "domain given twice ('%s' and '%s')", req->domain, positional);
+		req->domain = positional;
+	}
+	if (req->tcp_only && req->cmd != CMD_DISCOVER)
+		return nlt_seterr(e, NLT_EUSAGE, "--tcp applies to discover only");
+	if ((req->stdin_password != 0) + (req->password_file != NULL) + (req->ccache != NULL) > 1)
+		return nlt_seterr(e, NLT_EUSAGE, "give one of --stdin-password, --password-file and -C");
+	if (req->stdin_password && req->target_stdin_password)
+		return nlt_seterr(e, NLT_EUSAGE, "at most one secret from standard input: give --stdin-password or "
+						 "--target-stdin-password, not both");
+	if (req->target_stdin_password && req->target_password_file)
+		return nlt_seterr(e, NLT_EUSAGE, "give --target-stdin-password or --target-password-file, not both");
+	if ((req->target_stdin_password || req->target_password_file) && !req->target_user)
+		return nlt_seterr(e, NLT_EUSAGE, "a target password needs --target-user");
+	if ((req->target_user || req->target_auth) && !req->target)
+		return nlt_seterr(e, NLT_EUSAGE, "--target-user and --target-auth go with --target HOST");
+	if (req->ldaps && req->starttls)
+		return nlt_seterr(e, NLT_EUSAGE, "give --ldaps or --starttls, not both");
+	if (req->ca_file && !req->ldaps && !req->starttls)
+		return nlt_seterr(e, NLT_EUSAGE, "--ca-file goes with --starttls or --ldaps");
+	if (req->cmd == CMD_RESET_PASSWORD && req->method == 3)
+		return nlt_seterr(e, NLT_EUSAGE, "--method is kerberos or netlogon");
+	if (req->cmd == CMD_RESET_PASSWORD && req->method == 2 && (req->reset_admin || req->reset_ldap))
+		return nlt_seterr(e, NLT_EUSAGE, "--method netlogon changes the password as the machine; "
+						 "it does not go with --admin or --ldap");
+	if (req->reset_admin && req->reset_ldap)
+		return nlt_seterr(e, NLT_EUSAGE, "give --admin or --ldap, not both");
+	if (req->machine_password_file && req->keytab)
+		return nlt_seterr(e, NLT_EUSAGE, "give --machine-password-file or -K, not both: the one tests a password, the other a keytab");
+	return 0;
+}

@@ -1,0 +1,836 @@
+/*
+ * src/rpc/smb2c.c - a minimal SMB2/3 client for named pipes on IPC$.  See smb2c.h.
+ */
+#include "smb2c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+
+#include "xport.h"
+
+#define CREDITS_WANTED 32
+#define LAST_MID UINT64_MAX /* oplock break notifications */
+
+static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
+
+/* ---- framing and transport ---- */
+
+static int recv_exact(struct smb2c *c, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = xp_recv_some(c->fd, buf + got, len - got, c->deadline_ms);
+		if (r < 0)
+			return (int)-r;
+		got += (size_t)r;
+	}
+	return XP_OK;
+}
+
+/* Send c->buf[4 .. 4 + len): encrypted when the session says so. */
+static int send_msgs(struct smb2c *c, size_t len, const char *op, struct nlt_err *e)
+{
+	uint8_t *frame = c->buf;
+	size_t flen = len;
+	int st;
+
+	if (c->encrypt) {
+		uint8_t nonce[16] = { 0 };
+		size_t nl = smb2_cipher_nonce_len(c->cipher), n;
+
+		if (nlt_random(nonce, nl) != 0)
+			return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s to %s: no random bytes for the nonce", op, c->peer);
+		if (smb2_encrypt(c->cipher, c->keys.encryption, nonce, c->session_id, c->buf + 4, len, c->tmp + 4,
+				 SMB2C_BUF + SMB2_TRANSFORM_LEN, &n) != WIRE_OK)
+			return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s to %s: encryption failed", op, c->peer);
+		frame = c->tmp;
+		flen = n;
+	}
+	if (smb2_put_direct_tcp(frame, flen) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s to %s: message too long", op, c->peer);
+	st = xp_send_all(c->fd, frame, flen + 4, c->deadline_ms);
+	if (st != XP_OK)
+		return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "SMB2 %s to %s: send failed: %s", op,
+				  c->peer, xp_status_str(st));
+	return 0;
+}
+
+/*
+ * Receive the response (chain) to message id `mid` into c->buf[0..*len):
+ * decrypt a TRANSFORM message, skip oplock breaks and STATUS_PENDING
+ * interim responses (waiting on under the deadline), account credits.
+ */
+static int recv_msgs(struct smb2c *c, uint64_t mid, size_t *len, const char *op, struct nlt_err *e)
+{
+	for (;;) {
+		uint8_t fh[4];
+		size_t n;
+		struct smb2_hdr h;
+		int st = recv_exact(c, fh, 4);
+
+		if (st == XP_OK && smb2_dec_direct_tcp(fh, &n) != WIRE_OK)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: not a direct-TCP frame", op, c->peer);
+		if (st != XP_OK)
+			return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op,
+					  c->peer, xp_status_str(st));
+		if (n > SMB2C_BUF || n < 4)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame of %zu bytes", op, c->peer, n);
+		if ((st = recv_exact(c, c->tmp, n)) != XP_OK)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame cut short: %s", op, c->peer,
+					  xp_status_str(st));
+		c->last_encrypted = 0;
+		if (c->tmp[0] == 0xfd) {
+			size_t pn;
+			if (!c->have_keys || !c->cipher)
+				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: encrypted answer without encryption keys",
+						  op, c->peer);
+			if (smb2_decrypt(c->cipher, c->keys.decryption, c->session_id, c->tmp, n, c->buf, SMB2C_BUF, &pn) !=
+			    WIRE_OK)
+				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: an encrypted answer failed to decrypt", op,
+						  c->peer);
+			n = pn;
+			c->last_encrypted = 1;
+			c->n_decrypted++;
+		} else {
+			memcpy(c->buf, c->tmp, n);
+		}
+		if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: malformed SMB2 header", op, c->peer);
+		if (!(h.flags & SMB2_FLAGS_SERVER_TO_REDIR))
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: a request instead of a response", op, c->peer);
+		if (c->credits > UINT16_MAX - h.credits)
+			c->credits = UINT16_MAX;
+		else
+			c->credits = (uint16_t)(c->credits + h.credits);
+		if (h.message_id == LAST_MID && h.command == 0x12)
+			continue; /* oplock break: we take no oplocks, ignore */
+		if (h.message_id != mid)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, expected %llu", op, c->peer,
+					  (unsigned long long)h.message_id, (unsigned long long)mid);
+		if (smb2_is_interim(&h))
+			continue; /* STATUS_PENDING: the real answer follows */
+		*len = n;
+		return 0;
+	}
+}
+
+/*
+ * Check every message of a received chain: unless it came encrypted, an
+ * established session's messages must carry SMB2_FLAGS_SIGNED and a
+ * signature that verifies.  Before the keys exist nothing can be checked.
+ */
+static int check_chain(struct smb2c *c, size_t len, const char *op, struct nlt_err *e)
+{
+	size_t off = 0;
+	int more = 1;
+
+	while (more) {
+		size_t ml;
+		struct smb2_hdr h;
+
+		if (smb2_chain_next(c->buf + off, len - off, &ml, &more) != WIRE_OK ||
+		    smb2_dec_hdr(c->buf + off, ml, &h) != WIRE_OK)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: malformed compound answer", op, c->peer);
+		/* every answer after the session setup: a message with SessionId 0
+		 * and no SIGNED flag must not slip through unverified */
+		if (c->encrypt && !c->last_encrypted)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: unencrypted answer on an encrypted session refused",
+					  op, c->peer);
+		if (c->have_keys && !c->last_encrypted) {
+			if (!(h.flags & SMB2_FLAGS_SIGNED))
+				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: unsigned answer (status 0x%08x) refused", op,
+						  c->peer, h.status);
+			if (smb2_verify(c->sign_alg, c->keys.signing, c->buf + off, ml) != WIRE_OK)
+				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: the answer's signature does not verify", op,
+						  c->peer);
+			c->n_signed_ok++;
+		}
+		/* a related answer may echo the all-ones SessionId of its request (Samba does) */
+		if (c->last_encrypted && h.session_id != c->session_id &&
+		    !(off > 0 && (h.flags & SMB2_FLAGS_RELATED_OPERATIONS) && h.session_id == UINT64_MAX))
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: encrypted answer for another session (0x%llx, not 0x%llx)", op,
+					  c->peer, (unsigned long long)h.session_id, (unsigned long long)c->session_id);
+		off += ml;
+	}
+	return 0;
+}
+
+static struct smb2_hdr new_hdr(struct smb2c *c, uint16_t cmd)
+{
+	struct smb2_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.credit_charge = c->dialect > SMB2_DIALECT_202 ? 1 : 0;
+	h.command = cmd;
+	h.credits = CREDITS_WANTED;
+	h.message_id = c->next_mid++;
+	h.process_id = 0xfeff;
+	h.tree_id = c->tree_id;
+	h.session_id = c->session_id;
+	if (c->have_keys && !c->encrypt)
+		h.flags |= SMB2_FLAGS_SIGNED;
+	return h;
+}
+
+/* Sign each message of the chain in c->buf + 4 (starts[] are their offsets). */
+static int sign_chain(struct smb2c *c, const size_t *starts, size_t n, size_t end)
+{
+	if (!c->have_keys || c->encrypt)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t stop = i + 1 < n ? starts[i + 1] : end;
+		if (smb2_sign(c->sign_alg, c->keys.signing, c->buf + 4 + starts[i], stop - starts[i]) != WIRE_OK)
+			return -1;
+	}
+	return 0;
+}
+
+static int need_credits(struct smb2c *c, uint16_t n, const char *op, struct nlt_err *e)
+{
+	if (c->credits < n)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: the server granted no credits", op, c->peer);
+	c->credits = (uint16_t)(c->credits - n);
+	return 0;
+}
+
+static const char *status_text(uint32_t st)
+{
+	switch (st) {
+	case 0xc0000022: return "access denied";
+	case 0xc000006d: return "logon failure";
+	case 0xc00000cc: return "bad network name";
+	case 0xc0000034: return "object name not found (no such pipe)";
+	case 0xc000006e: return "account restriction";
+	case 0xc0000203: return "user session deleted";
+	case 0xc000035c: return "network session expired";
+	case 0xc0000016: return "more processing required";
+	case 0xc000015b: return "logon type not granted (network logon denied)";
+	case 0xc000018d: return "trusted relationship failure";
+	case 0xc000018c: return "trusted domain failure";
+	case 0xc000005e: return "no logon servers";
+	case 0xc0000072: return "account disabled";
+	case 0xc0000234: return "account locked out";
+	case 0xc0000064: return "no such user";
+	default: return "error";
+	}
+}
+
+static int status_err(struct smb2c *c, const struct smb2_hdr *h, const char *op, struct nlt_err *e)
+{
+	c->last_status = h->status;
+	enum nlt_cat cat = (h->status == 0xc0000022 || h->status == 0xc000006d || h->status == 0xc000006e ||
+			    h->status == 0xc000015b || h->status == 0xc000018d || h->status == 0xc000018c ||
+			    h->status == 0xc0000072 || h->status == 0xc0000234 || h->status == 0xc0000064 ||
+			    h->status == 0xc000005e) ? NLT_EAUTH
+														    : NLT_EPROTO;
+	return nlt_seterr(e, cat, "SMB2 %s to %s: %s (NTSTATUS 0x%08x)", op, c->peer, status_text(h->status), h->status);
+}
+
+/* ---- connect + NEGOTIATE ---- */
+
+static int smb2_offered(const struct smb2_negotiate_req *q, uint16_t d)
+{
+	for (size_t i = 0; i < q->n_dialects; i++)
+		if (q->dialects[i] == d)
+			return 1;
+	return 0;
+}
+
+int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host, const struct smb2c_opts *opts,
+		  uint64_t deadline_ms, struct nlt_err *e)
+{
+	struct smb2_negotiate_req q;
+	struct smb2_negotiate_rep r;
+	struct smb2_hdr h;
+	struct wwr w;
+	char ab[64];
+	size_t n;
+	int st;
+	static const uint16_t dialects[] = { SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_DIALECT_302,
+					     SMB2_DIALECT_311 };
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->deadline_ms = deadline_ms;
+	c->max_io = SMB2C_MAX_IO;
+	if (opts) {
+		c->force_encrypt = opts->force_encrypt;
+		if (opts->max_io && opts->max_io < SMB2C_MAX_IO)
+			c->max_io = opts->max_io;
+	}
+	snprintf(c->host, sizeof(c->host), "%s", host);
+	snprintf(c->peer, sizeof(c->peer), "%s (%s)", host, nlt_addr_str(addr, ab, sizeof(ab)));
+	c->buf = malloc(SMB2C_BUF + 4);
+	c->tmp = malloc(SMB2C_BUF + SMB2_TRANSFORM_LEN + 4);
+	if (!c->buf || !c->tmp)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 connect to %s: out of memory", c->peer);
+	c->fd = xp_tcp_connect(addr, deadline_ms, &st);
+	if (c->fd < 0)
+		return nlt_seterr(e, NLT_ENODC, "SMB2 connect to %s port 445 failed: %s", c->peer, xp_status_str(st));
+
+	memset(&q, 0, sizeof(q));
+	q.security_mode = SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED;
+	q.capabilities = SMB2_GLOBAL_CAP_ENCRYPTION;
+	if (nlt_random(q.client_guid, sizeof(q.client_guid)) || nlt_random(q.salt, sizeof(q.salt)))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 negotiate with %s: no random bytes", c->peer);
+	for (size_t i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++)
+		if (!opts || !opts->max_dialect || dialects[i] <= opts->max_dialect)
+			q.dialects[q.n_dialects++] = dialects[i];
+	if (!q.n_dialects)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 negotiate with %s: no dialect to offer", c->peer);
+	q.n_ciphers = 4;
+	q.ciphers[0] = SMB2_CIPHER_AES128_GCM;
+	q.ciphers[1] = SMB2_CIPHER_AES128_CCM;
+	q.ciphers[2] = SMB2_CIPHER_AES256_GCM;
+	q.ciphers[3] = SMB2_CIPHER_AES256_CCM;
+	q.n_sign_algs = 2;
+	q.sign_algs[0] = SMB2_SIGN_AES_GMAC;
+	q.sign_algs[1] = SMB2_SIGN_AES_CMAC;
+	c->credits = 1;
+	h = new_hdr(c, SMB2_NEGOTIATE);
+	h.credit_charge = 0;
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	if (smb2_enc_negotiate_req(&w, &h, &q) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 negotiate with %s: cannot encode", c->peer);
+	smb2_preauth_update(c->preauth, c->buf + 4, wwr_len(&w));
+	if (need_credits(c, 1, "negotiate", e) || send_msgs(c, wwr_len(&w), "negotiate", e) ||
+	    recv_msgs(c, h.message_id, &n, "negotiate", e))
+		return -1;
+	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.command != SMB2_NEGOTIATE)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: not a NEGOTIATE answer", c->peer);
+	if (h.status != SMB2_STATUS_SUCCESS)
+		return status_err(c, &h, "negotiate", e);
+	if ((st = smb2_dec_negotiate_rep(c->buf, n, &r)) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: malformed answer: %s", c->peer, wire_strerror(st));
+	if (!smb2_offered(&q, r.dialect))
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: dialect 0x%04x was not offered", c->peer,
+				  r.dialect);
+	c->neg = q;
+	memcpy(c->server_guid, r.server_guid, SMB2_GUID_LEN);
+	c->dialect = r.dialect;
+	c->server_security_mode = r.security_mode;
+	c->server_caps = r.capabilities;
+	c->max_read = r.max_read;
+	c->max_transact = r.max_transact;
+	if (c->dialect == SMB2_DIALECT_311) {
+		if (r.preauth_alg != SMB2_PREAUTH_SHA512)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: pre-auth hash %u is not SHA-512", c->peer,
+					  r.preauth_alg);
+		c->cipher = r.has_cipher ? r.cipher : SMB2_CIPHER_NONE;
+		if (c->cipher != SMB2_CIPHER_NONE && !smb2_cipher_key_len(c->cipher))
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: cipher %u was not offered", c->peer,
+					  c->cipher);
+		if (r.has_sign_alg && r.sign_alg != SMB2_SIGN_AES_CMAC && r.sign_alg != SMB2_SIGN_AES_GMAC)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: signing algorithm %u was not offered",
+					  c->peer, r.sign_alg);
+		smb2_preauth_update(c->preauth, c->buf, n);
+	} else if (c->dialect >= SMB2_DIALECT_300 && (r.capabilities & SMB2_GLOBAL_CAP_ENCRYPTION)) {
+		c->cipher = SMB2_CIPHER_AES128_CCM;
+	}
+	c->sign_alg = smb2_sign_alg_for(c->dialect, r.has_sign_alg, r.sign_alg);
+	nlt_vlog("SMB2 %s: dialect 0x%04x, cipher %u, signing %u\n", c->peer, c->dialect, c->cipher, c->sign_alg);
+	return 0;
+}
+
+/* ---- SESSION_SETUP (SPNEGO/Kerberos through GSSAPI) ---- */
+
+static void gss_err(struct smb2c *c, OM_uint32 maj, OM_uint32 min, struct nlt_err *e)
+{
+	OM_uint32 m2, ctx = 0;
+	gss_buffer_desc t = GSS_C_EMPTY_BUFFER;
+	char msg[200] = "";
+
+	if (gss_display_status(&m2, GSS_ERROR(maj) && min ? min : maj, GSS_ERROR(maj) && min ? GSS_C_MECH_CODE : GSS_C_GSS_CODE,
+			       GSS_C_NO_OID, &ctx, &t) == GSS_S_COMPLETE) {
+		snprintf(msg, sizeof(msg), "%.*s", (int)t.length, (const char *)t.value);
+		gss_release_buffer(&m2, &t);
+	}
+	c->last_gss_minor = min;
+	if (c->use_ntlm)
+		nlt_seterr(e, NLT_EAUTH, "SMB2 session setup with %s: NTLM: %s", c->peer, msg[0] ? msg : "GSSAPI failure");
+	else
+		nlt_seterr(e, NLT_EAUTH, "SMB2 session setup with %s: Kerberos (cifs/%s): %s", c->peer, c->host,
+			   msg[0] ? msg : "GSSAPI failure");
+}
+
+int smb2c_session_setup(struct smb2c *c, struct nlt_err *e)
+{
+	return smb2c_session_setup_cred(c, NULL, 0, e);
+}
+
+int smb2c_session_setup_cred(struct smb2c *c, void *gss_cred, int ntlm, struct nlt_err *e)
+{
+	gss_cred_id_t cred = gss_cred ? (gss_cred_id_t)gss_cred : GSS_C_NO_CREDENTIAL;
+	static char spnego_oid[] = "\x2b\x06\x01\x05\x05\x02";
+	gss_OID_desc spnego = { 6, spnego_oid };
+	OM_uint32 maj, min;
+	gss_ctx_id_t gctx = GSS_C_NO_CONTEXT;
+	gss_name_t name = GSS_C_NO_NAME;
+	gss_buffer_desc nb, in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+	gss_buffer_set_t keyset = GSS_C_NO_BUFFER_SET;
+	uint8_t token[16384];
+	size_t token_len = 0;
+	char svc[300];
+	int rc = -1, complete = 0;
+	uint32_t status = 0;
+	struct smb2_hdr h;
+
+	c->use_ntlm = ntlm;
+	c->last_status = 0;
+	c->last_gss_minor = 0;
+	snprintf(svc, sizeof(svc), "cifs@%s", c->host);
+	nb.value = svc;
+	nb.length = strlen(svc);
+	maj = gss_import_name(&min, &nb, GSS_C_NT_HOSTBASED_SERVICE, &name);
+	if (GSS_ERROR(maj)) {
+		gss_err(c, maj, min, e);
+		goto out;
+	}
+	for (int round = 0; round < 8; round++) {
+		struct smb2_session_setup_req q;
+		struct smb2_session_setup_rep r;
+		struct wwr w;
+		size_t n;
+
+		in.value = token;
+		in.length = token_len;
+		if (!complete) {
+			maj = gss_init_sec_context(&min, cred, &gctx, name, &spnego,
+						   GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS,
+						   round ? &in : GSS_C_NO_BUFFER, NULL, &out, NULL, NULL);
+			if (GSS_ERROR(maj)) {
+				gss_err(c, maj, min, e);
+				goto out;
+			}
+			complete = maj == GSS_S_COMPLETE;
+		}
+		if (!out.length) {
+			nlt_seterr(e, NLT_EAUTH, "SMB2 session setup with %s: GSSAPI produced no token", c->peer);
+			goto out;
+		}
+		memset(&q, 0, sizeof(q));
+		q.security_mode = SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED;
+		q.sec_buf = out.value;
+		q.sec_len = out.length;
+		h = new_hdr(c, SMB2_SESSION_SETUP);
+		wwr_init(&w, c->buf + 4, SMB2C_BUF);
+		if (smb2_enc_session_setup_req(&w, &h, &q) != WIRE_OK) {
+			nlt_seterr(e, NLT_EINTERNAL, "SMB2 session setup with %s: cannot encode", c->peer);
+			goto out;
+		}
+		gss_release_buffer(&min, &out);
+		if (c->dialect == SMB2_DIALECT_311)
+			smb2_preauth_update(c->preauth, c->buf + 4, wwr_len(&w));
+		if (need_credits(c, 1, "session setup", e) || send_msgs(c, wwr_len(&w), "session setup", e) ||
+		    recv_msgs(c, h.message_id, &n, "session setup", e))
+			goto out;
+		if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.command != SMB2_SESSION_SETUP) {
+			nlt_seterr(e, NLT_EPROTO, "SMB2 session setup with %s: not a SESSION_SETUP answer", c->peer);
+			goto out;
+		}
+		status = h.status;
+		if (status != SMB2_STATUS_SUCCESS && status != SMB2_STATUS_MORE_PROCESSING_REQUIRED) {
+			status_err(c, &h, "session setup", e);
+			goto out;
+		}
+		if (smb2_dec_session_setup_rep(c->buf, n, &r) != WIRE_OK) {
+			nlt_seterr(e, NLT_EPROTO, "SMB2 session setup with %s: malformed answer", c->peer);
+			goto out;
+		}
+		if (c->session_id == 0)
+			c->session_id = h.session_id;
+		else if (h.session_id != c->session_id) {
+			nlt_seterr(e, NLT_EPROTO, "SMB2 session setup with %s: the session id changed", c->peer);
+			goto out;
+		}
+		if (status == SMB2_STATUS_MORE_PROCESSING_REQUIRED && c->dialect == SMB2_DIALECT_311)
+			smb2_preauth_update(c->preauth, c->buf, n);
+		if (r.sec_len > sizeof(token)) {
+			nlt_seterr(e, NLT_EPROTO, "SMB2 session setup with %s: security blob of %zu bytes", c->peer,
+				   r.sec_len);
+			goto out;
+		}
+		token_len = r.sec_len;
+		if (token_len)
+			memcpy(token, r.sec_buf, token_len);
+		if (status == SMB2_STATUS_SUCCESS) {
+			c->session_flags = r.session_flags;
+			/* keep the final answer in tmp for the signature check below */
+			memcpy(c->tmp, c->buf, n);
+			in.length = token_len;
+			if (!complete) {
+				in.value = token;
+				maj = gss_init_sec_context(&min, cred, &gctx, name, &spnego,
+							   GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG, 0,
+							   GSS_C_NO_CHANNEL_BINDINGS, &in, NULL, &out, NULL, NULL);
+				if (GSS_ERROR(maj)) {
+					gss_err(c, maj, min, e);
+					goto out;
+				}
+				if (maj != GSS_S_COMPLETE || out.length) {
+					nlt_seterr(e, NLT_EAUTH,
+						   "SMB2 session setup with %s: the server accepted but SPNEGO is not complete",
+						   c->peer);
+					goto out;
+				}
+				complete = 1;
+			}
+			/* the answer is final: derive keys and check its signature */
+			if (c->session_flags & (SMB2_SESSION_FLAG_IS_GUEST | SMB2_SESSION_FLAG_IS_NULL)) {
+				nlt_seterr(e, NLT_EAUTH, "SMB2 session setup with %s: the server gave a %s session; refused",
+					   c->peer, c->session_flags & SMB2_SESSION_FLAG_IS_NULL ? "anonymous" : "guest");
+				goto out;
+			}
+			maj = gss_inquire_sec_context_by_oid(&min, gctx, GSS_C_INQ_SSPI_SESSION_KEY, &keyset);
+			if (GSS_ERROR(maj) || !keyset || keyset->count < 1 || !keyset->elements[0].length) {
+				nlt_seterr(e, NLT_EAUTH, "SMB2 session setup with %s: no GSSAPI session key", c->peer);
+				goto out;
+			}
+			if (smb2_derive_keys(c->dialect, c->cipher, keyset->elements[0].value, keyset->elements[0].length,
+					     c->preauth, &c->keys) != WIRE_OK) {
+				nlt_seterr(e, NLT_EINTERNAL, "SMB2 session setup with %s: key derivation failed", c->peer);
+				goto out;
+			}
+			c->have_keys = 1;
+			if (!(h.flags & SMB2_FLAGS_SIGNED)) {
+				if (c->dialect >= SMB2_DIALECT_300) {
+					nlt_seterr(e, NLT_EPROTO,
+						   "SMB2 session setup with %s: the final answer is not signed; refused", c->peer);
+					goto out;
+				}
+			} else if (smb2_verify(c->sign_alg, c->keys.signing, c->tmp, n) != WIRE_OK) {
+				nlt_seterr(e, NLT_EPROTO,
+					   "SMB2 session setup with %s: the final answer's signature does not verify "
+					   "(tampered negotiation or a wrong session key)",
+					   c->peer);
+				goto out;
+			} else {
+				c->n_signed_ok++;
+			}
+			if (c->session_flags & SMB2_SESSION_FLAG_ENCRYPT_DATA)
+				c->encrypt = 1;
+			if (c->force_encrypt)
+				c->encrypt = 1;
+			if (c->encrypt && (c->dialect < SMB2_DIALECT_300 || !c->keys.cipher_key_len)) {
+				nlt_seterr(e, NLT_EPROTO,
+					   "SMB2 session setup with %s: encryption is required but no cipher was negotiated",
+					   c->peer);
+				goto out;
+			}
+			rc = 0;
+			goto out;
+		}
+	}
+	nlt_seterr(e, NLT_EPROTO, "SMB2 session setup with %s: too many rounds", c->peer);
+out:
+	gss_release_buffer(&min, &out);
+	if (keyset)
+		gss_release_buffer_set(&min, &keyset);
+	if (gctx != GSS_C_NO_CONTEXT)
+		gss_delete_sec_context(&min, &gctx, GSS_C_NO_BUFFER);
+	if (name != GSS_C_NO_NAME)
+		gss_release_name(&min, &name);
+	wipe_memset(token, 0, sizeof(token));
+	return rc;
+}
+
+/* ---- TREE_CONNECT + CREATE (compounded), VALIDATE_NEGOTIATE ---- */
+
+static int validate_negotiate(struct smb2c *c, struct nlt_err *e)
+{
+	static const char op[] = "validate negotiate";
+	struct smb2_ioctl_req q;
+	struct smb2_ioctl_rep r;
+	struct smb2_validate_negotiate v;
+	struct smb2_hdr h;
+	struct wwr w, iw;
+	uint8_t in[64];
+	size_t n, starts[1] = { 0 };
+
+	wwr_init(&iw, in, sizeof(in));
+	if (smb2_enc_validate_negotiate_in(&iw, &c->neg) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s with %s: cannot encode", op, c->peer);
+	memset(&q, 0, sizeof(q));
+	q.ctl_code = SMB2_FSCTL_VALIDATE_NEGOTIATE_INFO;
+	q.file_id = smb2_file_id_related; /* all-ones: no file */
+	q.input = in;
+	q.input_len = wwr_len(&iw);
+	q.max_output_response = SMB2_VALIDATE_NEGOTIATE_OUT_LEN;
+	q.flags = SMB2_0_IOCTL_IS_FSCTL;
+	h = new_hdr(c, SMB2_IOCTL);
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	if (smb2_enc_ioctl_req(&w, &h, &q) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s with %s: cannot encode", op, c->peer);
+	if (need_credits(c, 1, op, e) || send_msgs(c, wwr_len(&w), op, e) || recv_msgs(c, h.message_id, &n, op, e) ||
+	    check_chain(c, n, op, e))
+		return -1;
+	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s with %s: malformed answer", op, c->peer);
+	if (h.status != SMB2_STATUS_SUCCESS)
+		return status_err(c, &h, op, e);
+	if (smb2_dec_ioctl_rep(c->buf, n, &r) != WIRE_OK ||
+	    smb2_dec_validate_negotiate_out(r.output, r.output_len, &v) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s with %s: malformed answer", op, c->peer);
+	if (v.dialect != c->dialect || v.security_mode != c->server_security_mode ||
+	    v.capabilities != c->server_caps || memcmp(v.guid, c->server_guid, SMB2_GUID_LEN) != 0)
+		return nlt_seterr(e, NLT_EPROTO,
+				  "SMB2 %s with %s: the server's signed account (dialect 0x%04x, security mode 0x%x, "
+				  "capabilities 0x%x) differs from the NEGOTIATE answer (0x%04x, 0x%x, 0x%x): tampered",
+				  op, c->peer, v.dialect, v.security_mode, v.capabilities, c->dialect,
+				  c->server_security_mode, c->server_caps);
+	c->validated = 1;
+	return 0;
+}
+
+int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid, struct nlt_err *e)
+{
+	struct smb2_create_req cr;
+	struct smb2_tree_connect_rep tr;
+	struct smb2_create_rep crr;
+	struct smb2_hdr h1, h2, h;
+	struct wwr w;
+	char path[300];
+	size_t starts[2], n, ml;
+	int more;
+
+	if (!c->have_keys)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: no session", c->peer);
+	snprintf(path, sizeof(path), "\\\\%s\\IPC$", c->host);
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	h1 = new_hdr(c, SMB2_TREE_CONNECT);
+	starts[0] = 0;
+	smb2_enc_tree_connect_req(&w, &h1, path);
+	smb2_chain_link(&w, starts[0]);
+	starts[1] = wwr_len(&w);
+	h2 = new_hdr(c, SMB2_CREATE);
+	h2.flags |= SMB2_FLAGS_RELATED_OPERATIONS;
+	h2.tree_id = UINT32_MAX;
+	h2.session_id = UINT64_MAX;
+	smb2_create_req_pipe(&cr, pipe);
+	if (smb2_enc_create_req(&w, &h2, &cr) != WIRE_OK || sign_chain(c, starts, 2, wwr_len(&w)))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: cannot encode", c->peer);
+	if (need_credits(c, 2, "tree connect", e) || send_msgs(c, wwr_len(&w), "tree connect + create", e) ||
+	    recv_msgs(c, h1.message_id, &n, "tree connect", e) || check_chain(c, n, "tree connect + create", e))
+		return -1;
+	/* first: TREE_CONNECT */
+	if (smb2_chain_next(c->buf, n, &ml, &more) != WIRE_OK || smb2_dec_hdr(c->buf, ml, &h) != WIRE_OK ||
+	    h.command != SMB2_TREE_CONNECT)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: malformed answer", c->peer);
+	if (h.status != SMB2_STATUS_SUCCESS)
+		return status_err(c, &h, "tree connect IPC$", e);
+	if (smb2_dec_tree_connect_rep(c->buf, ml, &tr) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: malformed answer", c->peer);
+	if (tr.share_type != SMB2_SHARE_TYPE_PIPE)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: IPC$ is not a pipe share", c->peer);
+	c->tree_id = h.tree_id;
+	c->share_flags = tr.share_flags;
+	if (!more) {
+		/* the server may answer the CREATE in a frame of its own */
+		if (recv_msgs(c, h2.message_id, &n, "create", e) || check_chain(c, n, "create", e))
+			return -1;
+		ml = 0;
+	}
+	{
+		const uint8_t *m2 = c->buf + ml;
+		size_t l2 = n - ml, ml2;
+		if (smb2_chain_next(m2, l2, &ml2, &more) != WIRE_OK || smb2_dec_hdr(m2, ml2, &h) != WIRE_OK ||
+		    h.command != SMB2_CREATE)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
+		if (h.status != SMB2_STATUS_SUCCESS)
+			return status_err(c, &h, "create pipe", e);
+		if (smb2_dec_create_rep(m2, ml2, &crr) != WIRE_OK)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
+	}
+	*fid = crr.file_id;
+	if ((c->share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) && !c->encrypt) {
+		if (c->dialect < SMB2_DIALECT_300 || !c->keys.cipher_key_len)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: the share requires encryption we cannot do",
+					  c->peer);
+		c->encrypt = 1;
+	}
+	if ((c->dialect == SMB2_DIALECT_300 || c->dialect == SMB2_DIALECT_302) && !c->validated)
+		return validate_negotiate(c, e);
+	return 0;
+}
+
+/* ---- IOCTL transceive + READ ---- */
+
+static int pipe_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *got,
+		     uint32_t *status, struct nlt_err *e);
+
+int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint8_t *in, size_t in_len,
+		     uint8_t *out, size_t cap, size_t *out_len, struct nlt_err *e)
+{
+	struct smb2_ioctl_req q;
+	struct smb2_ioctl_rep r;
+	struct smb2_hdr h;
+	struct wwr w;
+	size_t n, starts[1] = { 0 };
+	uint32_t status;
+
+	*out_len = 0;
+	if (in_len > SMB2C_MAX_IO)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 ioctl to %s: request of %zu bytes", c->peer, in_len);
+	memset(&q, 0, sizeof(q));
+	q.ctl_code = SMB2_FSCTL_PIPE_TRANSCEIVE;
+	q.file_id = *fid;
+	q.input = in;
+	q.input_len = in_len;
+	q.max_output_response = c->max_io;
+	q.flags = SMB2_0_IOCTL_IS_FSCTL;
+	h = new_hdr(c, SMB2_IOCTL);
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	if (smb2_enc_ioctl_req(&w, &h, &q) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 ioctl to %s: cannot encode", c->peer);
+	if (need_credits(c, 1, "ioctl", e) || send_msgs(c, wwr_len(&w), "ioctl", e) ||
+	    recv_msgs(c, h.message_id, &n, "ioctl", e) || check_chain(c, n, "ioctl", e))
+		return -1;
+	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 ioctl to %s: malformed answer", c->peer);
+	status = h.status;
+	if (status != SMB2_STATUS_SUCCESS && status != SMB2_STATUS_BUFFER_OVERFLOW)
+		return status_err(c, &h, "pipe transceive", e);
+	if (smb2_dec_ioctl_rep(c->buf, n, &r) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 ioctl to %s: malformed answer", c->peer);
+	if (r.output_len > cap)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 ioctl to %s: answer of %zu bytes is too long", c->peer, r.output_len);
+	memcpy(out, r.output, r.output_len);
+	*out_len = r.output_len;
+	while (status == SMB2_STATUS_BUFFER_OVERFLOW) {
+		size_t got;
+		if (pipe_read(c, fid, out + *out_len, cap - *out_len, &got, &status, e))
+			return -1;
+		*out_len += got;
+	}
+	return 0;
+}
+
+/* One READ on the pipe: at most c->max_io bytes into out[cap]; *status tells whether more is pending. */
+static int pipe_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *got,
+		     uint32_t *status, struct nlt_err *e)
+{
+	struct smb2_read_req rq = { c->max_io, 0, *fid, 0 };
+	struct smb2_read_rep rr;
+	struct smb2_hdr h;
+	struct wwr w;
+	size_t n, starts[1] = { 0 };
+
+	*got = 0;
+	h = new_hdr(c, SMB2_READ);
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	if (smb2_enc_read_req(&w, &h, &rq) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 read from %s: cannot encode", c->peer);
+	if (need_credits(c, 1, "read", e) || send_msgs(c, wwr_len(&w), "read", e) ||
+	    recv_msgs(c, h.message_id, &n, "read", e) || check_chain(c, n, "read", e))
+		return -1;
+	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: malformed answer", c->peer);
+	*status = h.status;
+	if (h.status != SMB2_STATUS_SUCCESS && h.status != SMB2_STATUS_BUFFER_OVERFLOW)
+		return status_err(c, &h, "pipe read", e);
+	if (smb2_dec_read_rep(c->buf, n, &rr) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: malformed answer", c->peer);
+	if (rr.len > cap)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: the pipe answer is too long", c->peer);
+	if (rr.len)
+		memcpy(out, rr.data, rr.len);
+	*got = rr.len;
+	c->n_reads++;
+	return 0;
+}
+
+int smb2c_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *out_len,
+	       struct nlt_err *e)
+{
+	uint32_t status;
+
+	return pipe_read(c, fid, out, cap, out_len, &status, e);
+}
+
+/* ---- CLOSE, LOGOFF ---- */
+
+int smb2c_close_file(struct smb2c *c, const struct smb2_file_id *fid, struct nlt_err *e)
+{
+	struct smb2_hdr h;
+	struct wwr w;
+	size_t n, starts[1] = { 0 };
+
+	h = new_hdr(c, SMB2_CLOSE);
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	if (smb2_enc_close_req(&w, &h, fid) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 close on %s: cannot encode", c->peer);
+	if (need_credits(c, 1, "close", e) || send_msgs(c, wwr_len(&w), "close", e) ||
+	    recv_msgs(c, h.message_id, &n, "close", e) || check_chain(c, n, "close", e))
+		return -1;
+	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 close on %s: malformed answer", c->peer);
+	if (h.status != SMB2_STATUS_SUCCESS)
+		return status_err(c, &h, "close", e);
+	return smb2_dec_close_rep(c->buf, n) == WIRE_OK
+		       ? 0
+		       : nlt_seterr(e, NLT_EPROTO, "SMB2 close on %s: malformed answer", c->peer);
+}
+
+int smb2c_logoff(struct smb2c *c, struct nlt_err *e)
+{
+	struct nlt_err dummy;
+	struct smb2_hdr h;
+	struct wwr w;
+	size_t n, starts[1] = { 0 };
+	int rc = 0;
+
+	if (!e)
+		e = &dummy;
+	if (c->fd >= 0 && c->have_keys) {
+		h = new_hdr(c, SMB2_LOGOFF);
+		h.tree_id = 0;
+		wwr_init(&w, c->buf + 4, SMB2C_BUF);
+		if (smb2_enc_simple_req(&w, &h) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+			rc = nlt_seterr(e, NLT_EINTERNAL, "SMB2 logoff from %s: cannot encode", c->peer);
+		else if (need_credits(c, 1, "logoff", e) || send_msgs(c, wwr_len(&w), "logoff", e) ||
+			 recv_msgs(c, h.message_id, &n, "logoff", e) || check_chain(c, n, "logoff", e))
+			rc = -1;
+		else if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.status != SMB2_STATUS_SUCCESS ||
+			 smb2_dec_simple_rep(c->buf, n) != WIRE_OK)
+			rc = nlt_seterr(e, NLT_EPROTO, "SMB2 logoff from %s: refused (NTSTATUS 0x%08x)", c->peer, h.status);
+	}
+	smb2c_free(c);
+	return rc;
+}
+
+void smb2c_logoff_quick(struct smb2c *c)
+{
+	struct nlt_err dummy;
+	struct smb2_hdr h;
+	struct wwr w;
+	size_t starts[1] = { 0 };
+
+	if (c->fd >= 0 && c->have_keys) {
+		h = new_hdr(c, SMB2_LOGOFF);
+		h.tree_id = 0;
+		wwr_init(&w, c->buf + 4, SMB2C_BUF);
+		if (smb2_enc_simple_req(&w, &h) == WIRE_OK && !sign_chain(c, starts, 1, wwr_len(&w)) &&
+		    !need_credits(c, 1, "logoff", &dummy))
+			(void)send_msgs(c, wwr_len(&w), "logoff", &dummy);
+	}
+	smb2c_free(c);
+}
+
+void smb2c_free(struct smb2c *c)
+{
+	xp_close(&c->fd);
+	smb2_keys_wipe(&c->keys);
+	c->have_keys = 0;
+	if (c->buf)
+		wipe_memset(c->buf, 0, SMB2C_BUF + 4);
+	if (c->tmp)
+		wipe_memset(c->tmp, 0, SMB2C_BUF + SMB2_TRANSFORM_LEN + 4);
+	free(c->buf);
+	free(c->tmp);
+	c->buf = c->tmp = NULL;
+}

@@ -1,0 +1,117 @@
+/*
+ * src/rpc/smb2c.h - a minimal SMB2/3 client for named pipes on IPC$: TCP 445
+ * with direct-TCP framing, NEGOTIATE (2.0.2 .. 3.1.1 with pre-auth
+ * integrity), SESSION_SETUP with SPNEGO through MIT GSSAPI (Kerberos from
+ * the default credential cache), TREE_CONNECT IPC$, CREATE of a pipe,
+ * FSCTL_PIPE_TRANSCEIVE (+ READ for the rest), CLOSE, LOGOFF.
+ *
+ * Every response of an established session must be signed and is
+ * verified, or arrives encrypted (then the AEAD tag authenticates it);
+ * encryption is used when the session or the share asks for it (or when
+ * the caller forces it).  Guest and anonymous sessions are refused, never
+ * fallen back to.  Everything runs under the caller's absolute deadline.
+ * Messages come from proto/smb2.c, keys and signatures from
+ * proto/smb2_crypto.c.
+ */
+#ifndef NLT_SMB2_CLIENT_H
+#define NLT_SMB2_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "smb2.h"
+#include "smb2_crypto.h"
+#include "util.h"
+
+#define SMB2C_BUF (256 * 1024)
+#define SMB2C_MAX_IO (64 * 1024) /* one READ/IOCTL output: one credit */
+
+struct smb2c {
+	int fd;
+	uint64_t deadline_ms;
+	char peer[300];         /* "host (addr)" for error lines */
+	char host[256];         /* the server's DNS name: cifs/<host> */
+	uint64_t next_mid;
+	uint16_t credits;       /* granted and not yet spent */
+	/* negotiated */
+	uint16_t dialect;
+	uint16_t server_security_mode;
+	uint32_t server_caps;
+	uint16_t cipher;        /* SMB2_CIPHER_NONE when none */
+	uint16_t sign_alg;
+	uint32_t max_read, max_transact;
+	uint8_t server_guid[SMB2_GUID_LEN];
+	struct smb2_negotiate_req neg;  /* what we offered (for VALIDATE_NEGOTIATE_INFO) */
+	int validated;          /* 3.0/3.0.2: FSCTL_VALIDATE_NEGOTIATE_INFO matched */
+	uint8_t preauth[SMB2_PREAUTH_HASH_LEN]; /* connection, then the session's */
+	/* session */
+	uint64_t session_id;
+	uint16_t session_flags;
+	int have_keys;
+	struct smb2_keys keys;
+	int encrypt;            /* encrypt every request from now on */
+	int force_encrypt;      /* caller's choice */
+	uint32_t max_io;
+	uint32_t tree_id;
+	uint32_t share_flags;
+	int use_ntlm;           /* the session setup's mechanism under SPNEGO: 0 Kerberos, 1 NTLM */
+	uint32_t last_status;   /* NTSTATUS of the last failed answer (0: none) */
+	uint32_t last_gss_minor;/* GSSAPI minor status of the last GSSAPI failure */
+	/* what the last exchange did (for tests and -v) */
+	int last_encrypted, last_signed_ok;
+	unsigned n_signed_ok, n_decrypted, n_reads;
+	uint8_t *buf;           /* SMB2C_BUF: requests are built and responses read here */
+	uint8_t *tmp;           /* SMB2C_BUF + 52: transform / plain copy */
+};
+
+/* What a caller may choose; zero means the defaults. */
+struct smb2c_opts {
+	uint16_t max_dialect;   /* offer no dialect above this (0: up to 3.1.1) */
+	int force_encrypt;      /* encrypt after the session setup even if not asked to */
+	uint32_t max_io;        /* bytes asked for per IOCTL/READ answer (0: SMB2C_MAX_IO) */
+};
+/*
+ * Connect to addr (port included, normally 445) and NEGOTIATE.  host names
+ * the server for Kerberos (cifs/host).  opts may be NULL.
+ */
+int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host, const struct smb2c_opts *opts,
+		  uint64_t deadline_ms, struct nlt_err *e);
+/*
+ * SESSION_SETUP with SPNEGO/Kerberos from the default ccache (KRB5CCNAME).
+ * NLT_EAUTH when the server refuses or gives a guest/anonymous session.
+ */
+int smb2c_session_setup(struct smb2c *c, struct nlt_err *e);
+/*
+ * The same with a GSSAPI credential (gss_cred_id_t; NULL: the default) that
+ * is restricted to one mechanism under SPNEGO: Kerberos, or NTLM (ntlm=1,
+ * gss-ntlmssp, a credential from gss_acquire_cred_with_password).
+ */
+int smb2c_session_setup_cred(struct smb2c *c, void *gss_cred, int ntlm, struct nlt_err *e);
+/*
+ * TREE_CONNECT \\host\IPC$ and CREATE the pipe (e.g. "srvsvc"), compounded;
+ * on 3.0/3.0.2 then FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 3.2.5.5): the
+ * server's signed account of the negotiation must match what we saw, else
+ * the NEGOTIATE was tampered with (3.1.1 has the pre-auth hash instead).
+ */
+int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid, struct nlt_err *e);
+/*
+ * Write in[in_len] to the pipe and read its answer (IOCTL transceive, then
+ * READ while the server says STATUS_BUFFER_OVERFLOW) into out.  A byte-mode
+ * pipe may end a READ with STATUS_SUCCESS before the caller's PDU is
+ * complete (Samba does): the RPC layer reads on with smb2c_read() until
+ * frag_length bytes have come (PFC_LAST_FRAG ends the call).
+ */
+int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint8_t *in, size_t in_len,
+		     uint8_t *out, size_t cap, size_t *out_len, struct nlt_err *e);
+/* One READ from the pipe: whatever the server has, at most cap (and the max_io option) bytes. */
+int smb2c_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *out_len,
+	       struct nlt_err *e);
+int smb2c_close_file(struct smb2c *c, const struct smb2_file_id *fid, struct nlt_err *e);
+/* LOGOFF (best effort when e is NULL) and close the socket; wipes the keys. */
+int smb2c_logoff(struct smb2c *c, struct nlt_err *e);
+/* LOGOFF sent, not waited for (the server ends the session's opens and trees with it); socket closed, keys wiped. */
+void smb2c_logoff_quick(struct smb2c *c);
+void smb2c_free(struct smb2c *c);
+
+#endif

@@ -1,0 +1,654 @@
+/* src/rpc/target.c - a remote member over SMB: credentials, session, pipes (see target.h). */
+#include "config.h"
+#include "target.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
+
+#include "dns.h"
+#include "krb.h"
+#include "netlogon.h"
+#include "nrpc.h"
+#include "secret.h"
+
+int target_parse_user(const char *spec, const char *host, struct target_user *u, struct nlt_err *e)
+{
+	const char *bs, *at;
+
+	memset(u, 0, sizeof(*u));
+	if (!spec) {
+		u->kind = TACCT_CCACHE;
+		return 0;
+	}
+	bs = strchr(spec, '\\');
+	at = strrchr(spec, '@');
+	if (bs && at)
+		return nlt_seterr(e, NLT_EUSAGE, "--target-user '%s': give DOMAIN\\user or user@REALM, not both", spec);
+	if (bs) {
+		size_t dl = (size_t)(bs - spec);
+		if (!dl || !bs[1] || strchr(bs + 1, '\\') || dl >= sizeof(u->domain) || strlen(bs + 1) >= sizeof(u->user))
+			return nlt_seterr(e, NLT_EUSAGE, "--target-user '%s' is not DOMAIN\\user, HOST\\user or .\\user", spec);
+		memcpy(u->domain, spec, dl);
+		u->domain[dl] = '\0';
+		strcpy(u->user, bs + 1);
+		{
+			/* the host's first label: "." and the host's own name mean a local account */
+			char label[64];
+			size_t i;
+			for (i = 0; host && host[i] && host[i] != '.' && i < sizeof(label) - 1; i++)
+				label[i] = (char)toupper((unsigned char)host[i]);
+			label[i] = '\0';
+			if (strcmp(u->domain, ".") == 0) {
+				if (!label[0] || isdigit((unsigned char)label[0]))
+					return nlt_seterr(e, NLT_EUSAGE,
+							  "--target-user '%s': '.' needs the target's name, not an address; "
+							  "write HOST\\%s",
+							  spec, u->user);
+				strcpy(u->domain, label);
+				u->kind = TACCT_LOCAL;
+			} else {
+				u->kind = strcasecmp(u->domain, label) == 0 ? TACCT_LOCAL : TACCT_DOMAIN;
+			}
+		}
+		return 0;
+	}
+	if (at) {
+		size_t ul = (size_t)(at - spec);
+		if (!ul || !at[1] || ul >= sizeof(u->user) || strlen(at + 1) >= sizeof(u->domain))
+			return nlt_seterr(e, NLT_EUSAGE, "--target-user '%s' is not user@REALM", spec);
+		memcpy(u->user, spec, ul);
+		u->user[ul] = '\0';
+		strcpy(u->domain, at + 1);
+		for (char *c = u->domain; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		u->kind = TACCT_DOMAIN;
+		u->realm_form = 1;
+		return 0;
+	}
+	return nlt_seterr(e, NLT_EUSAGE,
+			  "--target-user '%s': say whose account it is: DOMAIN\\user, user@REALM, or HOST\\user / .\\user "
+			  "for the member's local account",
+			  spec);
+}
+
+int target_choose_auth(const struct target_user *u, int want, int *mech, struct nlt_err *e)
+{
+	if (u->kind == TACCT_LOCAL && want == 1)
+		return nlt_seterr(e, NLT_EUSAGE, "--target-auth kerberos: %s\\%s is a local account of the member; "
+						 "only NTLM can log it on",
+				  u->domain, u->user);
+	if (u->kind == TACCT_CCACHE && want == 2)
+		return nlt_seterr(e, NLT_EUSAGE, "--target-auth ntlm needs --target-user (NTLM cannot use a ccache)");
+	if (want)
+		*mech = want;
+	else if (u->kind == TACCT_CCACHE || (u->kind == TACCT_DOMAIN && u->realm_form))
+		*mech = 1;
+	else
+		*mech = 2;
+	return 0;
+}
+
+/* KRB5KRB_AP_ERR_MODIFIED, KRB5KRB_AP_ERR_BAD_INTEGRITY, KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN */
+#define KRB_AP_MODIFIED ((uint32_t)-1765328343)
+#define KRB_BAD_INTEGRITY ((uint32_t)-1765328353)
+#define KRB_S_UNKNOWN ((uint32_t)-1765328377)
+
+const char *target_logon_why(enum target_acct kind, int ntlm, uint32_t status, uint32_t gss_minor)
+{
+	switch (status) {
+	case 0xc000015b:
+		return "the account may not log on over the network here (\"Deny access to this computer from the "
+		       "network\"; Microsoft's baseline denies it to local accounts, S-1-5-114)";
+	case 0xc000018d:
+	case 0xc000018c:
+	case 0xc000005e:
+		return "the member cannot check a domain account: its secure channel to the domain is down (broken "
+		       "trust?); log on with the member's local administrator (--target-user HOST\\admin)";
+	case 0xc0000072: return "the account is disabled";
+	case 0xc0000234: return "the account is locked out";
+	case 0xc000006d:
+		if (kind == TACCT_DOMAIN && ntlm)
+			return "wrong user or password, or the member could not pass the logon to its domain (a broken "
+			       "trust fails this way too); try the member's local administrator (--target-user HOST\\admin)";
+		if (kind == TACCT_LOCAL)
+			return "wrong user or password for the member's local account";
+		if (!ntlm)
+			return "the member refused our Kerberos ticket: it may no longer hold AD's key for its account "
+			       "(broken trust); log on with the member's local administrator (--target-user HOST\\admin)";
+		return "wrong user or password";
+	case 0xc0000022:
+		if (kind == TACCT_LOCAL)
+			return "access denied to a local account: UAC remote restrictions give local accounts other than "
+			       "the built-in Administrator (RID 500) a filtered token over the network unless "
+			       "LocalAccountTokenFilterPolicy=1";
+		return "access denied";
+	}
+	if (!ntlm && (gss_minor == KRB_AP_MODIFIED || gss_minor == KRB_BAD_INTEGRITY))
+		return "the member cannot decrypt our Kerberos ticket: it no longer holds AD's key for its account "
+		       "(broken trust); log on with the member's local administrator (--target-user HOST\\admin)";
+	if (!ntlm && gss_minor == KRB_S_UNKNOWN)
+		return "the domain has no cifs/ principal for this name: give the member's DNS name, or use NTLM";
+	return "";
+}
+
+static int resolve_host(struct target *t, struct nlt_ctx *ctx, const char *host, struct nlt_err *e)
+{
+	struct dns_query q[1];
+	char why[200];
+
+	if (nlt_addr_parse(&t->addr, host, 445) == 0)
+		return 0;
+	memset(q, 0, sizeof(q));
+	q[0].name = host;
+	q[0].qtype = DNS_T_A;
+	t->n_dns++;
+	if (resolver_run(&ctx->rs, q, 1, ctx->deadline_ms, e) < 0)
+		return -1;
+	if (q[0].status == DNSQ_OK && q[0].reply) {
+		for (size_t i = 0; i < q[0].reply->n_addr; i++)
+			if (q[0].reply->addr[i].family == AF_INET) {
+				nlt_addr_from_raw(&t->addr, AF_INET, q[0].reply->addr[i].addr, 445);
+				dns_query_free(q, 1);
+				return 0;
+			}
+	}
+	dns_query_why(&ctx->rs, &q[0], why, sizeof(why));
+	dns_query_free(q, 1);
+	return nlt_seterr(e, NLT_ENODC, "looking up the target %s: %s", host, q[0].status == DNSQ_OK ? "no IPv4 address" : why);
+}
+
+static void gss_msg(OM_uint32 maj, OM_uint32 min, char *buf, size_t len)
+{
+	OM_uint32 m2, mctx = 0;
+	gss_buffer_desc t = GSS_C_EMPTY_BUFFER;
+
+	buf[0] = '\0';
+	if (gss_display_status(&m2, min ? min : maj, min ? GSS_C_MECH_CODE : GSS_C_GSS_CODE, GSS_C_NO_OID, &mctx, &t) ==
+	    GSS_S_COMPLETE) {
+		snprintf(buf, len, "%.*s", (int)t.length, (const char *)t.value);
+		gss_release_buffer(&m2, &t);
+	}
+}
+
+static int read_password(const struct nlt_req *req, const struct target_user *u, struct secret *pw, struct nlt_err *e)
+{
+	char prompt[600];
+
+	if (req->target_password_file)
+		return secret_from_file(pw, req->target_password_file, "target password", e);
+	if (req->target_stdin_password)
+		return secret_from_fd(pw, 0, "target password", e);
+	snprintf(prompt, sizeof(prompt), "Password for %s%s%s on the target: ", u->realm_form ? u->user : u->domain,
+		 u->realm_form ? "@" : "\\", u->realm_form ? u->domain : u->user);
+	return secret_from_tty(pw, prompt, e);
+}
+
+/*
+ * Kerberos with a password: an AS exchange (the KDC from krb5.conf or DNS for
+ * the user's realm) into a MEMORY ccache of this process, which then is the
+ * default credential GSSAPI uses (KRB5CCNAME).  The failure is named as
+ * src/krb/krb.c classifies it.
+ */
+static int kinit_memory(struct target *t, struct secret *pw, struct nlt_err *e)
+{
+	krb5_context kc = NULL;
+	krb5_principal p = NULL;
+	krb5_ccache cc = NULL;
+	krb5_creds creds;
+	krb5_error_code rc;
+	char who[600], ccname[64];
+	int r = -1;
+
+	memset(&creds, 0, sizeof(creds));
+	snprintf(who, sizeof(who), "%s@%s", t->user.user, t->user.domain);
+	snprintf(ccname, sizeof(ccname), "MEMORY:nltrust-target-%ld", (long)getpid());
+	if ((rc = krb5_init_context(&kc)) != 0)
+		return nlt_seterr(e, NLT_ECONFIG, "Kerberos for the target: cannot initialise (%d)", (int)rc);
+	if ((rc = krb5_parse_name(kc, who, &p)) != 0) {
+		nlt_seterr(e, NLT_EUSAGE, "--target-user %s: not a Kerberos principal", who);
+		goto out;
+	}
+	rc = krb5_get_init_creds_password(kc, &creds, p, pw->buf, NULL, NULL, 0, NULL, NULL);
+	if (rc) {
+		const char *m = krb5_get_error_message(kc, rc);
+		enum krb_verdict v = krb_classify(rc);
+		nlt_seterr(e, v == KRBV_UNREACHABLE ? NLT_ENODC : NLT_EAUTH, "Kerberos logon of %s for the target %s: %s%s", who,
+			   t->host, m,
+			   v == KRBV_BAD_PASSWORD ? " (wrong password)"
+			   : v == KRBV_UNKNOWN_CLIENT ? " (no such account in that realm)"
+			   : v == KRBV_DISABLED ? " (account disabled, locked or expired)" : "");
+		krb5_free_error_message(kc, m);
+		goto out;
+	}
+	if ((rc = krb5_cc_resolve(kc, ccname, &cc)) != 0 || (rc = krb5_cc_initialize(kc, cc, p)) != 0 ||
+	    (rc = krb5_cc_store_cred(kc, cc, &creds)) != 0) {
+		nlt_seterr(e, NLT_EINTERNAL, "Kerberos for the target: cannot store the ticket in %s", ccname);
+		goto out;
+	}
+	if (setenv("KRB5CCNAME", ccname, 1) != 0) {
+		nlt_seterr(e, NLT_EINTERNAL, "setenv KRB5CCNAME failed");
+		goto out;
+	}
+	r = 0;
+out:
+	krb5_free_cred_contents(kc, &creds);
+	if (p)
+		krb5_free_principal(kc, p);
+	if (r < 0) {
+		if (cc)
+			krb5_cc_destroy(kc, cc);
+		krb5_free_context(kc);
+	} else {
+		/* a MEMORY ccache lives while a handle is open: target_close destroys it */
+		t->kc = kc;
+		t->cc = cc;
+	}
+	return r;
+}
+
+/* A GSSAPI credential for the target user with the password, for one mechanism. */
+static int acquire_cred(struct target *t, struct secret *pw, gss_cred_id_t *cred, struct nlt_err *e)
+{
+	static char ntlm_oid[] = "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a";
+	static char krb5_oid[] = "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02";
+	static char spnego_oid[] = "\x2b\x06\x01\x05\x05\x02";
+	gss_OID_desc mech = t->mech == 2 ? (gss_OID_desc){ 10, ntlm_oid } : (gss_OID_desc){ 9, krb5_oid };
+	gss_OID_desc spnego = { 6, spnego_oid };
+	gss_OID_set_desc mechs = { 1, &mech }, spnego_set = { 1, &spnego };
+	gss_buffer_desc nb, pb;
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 maj, min;
+	char who[600], msg[200];
+
+	if (t->mech == 2)
+		snprintf(who, sizeof(who), "%s\\%s", t->user.domain, t->user.user);
+	else
+		snprintf(who, sizeof(who), "%s@%s", t->user.user, t->user.domain);
+	nb.value = who;
+	nb.length = strlen(who);
+	maj = gss_import_name(&min, &nb, t->mech == 2 ? GSS_C_NT_USER_NAME : (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME, &name);
+	if (GSS_ERROR(maj)) {
+		gss_msg(maj, min, msg, sizeof(msg));
+		return nlt_seterr(e, NLT_EUSAGE, "target user %s: %s", who, msg);
+	}
+	pb.value = pw->buf;
+	pb.length = pw->len;
+	/*
+	 * A SPNEGO credential (what SPNEGO's init_sec_context can use), then
+	 * negotiation narrowed to the one mechanism: no silent fallback from
+	 * Kerberos to NTLM or back.
+	 */
+	{
+		/*
+		 * SPNEGO acquires for every mechanism it has, Kerberos included: for
+		 * "HOST\user" that is a realm look-up in DNS and an AS exchange that
+		 * must fail (about ten round trips).  With an empty krb5 profile for
+		 * this one call Kerberos fails at once, without the network; NTLM
+		 * does not read it.
+		 */
+		char *saved = NULL;
+		const char *kc = getenv("KRB5_CONFIG");
+		if (t->mech == 2) {
+			if (kc && !(saved = strdup(kc))) {
+				gss_release_name(&min, &name);
+				return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+			}
+			setenv("KRB5_CONFIG", "/dev/null", 1);
+		}
+		maj = gss_acquire_cred_with_password(&min, name, &pb, GSS_C_INDEFINITE, &spnego_set, GSS_C_INITIATE, cred,
+						     NULL, NULL);
+		if (t->mech == 2) {
+			if (saved)
+				setenv("KRB5_CONFIG", saved, 1);
+			else
+				unsetenv("KRB5_CONFIG");
+			free(saved);
+		}
+	}
+	gss_release_name(&min, &name);
+	if (!GSS_ERROR(maj)) {
+		maj = gss_set_neg_mechs(&min, *cred, &mechs);
+		if (GSS_ERROR(maj)) {
+			OM_uint32 m2;
+			gss_release_cred(&m2, cred);
+		}
+	}
+	if (GSS_ERROR(maj)) {
+		gss_msg(maj, min, msg, sizeof(msg));
+		if (t->mech == 2 && maj == GSS_S_BAD_MECH)
+			return nlt_seterr(e, NLT_ECONFIG, "NTLM for %s: the gss-ntlmssp GSSAPI mechanism is not installed "
+							  "(apt-get install gss-ntlmssp)",
+					  who);
+		return nlt_seterr(e, NLT_EAUTH, "%s logon of %s for the target %s: %s", t->mech == 2 ? "NTLM" : "Kerberos",
+				  who, t->host, msg);
+	}
+	return 0;
+}
+
+int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct smb2c_opts so;
+	struct secret pw;
+	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+	OM_uint32 min;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->smb.fd = -1;
+	if (strlen(host) >= sizeof(t->host))
+		return nlt_seterr(e, NLT_EUSAGE, "target name too long");
+	strcpy(t->host, host);
+	if (target_parse_user(req->target_user, host, &t->user, e) < 0 ||
+	    target_choose_auth(&t->user, req->target_auth, &t->mech, e) < 0)
+		return -1;
+	if (t->user.kind == TACCT_CCACHE && req->ccache && req->ccache[0] && setenv("KRB5CCNAME", req->ccache, 1) != 0)
+		return nlt_seterr(e, NLT_EINTERNAL, "setenv KRB5CCNAME failed");
+	if (t->user.kind != TACCT_CCACHE) {
+		memset(&pw, 0, sizeof(pw));
+		if (read_password(req, &t->user, &pw, e) < 0)
+			return -1;
+		r = t->mech == 1 ? kinit_memory(t, &pw, e) : acquire_cred(t, &pw, &cred, e);
+		secret_free(&pw);
+		if (r < 0)
+			return -1;
+	}
+	if (resolve_host(t, ctx, host, e) < 0)
+		goto fail;
+	nlt_addr_str(&t->addr, t->addr_str, sizeof(t->addr_str));
+	memset(&so, 0, sizeof(so));
+	{
+		const char *d = getenv("NLT_SMB2_MAX_DIALECT"); /* test hook: cap what we offer */
+		if (d)
+			so.max_dialect = (uint16_t)strtoul(d, NULL, 16);
+	}
+	if (smb2c_connect(&t->smb, &t->addr, host, &so, ctx->deadline_ms, e) < 0)
+		goto fail;
+	t->connected = 1;
+	if (smb2c_session_setup_cred(&t->smb, cred == GSS_C_NO_CREDENTIAL ? NULL : cred, t->mech == 2, e) < 0) {
+		const char *why = target_logon_why(t->user.kind, t->mech == 2, t->smb.last_status, t->smb.last_gss_minor);
+		if (why[0] && e) {
+			size_t n = strlen(e->msg);
+			snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", why);
+		}
+		if (e)
+			e->cat = NLT_EAUTH;
+		goto fail;
+	}
+	if (cred != GSS_C_NO_CREDENTIAL)
+		gss_release_cred(&min, &cred);
+	return 0;
+fail:
+	if (cred != GSS_C_NO_CREDENTIAL)
+		gss_release_cred(&min, &cred);
+	target_close(t);
+	return -1;
+}
+
+void target_close(struct target *t)
+{
+	if (t->kc) {
+		if (t->cc)
+			krb5_cc_destroy(t->kc, t->cc);
+		krb5_free_context(t->kc);
+		t->kc = NULL;
+		t->cc = NULL;
+	}
+	if (t->connected) {
+		/* one round trip less: the LOGOFF answer is not awaited (it ends the pipes' opens too) */
+		smb2c_logoff_quick(&t->smb);
+	}
+	t->connected = 0;
+}
+
+int target_rpc(struct target *t, const char *pipe, const struct dcerpc_syntax *iface, struct rpc_conn *c,
+	       struct nlt_err *e)
+{
+	int r = rpc_bind_ncacn_np(c, &t->smb, pipe, iface, e);
+
+	/* no CLOSE per pipe: the session's LOGOFF ends its opens (one round trip less per pipe) */
+	if (c->pipe)
+		c->pipe->fid_open = 0;
+	if (r < 0 && e && t->smb.last_status == 0xc0000022 && t->user.kind == TACCT_LOCAL) {
+		size_t n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", target_logon_why(TACCT_LOCAL, 1, 0xc0000022, 0));
+	}
+	return r;
+}
+
+/* test hook NLT_DUMP_STUBS=FILE: each answer's stub as "name hex" lines (golden bytes from the lab) */
+static void nlt_hexdump_file(const char *path, const char *name, const uint8_t *p, size_t n)
+{
+	FILE *f = fopen(path, "a");
+
+	if (!f)
+		return;
+	fprintf(f, "%s ", name);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+	fprintf(f, "\n");
+	fclose(f);
+}
+
+static void save_err(char *dst, size_t len, const struct nlt_err *e)
+{
+	snprintf(dst, len, "%.*s", (int)(len - 1), e->msg);
+}
+
+static int call(struct rpc_conn *c, uint16_t op, const uint8_t *stub, size_t n, uint8_t **out, size_t *out_len,
+		const char *what, struct nlt_err *e)
+{
+	return rpc_call(c, op, stub, n, out, out_len, what, e);
+}
+
+int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
+{
+	struct rpc_conn c;
+	struct nlt_err le;
+	uint8_t buf[512], *out = NULL;
+	size_t out_len;
+	struct wwr w;
+	struct lsa_handle h;
+	uint32_t st;
+	struct smb2_file_id fid;
+
+	memset(ti, 0, sizeof(*ti));
+	ti->netlogon = -1;
+	/* LSA: NetBIOS and DNS domain, forest, domain SID */
+	nlt_clearerr(&le);
+	wwr_init(&w, buf, sizeof(buf));
+	if (target_rpc(t, "lsarpc", &lsa_syntax, &c, &le) == 0 && lsa_enc_open_policy2(&w, LSA_POLICY_VIEW_LOCAL_INFORMATION) == WIRE_OK &&
+	    call(&c, LSA_OP_OPEN_POLICY2, buf, wwr_len(&w), &out, &out_len, "LsarOpenPolicy2", &le) == 0) {
+		if (lsa_dec_open_policy2_rep(out, out_len, &h, &st) != WIRE_OK)
+			nlt_seterr(&le, NLT_EPROTO, "LsarOpenPolicy2 on %s: malformed answer", c.peer);
+		else if (st)
+			nlt_seterr(&le, st == 0xc0000022 ? NLT_EAUTH : NLT_EPROTO, "LsarOpenPolicy2 on %s: NTSTATUS 0x%08x (%s)%s%s",
+				   c.peer, st, rpc_status_str(st), st == 0xc0000022 && t->user.kind == TACCT_LOCAL ? ": " : "",
+				   st == 0xc0000022 && t->user.kind == TACCT_LOCAL ? target_logon_why(TACCT_LOCAL, 1, st, 0) : "");
+		free(out);
+		out = NULL;
+		if (le.cat == NLT_OK) {
+			wwr_init(&w, buf, sizeof(buf));
+			int qr = -1;
+			uint16_t qop = LSA_OP_QUERY_INFO_POLICY2;
+			if (lsa_enc_query_info2(&w, &h, LSA_POLICY_DNS_DOMAIN_INFORMATION) == WIRE_OK) {
+				qr = call(&c, LSA_OP_QUERY_INFO_POLICY2, buf, wwr_len(&w), &out, &out_len,
+					  "LsarQueryInformationPolicy2", &le);
+				/* a Samba member answers opnum 46 with op_rng_error; LsarQueryInformationPolicy
+				 * (opnum 7) takes the same arguments and gives the same answer */
+				if (qr < 0 && strstr(le.msg, "0x1c010002")) {
+					nlt_clearerr(&le);
+					qop = LSA_OP_QUERY_INFO_POLICY;
+					qr = call(&c, LSA_OP_QUERY_INFO_POLICY, buf, wwr_len(&w), &out, &out_len,
+						  "LsarQueryInformationPolicy", &le);
+				}
+			}
+			if (qr == 0) {
+				const char *qname = qop == LSA_OP_QUERY_INFO_POLICY2 ? "LsarQueryInformationPolicy2"
+										      : "LsarQueryInformationPolicy";
+				if (getenv("NLT_DUMP_STUBS"))
+					nlt_hexdump_file(getenv("NLT_DUMP_STUBS"), "lsa_query_info_dns", out, out_len);
+				if (lsa_dec_query_info2_dns_rep(out, out_len, &ti->lsa) != WIRE_OK)
+					nlt_seterr(&le, NLT_EPROTO, "%s on %s: malformed answer", qname, c.peer);
+				else if (ti->lsa.status == LSA_STATUS_INVALID_INFO_CLASS) {
+					/* no DNS domain information (a Samba member): the primary domain's name and SID */
+					free(out);
+					out = NULL;
+					ti->lsa_no_dns = 1;
+					wwr_init(&w, buf, sizeof(buf));
+					if (lsa_enc_query_info2(&w, &h, LSA_POLICY_PRIMARY_DOMAIN_INFORMATION) == WIRE_OK &&
+					    call(&c, qop, buf, wwr_len(&w), &out, &out_len, qname, &le) == 0) {
+						if (getenv("NLT_DUMP_STUBS"))
+							nlt_hexdump_file(getenv("NLT_DUMP_STUBS"), "lsa_query_info_primary", out, out_len);
+						if (lsa_dec_query_info_primary_rep(out, out_len, &ti->lsa) != WIRE_OK)
+							nlt_seterr(&le, NLT_EPROTO, "%s on %s: malformed answer", qname, c.peer);
+						else if (ti->lsa.status || !ti->lsa.present)
+							nlt_seterr(&le, NLT_EPROTO, "%s on %s: NTSTATUS 0x%08x (%s)", qname, c.peer,
+								   ti->lsa.status, rpc_status_str(ti->lsa.status));
+						else
+							ti->have_lsa = 1;
+					}
+				} else if (ti->lsa.status || !ti->lsa.present)
+					nlt_seterr(&le, NLT_EPROTO, "%s on %s: NTSTATUS 0x%08x (%s)", qname, c.peer,
+						   ti->lsa.status, rpc_status_str(ti->lsa.status));
+				else
+					ti->have_lsa = 1;
+			}
+			free(out);
+			out = NULL;
+		}
+	}
+	if (c.pipe || c.xp)
+		rpc_close(&c);
+	if (!ti->have_lsa) {
+		save_err(ti->lsa_err, sizeof(ti->lsa_err), &le);
+		if (le.cat == NLT_EAUTH || !t->smb.tree_id) {
+			*e = le;
+			return -1;
+		}
+	}
+	/* srvsvc: the computer name, OS version and server type */
+	nlt_clearerr(&le);
+	memset(&c, 0, sizeof(c));
+	wwr_init(&w, buf, sizeof(buf));
+	if (target_rpc(t, "srvsvc", &srvsvc_syntax, &c, &le) == 0 && srvsvc_enc_get_info(&w, NULL, 101) == WIRE_OK &&
+	    call(&c, SRVSVC_OP_SERVER_GET_INFO, buf, wwr_len(&w), &out, &out_len, "NetrServerGetInfo", &le) == 0) {
+		if (getenv("NLT_DUMP_STUBS"))
+			nlt_hexdump_file(getenv("NLT_DUMP_STUBS"), "srvsvc_get_info101", out, out_len);
+		if (srvsvc_dec_get_info101_rep(out, out_len, &ti->srv) != WIRE_OK)
+			nlt_seterr(&le, NLT_EPROTO, "NetrServerGetInfo on %s: malformed answer", c.peer);
+		else if (ti->srv.werror || !ti->srv.present)
+			nlt_seterr(&le, NLT_EPROTO, "NetrServerGetInfo on %s: WERROR 0x%08x", c.peer, ti->srv.werror);
+		else
+			ti->have_srv = 1;
+	}
+	free(out);
+	out = NULL;
+	if (c.pipe || c.xp)
+		rpc_close(&c);
+	if (!ti->have_srv)
+		save_err(ti->srv_err, sizeof(ti->srv_err), &le);
+	/* wkssvc: the computer name and the domain it says it belongs to, when srvsvc could not say (a round
+	 * trip or three saved otherwise) */
+	if (ti->have_srv)
+		goto netlogon;
+	nlt_clearerr(&le);
+	memset(&c, 0, sizeof(c));
+	wwr_init(&w, buf, sizeof(buf));
+	if (target_rpc(t, "wkssvc", &wkssvc_syntax, &c, &le) == 0 && wkssvc_enc_get_info(&w, NULL, 100) == WIRE_OK &&
+	    call(&c, WKSSVC_OP_WKSTA_GET_INFO, buf, wwr_len(&w), &out, &out_len, "NetrWkstaGetInfo", &le) == 0) {
+		if (getenv("NLT_DUMP_STUBS"))
+			nlt_hexdump_file(getenv("NLT_DUMP_STUBS"), "wkssvc_get_info100", out, out_len);
+		if (wkssvc_dec_get_info100_rep(out, out_len, &ti->wks) != WIRE_OK)
+			nlt_seterr(&le, NLT_EPROTO, "NetrWkstaGetInfo on %s: malformed answer", c.peer);
+		else if (ti->wks.werror || !ti->wks.present)
+			nlt_seterr(&le, NLT_EPROTO, "NetrWkstaGetInfo on %s: WERROR 0x%08x", c.peer, ti->wks.werror);
+		else
+			ti->have_wks = 1;
+	}
+	free(out);
+	out = NULL;
+	if (c.pipe || c.xp)
+		rpc_close(&c);
+	if (!ti->have_wks)
+		save_err(ti->wks_err, sizeof(ti->wks_err), &le);
+netlogon:
+	/* \PIPE\netlogon: served or not (a Samba member does not serve it) */
+	nlt_clearerr(&le);
+	t->smb.last_status = 0;
+	if (smb2c_open_pipe(&t->smb, "netlogon", &fid, &le) == 0) {
+		ti->netlogon = 1; /* left open: LOGOFF closes it */
+	} else if (t->smb.last_status == 0xc0000034) {
+		ti->netlogon = 0;
+	} else {
+		save_err(ti->netlogon_err, sizeof(ti->netlogon_err), &le);
+	}
+	if (!ti->have_lsa && !ti->have_srv && !ti->have_wks) {
+		*e = le;
+		nlt_seterr(e, NLT_EPROTO, "show-target %s: nothing could be read: %s", t->host, ti->lsa_err);
+		return -1;
+	}
+	return 0;
+}
+
+int target_dsgetdc(struct target *t, const char *domain, const char *site, uint32_t flags, struct nrpc_dc_info *out,
+		   struct nlt_err *e)
+{
+	struct rpc_conn c;
+	int r = -1;
+
+	memset(&c, 0, sizeof(c));
+	t->smb.last_status = 0;
+	if (target_rpc(t, "netlogon", &nrpc_syntax, &c, e) < 0) {
+		if (t->smb.last_status == 0xc0000034)
+			nlt_seterr(e, NLT_EPROTO,
+				   "cannot ask %s remotely which DC it finds: it does not serve \\PIPE\\netlogon (a Samba or "
+				   "Linux member has none); run nltrust discover on it",
+				   t->host);
+		goto out;
+	}
+	r = nl_dsgetdc_call(&c, domain, site, flags, out, e);
+out:
+	if (c.pipe)
+		rpc_close(&c);
+	return r;
+}
+
+const char *target_dialect_str(uint16_t d)
+{
+	switch (d) {
+	case SMB2_DIALECT_202: return "2.0.2";
+	case SMB2_DIALECT_210: return "2.1";
+	case SMB2_DIALECT_300: return "3.0";
+	case SMB2_DIALECT_302: return "3.0.2";
+	case SMB2_DIALECT_311: return "3.1.1";
+	}
+	return "unknown";
+}
+
+const char *target_sign_str(const struct smb2c *c)
+{
+	if (c->dialect < SMB2_DIALECT_300)
+		return "HMAC-SHA256";
+	return c->sign_alg == SMB2_SIGN_AES_GMAC ? "AES-128-GMAC" : "AES-128-CMAC";
+}
+
+const char *target_cipher_str(const struct smb2c *c)
+{
+	if (!c->encrypt)
+		return "none";
+	switch (c->cipher) {
+	case SMB2_CIPHER_AES128_CCM: return "AES-128-CCM";
+	case SMB2_CIPHER_AES128_GCM: return "AES-128-GCM";
+	case SMB2_CIPHER_AES256_CCM: return "AES-256-CCM";
+	case SMB2_CIPHER_AES256_GCM: return "AES-256-GCM";
+	}
+	return "unknown";
+}

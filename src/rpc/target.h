@@ -1,0 +1,92 @@
+/*
+ * src/rpc/target.h - a remote member ("target") over SMB: its credentials
+ * (kept apart from the domain admin's -U/-C), the SMB2/3 session to its
+ * IPC$, RPC over its named pipes without RPC auth, and what it says about
+ * itself (show-target).  A logon that fails says why, in the terms of a
+ * broken trust (REMOTE.md section 4).
+ */
+#ifndef NLT_TARGET_H
+#define NLT_TARGET_H
+
+#include <krb5.h>
+#include <stdint.h>
+
+#include "cmds.h"
+#include "err.h"
+#include "lsa.h"
+#include "rpc.h"
+#include "smb2c.h"
+#include "srvsvc.h"
+#include "wkssvc.h"
+
+enum target_acct { TACCT_CCACHE = 0, TACCT_DOMAIN, TACCT_LOCAL };
+
+/* --target-user parsed (pure; tests/unit/test_target.c) */
+struct target_user {
+	enum target_acct kind;
+	char user[256];
+	char domain[256];  /* NetBIOS domain, realm, or the host for a local account ("" when none) */
+	int realm_form;    /* user@REALM */
+};
+/* host names the target ("." becomes its first label, upper-cased). NLT_EUSAGE when malformed. */
+int target_parse_user(const char *spec, const char *host, struct target_user *u, struct nlt_err *e);
+/* auto resolved: 1 kerberos, 2 ntlm; NLT_EUSAGE for kerberos with a local account */
+int target_choose_auth(const struct target_user *u, int want, int *mech, struct nlt_err *e);
+/*
+ * What a failed logon means (pure): the message for status (NTSTATUS from
+ * SESSION_SETUP, 0 when GSSAPI failed locally) and the GSSAPI minor code,
+ * given the account kind and the mechanism.  Returns a static phrase or "".
+ */
+const char *target_logon_why(enum target_acct kind, int ntlm, uint32_t status, uint32_t gss_minor);
+
+struct target {
+	char host[256];
+	char addr_str[64];
+	struct nlt_addr addr;
+	struct smb2c smb;
+	int connected;
+	struct target_user user;
+	int mech;          /* 1 kerberos, 2 ntlm */
+	unsigned n_dns;    /* DNS look-ups made (for round-trip counts) */
+	krb5_context kc;   /* a password kinit: the context and MEMORY ccache, freed by target_close */
+	krb5_ccache cc;
+};
+
+int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct nlt_err *e);
+void target_close(struct target *t);
+/* Open pipe and bind iface (no RPC auth; bind and first call leave together). */
+int target_rpc(struct target *t, const char *pipe, const struct dcerpc_syntax *iface, struct rpc_conn *c,
+	       struct nlt_err *e);
+
+/* show-target's facts; each part has its own outcome, never a guess */
+struct target_info {
+	int have_lsa;
+	struct lsa_dns_domain_info lsa;
+	int lsa_no_dns;        /* no DNS domain information (level 12 refused): level 3 instead */
+	char lsa_err[512];
+	int have_srv;
+	struct srvsvc_info101 srv;
+	char srv_err[512];
+	int have_wks;
+	struct wkssvc_info100 wks;
+	char wks_err[512];
+	int netlogon;          /* 1 served, 0 not served (OBJECT_NAME_NOT_FOUND), -1 unknown */
+	char netlogon_err[512];
+};
+/* 0 when at least the LSA answered; -1 (e set) when nothing could be read */
+int target_show(struct target *t, struct target_info *ti, struct nlt_err *e);
+
+struct nrpc_dc_info;
+/*
+ * discover --target: DsrGetDcNameEx2 on the target over \PIPE\netlogon
+ * (domain NULL: the target's own).  A target without the pipe (a Samba or
+ * Linux member) is NLT_EPROTO "cannot ask remotely".
+ */
+int target_dsgetdc(struct target *t, const char *domain, const char *site, uint32_t flags, struct nrpc_dc_info *out,
+		   struct nlt_err *e);
+
+const char *target_dialect_str(uint16_t d);
+const char *target_sign_str(const struct smb2c *c);
+const char *target_cipher_str(const struct smb2c *c);
+
+#endif
