@@ -1,5 +1,5 @@
 /*
- * tests/fuzz/fuzz_out_safe.c - out_safe_n() (src/cli/output.c) on arbitrary bytes.
+ * tests/fuzz/fuzz_out_safe.c - out_safe_n() (src/base/output.c) on arbitrary bytes.
  *
  * Input: u8 len (the output buffer size, 0..255), then the bytes to escape.
  * Whatever comes in, the output must be NUL-terminated inside the buffer,

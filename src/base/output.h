@@ -1,4 +1,4 @@
-/* src/cli/output.h - shared text and JSON rendering helpers (json-c). */
+/* src/base/output.h - shared text and JSON rendering helpers (json-c). */
 #ifndef NLT_OUTPUT_H
 #define NLT_OUTPUT_H
 

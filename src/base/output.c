@@ -1,4 +1,4 @@
-/* src/cli/output.c - text and JSON rendering helpers (see output.h). */
+/* src/base/output.c - text and JSON rendering helpers (see output.h). */
 #include "config.h"
 #include "output.h"
 

@@ -1,5 +1,5 @@
 /*
- * src/cli/advice.h - the command an admin should run next, printed so that it
+ * src/trust/advice.h - the command an admin should run next, printed so that it
  * runs as printed: it repeats the identity options of this run (-d, -S, -m,
  * -K, --state-dir, -U/-C, --timeout) that the suggested command also takes.
  */

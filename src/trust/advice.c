@@ -1,5 +1,5 @@
 /*
- * src/cli/advice.c - suggested commands that run as printed (src/cli/advice.h).
+ * src/trust/advice.c - suggested commands that run as printed (src/trust/advice.h).
  */
 #include "config.h"
 
