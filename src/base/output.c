@@ -110,6 +110,26 @@ const char *out_safe_n(const void *s, size_t n, char *buf, size_t len)
 	return buf;
 }
 
+void out_wrap(FILE *f, const char *t, size_t col, size_t cont, size_t width)
+{
+	for (size_t at = col; *t; at = cont) {
+		size_t room = width > at + 20 ? width - at : 20, n = strlen(t), cut = n;
+		if (n > room) {
+			cut = room;
+			while (cut > room / 2 && t[cut] != ' ')
+				cut--;
+			if (t[cut] != ' ')
+				cut = room; /* one long word: cut it */
+		}
+		fprintf(f, "%.*s\n", (int)cut, t);
+		t += cut;
+		while (*t == ' ')
+			t++;
+		if (*t)
+			fprintf(f, "%*s", (int)cont, "");
+	}
+}
+
 const char *out_safe(const char *s, char *buf, size_t len)
 {
 	return out_safe_n(s, s ? strlen(s) : 0, buf, len);

@@ -40,6 +40,11 @@ struct json_object *out_ms_json(uint64_t us);
 #define OUT_SAFE_SIZE(n) (4 * (n) + 1)
 const char *out_safe(const char *s, char *buf, size_t len);
 const char *out_safe_n(const void *s, size_t n, char *buf, size_t len);
+/* Text t wrapped at spaces so that no line passes column width: the caller
+ * has printed col characters of the first line already; later lines are
+ * indented to cont.  A word longer than a line is cut.  Each line leaves at
+ * least 20 columns for text, even when that passes width. */
+void out_wrap(FILE *f, const char *t, size_t col, size_t cont, size_t width);
 /* Print a JSON document to stdout (pretty).  Terminal- and parser-safe:
  * DEL and C1 inside strings become \u007f/\u0080..\u009f, bytes that are
  * not UTF-8 become \ufffd (json-c itself escapes only C0). */

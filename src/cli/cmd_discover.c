@@ -140,27 +140,6 @@ static void print_json(const struct locate_result *res, const struct via_dc *vd)
 	out_json_doc(o); /* main adds "command" and "error" */
 }
 
-/* A detail line under its candidate: indented 4, wrapped at spaces to stay within 100 columns. */
-static void print_wrapped(const char *t)
-{
-	const size_t width = 96;
-
-	while (*t) {
-		size_t n = strlen(t), cut = n;
-		if (n > width) {
-			cut = width;
-			while (cut > width / 2 && t[cut] != ' ')
-				cut--;
-			if (t[cut] != ' ')
-				cut = width; /* one long word: cut it */
-		}
-		printf("    %.*s\n", (int)cut, t);
-		t += cut;
-		while (*t == ' ')
-			t++;
-	}
-}
-
 /* Names, sites and details come from DNS, CLDAP and Netlogon replies: printed through out_safe(). */
 #define SAFE_NAME OUT_SAFE_SIZE(NRPC_NAME_MAX)
 static void print_text(const struct locate_result *res, const struct via_dc *vd)
@@ -205,9 +184,10 @@ static void print_text(const struct locate_result *res, const struct via_dc *vd)
 			       c->have_addr ? nlt_addr_str(&c->addr, ab, sizeof(ab)) : "-", ws,
 			       c->status == CAND_OK ? out_safe(c->info.dc_site, s2, sizeof(s2)) : "-", rtt,
 			       cand_status_str(c->status), (int)i == res->chosen ? "  <- chosen" : "");
-			if (c->status != CAND_OK && c->detail[0])
-				print_wrapped(out_safe(c->detail, s5, sizeof(s5)));
-			else if (c->status == CAND_OK && nlt_verbose)
+			if (c->status != CAND_OK && c->detail[0]) {
+				printf("    ");
+				out_wrap(stdout, out_safe(c->detail, s5, sizeof(s5)), 4, 4, 100);
+			} else if (c->status == CAND_OK && nlt_verbose)
 				printf("    flags: %s\n", out_flags_str(c->info.server_flags, fb, sizeof(fb)));
 		}
 	}

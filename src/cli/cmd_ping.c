@@ -172,13 +172,17 @@ static void print_text(const struct dc_probe *p, size_t n, const struct problems
 	}
 	if (pb->n) {
 		printf("\nProblems:\n");
-		for (size_t k = 0; k < pb->n; k++)
-			printf("  %s\n", pb->line[k]);
+		for (size_t k = 0; k < pb->n; k++) {
+			printf("  ");
+			out_wrap(stdout, pb->line[k], 2, 4, 100);
+		}
 	}
 	if (pb->n_unknown) {
 		printf("\nNot checked (the deadline ran out; the verdict is unknown, not broken):\n");
-		for (size_t k = 0; k < pb->n_unknown; k++)
-			printf("  %s\n", pb->unknown[k]);
+		for (size_t k = 0; k < pb->n_unknown; k++) {
+			printf("  ");
+			out_wrap(stdout, pb->unknown[k], 2, 4, 100);
+		}
 	}
 	if (!pb->n && !pb->n_unknown)
 		printf("\nAll required services of %zu DC(s) are reachable.\n", n);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cldap.h"
+#include "output.h"
 #include "util.h"
 
 /* Option ids beyond single characters. */
@@ -138,27 +139,6 @@ static size_t opts_left_width(enum nlt_cmd cmd)
 	return w;
 }
 
-/* text from column col on, wrapped at spaces so that no line passes HELP_WIDTH */
-static void print_wrapped(const char *t, size_t col)
-{
-	size_t room = HELP_WIDTH > col + 20 ? HELP_WIDTH - col : 20;
-
-	for (int first = 1; *t; first = 0) {
-		size_t n = strlen(t), cut = n;
-		if (n > room) {
-			cut = room;
-			while (cut > room / 2 && t[cut] != ' ')
-				cut--;
-			if (t[cut] != ' ')
-				cut = room;
-		}
-		printf("%*s%.*s\n", first ? 0 : (int)col, "", (int)cut, t);
-		t += cut;
-		while (*t == ' ')
-			t++;
-	}
-}
-
 /* one section of options (CMD__COUNT: the globals), the help column at w + 4 */
 static void print_opts(const char *title, enum nlt_cmd cmd, size_t w)
 {
@@ -174,7 +154,7 @@ static void print_opts(const char *title, enum nlt_cmd cmd, size_t w)
 		if (opt_shown(&optdefs[i], cmd)) {
 			opt_left(&optdefs[i], left, sizeof(left));
 			printf("  %-*s  ", (int)w, left);
-			print_wrapped(optdefs[i].help, w + 4);
+			out_wrap(stdout, optdefs[i].help, w + 4, w + 4, HELP_WIDTH);
 		}
 }
 
@@ -194,7 +174,7 @@ void opts_usage(enum nlt_cmd cmd)
 			w = strlen(cmds[i].name) > w ? strlen(cmds[i].name) : w;
 		for (i = 1; i < CMD__COUNT; i++) {
 			printf("  %-*s  ", (int)w, cmds[i].name);
-			print_wrapped(cmds[i].summary, w + 4);
+			out_wrap(stdout, cmds[i].summary, w + 4, w + 4, HELP_WIDTH);
 		}
 	} else {
 		printf("Usage: nltrust %s [OPTIONS] %s\n\n%c%s.\n", cmds[cmd].name, cmds[cmd].args,

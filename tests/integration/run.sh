@@ -134,6 +134,8 @@ run_cli ping -S "dcb.$LAB_DOMAIN" -d "$LAB_DOMAIN"
 if [ "$rc" -eq 1 ] && printf '%s' "$out" | grep -q "SMB 445/tcp on dcb.$LAB_DOMAIN is filtered: "; then
 	ok "a port blocked on a DC: ping reports it filtered with its consequence and exits 1"
 else bad "blocked port"; show; fi
+check "ping's text, its Problems lines included, fits 100 columns with no trailing blanks" \
+	eval '[ "$(printf "%s\n" "$out" | awk "length > 100 || / \$/" | wc -l)" -eq 0 ]'
 run_cli --json ping "$LAB_DOMAIN"
 check "--json ping marks only dcb's SMB as filtered" \
 	test "$rc:$(jget '[(d["name"].split(".")[0], s["service"]) for d in j["dcs"] for s in d["services"] if s["status"] != "open" and s["required"]]')" = "1:[('dcb', 'smb')]"

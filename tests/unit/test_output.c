@@ -242,6 +242,33 @@ static void finish(void *cmd)
 	out_json_finish(cmd, finish_err);
 }
 
+/* out_wrap: no line passes the width, continuation lines carry the indent, no word is lost */
+static void test_wrap(void **state)
+{
+	(void)state;
+	const char *t = "DC dc1.lab.test (10.0.0.1): Kerberos 88/tcp is filtered; verify, reset-password and join "
+			"need it: open 88/tcp from this host to the DC, or pass -S another-dc";
+	char buf[1024], joined[1024] = "";
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	assert_non_null(f);
+	fputs("  ", f);
+	out_wrap(f, t, 2, 4, 60);
+	fclose(f);
+	int lines = 0;
+	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"), lines++) {
+		assert_true(strlen(l) <= 60);
+		assert_true(strncmp(l, lines ? "    " : "  ", lines ? 4 : 2) == 0);
+		if (lines)
+			assert_true(l[4] != ' ');
+		if (*joined)
+			strcat(joined, " ");
+		strcat(joined, l + (lines ? 4 : 2));
+	}
+	assert_true(lines >= 3);
+	assert_string_equal(joined, t);
+}
+
 static void test_json_document(void **state)
 {
 	struct nlt_err e;
@@ -305,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_error_printer),
 		cmocka_unit_test(test_json_print),
 		cmocka_unit_test(test_json_document),
+		cmocka_unit_test(test_wrap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
