@@ -176,6 +176,12 @@ void out_json_print(struct json_object *o)
 	fputc('\n', stdout);
 }
 
+void out_json_print_line(struct json_object *o)
+{
+	json_put_safe(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+	fputc('\n', stdout);
+}
+
 /* A message that already starts with "CMD: " is printed without it: one prefix, once. */
 static const char *strip_cmd(const char *cmd, const char *msg)
 {

@@ -26,5 +26,13 @@ int secret_from_tty(struct secret *s, const char *prompt, struct nlt_err *e);
 /* Pure: take the first line of buf[0..n) into s; -1 when it is empty or too long. */
 int secret_take_line(struct secret *s, const char *buf, size_t n);
 void secret_free(struct secret *s);
+/*
+ * A secret read once for several runs (nltrust --targets reads it before it
+ * forks one child per target): afterwards secret_from_fd() for the same
+ * `what` ("password", "target password") returns a copy instead of reading.
+ * At most SECRET_PRESETS of them; -1 when full.
+ */
+#define SECRET_PRESETS 2
+int secret_preset(const char *what, const struct secret *s);
 
 #endif

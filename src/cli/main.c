@@ -11,41 +11,19 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "fleet.h"
 #include "opts.h"
 #include "output.h"
 
-int main(int argc, char **argv)
+/* One run of the command for one request: its context, the command, its document and error line; the exit status. */
+static int run_one(const struct nlt_req *reqp)
 {
-	struct nlt_req req;
+	struct nlt_req req = *reqp;
 	struct nlt_err err;
 	struct nlt_ctx ctx;
 	int r;
 
 	nlt_clearerr(&err);
-	/* a DC that closes a connection under libldap's or MIT's writes must be an error, not a kill */
-	signal(SIGPIPE, SIG_IGN);
-	if (opts_parse(argc, argv, &req, &err) < 0) {
-		const char *cmd = req.cmd ? opts_cmd_name(req.cmd) : NULL;
-		int json = req.json;
-		/* --json anywhere on the line, even after the mistake: still one document */
-		for (int i = 1; i < argc && !json; i++)
-			json = strcmp(argv[i], "--json") == 0;
-		out_error(cmd, &err);
-		if (json)
-			out_json_finish(cmd, &err);
-		return nlt_exit_code(&err);
-	}
-	if (req.version) {
-		printf("nltrust %s\n", PACKAGE_VERSION);
-		return 0;
-	}
-	if (req.help) {
-		opts_usage(req.cmd);
-		return 0;
-	}
-	/* test hook (tests/check_man.sh): the man pages' examples must parse; nothing is run */
-	if (getenv("NLT_PARSE_ONLY"))
-		return 0;
 	if (ctx_init(&ctx, &req, &err) < 0) {
 		out_error(opts_cmd_name(req.cmd), &err);
 		if (req.json)
@@ -80,4 +58,48 @@ int main(int argc, char **argv)
 		return nlt_exit_code(&err);
 	}
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct nlt_req req;
+	struct nlt_err err;
+	int r;
+
+	nlt_clearerr(&err);
+	/* a DC that closes a connection under libldap's or MIT's writes must be an error, not a kill */
+	signal(SIGPIPE, SIG_IGN);
+	if (opts_parse(argc, argv, &req, &err) < 0) {
+		const char *cmd = req.cmd ? opts_cmd_name(req.cmd) : NULL;
+		int json = req.json;
+		/* --json anywhere on the line, even after the mistake: still one document */
+		for (int i = 1; i < argc && !json; i++)
+			json = strcmp(argv[i], "--json") == 0;
+		out_error(cmd, &err);
+		if (json)
+			out_json_finish(cmd, &err);
+		return nlt_exit_code(&err);
+	}
+	if (req.version) {
+		printf("nltrust %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (req.help) {
+		opts_usage(req.cmd);
+		return 0;
+	}
+	/* test hook (tests/check_man.sh): the man pages' examples must parse; nothing is run */
+	if (getenv("NLT_PARSE_ONLY"))
+		return 0;
+	if (req.targets) {
+		r = fleet_run(&req, run_one, &err);
+		if (r < 0) {
+			out_error(opts_cmd_name(req.cmd), &err);
+			if (req.json)
+				out_json_finish(opts_cmd_name(req.cmd), &err);
+			return nlt_exit_code(&err);
+		}
+		return r;
+	}
+	return run_one(&req);
 }

@@ -20,11 +20,13 @@ enum {
 	OPT_ADMIN, OPT_LDAP, OPT_STATE_DIR, OPT_DRY_RUN, OPT_OU, OPT_REUSE, OPT_DISABLE, OPT_NEW_PASSWORD_FILE,
 	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE, OPT_METHOD, OPT_VIA_DC,
 	OPT_TARGET, OPT_TARGET_USER, OPT_TARGET_PASSWORD_FILE, OPT_TARGET_STDIN_PASSWORD, OPT_TARGET_AUTH,
+	OPT_TARGETS, OPT_JOBS,
 };
 
 #define SCOPE_GLOBAL 0u
 #define ONLY(cmd) (1u << (cmd))
 #define LDAPCMDS (ONLY(CMD_VERIFY) | ONLY(CMD_SHOW_COMPUTER) | CHANGERS)
+#define FLEETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_VERIFY))
 #define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY))
 #define CHANGERS (ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_RESET_COMPUTER) | \
 		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_ENABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER))
@@ -75,6 +77,8 @@ static const struct nlt_optdef {
 	{ "target-user", OPT_TARGET_USER, required_argument, "USER", TARGETCMDS, "log on to the target as USER: DOMAIN\\user, user@REALM, or HOST\\user / .\\user for a local account (default: Kerberos from the ccache)" },
 	{ "target-password-file", OPT_TARGET_PASSWORD_FILE, required_argument, "FILE", TARGETCMDS, "the target user's password (first line of FILE; mode 0600); default: ask on the terminal" },
 	{ "target-stdin-password", OPT_TARGET_STDIN_PASSWORD, no_argument, NULL, TARGETCMDS, "read the target user's password from standard input (at most one secret comes from stdin)" },
+	{ "targets", OPT_TARGETS, required_argument, "FILE", FLEETCMDS, "run for every host of FILE ('-': standard input; one host per line, or NDJSON objects with per-target options), a line per target as it finishes (NDJSON in JSON mode), then a summary" },
+	{ "jobs", OPT_JOBS, required_argument, "N", FLEETCMDS, "with --targets: targets at a time (default 16, at most 256); the deadline applies to each target" },
 	{ "target-auth", OPT_TARGET_AUTH, required_argument, "M", TARGETCMDS, "auto, kerberos or ntlm (default auto: NTLM for a local account or DOMAIN\\user, else Kerberos)" },
 	/* two entries, one name: getopt sees one per command, --help the command's own text */
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY), "kerberos, netlogon or all (default all: both checks, side by side)" },
@@ -270,6 +274,15 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 		break;
 	case OPT_TARGET: req->target = arg; break;
 	case OPT_TARGET_USER: req->target_user = arg; break;
+	case OPT_TARGETS: req->targets = arg; break;
+	case OPT_JOBS: {
+		char *jend;
+		long v = strtol(arg, &jend, 10);
+		if (*arg == '\0' || *jend || v < 1 || v > 256)
+			return nlt_seterr(e, NLT_EUSAGE, "--jobs: '%s' is not a number from 1 to 256", arg);
+		req->jobs = (int)v;
+		break;
+	}
 	case OPT_TARGET_PASSWORD_FILE: req->target_password_file = arg; break;
 	case OPT_TARGET_STDIN_PASSWORD: req->target_stdin_password = 1; break;
 	case OPT_TARGET_AUTH:
@@ -363,7 +376,11 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		req->target = positional;
 		positional = NULL;
 	}
-	if (req->cmd == CMD_SHOW_TARGET && !req->target)
+	if (req->targets && req->target)
+		return nlt_seterr(e, NLT_EUSAGE, "give --targets FILE or one target, not both");
+	if (req->jobs && !req->targets)
+		return nlt_seterr(e, NLT_EUSAGE, "--jobs goes with --targets");
+	if (req->cmd == CMD_SHOW_TARGET && !req->target && !req->targets)
 		return nlt_seterr(e, NLT_EUSAGE, "show-target needs the HOST to ask (try nltrust show-target --help)");
 	if (positional) {
 		if (req->domain && !nlt_name_eq(req->domain, positional))
@@ -381,8 +398,8 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EUSAGE, "give --target-stdin-password or --target-password-file, not both");
 	if ((req->target_stdin_password || req->target_password_file) && !req->target_user)
 		return nlt_seterr(e, NLT_EUSAGE, "a target password needs --target-user");
-	if ((req->target_user || req->target_auth) && !req->target)
-		return nlt_seterr(e, NLT_EUSAGE, "--target-user and --target-auth go with --target HOST");
+	if ((req->target_user || req->target_auth) && !req->target && !req->targets)
+		return nlt_seterr(e, NLT_EUSAGE, "--target-user and --target-auth go with --target HOST or --targets FILE");
 	if (req->ldaps && req->starttls)
 		return nlt_seterr(e, NLT_EUSAGE, "give --ldaps or --starttls, not both");
 	if (req->ca_file && !req->ldaps && !req->starttls)

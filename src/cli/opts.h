@@ -49,6 +49,8 @@ struct nlt_req {
 	const char *target_password_file; /* --target-password-file */
 	int target_stdin_password; /* --target-stdin-password */
 	int target_auth;     /* --target-auth: 0 auto, 1 kerberos, 2 ntlm */
+	const char *targets; /* --targets FILE|-: run the command once per target (src/cli/fleet.c) */
+	int jobs;            /* --jobs N: targets at a time (0: the default) */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };

@@ -404,6 +404,8 @@ void target_close(struct target *t)
 	if (t->connected) {
 		/* one round trip less: the LOGOFF answer is not awaited (it ends the pipes' opens too) */
 		smb2c_logoff_quick(&t->smb);
+	} else {
+		smb2c_free(&t->smb); /* a connect or negotiate that failed still holds its buffers */
 	}
 	t->connected = 0;
 }
