@@ -299,15 +299,13 @@ static void child(const struct nlt_req *req, const struct fleet_target *t, int a
 	r.json = 1;
 	if (t->domain)
 		r.domain = t->domain;
-	if (t->target_user) {
+	/* a line's own user takes the command line's password unless the line names its own file */
+	if (t->target_user)
 		r.target_user = t->target_user;
-		r.target_password_file = NULL;
-		r.target_stdin_password = 0;
-	}
 	if (t->target_password_file) {
 		r.target_password_file = t->target_password_file;
 		r.target_stdin_password = 0;
-	} else if (target_preset && !t->target_user) {
+	} else if (target_preset) {
 		r.target_password_file = NULL;
 		r.target_stdin_password = 1;
 	}

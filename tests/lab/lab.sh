@@ -42,6 +42,10 @@ F2_REALM=OTHER.TEST
 F2_DNSDOM=other.test
 F2_NBDOM=OTHER
 ALL_HOSTS=(dc1 dcb ws1 cli junk dc2) # what teardown looks for
+# Fleet members (lab.sh members up N): m01..m40, joined Samba members like ws1, at 198.18.0.201..240
+MEMBERS_MAX=40
+for _i in $(seq 1 "$MEMBERS_MAX"); do ALL_HOSTS+=("$(printf 'm%02d' "$_i")"); done
+unset _i
 JUNK_BADBLOB_IP=198.18.0.161
 JUNK_TRUNC_IP=198.18.0.162
 
@@ -86,6 +90,10 @@ usage: lab.sh COMMAND [ARGS]     (prefix NLT_LAB_PREFIX=$P, state NLT_LAB_DIR=$D
                           trust with $REALM on a lab that is up (about 15 s / 3 s)
   forest2 break           give dc1's side of the trust new secrets (dc2 keeps the old ones)
   forest2 heal            recreate the trust on both sides with one secret
+  members up [N]          N more joined Samba members (default 16, at most 40): m01..mNN at
+                          198.18.0.201.., each in its own namespace with smbd, winbindd and a
+                          local root (ws1's password); for fleets (--targets)
+  members down            stop them, delete their computer accounts and namespaces
 HOST is one of: ${HOSTS[*]} br (and dc2 while the second forest is up)
 EOF
 }
@@ -137,7 +145,8 @@ check_host() {
 	local h
 	for h in "${HOSTS[@]}" br; do [ "$1" = "$h" ] && return 0; done
 	[ "$1" = dc2 ] && ns_exists "$P-dc2" && return 0
-	die "unknown host '$1' (one of: ${HOSTS[*]} br; dc2 after forest2 up)"
+	case $1 in m[0-9][0-9]) ns_exists "$P-$1" && return 0 ;; esac
+	die "unknown host '$1' (one of: ${HOSTS[*]} br; dc2 after forest2 up; mNN after members up)"
 }
 
 lock() {
@@ -156,7 +165,7 @@ hx() {
 	shift
 	case $h in
 	dc1 | dcb | dc2) [ -f "$D/$h/private/krb5.conf" ] && kc=$D/$h/private/krb5.conf ;;
-	ws1) kc=$D/ws1/krb5.conf ;;
+	ws1 | m[0-9][0-9]) kc=$D/$h/krb5.conf ;;
 	esac
 	[ -d "$D/$h/run" ] || die "no $D/$h/run: is lab '$P' up?"
 	ip netns exec "$P-$h" unshare --uts -- /bin/sh -c '
@@ -1199,6 +1208,95 @@ f2_heal() {
 
 # ------------------------------------------------------------------- main
 
+# ------------------------------------------------------------------ fleet members
+
+mem_ip() { printf '198.18.0.%d' $((200 + 10#${1#m})); }
+
+# mem_prepare H: namespace, bridge port, /etc/netns files, state dir and smb.conf (ws1's, renamed)
+mem_prepare() {
+	local h=$1 d=$D/$1 nb
+	nb=$(printf '%s' "$h" | tr '[:lower:]' '[:upper:]')
+	ip netns add "$P-$h"
+	ip netns exec "$P-$h" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6'
+	ip -n "$P-$h" link set lo up
+	ip -n "$P-br" link add "v-$h" type veth peer name eth0 netns "$P-$h"
+	ip -n "$P-br" link set "v-$h" master br0 up
+	ip -n "$P-$h" addr add "$(mem_ip "$h")/24" dev eth0
+	ip -n "$P-$h" link set eth0 up
+	mkdir -p "/etc/netns/$P-$h" "$d/run" "$d/log"
+	printf '127.0.0.1 localhost\n%s %s %s\n' "$(mem_ip "$h")" "$(fqdn "$h")" "$h" >"/etc/netns/$P-$h/hosts"
+	resolv "$h" "${IP[dc1]}" "${IP[dcb]}"
+	cp "/etc/netns/$P-ws1/passwd" "/etc/netns/$P-ws1/group" "/etc/netns/$P-$h/"
+	mkdir -p "$d/pid" "$d/lock" "$d/state" "$d/cache" "$d/private" "$d/ncalrpc" "$d/usershares" "$d/share"
+	chmod 0700 "$d/private"
+	sed -e "s#$D/ws1/#$d/#g" -e "s#$D/ws1\$#$d#" -e "s#netbios name = WS1#netbios name = $nb#" \
+		"$D/ws1/smb.conf" >"$d/smb.conf"
+	{ mk_krb5_conf && printf '\tdefault_keytab_name = FILE:%s\n' "$d/krb5.keytab"; } >"$d/krb5.conf"
+}
+
+mem_join() {
+	local h=$1 d=$D/$1 try
+	for try in 1 2 3 4; do
+		hx "$h" net ads join -s "$d/smb.conf" -S "$(fqdn dc1)" -U "Administrator%$ADMIN_PASS" \
+			>>"$d/log/join.log" 2>&1 && break
+		[ "$try" -lt 4 ] || return 1
+		sleep 1
+	done
+	[ -s "$d/krb5.keytab" ] || hx "$h" net ads keytab create -s "$d/smb.conf" -P >>"$d/log/join.log" 2>&1 || return 1
+	printf '%s\n%s\n' "$WS1_ROOT_PASS" "$WS1_ROOT_PASS" | hx "$h" smbpasswd -c "$d/smb.conf" -s -a root \
+		>>"$d/log/join.log" 2>&1 || return 1
+	hx "$h" smbd -D -s "$d/smb.conf" >>"$d/log/daemons.out" 2>&1 || return 1
+	hx "$h" winbindd -D -s "$d/smb.conf" >>"$d/log/daemons.out" 2>&1 || return 1
+}
+
+cmd_members_up() {
+	local n=${1:-16} i h pids=() t0 failed=0 deadline
+	[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le "$MEMBERS_MAX" ] || die "members up: N is 1 to $MEMBERS_MAX"
+	t0=$(now)
+	for i in $(seq 1 "$n"); do
+		h=$(printf 'm%02d' "$i")
+		ns_exists "$P-$h" && continue
+		mem_prepare "$h"
+	done
+	# joins eight at a time (a DC takes a burst of joins, not sixteen at once)
+	for i in $(seq 1 "$n"); do
+		h=$(printf 'm%02d' "$i")
+		pid_alive "$h" "$D/$h/pid/smbd.pid" && continue
+		mem_join "$h" &
+		pids+=($!)
+		if [ "${#pids[@]}" -ge 8 ]; then
+			for p in "${pids[@]}"; do wait "$p" || failed=1; done
+			pids=()
+		fi
+	done
+	for p in "${pids[@]}"; do wait "$p" || failed=1; done
+	[ "$failed" -eq 0 ] || die "members up: a join or a daemon failed (see $D/mNN/log/join.log, daemons.out)"
+	deadline=$(($(date +%s) + WAIT))
+	for i in $(seq 1 "$n"); do
+		h=$(printf 'm%02d' "$i")
+		until hx "$h" "$PY" "$TOOL" port "$(mem_ip "$h")" 445 >/dev/null 2>&1; do
+			[ "$(date +%s)" -lt "$deadline" ] || die "members up: $h's smbd does not answer on 445"
+			sleep 0.2
+		done
+	done
+	say "members up: $n joined member(s) m01..$(printf 'm%02d' "$n") in $(elapsed "$t0") s"
+}
+
+cmd_members_down() {
+	local i h
+	for i in $(seq 1 "$MEMBERS_MAX"); do
+		h=$(printf 'm%02d' "$i")
+		ns_exists "$P-$h" || continue
+		stop_daemons "$h" "$D/$h/pid/winbindd.pid" "$D/$h/pid/smbd.pid"
+		hx dc1 samba-tool computer delete "$(printf '%s' "$h" | tr '[:lower:]' '[:upper:]')" -s "$(dc_conf dc1)" \
+			>/dev/null 2>&1 || true
+		ip netns pids "$P-$h" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+		ip -n "$P-br" link del "v-$h" 2>/dev/null || true
+		ip netns del "$P-$h"
+		rm -rf "/etc/netns/${P:?}-$h" "${D:?}/$h"
+	done
+}
+
 main() {
 	local cmd=${1:-help}
 	[ $# -gt 0 ] && shift
@@ -1223,6 +1321,16 @@ main() {
 		break) f2_break ;;
 		heal) f2_heal ;;
 		*) die "usage: forest2 up|down|break|heal" ;;
+		esac
+		;;
+	members)
+		need_root
+		need_up
+		lock
+		case ${1:-} in
+		up) cmd_members_up "${2:-16}" ;;
+		down) cmd_members_down ;;
+		*) die "usage: members up [N] | members down" ;;
 		esac
 		;;
 	_up)

@@ -97,7 +97,32 @@ for l in sys.stdin:
 print(r[\"'"$ws1_ip"'\"], r[\"198.18.0.21\"], r[\"198.18.0.22\"])")" = "0 5 0" ]'
 [ "$rc" -eq 5 ] || show
 
-# ---- 4. usage ----
+# ---- 4. sixteen real members (joined Samba members in namespaces of their own) ----
+if "$lab" members up 16 >"$t75/members.log" 2>&1; then
+	ok "lab: 16 more joined members up ($(tail -n 1 "$t75/members.log" | sed 's/.* in //'))"
+	for i in $(seq -w 1 16); do
+		printf '{"target": "198.18.0.%d", "target_user": "M%s\\\\root"}\n' $((200 + 10#$i)) "$i"
+	done >"$t75/members"
+	run_cli --json show-target --targets "$t75/members" --target-user 'X\root' --target-password-file "$t75/root.pw"
+	check "show-target over 16 members (a user per line, the command line's password): each names itself, one domain SID" \
+		eval '[ "$rc" -eq 0 ] && [ "$(printf "%s\n" "$out" | python3 -c "
+import json, sys
+t = [json.loads(l) for l in sys.stdin if l.strip()]
+t = [l for l in t if \"target\" in l]
+print(len(t), sorted(l[\"result\"][\"computer_name\"] for l in t) == [\"M%02d\" % i for i in range(1, 17)],
+      len(set(l[\"result\"][\"domain\"][\"sid\"] for l in t)))")" = "16 True 1" ]'
+	[ "$rc" -eq 0 ] || show
+	run_cli --json verify --targets "$t75/members" --target-user 'X\root' --target-password-file "$t75/root.pw"
+	check "verify --targets over 16 Samba members: none healthy (no \\PIPE\\netlogon: cannot check remotely), exit 6" \
+		eval '[ "$rc" -eq 6 ] && [ "$(printf "%s\n" "$out" | tail -n 1 | python3 -c "
+import json, sys; s = json.load(sys.stdin)[\"summary\"]; print(s[\"targets\"], s[\"ok\"], s[\"not_known\"])")" = "16 0 16" ]'
+else
+	bad "lab: members up 16"; diag <"$t75/members.log"
+fi
+"$lab" members down >/dev/null 2>&1
+check "lab: members down leaves no member namespace" eval '! ip netns list | grep -q "^$NLT_LAB_PREFIX-m[0-9][0-9]"'
+
+# ---- 5. usage ----
 run_cli show-target --targets - --target-user 'WS1\root' --target-stdin-password
 check "--targets - with a password on standard input: usage error, exit 2" \
 	eval '[ "$rc" -eq 2 ] && printf "%s" "$err" | grep -q "passwords must come from a file or the terminal"'
