@@ -49,6 +49,7 @@ struct nlt_req {
 	const char *target_password_file; /* --target-password-file */
 	int target_stdin_password; /* --target-stdin-password */
 	int target_auth;     /* --target-auth: 0 auto, 1 kerberos, 2 ntlm */
+	int rotate;          /* repair --rotate: CHANGE_PASSWORD on a working channel */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };
