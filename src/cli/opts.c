@@ -21,13 +21,14 @@ enum {
 	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE, OPT_METHOD, OPT_VIA_DC,
 	OPT_TARGET, OPT_TARGET_USER, OPT_TARGET_PASSWORD_FILE, OPT_TARGET_STDIN_PASSWORD, OPT_TARGET_AUTH,
 	OPT_TARGETS, OPT_JOBS,
+	OPT_ROTATE,
 };
 
 #define SCOPE_GLOBAL 0u
 #define ONLY(cmd) (1u << (cmd))
 #define LDAPCMDS (ONLY(CMD_VERIFY) | ONLY(CMD_SHOW_COMPUTER) | CHANGERS)
 #define FLEETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_VERIFY))
-#define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY))
+#define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY) | ONLY(CMD_REPAIR))
 #define CHANGERS (ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_RESET_COMPUTER) | \
 		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_ENABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER))
 
@@ -83,6 +84,10 @@ static const struct nlt_optdef {
 	/* two entries, one name: getopt sees one per command, --help the command's own text */
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY), "kerberos, netlogon or all (default all: both checks, side by side)" },
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_RESET_PASSWORD), "kerberos (kpasswd as the machine, the default) or netlogon (NetrServerPasswordSet2)" },
+	/* repair --target HOST [DOMAIN] (src/cli/cmd_repair.c) */
+	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_REPAIR), "the member (or DC) to repair, over SMB (\\PIPE\\netlogon); required" },
+	{ "rotate", OPT_ROTATE, no_argument, NULL, ONLY(CMD_REPAIR), "when the channel works, ask the target to change its trust password (CHANGE_PASSWORD) and verify again" },
+	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, ONLY(CMD_REPAIR), "verify, then print the steps that would run; change nothing" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -105,6 +110,7 @@ static const struct {
 	[CMD_DELETE_COMPUTER] = { "delete-computer", "NAME", "delete any computer object" },
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
 	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
+	[CMD_REPAIR] = { "repair", "[DOMAIN]", "repair a remote member's secure channel over SMB, least invasive first" },
 };
 
 const char *opts_cmd_name(enum nlt_cmd cmd)
@@ -296,6 +302,7 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 			return nlt_seterr(e, NLT_EUSAGE, "--target-auth: '%s' is not auto, kerberos or ntlm", arg);
 		break;
 	case OPT_REUSE: req->reuse = 1; break;
+	case OPT_ROTATE: req->rotate = 1; break;
 	case OPT_DISABLE: req->disable = 1; break;
 	case OPT_NEW_PASSWORD_FILE: req->new_password_file = arg; break;
 	default:
@@ -387,6 +394,8 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 			return nlt_seterr(e, NLT_EUSAGE, "domain given twice ('%s' and '%s')", req->domain, positional);
 		req->domain = positional;
 	}
+	if (req->cmd == CMD_REPAIR && !req->target)
+		return nlt_seterr(e, NLT_EUSAGE, "repair needs --target HOST, the member to repair (try nltrust repair --help)");
 	if (req->tcp_only && req->cmd != CMD_DISCOVER)
 		return nlt_seterr(e, NLT_EUSAGE, "--tcp applies to discover only");
 	if ((req->stdin_password != 0) + (req->password_file != NULL) + (req->ccache != NULL) > 1)

@@ -1,6 +1,6 @@
 /*
  * tests/fuzz/fuzz_rpc_stubs.c - libFuzzer harness for the reply decoders of
- * proto/lsa.c, proto/srvsvc.c and proto/wkssvc.c.  Every input goes to every
+ * proto/lsa.c, proto/srvsvc.c, proto/wkssvc.c and proto/initshutdown.c.  Every input goes to every
  * decoder; whatever decodes must re-encode to a buffer that decodes to the
  * same values (NULL string pointers and "" are one value in C).
  */
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "initshutdown.h"
 #include "lsa.h"
 #include "srvsvc.h"
 #include "wkssvc.h"
@@ -55,6 +56,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    wkssvc_dec_get_info100_rep(out, w.len, &b) != WIRE_OK || memcmp(&a, &b, sizeof(a)) != 0)
 				abort();
 		}
+	}
+	{
+		/* InitShutdown: the reply (one WERROR) re-encodes to itself; the input as a message must encode or be
+		 * refused (invalid UTF-8, too long), never overrun */
+		uint32_t a, b;
+		char msg[1024];
+		size_t m = size < sizeof(msg) - 1 ? size : sizeof(msg) - 1;
+		if (initshutdown_dec_rep(data, size, &a) == WIRE_OK) {
+			wwr_init(&w, out, sizeof(out));
+			if (initshutdown_enc_rep(&w, a) != WIRE_OK || w.len != size || memcmp(out, data, size) != 0 ||
+			    initshutdown_dec_rep(out, w.len, &b) != WIRE_OK || a != b)
+				abort();
+		}
+		memcpy(msg, data, m);
+		msg[m] = '\0';
+		wwr_init(&w, out, sizeof(out));
+		(void)initshutdown_enc_init_ex(&w, msg, 60, 1, 1, 0);
 	}
 	return 0;
 }

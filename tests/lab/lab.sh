@@ -485,6 +485,12 @@ ws1_conf() {
 	private dir = $d/private
 	ncalrpc dir = $d/ncalrpc
 	usershare path = $d/usershares
+	# InitShutdown (MS-RSP, rejoin --reboot): smbd runs these instead of rebooting; the marker file
+	# records what arrived for 97-repair.sh: %z the message (every character but [A-Za-z0-9] made
+	# '_'), %r "-r" for a reboot, %f "-f" to force, %x the reason as a signed decimal.  %t is no
+	# use: smbd substitutes smb.conf's own %t (the current time) before the script's (the delay).
+	shutdown script = /bin/sh -c 'echo "shutdown message=%z delay=%t reboot=%r force=%f reason=%x" >>$D/ws1-shutdown'
+	abort shutdown script = /bin/sh -c 'echo abort >>$D/ws1-shutdown'
 
 [share]
 	path = $d/share

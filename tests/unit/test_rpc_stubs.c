@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "initshutdown.h"
 #include "lsa.h"
 #include "srvsvc.h"
 #include "sweep.h"
@@ -215,6 +216,90 @@ static void test_wkssvc_golden(void **state)
 	assert_int_not_equal(wkssvc_dec_get_info100_rep(g, n, &r), WIRE_OK);
 }
 
+/*
+ * InitShutdown (proto/initshutdown.c).  The requests below are what Samba's own NDR (pidl, through
+ * its python bindings: samba.ndr.ndr_pack_in of initshutdown.InitEx / initshutdown.Abort, Samba
+ * 4.17.12, 2026-12-06) packs for the same arguments: our encoder must match them byte for byte.
+ */
+/* hostname NULL, message "nltrust: repair", timeout 30, force 0, reboot 1, reason 0x80020003 */
+static const char is_initex_msg[] =
+	"00000000000002001e0020000400020010000000000000000f0000006e006c00740072007500730074003a0020007200650070006100"
+	"6900720000001e0000000001000003000280";
+/* hostname NULL, message NULL, timeout 0, force 1, reboot 0, reason 0 */
+static const char is_initex_null[] = "0000000000000000000000000100000000000000";
+/* message "" (Length 0, MaximumLength 2, a buffer of no characters) */
+static const char is_initex_empty[] = "00000000000002000000020004000200010000000000000000000000000000000100000000000000";
+
+static int dec_is(const uint8_t *b, size_t n, void *ctx)
+{
+	uint32_t w;
+	(void)ctx;
+	return initshutdown_dec_rep(b, n, &w) == WIRE_OK ? 0 : -1;
+}
+
+static void test_initshutdown(void **state)
+{
+	struct wwr w;
+	uint32_t werror = 7;
+	size_t n;
+	char big[INITSHUTDOWN_MESSAGE_MAX + 2];
+	static uint8_t bigout[2048];
+
+	(void)state;
+	assert_int_equal(initshutdown_syntax.major, 1);
+	n = load(is_initex_msg);
+	wwr_init(&w, out, sizeof(out));
+	assert_int_equal(initshutdown_enc_init_ex(&w, "nltrust: repair", 30, 0, 1, 0x80020003u), WIRE_OK);
+	assert_int_equal(wwr_len(&w), n);
+	assert_memory_equal(out, g, n);
+	n = load(is_initex_null);
+	wwr_init(&w, out, sizeof(out));
+	assert_int_equal(initshutdown_enc_init_ex(&w, NULL, 0, 1, 0, 0), WIRE_OK);
+	assert_int_equal(wwr_len(&w), n);
+	assert_memory_equal(out, g, n);
+	n = load(is_initex_empty);
+	wwr_init(&w, out, sizeof(out));
+	assert_int_equal(initshutdown_enc_init_ex(&w, "", 0, 1, 0, 0), WIRE_OK);
+	assert_int_equal(wwr_len(&w), n);
+	assert_memory_equal(out, g, n);
+	/* abort: a NULL ServerName pointer */
+	wwr_init(&w, out, sizeof(out));
+	assert_int_equal(initshutdown_enc_abort(&w), WIRE_OK);
+	assert_int_equal(wwr_len(&w), 4);
+	assert_int_equal(out[0] | out[1] | out[2] | out[3], 0);
+	/* limits: a message of 513 characters, a timeout over ten years, invalid UTF-8, a short buffer */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	wwr_init(&w, out, sizeof(out));
+	assert_int_equal(initshutdown_enc_init_ex(&w, big, 30, 0, 1, 0), WIRE_ELIMIT);
+	big[INITSHUTDOWN_MESSAGE_MAX] = '\0';
+	wwr_init(&w, bigout, sizeof(bigout));
+	assert_int_equal(initshutdown_enc_init_ex(&w, big, 30, 0, 1, 0), WIRE_OK);
+	wwr_init(&w, out, sizeof(out));
+	assert_int_equal(initshutdown_enc_init_ex(&w, "x", INITSHUTDOWN_TIMEOUT_MAX + 1, 0, 1, 0), WIRE_ELIMIT);
+	wwr_init(&w, out, sizeof(out));
+	assert_int_equal(initshutdown_enc_init_ex(&w, "\xc3\x28", 30, 0, 1, 0), WIRE_EBAD);
+	wwr_init(&w, out, 20);
+	assert_int_equal(initshutdown_enc_init_ex(&w, "nltrust: repair", 30, 0, 1, 0), WIRE_ESPACE);
+	/* replies: one WERROR, nothing before or after it */
+	n = load("00000000");
+	assert_int_equal(initshutdown_dec_rep(g, n, &werror), WIRE_OK);
+	assert_int_equal(werror, 0);
+	n = load("05000000");
+	assert_int_equal(initshutdown_dec_rep(g, n, &werror), WIRE_OK);
+	assert_int_equal(werror, 5);
+	wwr_init(&w, out, sizeof(out));
+	assert_int_equal(initshutdown_enc_rep(&w, 5), WIRE_OK);
+	assert_int_equal(wwr_len(&w), n);
+	assert_memory_equal(out, g, n);
+	assert_int_equal(sweep_truncations(g, n, dec_is, NULL), 0);
+	(void)sweep_bitflips(g, n, dec_is, NULL);
+	n = load("0500000000");
+	werror = 7;
+	assert_int_equal(initshutdown_dec_rep(g, n, &werror), WIRE_ETRAILING);
+	assert_int_equal(werror, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_lsa_requests),
 		cmocka_unit_test(test_srvsvc_golden),
 		cmocka_unit_test(test_wkssvc_golden),
+		cmocka_unit_test(test_initshutdown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
