@@ -13,6 +13,7 @@
 #include "cmds.h"
 #include "opts.h"
 #include "output.h"
+#include "version.h"
 
 int main(int argc, char **argv)
 {
@@ -35,10 +36,8 @@ int main(int argc, char **argv)
 			out_json_finish(cmd, &err);
 		return nlt_exit_code(&err);
 	}
-	if (req.version) {
-		printf("nltrust %s\n", PACKAGE_VERSION);
-		return 0;
-	}
+	if (req.version)
+		return nlt_version_print(req.json);
 	if (req.help) {
 		opts_usage(req.cmd);
 		return 0;
