@@ -11,15 +11,15 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 lab=$top_srcdir/tests/lab/lab.sh
 
-# the installed layout (make check installs into tests/inst first)
-bin=${NLT_BIN:-${NLT_INST:-$top_builddir/tests/inst}${NLT_SBINDIR:-/usr/local/sbin}/nltrust}
-if [ ! -x "$bin" ]; then
-	echo "not ok 1 - installed binary missing: $bin"; echo "1..1"; exit 1
-fi
 # configure --disable-lab-tests (make distcheck, the Debian build): no lab unless NLT_LAB_REQUIRE=1
 if [ "${NLT_LAB_TESTS:-yes}" = no ] && [ "${NLT_LAB_REQUIRE:-0}" != 1 ]; then
 	echo "1..0 # SKIP configured with --disable-lab-tests; integration scenarios not run"
 	exit 77
+fi
+# the installed layout (make check installs into tests/inst first)
+bin=${NLT_BIN:-${NLT_INST:-$top_builddir/tests/inst}${NLT_SBINDIR:-/usr/local/sbin}/nltrust}
+if [ ! -x "$bin" ]; then
+	echo "not ok 1 - installed binary missing: $bin"; echo "1..1"; exit 1
 fi
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
 	if [ "${NLT_LAB_REQUIRE:-0}" = 1 ]; then
