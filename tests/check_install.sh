@@ -54,6 +54,14 @@ PY
 then ok "--version --json: name, version, build, features, state_dir, libraries"
 else bad "--version --json (exit $rc):"; sed 's/^/#   /' "$tmp/v.json"; fi
 
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	if why=$(python3 "$top_srcdir/tests/check_json_schema.py" "$top_srcdir/doc/json" version < "$tmp/v.json" 2>&1); then
+		ok "--version --json is valid against doc/json/version.schema.json"
+	else bad "--version --json against version.schema.json: $why"; fi
+else
+	ok "--version --json schema check # SKIP python3-jsonschema not installed"
+fi
+
 # man pages: exactly man/*.8, in section 8
 (cd "$top_srcdir/man" && ls *.8) | sort > "$tmp/man.src"
 (cd "$man8" 2>/dev/null && ls) | sort > "$tmp/man.inst"
