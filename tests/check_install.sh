@@ -62,6 +62,20 @@ else
 	ok "--version --json schema check # SKIP python3-jsonschema not installed"
 fi
 
+# tools/buildver.sh outside a checkout: an unpacked tarball (even one unpacked inside some other
+# git checkout, as distcheck does) is the tarball, with its .tarball-version; without one, unknown
+mkdir -p "$tmp/tb/nltrust-x"
+printf 'v9.8.7-3-gabcdef1\n' > "$tmp/tb/nltrust-x/.tarball-version"
+h=$(sh "$top_srcdir/tools/buildver.sh" "$tmp/tb/nltrust-x" | grep -v '^/\*' | tr '\n' ' ')
+[ "$h" = '#define NLT_BUILD_SOURCE "tarball" #define NLT_BUILD_DESCRIBE "v9.8.7-3-gabcdef1" ' ] &&
+	ok "buildver.sh in an unpacked tarball: tarball, its describe" || bad "buildver.sh in a tarball: $h"
+rm -f "$tmp/tb/nltrust-x/.tarball-version"
+if command -v git >/dev/null 2>&1; then git -C "$tmp/tb" init -q 2>/dev/null; fi
+h=$(sh "$top_srcdir/tools/buildver.sh" "$tmp/tb/nltrust-x" | grep -v '^/\*' | tr '\n' ' ')
+[ "$h" = '#define NLT_BUILD_SOURCE "unknown" #define NLT_BUILD_DESCRIBE "" ' ] &&
+	ok "buildver.sh with no .git of its own and no .tarball-version: unknown (not the enclosing checkout)" ||
+	bad "buildver.sh without a source: $h"
+
 # man pages: exactly man/*.8, in section 8
 (cd "$top_srcdir/man" && ls *.8) | sort > "$tmp/man.src"
 (cd "$man8" 2>/dev/null && ls) | sort > "$tmp/man.inst"
