@@ -14,6 +14,7 @@
 #include "fleet.h"
 #include "opts.h"
 #include "output.h"
+#include "version.h"
 
 /* One run of the command for one request: its context, the command, its document and error line; the exit status. */
 static int run_one(const struct nlt_req *reqp)
@@ -81,10 +82,8 @@ int main(int argc, char **argv)
 			out_json_finish(cmd, &err);
 		return nlt_exit_code(&err);
 	}
-	if (req.version) {
-		printf("nltrust %s\n", PACKAGE_VERSION);
-		return 0;
-	}
+	if (req.version)
+		return nlt_version_print(req.json);
 	if (req.help) {
 		opts_usage(req.cmd);
 		return 0;

@@ -55,7 +55,7 @@ static const struct nlt_optdef {
 	{ "verbose", 'v', no_argument, NULL, SCOPE_GLOBAL, "progress on stderr" },
 	{ "quiet", 'q', no_argument, NULL, SCOPE_GLOBAL, "print nothing but errors; the exit status tells" },
 	{ "help", 'h', no_argument, NULL, SCOPE_GLOBAL, "show help (nltrust COMMAND --help for a command)" },
-	{ "version", OPT_VERSION, no_argument, NULL, SCOPE_GLOBAL, "show the version" },
+	{ "version", 'V', no_argument, NULL, SCOPE_GLOBAL, "show the version, the build and the libraries it was built against" },
 	{ "pdc", OPT_PDC, no_argument, NULL, ONLY(CMD_DISCOVER), "require the PDC emulator" },
 	{ "gc", OPT_GC, no_argument, NULL, ONLY(CMD_DISCOVER), "require a global catalog" },
 	{ "kdc", OPT_KDC, no_argument, NULL, ONLY(CMD_DISCOVER), "require a KDC" },
@@ -237,7 +237,7 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case 'v': nlt_verbose++; break;
 	case 'q': req->quiet = 1; break;
 	case 'h': req->help = 1; break;
-	case OPT_VERSION: req->version = 1; break;
+	case 'V': req->version = 1; break;
 	case OPT_TIMEOUT:
 		secs = strtod(arg, &end);
 		if (!end || *end || !(secs > 0) || secs > 3600)

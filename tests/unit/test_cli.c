@@ -111,6 +111,13 @@ static void help_and_version_need_no_command(void **state)
 	assert_int_equal(q.cmd, CMD_PING);
 	assert_int_equal(parse(&q, &e, 1, "--version"), 0);
 	assert_true(q.version);
+	/* -V is --version; with --json on either side it asks for the JSON form */
+	assert_int_equal(parse(&q, &e, 1, "-V"), 0);
+	assert_true(q.version);
+	assert_int_equal(parse(&q, &e, 2, "--json", "-V"), 0);
+	assert_true(q.version && q.json);
+	assert_int_equal(parse(&q, &e, 2, "-V", "--json"), 0);
+	assert_true(q.version && q.json);
 }
 
 static void every_category_maps_to_its_documented_exit_code(void **state)
