@@ -49,7 +49,7 @@ void computer_judge(struct computer_view *c, const char *domain, time_t now)
 	if (!c->have_uac || !(c->uac & (UAC_WORKSTATION_TRUST_ACCOUNT | UAC_SERVER_TRUST_ACCOUNT)))
 		add(c->problems, &c->n_problems, "%s is not a workstation or server trust account", c->sam);
 	if (c->have_uac && (c->uac & UAC_ACCOUNTDISABLE))
-		add(c->problems, &c->n_problems, "the account is disabled: the member cannot log on to the domain");
+		add(c->problems, &c->n_problems, "%s: the member cannot log on to the domain", COMPUTER_DISABLED_TEXT);
 	if (c->have_uac && (c->uac & UAC_LOCKOUT))
 		add(c->problems, &c->n_problems, "the account is locked out");
 	if (c->have_uac && (c->uac & UAC_USE_DES_KEY_ONLY))

@@ -20,6 +20,8 @@
 #define COMPUTER_MAX_FINDINGS 12
 /* Netlogon's default MaximumPasswordAge: members change their password every 30 days */
 #define COMPUTER_MAX_PW_AGE_DAYS 30
+/* how the "disabled" problem starts (verify --target weighs it as its own finding) */
+#define COMPUTER_DISABLED_TEXT "the account is disabled"
 
 struct computer_view {
 	char sam[64], dn[512], dnshostname[256], os[128], osver[64];
