@@ -101,6 +101,20 @@ else
 		      printf "%s" "$out" | grep -q "^Healthy: $DC1_FQDN verified its secure channel to $LAB2_DOMAIN"'
 	[ "$rc" -eq 0 ] || show
 
+	# -C: the admin ccache serves the target's Kerberos logon and the directory
+	"$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" KRB5CCNAME="FILE:$t98/adm.cc" kinit "$LAB_ADMIN_PRINCIPAL" \
+		<"$t98/admin.pw" >/dev/null 2>&1
+	t98_run --json verify --target "$DC1_FQDN" "$LAB2_DOMAIN" "-CFILE:$t98/adm.cc"
+	check "dc1 with -C only: Kerberos from the ccache, DC1\$ read as $LAB_ADMIN_PRINCIPAL, healthy, exit 0" \
+		eval '[ "$rc" -eq 0 ] && t98_schema && [ "$(jget "(j[\"target\"][\"smb\"][\"auth\"], j[\"target\"][\"directory\"][\"read_as\"], j[\"target\"][\"directory\"][\"found\"])")" = "('"'Kerberos', '$LAB_ADMIN_PRINCIPAL', True"')" ]'
+	[ "$rc" -eq 0 ] || show
+	# a target kinit (MEMORY ccache) beside -C: the directory still uses the -C cache
+	t98_run --json verify --target "$DC1_FQDN" "$LAB2_DOMAIN" --target-user "Administrator@$LAB_REALM" \
+		--target-password-file "$t98/admin.pw" --target-auth kerberos "-CFILE:$t98/adm.cc"
+	check "dc1 with a target password kinit and -C: healthy, exit 0, directory read" \
+		eval '[ "$rc" -eq 0 ] && [ "$(jget "j[\"target\"][\"directory\"][\"state\"]")" = read ]'
+	[ "$rc" -eq 0 ] || show
+
 	# the directory cannot be read: a healthy remote verdict does not stand alone
 	t98_run --json verify "${dc1_t[@]}" -U "$LAB_ADMIN_USER" --password-file "$t98/bad.pw"
 	check "the admin's wrong password: inconclusive, exit 5, 'could not be read' names the logon, TC_VERIFY still OK" \
