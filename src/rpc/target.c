@@ -934,6 +934,108 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 	return 0;
 }
 
+int target_calls(struct target *t, const char *pipe, const struct dcerpc_syntax *iface, struct target_call *calls,
+		 size_t n, struct nlt_err *e)
+{
+	struct tpipe p;
+	uint8_t buf[1100], *ans = NULL;
+	const size_t ans_cap = 65536;
+	const uint8_t *stub;
+	size_t len, stub_len;
+	uint32_t b_call = 0, cid[TARGET_MAX_CALLS] = { 0 };
+	uint64_t b_mid = 0, mid[TARGET_MAX_CALLS] = { 0 };
+	int bound = 0;
+
+	if (n > TARGET_MAX_CALLS)
+		return nlt_seterr(e, NLT_EINTERNAL, "target_calls: %zu calls at once", n);
+	for (size_t i = 0; i < n; i++) {
+		calls[i].ok = 0;
+		calls[i].out = NULL;
+		calls[i].out_len = 0;
+		nlt_clearerr(&calls[i].err);
+	}
+	memset(&p, 0, sizeof(p));
+	p.name = pipe;
+	snprintf(p.peer, sizeof(p.peer), "%.50s \\PIPE\\%.20s", t->smb.host, pipe);
+	t->smb.last_status = 0;
+	if (t->smb.tree_id) {
+		uint64_t cm;
+		if (smb2c_send_create(&t->smb, pipe, &cm, e) < 0 || smb2c_recv_create(&t->smb, cm, pipe, &p.fid, e) < 0)
+			return -1;
+	} else if (smb2c_open_pipe(&t->smb, pipe, &p.fid, e) < 0) {
+		return -1;
+	}
+	if (tp_enc_bind(&p, iface, buf, sizeof(buf), &len, &b_call, e) < 0 || tp_send(t, &p, buf, len, &b_mid, e) < 0)
+		return -1;
+	if (n && (tp_enc_req(&p, calls[0].opnum, calls[0].stub, calls[0].stub_len, buf, sizeof(buf), &len, &cid[0],
+			     &calls[0].err) < 0 ||
+		  tp_send(t, &p, buf, len, &mid[0], &calls[0].err) < 0))
+		mid[0] = 0;
+	if (!(ans = malloc(ans_cap))) {
+		nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+		goto collect;
+	}
+	if (tp_recv(t, &p, b_mid, ans, ans_cap, &len, e) == 0 && tp_check_ack(&p, ans, len, b_call, e) == 0)
+		bound = 1;
+collect:
+	/* every answer in flight is collected, whatever became of the bind */
+	for (size_t i = 0; i < n; i++) {
+		/* the calls after the first go one at a time: without PFC_CONC_MPX a Samba AD DC's server
+		 * takes a request that arrives while an asynchronous one (TC_QUERY) is pending as a protocol
+		 * error (fault 0x1c01000b) and drops the pipe */
+		if (i > 0 && bound && ans &&
+		    (tp_enc_req(&p, calls[i].opnum, calls[i].stub, calls[i].stub_len, buf, sizeof(buf), &len, &cid[i],
+				&calls[i].err) < 0 ||
+		     tp_send(t, &p, buf, len, &mid[i], &calls[i].err) < 0))
+			mid[i] = 0;
+		if (!mid[i])
+			continue;
+		if (!ans || tp_recv(t, &p, mid[i], ans, ans_cap, &len, &calls[i].err) < 0 ||
+		    tp_dec_resp(&p, ans, len, cid[i], calls[i].what, &stub, &stub_len, &calls[i].err) < 0)
+			continue;
+		if (!(calls[i].out = malloc(stub_len ? stub_len : 1))) {
+			nlt_seterr(&calls[i].err, NLT_EINTERNAL, "out of memory");
+			continue;
+		}
+		memcpy(calls[i].out, stub, stub_len);
+		calls[i].out_len = stub_len;
+		calls[i].ok = bound;
+	}
+	free(ans);
+	if (!bound && p.reset && ans && !t->smb.n_pending) {
+		/* the RPC helper was starting: once more, bound alone, one call at a time */
+		struct rpc_conn c;
+		memset(&c, 0, sizeof(c));
+		for (size_t i = 0; i < n; i++) {
+			free(calls[i].out);
+			calls[i].out = NULL;
+			calls[i].ok = 0;
+		}
+		nlt_clearerr(e);
+		nlt_vlog("%s reset the pipelined %s bind (its RPC helper was starting): asked again, one call at a time",
+			 t->host, pipe);
+		if (target_rpc(t, pipe, iface, &c, e) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			nlt_clearerr(&calls[i].err);
+			calls[i].ok = call(&c, calls[i].opnum, calls[i].stub, calls[i].stub_len, &calls[i].out,
+					   &calls[i].out_len, calls[i].what, &calls[i].err) == 0;
+		}
+		if (c.pipe || c.xp)
+			rpc_close(&c);
+		return 0;
+	}
+	if (!bound) {
+		for (size_t i = 0; i < n; i++) {
+			free(calls[i].out);
+			calls[i].out = NULL;
+			calls[i].ok = 0;
+		}
+		return -1;
+	}
+	return 0;
+}
+
 int target_dsgetdc(struct target *t, const char *domain, const char *site, uint32_t flags, struct nrpc_dc_info *out,
 		   struct nlt_err *e)
 {

@@ -20,6 +20,7 @@
 #include "target.h"
 #include "trust_target.h"
 #include "util.h"
+#include "wire.h"
 
 #define NT_OBJECT_NAME_NOT_FOUND 0xc0000034u
 
@@ -169,7 +170,6 @@ int trust_target_check(struct nlt_ctx *ctx, struct trust_remote_evidence *ev, st
 	const struct nlt_req *req = ctx->req;
 	struct target t;
 	struct target_info *tinfo = NULL;
-	struct rpc_conn c;
 	struct nrpc_netlogon_info info;
 	struct nlt_err le;
 	const char *domain = req->domain && *req->domain ? req->domain : NULL;
@@ -178,7 +178,6 @@ int trust_target_check(struct nlt_ctx *ctx, struct trust_remote_evidence *ev, st
 
 	memset(ev, 0, sizeof(*ev));
 	memset(ti, 0, sizeof(*ti));
-	memset(&c, 0, sizeof(c));
 	if (dir)
 		memset(dir, 0, sizeof(*dir));
 	/* the target's Kerberos logon may point KRB5CCNAME at its own MEMORY cache: the admin's comes back after */
@@ -238,30 +237,55 @@ int trust_target_check(struct nlt_ctx *ctx, struct trust_remote_evidence *ev, st
 	} else {
 		snprintf(ev->domain, sizeof(ev->domain), "%s", domain);
 	}
-	nlt_clearerr(&le);
-	t.smb.last_status = 0;
-	if (target_rpc(&t, "netlogon", &nrpc_syntax, &c, &le) < 0) {
-		if (t.smb.last_status == NT_OBJECT_NAME_NOT_FOUND) {
-			ev->no_netlogon = 1;
-			snprintf(ev->no_netlogon_why, sizeof(ev->no_netlogon_why), "opening it gave STATUS_OBJECT_NAME_NOT_FOUND");
-		} else {
-			/* neither call could run: both carry the reason */
-			to_call(&ev->query, -1, NULL, &le);
-			to_call(&ev->verify, -1, NULL, &le);
+	{
+		/* TC_QUERY and TC_VERIFY, level 2, pipelined with the bind (target_calls: one round trip) */
+		static const uint32_t codes[2] = { NRPC_CONTROL_TC_QUERY, NRPC_CONTROL_TC_VERIFY };
+		struct trust_remote_call *dst[2] = { &ev->query, &ev->verify };
+		struct target_call calls[2];
+		uint8_t rq[2][1024];
+		struct wwr w;
+
+		memset(calls, 0, sizeof(calls));
+		for (int i = 0; i < 2; i++) {
+			wwr_init(&w, rq[i], sizeof(rq[i]));
+			if (nrpc_enc_logon_control2ex(&w, NULL, codes[i], 2, ev->domain) != WIRE_OK) {
+				nlt_seterr(e, NLT_EUSAGE, "verify --target %s: '%s' cannot be sent as a domain name", t.host,
+					   ev->domain);
+				goto fail;
+			}
+			calls[i].opnum = NRPC_OP_LOGON_CONTROL2EX;
+			calls[i].stub = rq[i];
+			calls[i].stub_len = wwr_len(&w);
+			calls[i].what = codes[i] == NRPC_CONTROL_TC_QUERY ? "NetrLogonControl2Ex TC_QUERY level 2"
+									  : "NetrLogonControl2Ex TC_VERIFY level 2";
 		}
-		goto done;
+		nlt_clearerr(&le);
+		t.smb.last_status = 0;
+		if (target_calls(&t, "netlogon", &nrpc_syntax, calls, 2, &le) < 0) {
+			if (t.smb.last_status == NT_OBJECT_NAME_NOT_FOUND) {
+				ev->no_netlogon = 1;
+				snprintf(ev->no_netlogon_why, sizeof(ev->no_netlogon_why),
+					 "opening it gave STATUS_OBJECT_NAME_NOT_FOUND");
+			} else {
+				/* neither call could run: both carry the reason */
+				to_call(&ev->query, -1, NULL, &le);
+				to_call(&ev->verify, -1, NULL, &le);
+			}
+			goto done;
+		}
+		for (int i = 0; i < 2; i++) {
+			r = calls[i].ok ? 0 : -1;
+			if (r == 0 && nrpc_dec_logon_control2ex_rep(calls[i].out, calls[i].out_len, 2, &info) != WIRE_OK) {
+				nlt_seterr(&calls[i].err, NLT_EPROTO, "%s on %s: malformed reply (%zu bytes)", calls[i].what,
+					   t.host, calls[i].out_len);
+				r = -1;
+			}
+			to_call(dst[i], r, &info, &calls[i].err);
+			nlt_vlog("verify --target: %s %s", calls[i].what, r == 0 ? "answered" : calls[i].err.msg);
+			free(calls[i].out);
+		}
 	}
-	nlt_clearerr(&le);
-	r = nl_logon_control2ex(&c, NULL, NRPC_CONTROL_TC_QUERY, 2, ev->domain, &info, &le);
-	to_call(&ev->query, r, &info, &le);
-	nlt_vlog("verify --target: TC_QUERY %s", r == 0 ? "answered" : le.msg);
-	nlt_clearerr(&le);
-	r = nl_logon_control2ex(&c, NULL, NRPC_CONTROL_TC_VERIFY, 2, ev->domain, &info, &le);
-	to_call(&ev->verify, r, &info, &le);
-	nlt_vlog("verify --target: TC_VERIFY %s", r == 0 ? "answered" : le.msg);
 done:
-	if (c.pipe || c.xp)
-		rpc_close(&c);
 	target_close(&t);
 	if (want_dir) {
 		if (ccname)
@@ -274,8 +298,6 @@ done:
 	free(ccname);
 	return 0;
 fail:
-	if (c.pipe || c.xp)
-		rpc_close(&c);
 	free(tinfo);
 	free(ccname);
 	target_close(&t);
