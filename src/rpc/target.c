@@ -480,12 +480,15 @@ static int call(struct rpc_conn *c, uint16_t op, const uint8_t *stub, size_t n, 
 #define TP_FRAG 5840
 
 #define NT_CONNECTION_RESET 0xc000020du
+#define NT_FILE_CLOSED 0xc0000128u       /* a Samba AD DC's netlogon pipe, opened cold and kept a while */
+#define NT_PIPE_DISCONNECTED 0xc00000b0u
+#define NT_PIPE_BROKEN 0xc000014bu
 
 struct tpipe {
 	const char *name;
 	struct smb2_file_id fid;
 	int open;
-	int reset;     /* a transceive was answered STATUS_CONNECTION_RESET (see lsa_serial) */
+	int reset;     /* a transceive found the pipe reset, closed or broken (see lsa_serial): asked again */
 	uint32_t call_id;
 	char peer[80];
 };
@@ -591,7 +594,8 @@ static int tp_recv(struct target *t, struct tpipe *p, uint64_t mid, uint8_t *out
 	t->smb.last_status = 0;
 	if (smb2c_recv_transceive(&t->smb, mid, &p->fid, out, cap, len, e) == 0)
 		return 0;
-	if (t->smb.last_status == NT_CONNECTION_RESET)
+	if (t->smb.last_status == NT_CONNECTION_RESET || t->smb.last_status == NT_FILE_CLOSED ||
+	    t->smb.last_status == NT_PIPE_DISCONNECTED || t->smb.last_status == NT_PIPE_BROKEN)
 		p->reset = 1;
 	return -1;
 }
@@ -620,7 +624,7 @@ static void lsa_serial(struct target *t, struct target_info *ti, struct nlt_err 
 
 	memset(&c, 0, sizeof(c));
 	nlt_clearerr(le);
-	nlt_vlog("show-target: %s reset the pipelined lsarpc bind (its RPC helper was starting): asked again, one call "
+	nlt_vlog("show-target: %s reset or closed the pipelined lsarpc bind (an RPC helper starting): asked again, one call "
 		 "at a time", t->host);
 	wwr_init(&w, buf, sizeof(buf));
 	if (target_rpc(t, "lsarpc", &lsa_syntax, &c, le) < 0 ||
@@ -672,7 +676,7 @@ static void srvsvc_serial(struct target *t, struct target_info *ti, struct nlt_e
 
 	memset(&c, 0, sizeof(c));
 	nlt_clearerr(le);
-	nlt_vlog("show-target: %s reset the pipelined srvsvc bind (its RPC helper was starting): asked again", t->host);
+	nlt_vlog("show-target: %s reset or closed the pipelined srvsvc bind (an RPC helper starting): asked again", t->host);
 	wwr_init(&w, buf, sizeof(buf));
 	if (target_rpc(t, "srvsvc", &srvsvc_syntax, &c, le) == 0 && srvsvc_enc_get_info(&w, NULL, 101) == WIRE_OK &&
 	    call(&c, SRVSVC_OP_SERVER_GET_INFO, buf, wwr_len(&w), &out, &out_len, "NetrServerGetInfo", le) == 0) {
@@ -879,8 +883,11 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 		struct nlt_err ne;
 		nlt_clearerr(&ne);
 		t->smb.last_status = 0;
-		if (smb2c_recv_create(&t->smb, nc_mid, "netlogon", &nfid, &ne) == 0)
+		if (smb2c_recv_create(&t->smb, nc_mid, "netlogon", &nfid, &ne) == 0) {
 			ti->netlogon = 1;
+			ti->netlogon_fid = nfid;
+
+		}
 		else if (t->smb.last_status == 0xc0000034)
 			ti->netlogon = 0;
 		else
@@ -934,8 +941,23 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 	return 0;
 }
 
+static int calls_on(struct target *t, const char *pipe, const struct smb2_file_id *open_fid,
+		    const struct dcerpc_syntax *iface, struct target_call *calls, size_t n, struct nlt_err *e);
+
 int target_calls(struct target *t, const char *pipe, const struct dcerpc_syntax *iface, struct target_call *calls,
 		 size_t n, struct nlt_err *e)
+{
+	return calls_on(t, pipe, NULL, iface, calls, n, e);
+}
+
+int target_calls_fid(struct target *t, const char *pipe, const struct smb2_file_id *fid,
+		     const struct dcerpc_syntax *iface, struct target_call *calls, size_t n, struct nlt_err *e)
+{
+	return calls_on(t, pipe, fid, iface, calls, n, e);
+}
+
+static int calls_on(struct target *t, const char *pipe, const struct smb2_file_id *open_fid,
+		    const struct dcerpc_syntax *iface, struct target_call *calls, size_t n, struct nlt_err *e)
 {
 	struct tpipe p;
 	uint8_t buf[1100], *ans = NULL;
@@ -958,7 +980,10 @@ int target_calls(struct target *t, const char *pipe, const struct dcerpc_syntax 
 	p.name = pipe;
 	snprintf(p.peer, sizeof(p.peer), "%.50s \\PIPE\\%.20s", t->smb.host, pipe);
 	t->smb.last_status = 0;
-	if (t->smb.tree_id) {
+	if (open_fid) {
+		p.fid = *open_fid;
+
+	} else if (t->smb.tree_id) {
 		uint64_t cm;
 		if (smb2c_send_create(&t->smb, pipe, &cm, e) < 0 || smb2c_recv_create(&t->smb, cm, pipe, &p.fid, e) < 0)
 			return -1;
@@ -1012,7 +1037,7 @@ collect:
 			calls[i].ok = 0;
 		}
 		nlt_clearerr(e);
-		nlt_vlog("%s reset the pipelined %s bind (its RPC helper was starting): asked again, one call at a time",
+		nlt_vlog("%s reset or closed the pipelined %s bind (an RPC helper starting): asked again, one call at a time",
 			 t->host, pipe);
 		if (target_rpc(t, pipe, iface, &c, e) < 0)
 			return -1;

@@ -80,6 +80,9 @@ struct target_call {
 #define TARGET_MAX_CALLS 4
 int target_calls(struct target *t, const char *pipe, const struct dcerpc_syntax *iface, struct target_call *calls,
 		 size_t n, struct nlt_err *e);
+/* The same on a pipe already open (fid: e.g. target_info.netlogon_fid): no CREATE. */
+int target_calls_fid(struct target *t, const char *pipe, const struct smb2_file_id *fid,
+		     const struct dcerpc_syntax *iface, struct target_call *calls, size_t n, struct nlt_err *e);
 
 /* show-target's facts; each part has its own outcome, never a guess */
 struct target_info {
@@ -94,6 +97,7 @@ struct target_info {
 	struct wkssvc_info100 wks;
 	char wks_err[512];
 	int netlogon;          /* 1 served, 0 not served (OBJECT_NAME_NOT_FOUND), -1 unknown */
+	struct smb2_file_id netlogon_fid; /* netlogon 1: the probe's open, left open for the caller (target_calls) */
 	char netlogon_err[512];
 };
 /* 0 when at least the LSA answered; -1 (e set) when nothing could be read */

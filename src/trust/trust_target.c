@@ -261,7 +261,10 @@ int trust_target_check(struct nlt_ctx *ctx, struct trust_remote_evidence *ev, st
 		}
 		nlt_clearerr(&le);
 		t.smb.last_status = 0;
-		if (target_calls(&t, "netlogon", &nrpc_syntax, calls, 2, &le) < 0) {
+		/* the pipe show-target's probe opened serves again (one CREATE less) */
+		if ((tinfo && tinfo->netlogon == 1
+			     ? target_calls_fid(&t, "netlogon", &tinfo->netlogon_fid, &nrpc_syntax, calls, 2, &le)
+			     : target_calls(&t, "netlogon", &nrpc_syntax, calls, 2, &le)) < 0) {
 			if (t.smb.last_status == NT_OBJECT_NAME_NOT_FOUND) {
 				ev->no_netlogon = 1;
 				snprintf(ev->no_netlogon_why, sizeof(ev->no_netlogon_why),
