@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gssapi/gssapi.h>
@@ -964,6 +967,22 @@ static int recv_mid(struct smb2c *c, uint64_t mid, size_t *len, const char *op, 
 		st->encrypted = c->last_encrypted;
 		c->n_stash++;
 	}
+}
+
+void smb2c_hold(struct smb2c *c)
+{
+	int one = 1;
+
+	if (c->fd >= 0)
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
+}
+
+void smb2c_flush(struct smb2c *c)
+{
+	int zero = 0;
+
+	if (c->fd >= 0)
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof(zero));
 }
 
 int smb2c_send_create(struct smb2c *c, const char *pipe, uint64_t *mid, struct nlt_err *e)

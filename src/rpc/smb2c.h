@@ -131,6 +131,9 @@ int smb2c_close_file(struct smb2c *c, const struct smb2_file_id *fid, struct nlt
  * smb2c_recv_transceive reads on (READ) while STATUS_BUFFER_OVERFLOW.
  */
 int smb2c_send_create(struct smb2c *c, const char *pipe, uint64_t *mid, struct nlt_err *e);
+/* Hold the requests sent until smb2c_flush (TCP_CORK): a batch leaves in as few segments as fit. */
+void smb2c_hold(struct smb2c *c);
+void smb2c_flush(struct smb2c *c);
 int smb2c_recv_create(struct smb2c *c, uint64_t mid, const char *pipe, struct smb2_file_id *fid, struct nlt_err *e);
 int smb2c_send_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint8_t *in, size_t in_len,
 			  uint64_t *mid, struct nlt_err *e);
