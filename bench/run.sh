@@ -425,7 +425,7 @@ lines.append("")
 st = res.get("show-target-ntlm", {})
 rt, rc = st.get("round_trips"), st.get("rtcap")
 target(rt is not None and rt <= 8, "show-target <= 8 RT (NTLM, from cold, name lookup included)",
-       "%s RT from timing; RTcap %s (LOGOFF and RST included)" % (f(rt, ".1f"), f(rc, "d")))
+       "%s RT from timing; RTcap %s (the LOGOFF, not waited for, included)" % (f(rt, ".1f"), f(rc, "d")))
 t_st, t_rc = g("show-target-ntlm", "rtt20", "median_ms"), g("rpcclient-lsaquery", "rtt20", "median_ms")
 sp = t_rc / t_st if t_st and t_rc else None
 target(sp is not None and sp >= 1.5, "show-target >= 1.5x faster than rpcclient -c lsaquery at RTT 20",
