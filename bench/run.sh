@@ -19,6 +19,8 @@
 #   BENCH_LOSS_GROUPS=discover   the groups measured at loss (of the selected ones)
 #   BENCH_LOSS_TOOLS=ID,...   at loss, only these tools (e.g. nltrust-discover: the peers take minutes)
 #   BENCH_CAPTURE=1       count round trips from a packet capture (bench/capture.py; 0 = skip)
+#   BENCH_TARGET=1        also the target group (show-target, verify --target; bench/results/target.json)
+#   BENCH_TARGET_ONLY=1   only the target group (use with BENCH_GROUPS=discover)
 #
 # Exit 0 whenever the bench ran (targets may MISS: it is a report); 77 when it
 # cannot run here (not root, no namespaces, lab prerequisites missing); 1 when
@@ -282,22 +284,42 @@ phase() { # PHASE GROUPS: at RTT 0, then at RTT 20; cli first, then ws1
 	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
 }
 
-# ---- group "target" (issue 8): show-target beside rpcclient -c lsaquery, at RTT 0 and 20 ms ----
+# ---- group "target" (issue 8): show-target and verify --target beside rpcclient and impacket ----
 # BENCH_TARGET=1 runs it after the other groups, into bench/results/target.json (its own file:
-# measure.py is not involved).  Both log on to ws1 as its local root over NTLM, from cold (name
-# lookup included); show-target also reads srvsvc and probes \PIPE\netlogon.  Round trips are
-# (median at RTT 20 - median at RTT 0) / RTT; RSS is the largest ru_maxrss of the runs; libraries
-# are the shared objects ld.so loads (LD_DEBUG=files), dlopen'ed GSSAPI mechanisms included.
-# RSS comes from /usr/bin/time (GNU time, package time).
+# measure.py is not involved; BENCH_TARGET_ONLY=1 skips the other groups).  Every tool runs in cli,
+# from cold (name lookup included), $RUNS times at RTT 0 and at RTT 20:
+#   show-target (ws1, WS1\root over NTLM) beside rpcclient -c lsaquery and impacket_target.py
+#   lsaquery (same account); verify --target dc1 OTHER (LAB\Administrator over NTLM; the second
+#   forest is brought up for it unless it is up) beside rpcclient logonctrl2 TC_QUERY + TC_VERIFY
+#   and impacket_target.py tcverify; and verify --target with -U (the directory view beside it).
+# RT = (median at RTT 20 - median at RTT 0) / RTT (server time cancels out); RTcap = turns counted
+# by bench/capture.py at RTT 20 in one more run (the LOGOFF, not waited for, and the closing RST are
+# turns of their own for the SMB tools); RSS is the largest ru_maxrss (GNU time); libraries are the
+# shared objects ld.so loads (LD_DEBUG=files), dlopen'ed GSSAPI mechanisms included.
 bench_target() {
-	local pw out=${BENCH_TARGET_OUT:-$BENCH/results/target.json} lat r row
-	pw=$TMPD/ws1-root.pw
-	install -m 600 "$WS1_LOCAL_PASS_FILE" "$pw"
+	local out=${BENCH_TARGET_OUT:-$BENCH/results/target.json} lat r row f2_mine=0 id
+	local rpw=$TMPD/ws1-root.pw apw=$TMPD/admin.pw
+	install -m 600 "$WS1_LOCAL_PASS_FILE" "$rpw"
+	install -m 600 "$LAB_ADMIN_PASS_FILE" "$apw"
+	printf 'username = root\npassword = %s\ndomain = WS1\n' "$(head -n1 "$WS1_LOCAL_PASS_FILE")" >"$TMPD/rpcclient.auth"
+	printf 'username = Administrator\npassword = %s\ndomain = %s\n' "$(head -n1 "$LAB_ADMIN_PASS_FILE")" \
+		"$LAB_NETBIOS_DOMAIN" >"$TMPD/rpcclient-adm.auth"
+	chmod 600 "$TMPD"/rpcclient*.auth
+	if [ "${LAB2_UP:-0}" != 1 ]; then
+		say "target: bringing up the second forest (lab.sh forest2 up) for verify --target"
+		"$LAB" forest2 up >"$TMPD/forest2.log" 2>&1 || die "lab.sh forest2 up failed: see $TMPD/forest2.log"
+		f2_mine=1
+		eval "$("$LAB" env)"
+	fi
+	"$LAB" exec dc1 wbinfo --check-secret --domain="$LAB2_NETBIOS_DOMAIN" >/dev/null 2>&1 ||
+		say "warning: dc1's channel to $LAB2_NETBIOS_DOMAIN does not verify (wbinfo --check-secret)"
 	cat >"$TMPD/target.py" <<'PYEOF'
 import json, os, re, statistics, subprocess, sys, time
 runs, label = int(sys.argv[1]), sys.argv[2]
 cmd = sys.argv[3:]
 ts = []
+# one warm-up (the server's RPC helpers start on first use); the client side stays cold every run
+subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 for _ in range(runs):
     t0 = time.monotonic()
     p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -313,43 +335,114 @@ r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=d
 libs = set(re.findall(r"file=(\S+) \[0\];\s+(?:needed by|dynamically loaded by)", r.stderr.decode(errors="replace")))
 print(json.dumps({"label": label, "median_ms": round(statistics.median(ts), 1), "max_rss_kb": rss, "libraries": len(libs)}))
 PYEOF
+	# id|label|command (words separated by \x1f)
+	local US=$'\x1f'
+	local -a tools=(
+		"show-target-ntlm|nltrust show-target (NTLM)|$BIN${US}show-target${US}$WS1_FQDN${US}--target-user${US}WS1\\root${US}--target-password-file${US}$rpw"
+		"rpcclient-lsaquery|rpcclient -c lsaquery (NTLM)|rpcclient${US}-A${US}$TMPD/rpcclient.auth${US}-c${US}lsaquery${US}$WS1_FQDN"
+		"impacket-lsaquery|impacket lsaquery (NTLM)|$PY${US}$BENCH/impacket_target.py${US}lsaquery${US}$WS1_FQDN${US}WS1${US}root${US}$rpw"
+		"verify-target-ntlm|nltrust verify --target dc1 OTHER (NTLM)|$BIN${US}verify${US}--target${US}$DC1_FQDN${US}$LAB2_DOMAIN${US}--target-user${US}$LAB_NETBIOS_DOMAIN\\Administrator${US}--target-password-file${US}$apw${US}--target-auth${US}ntlm"
+		"rpcclient-logonctrl2|rpcclient logonctrl2 TC_QUERY+TC_VERIFY (NTLM)|rpcclient${US}-A${US}$TMPD/rpcclient-adm.auth${US}-c${US}logonctrl2 $DC1_FQDN 6 2 $LAB2_DOMAIN; logonctrl2 $DC1_FQDN 10 2 $LAB2_DOMAIN${US}$DC1_FQDN"
+		"impacket-tcverify|impacket TC_QUERY+TC_VERIFY (NTLM)|$PY${US}$BENCH/impacket_target.py${US}tcverify${US}$DC1_FQDN${US}$LAB_NETBIOS_DOMAIN${US}Administrator${US}$apw${US}$LAB2_DOMAIN"
+		"verify-target-dir|nltrust verify --target dc1 OTHER -U (directory view)|$BIN${US}verify${US}--target${US}$DC1_FQDN${US}$LAB2_DOMAIN${US}--target-user${US}$LAB_NETBIOS_DOMAIN\\Administrator${US}--target-password-file${US}$apw${US}--target-auth${US}ntlm${US}-U${US}$LAB_ADMIN_USER${US}--password-file${US}$apw"
+	)
 	: >"$TMPD/target.rows"
 	for lat in 0 "$LATENCY_MS"; do
 		"$LAB" latency "$lat" >/dev/null 2>&1 || die "lab.sh latency $lat failed"
 		r=$(rtt || true)
-		say "target: show-target and rpcclient at one-way $lat ms (RTT $r ms)"
-		row=$("$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/target.py" "$RUNS" show-target-ntlm \
-			"$BIN" show-target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$pw" 2>/dev/null)
-		printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/target.rows"
-		row=$("$LAB" exec cli "$PY" "$TMPD/target.py" "$RUNS" rpcclient-lsaquery \
-			rpcclient -A "$TMPD/rpcclient.auth" -c lsaquery "$WS1_FQDN" 2>/dev/null)
-		printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/target.rows"
+		say "target: ${#tools[@]} tools at one-way $lat ms (RTT $r ms), $RUNS runs each [$(elapsed) s]"
+		for t in "${tools[@]}"; do
+			id=${t%%|*}
+			local rest=${t#*|} argv
+			IFS=$US read -r -a argv <<<"${rest#*|}"
+			row=$("$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/target.py" "$RUNS" "$id" "${argv[@]}" 2>/dev/null)
+			printf '{"rtt_ms": "%s", "lat": %s, "name": "%s", "row": %s}\n' "$r" "$lat" "${rest%%|*}" "${row:-null}" >>"$TMPD/target.rows"
+			if [ "$lat" != 0 ] && [ "$CAPTURE" = 1 ]; then
+				row=$("$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$BENCH/capture.py" --rtt-ms $((2 * LATENCY_MS)) \
+					-- "${argv[@]}" 2>/dev/null | tail -n 1)
+				printf '{"cap": "%s", "row": %s}\n' "$id" "${row:-null}" >>"$TMPD/target.rows"
+			fi
+		done
 	done
 	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
+	if [ "$f2_mine" = 1 ]; then
+		"$LAB" forest2 down >/dev/null 2>&1 || say "warning: lab.sh forest2 down failed"
+		eval "$("$LAB" env)"
+	fi
 	mkdir -p "$(dirname "$out")"
 	"$PY" - "$TMPD/target.rows" "$out" <<'PYEOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-by = {}
+res, order, names, cap = {}, [], {}, {}
 for r in rows:
-    by.setdefault(r["row"]["label"], []).append(r)
-res = {}
-for label, rs in by.items():
-    a, b = rs[0], rs[-1]
-    entry = {"rtt0": a["row"], "rtt20": b["row"], "rtt_measured_ms": [a["rtt_ms"], b["rtt_ms"]]}
+    if "cap" in r:
+        cap[r["cap"]] = r["row"]
+        continue
+    row = r["row"] or {}
+    label = row.get("label")
+    if not label:
+        continue
+    if label not in res:
+        order.append(label)
+        res[label] = {"name": r["name"]}
+    res[label]["rtt0" if r["lat"] == 0 else "rtt20"] = row
+    if r["lat"] != 0:
+        res[label]["rtt_ms"] = r["rtt_ms"]
+for label, e in res.items():
     try:
-        entry["round_trips"] = round((b["row"]["median_ms"] - a["row"]["median_ms"]) / float(b["rtt_ms"]), 1)
-    except (KeyError, ValueError, ZeroDivisionError):
-        entry["round_trips"] = None
-    res[label] = entry
-st, rc = res.get("show-target-ntlm", {}), res.get("rpcclient-lsaquery", {})
-try:
-    res["speedup_at_rtt20"] = round(rc["rtt20"]["median_ms"] / st["rtt20"]["median_ms"], 2)
-except (KeyError, ZeroDivisionError):
-    res["speedup_at_rtt20"] = None
-res["targets"] = "show-target <= 8 RT (NTLM, cold), >= 1.5x faster than rpcclient at RTT 20, <= 10 MB RSS, <= 40 libraries"
+        e["round_trips"] = round((e["rtt20"]["median_ms"] - e["rtt0"]["median_ms"]) / float(e["rtt_ms"]), 1)
+    except (KeyError, ValueError, TypeError, ZeroDivisionError):
+        e["round_trips"] = None
+    c = cap.get(label)
+    e["rtcap"] = c.get("turns") if c and c.get("exit") == 0 else None
+def g(label, *keys):
+    x = res.get(label, {})
+    for k in keys:
+        x = x.get(k) if isinstance(x, dict) else None
+    return x
+lines = ["GROUP   TOOL                                                   RTT0 ms  RTT20 ms     RT  RTcap  RSS MB  libs  x/nlt@20  works"]
+base = {"show-target-ntlm": "show-target-ntlm", "rpcclient-lsaquery": "show-target-ntlm", "impacket-lsaquery": "show-target-ntlm",
+        "verify-target-ntlm": "verify-target-ntlm", "rpcclient-logonctrl2": "verify-target-ntlm",
+        "impacket-tcverify": "verify-target-ntlm", "verify-target-dir": "verify-target-ntlm"}
+def f(x, spec):
+    return format(x, spec) if isinstance(x, (int, float)) else "-"
+for i, label in enumerate(order):
+    e = res[label]
+    grp = "target" if i == 0 else ""
+    b = base.get(label)
+    ratio = None
+    if b and b != label and g(b, "rtt20", "median_ms") and g(label, "rtt20", "median_ms"):
+        ratio = g(label, "rtt20", "median_ms") / g(b, "rtt20", "median_ms")
+    err = (e.get("rtt0") or {}).get("error") or (e.get("rtt20") or {}).get("error")
+    rss = g(label, "rtt0", "max_rss_kb")
+    lines.append("%-7s %-52s %8s %9s %6s %6s %7s %5s %9s  %s" % (
+        grp, e["name"][:52], f(g(label, "rtt0", "median_ms"), ".1f"), f(g(label, "rtt20", "median_ms"), ".1f"),
+        f(e["round_trips"], ".1f"), f(e["rtcap"], "d"), f(rss / 1024.0 if rss else None, ".1f"),
+        f(g(label, "rtt0", "libraries"), "d"), f(ratio, ".2f") if ratio else "-", "NO: " + err[:60] if err else "yes"))
+def target(ok, name, detail):
+    lines.append("%-5s %-62s %s" % ("PASS" if ok else "MISS", name, detail))
+lines.append("")
+st = res.get("show-target-ntlm", {})
+rt, rc = st.get("round_trips"), st.get("rtcap")
+target(rt is not None and rt <= 8, "show-target <= 8 RT (NTLM, from cold, name lookup included)",
+       "%s RT from timing; RTcap %s (the LOGOFF, not waited for, included)" % (f(rt, ".1f"), f(rc, "d")))
+t_st, t_rc = g("show-target-ntlm", "rtt20", "median_ms"), g("rpcclient-lsaquery", "rtt20", "median_ms")
+sp = t_rc / t_st if t_st and t_rc else None
+target(sp is not None and sp >= 1.5, "show-target >= 1.5x faster than rpcclient -c lsaquery at RTT 20",
+       "%sx (%s ms vs %s ms)" % (f(sp, ".2f"), f(t_st, ".1f"), f(t_rc, ".1f")))
+v = g("show-target-ntlm", "rtt0", "max_rss_kb")
+target(bool(v) and v <= 10240, "show-target peak RSS <= 10 MB (NTLM)", "%s MB" % f(v / 1024.0 if v else None, ".2f"))
+rss = [(l, g(l, "rtt0", "max_rss_kb")) for l in ("verify-target-ntlm", "verify-target-dir")]
+lines.append("note  verify --target peak RSS (no target of the issue): " +
+             ", ".join("%s %s MB" % (l, f(v / 1024.0 if v else None, ".2f")) for l, v in rss))
+libs = [(l, g(l, "rtt0", "libraries")) for l in ("show-target-ntlm", "verify-target-ntlm", "verify-target-dir")]
+target(all(v and v <= 40 for _, v in libs), "nltrust <= 40 shared libraries", ", ".join("%s %s" % (l, v) for l, v in libs))
+vt, ic = g("verify-target-ntlm", "rtt20", "median_ms"), g("impacket-tcverify", "rtt20", "median_ms")
+lines.append("note  verify --target vs impacket TC_QUERY+TC_VERIFY at RTT 20: %s ms vs %s ms (no target of the issue)" % (f(vt, ".1f"), f(ic, ".1f")))
+res["order"] = order
+res["report"] = lines
 json.dump(res, open(sys.argv[2], "w"), indent=1)
-print(json.dumps(res, indent=1))
+print("\n".join(lines))
 PYEOF
 }
 
@@ -366,6 +459,12 @@ loss_phase() {
 	"$LAB" loss 0 >/dev/null 2>&1 || die "lab.sh loss 0 failed"
 }
 
+if [ "${BENCH_TARGET_ONLY:-0}" = 1 ]; then
+	# the target group alone (with BENCH_GROUPS=discover nothing else is prepared)
+	bench_target
+	say "target group only: JSON ${BENCH_TARGET_OUT:-$BENCH/results/target.json}; $(elapsed) s"
+	exit 0
+fi
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # the read-only groups first: net ads changetrustpw (reset) leaves ws1's keytab behind
 [ -z "$READ_GROUPS" ] || phase read "$READ_GROUPS"
@@ -381,9 +480,7 @@ if [ -n "$RESET_GROUPS" ]; then
 		say "warning: WS1\$ does not verify on ws1 after the reset group"
 	fi
 fi
-if [ "${BENCH_TARGET:-0}" = 1 ]; then
-	printf 'username = root\npassword = %s\ndomain = WS1\n' "$(cat "$WS1_LOCAL_PASS_FILE")" >"$TMPD/rpcclient.auth"
-	chmod 600 "$TMPD/rpcclient.auth"
+if [ "${BENCH_TARGET:-0}" = 1 ] && [ "${BENCH_TARGET_ONLY:-0}" != 1 ]; then
 	bench_target
 fi
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -11,7 +11,9 @@ if ! command -v nm >/dev/null 2>&1 || ! command -v ldd >/dev/null 2>&1; then
 	echo "1..0 # SKIP nm or ldd missing"; exit 77
 fi
 nm -g --defined-only "$top_builddir/libnlproto.a" "$top_builddir/libnltrust.a" 2>/dev/null |
-	awk 'NF == 3 && $2 ~ /[TDBR]/ {print $3}' | sort -u > "$tmp/ours"
+	awk 'NF == 3 && $2 ~ /[TDBR]/ {print $3}' |
+	# the one intended override: GnuTLS's documented GNUTLS_SKIP_GLOBAL_INIT (src/rpc/target.c)
+	grep -vx '_gnutls_global_init_skip' | sort -u > "$tmp/ours"
 [ -s "$tmp/ours" ] || { echo "not ok 1 - no symbols read from libnlproto.a/libnltrust.a"; echo "1..1"; exit 1; }
 ldd "$bin" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u > "$tmp/libs"
 : > "$tmp/theirs"

@@ -9,7 +9,10 @@
  *
  * verify --target HOST [DOMAIN]: the evidence comes from src/trust/trust_target.c
  * (NetrLogonControl2Ex TC_QUERY and TC_VERIFY over the target's
- * \PIPE\netlogon), the verdict from src/trust/trust_remote.c.
+ * \PIPE\netlogon), the verdict from src/trust/trust_remote.c; with domain admin
+ * credentials (-U, -C) the directory's view of the target's computer object
+ * beside it (src/ldap/computer.c read by trust_target.c, weighed by
+ * src/trust/trust_dir.c).
  */
 #include "config.h"
 
@@ -20,7 +23,9 @@
 #include "cmds.h"
 #include "netlogon.h"
 #include "output.h"
+#include "computer.h"
 #include "trust.h"
+#include "trust_dir.h"
 #include "trust_remote.h"
 #include "trust_target.h"
 
@@ -288,8 +293,34 @@ static void print_call_text(const char *label, const struct trust_remote_call *r
 	}
 }
 
+static void print_dir_text(const struct trust_target_dir *d)
+{
+	char sb[OUT_SAFE_SIZE(512)], s2[OUT_SAFE_SIZE(256)];
+	const struct trust_dir_evidence *v = &d->ev;
+
+	printf("\nDirectory:  ");
+	if (v->state == TDIR_COULD_NOT_RUN) {
+		printf("could not be read - %s\n", SAFE(v->error));
+		return;
+	}
+	printf("%s in %s, read on %s (%s) as %s", d->obj.sam, out_safe(v->domain, s2, sizeof(s2)), SAFE(v->dc),
+	       d->dc_addr, d->principal);
+	if (d->tls)
+		printf(" (LDAP over TLS)\n");
+	else
+		printf(" (sealed LDAP, SSF %u)\n", d->ssf);
+	printf("Name from:  the target's %s (%s)%s\n", d->name_source, SAFE(d->name),
+	       v->domain_confirmed ? "" : "; the directory's NetBIOS domain is not the one the target named");
+	if (!v->found) {
+		printf("Account:    none: no computer account %s in %s\n", d->obj.sam, out_safe(v->domain, s2, sizeof(s2)));
+		return;
+	}
+	printf("DN:         %s\n", SAFE(d->obj.dn));
+	computer_print_fields(&d->obj, (time_t)d->now);
+}
+
 static void print_target_text(const struct trust_remote_evidence *ev, const struct trust_target_info *ti,
-			      const struct trust_report *rep)
+			      const struct trust_target_dir *dir, const struct trust_report *rep)
 {
 	char sb[OUT_SAFE_SIZE(480)];
 
@@ -303,6 +334,8 @@ static void print_target_text(const struct trust_remote_evidence *ev, const stru
 		print_call_text("TC_QUERY:  ", &ev->query);
 		print_call_text("TC_VERIFY: ", &ev->verify);
 	}
+	if (dir->ev.state != TDIR_NOT_ASKED)
+		print_dir_text(dir);
 	print_report_text(rep);
 }
 
@@ -331,8 +364,39 @@ static struct json_object *call_json(const struct trust_remote_call *rc)
 	return o;
 }
 
+/* target.directory: null when not asked (no -U/-C) */
+static struct json_object *dir_json(const struct trust_target_dir *d)
+{
+	const struct trust_dir_evidence *v = &d->ev;
+	struct json_object *o, *c;
+	int read = v->state == TDIR_READ;
+
+	if (v->state == TDIR_NOT_ASKED)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "state", json_object_new_string(read ? "read" : "could_not_run"));
+	json_object_object_add(o, "error", read ? NULL : json_object_new_string(v->error));
+	json_object_object_add(o, "computer_name", d->name[0] ? json_object_new_string(d->name) : NULL);
+	json_object_object_add(o, "name_source", d->name_source[0] ? json_object_new_string(d->name_source) : NULL);
+	json_object_object_add(o, "sam_account_name", v->account[0] ? json_object_new_string(v->account) : NULL);
+	json_object_object_add(o, "realm", v->domain[0] ? json_object_new_string(v->domain) : NULL);
+	json_object_object_add(o, "dc", v->dc[0] ? out_dc_json(v->dc, d->dc_addr, d->dc_site) : NULL);
+	json_object_object_add(o, "read_as", d->principal[0] ? json_object_new_string(d->principal) : NULL);
+	json_object_object_add(o, "domain_confirmed", read ? json_object_new_boolean(v->domain_confirmed) : NULL);
+	json_object_object_add(o, "found", read ? json_object_new_boolean(v->found) : NULL);
+	json_object_object_add(o, "disabled", read && v->found ? json_object_new_boolean(v->disabled) : NULL);
+	if (read && v->found) {
+		c = json_object_new_object();
+		computer_json_add(c, &d->obj, (time_t)d->now);
+		json_object_object_add(o, "computer", c);
+	} else {
+		json_object_object_add(o, "computer", NULL);
+	}
+	return o;
+}
+
 static void print_target_json(const struct trust_remote_evidence *ev, const struct trust_target_info *ti,
-			      const struct trust_report *rep)
+			      const struct trust_target_dir *dir, const struct trust_report *rep)
 {
 	struct json_object *o = json_object_new_object(), *t = json_object_new_object(), *sm = json_object_new_object();
 
@@ -349,6 +413,7 @@ static void print_target_json(const struct trust_remote_evidence *ev, const stru
 	json_object_object_add(t, "netlogon_pipe", json_object_new_string(ev->no_netlogon ? "not_served" : "served"));
 	json_object_object_add(t, "tc_query", ev->no_netlogon ? NULL : call_json(&ev->query));
 	json_object_object_add(t, "tc_verify", ev->no_netlogon ? NULL : call_json(&ev->verify));
+	json_object_object_add(t, "directory", dir_json(dir));
 	json_object_object_add(o, "target", t);
 	add_report_json(o, rep);
 	out_json_doc(o);
@@ -360,31 +425,37 @@ static int verify_target(struct nlt_ctx *ctx, struct nlt_err *e)
 	struct trust_remote_evidence *ev = calloc(1, sizeof(*ev));
 	struct trust_target_info *ti = calloc(1, sizeof(*ti));
 	struct trust_report *rep = calloc(1, sizeof(*rep));
+	struct trust_target_dir *dir = calloc(1, sizeof(*dir));
 	int r = -1;
 
-	if (!ev || !ti || !rep) {
+	if (!ev || !ti || !rep || !dir) {
 		nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 		goto out;
 	}
 	/* what only the local check uses would do nothing here: say so rather than ignore it */
-	if (req->user || req->password_file || req->stdin_password) {
-		nlt_seterr(e, NLT_EUSAGE, "verify --target does not read the directory yet: -U, --password-file and "
-					  "--stdin-password do nothing with it (the computer object: nltrust show-computer NAME)");
+	if ((req->password_file || req->stdin_password) && !req->user) {
+		nlt_seterr(e, NLT_EUSAGE, "--password-file and --stdin-password are the domain admin's password: give -U "
+					  "too (the target's own password: --target-password-file)");
 		goto out;
 	}
-	if (req->keytab || req->machine || req->machine_password_file || req->method || req->state_dir || req->server ||
-	    req->ldaps || req->starttls || req->ca_file) {
-		nlt_seterr(e, NLT_EUSAGE, "verify --target asks the target itself: -K, -m, -S, --machine-password-file, "
-					  "--method, --state-dir, --starttls, --ldaps and --ca-file apply to the local check only");
+	if (req->keytab || req->machine || req->machine_password_file || req->method || req->state_dir) {
+		nlt_seterr(e, NLT_EUSAGE, "verify --target asks the target itself: -K, -m, --machine-password-file, "
+					  "--method and --state-dir apply to the local check only");
 		goto out;
 	}
-	if (trust_target_check(ctx, ev, ti, e) < 0)
+	if ((req->server || req->ldaps || req->starttls || req->ca_file) && !req->user && !req->ccache) {
+		nlt_seterr(e, NLT_EUSAGE, "-S, --starttls, --ldaps and --ca-file choose how the directory is read: with "
+					  "--target they need domain admin credentials (-U or -C)");
+		goto out;
+	}
+	if (trust_target_check(ctx, ev, ti, dir, e) < 0)
 		goto out;
 	trust_remote_judge(ev, rep);
+	trust_dir_judge(&dir->ev, ev->target, rep);
 	if (req->json)
-		print_target_json(ev, ti, rep);
+		print_target_json(ev, ti, dir, rep);
 	else if (!req->quiet)
-		print_target_text(ev, ti, rep);
+		print_target_text(ev, ti, dir, rep);
 	nlt_vlog("verdict: %s", verdict_word(rep->verdict));
 	if (rep->verdict != TRUST_HEALTHY) {
 		if (rep->decisive >= 0)
@@ -395,6 +466,8 @@ static int verify_target(struct nlt_ctx *ctx, struct nlt_err *e)
 	}
 	r = 0;
 out:
+	trust_target_dir_free(dir);
+	free(dir);
 	free(ev);
 	free(ti);
 	free(rep);

@@ -27,6 +27,8 @@
 #define SMB2C_BUF (256 * 1024)
 #define SMB2C_MAX_IO (64 * 1024) /* one READ/IOCTL output: one credit */
 
+#define SMB2C_MAX_PENDING 8 /* requests in flight at once (pipelined, not compounded) */
+
 struct smb2c {
 	int fd;
 	uint64_t deadline_ms;
@@ -61,6 +63,16 @@ struct smb2c {
 	/* what the last exchange did (for tests and -v) */
 	int last_encrypted, last_signed_ok;
 	unsigned n_signed_ok, n_decrypted, n_reads;
+	/* pipelined requests (smb2c_send_*): their message ids, and answers that came before they were asked for */
+	uint64_t pending[SMB2C_MAX_PENDING];
+	size_t n_pending;
+	struct smb2c_stash {
+		uint64_t mid;
+		size_t len;
+		int encrypted;
+		uint8_t *msg;
+	} stash[SMB2C_MAX_PENDING];
+	size_t n_stash;
 	uint8_t *buf;           /* SMB2C_BUF: requests are built and responses read here */
 	uint8_t *tmp;           /* SMB2C_BUF + 52: transform / plain copy */
 };
@@ -108,6 +120,25 @@ int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint
 int smb2c_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *out_len,
 	       struct nlt_err *e);
 int smb2c_close_file(struct smb2c *c, const struct smb2_file_id *fid, struct nlt_err *e);
+/*
+ * Pipelining: send a request without waiting (its message id in *mid), and
+ * later take its answer, in any order; answers that arrive for another
+ * request in flight are checked (signature or decryption) and kept until
+ * asked for.  Separate messages, not a compound: Samba lets only the last
+ * operation of a compound go asynchronous, and pipe I/O is asynchronous.
+ * At most SMB2C_MAX_PENDING in flight; the synchronous calls above must not
+ * run while any is.  A CREATE needs the tree of an earlier smb2c_open_pipe().
+ * smb2c_recv_transceive reads on (READ) while STATUS_BUFFER_OVERFLOW.
+ */
+int smb2c_send_create(struct smb2c *c, const char *pipe, uint64_t *mid, struct nlt_err *e);
+/* Hold the requests sent until smb2c_flush (TCP_CORK): a batch leaves in as few segments as fit. */
+void smb2c_hold(struct smb2c *c);
+void smb2c_flush(struct smb2c *c);
+int smb2c_recv_create(struct smb2c *c, uint64_t mid, const char *pipe, struct smb2_file_id *fid, struct nlt_err *e);
+int smb2c_send_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint8_t *in, size_t in_len,
+			  uint64_t *mid, struct nlt_err *e);
+int smb2c_recv_transceive(struct smb2c *c, uint64_t mid, const struct smb2_file_id *fid, uint8_t *out, size_t cap,
+			  size_t *out_len, struct nlt_err *e);
 /* LOGOFF (best effort when e is NULL) and close the socket; wipes the keys. */
 int smb2c_logoff(struct smb2c *c, struct nlt_err *e);
 /* LOGOFF sent, not waited for (the server ends the session's opens and trees with it); socket closed, keys wiped. */

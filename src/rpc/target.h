@@ -58,6 +58,32 @@ void target_close(struct target *t);
 int target_rpc(struct target *t, const char *pipe, const struct dcerpc_syntax *iface, struct rpc_conn *c,
 	       struct nlt_err *e);
 
+/*
+ * Open pipe and call it n times with no RPC auth: the CREATE (compounded with the TREE_CONNECT when
+ * there is no tree yet), then the bind and the first request pipelined, each its own transceive (one
+ * round trip for both), then the other requests one at a time (a server may run a call asynchronously,
+ * and without PFC_CONC_MPX Samba's AD DC refuses a request that arrives meanwhile).  calls[i].out (malloc'd, the caller frees) and .out_len hold each answer's stub,
+ * or calls[i].err why it has none (.ok 0).  A pipelined bind the server resets (a Samba RPC helper that
+ * was starting) is done again one call at a time.  -1 with e when the pipe could not be opened or bound
+ * (t->smb.last_status 0xc0000034: the pipe is not served); then no call ran.
+ */
+struct target_call {
+	uint16_t opnum;
+	const uint8_t *stub;
+	size_t stub_len;
+	const char *what;   /* "NetrLogonControl2Ex TC_QUERY level 2" */
+	int ok;
+	uint8_t *out;
+	size_t out_len;
+	struct nlt_err err;
+};
+#define TARGET_MAX_CALLS 4
+int target_calls(struct target *t, const char *pipe, const struct dcerpc_syntax *iface, struct target_call *calls,
+		 size_t n, struct nlt_err *e);
+/* The same on a pipe already open (fid: e.g. target_info.netlogon_fid): no CREATE. */
+int target_calls_fid(struct target *t, const char *pipe, const struct smb2_file_id *fid,
+		     const struct dcerpc_syntax *iface, struct target_call *calls, size_t n, struct nlt_err *e);
+
 /* show-target's facts; each part has its own outcome, never a guess */
 struct target_info {
 	int have_lsa;
@@ -71,6 +97,7 @@ struct target_info {
 	struct wkssvc_info100 wks;
 	char wks_err[512];
 	int netlogon;          /* 1 served, 0 not served (OBJECT_NAME_NOT_FOUND), -1 unknown */
+	struct smb2_file_id netlogon_fid; /* netlogon 1: the probe's open, left open for the caller (target_calls) */
 	char netlogon_err[512];
 };
 /* 0 when at least the LSA answered; -1 (e set) when nothing could be read */

@@ -10,7 +10,9 @@
 #ifndef NLT_TRUST_TARGET_H
 #define NLT_TRUST_TARGET_H
 
+#include "computer.h"
 #include "err.h"
+#include "trust_dir.h"
 #include "trust_remote.h"
 
 struct nlt_ctx;
@@ -28,13 +30,36 @@ struct trust_target_info {
 };
 
 /*
+ * The directory's view of the target's computer object, read when domain
+ * admin credentials are given (-U with a password, or -C): the name is the
+ * one the target gives (srvsvc, else wkssvc), the directory the target's own
+ * domain (its LSA's DNS name; without one, the -d/default domain, confirmed by
+ * the NetBIOS name the DC gives).  ev feeds trust_dir_judge(); the rest is
+ * for the printer.
+ */
+struct trust_target_dir {
+	struct trust_dir_evidence ev;
+	struct computer_view obj;  /* ev.state TDIR_READ and ev.found: the object (freed by trust_target_dir_free) */
+	char name[64];             /* the computer name the target gave */
+	char name_source[16];      /* "srvsvc", "wkssvc" */
+	char principal[300];       /* who read it */
+	char dc_addr[64], dc_site[128];
+	int tls;                   /* LDAP over TLS (certificate verified), else sealed SASL with ssf */
+	unsigned ssf;
+	long long now;             /* the time the findings were judged at */
+};
+void trust_target_dir_free(struct trust_target_dir *d);
+
+/*
  * Gather ev (and ti) for ctx->req->target and the domain ctx->req->domain
  * (NULL: the target's own).  0 when there is evidence to judge (a call that
  * could not run is recorded in ev, a missing \PIPE\netlogon in
  * ev->no_netlogon); -1 with e when there is none (usage, logon refused: exit
- * 5, target unreachable, the target's own domain unreadable).
+ * 5, target unreachable, the target's own domain unreadable).  dir (not
+ * NULL, zeroed by the call) is filled when ctx->req has -U or -C: a directory
+ * that cannot be read is recorded there (TDIR_COULD_NOT_RUN), never an error.
  */
 int trust_target_check(struct nlt_ctx *ctx, struct trust_remote_evidence *ev, struct trust_target_info *ti,
-		       struct nlt_err *e);
+		       struct trust_target_dir *dir, struct nlt_err *e);
 
 #endif

@@ -49,9 +49,9 @@ check "ws1 text: exit 6, 'not served', INCONCLUSIVE, never 'Healthy'" \
 # ---- usage ----------------------------------------------------------------------------------
 t95_run verify --target-user 'WS1\root' --target-password-file "$t95/root.pw"
 check "verify --target-user without --target: usage error, exit 2" eval '[ "$rc" -eq 2 ] && printf "%s" "$err" | grep -q "go with --target"'
-t95_run verify --target "$WS1_FQDN" -U "$LAB_ADMIN_PRINCIPAL" --password-file "$t95/admin.pw"
-check "verify --target with -U/--password-file (no directory view yet): usage error, exit 2, not ignored" \
-	eval '[ "$rc" -eq 2 ] && printf "%s" "$err" | grep -q "does not read the directory yet"'
+t95_run verify --target "$WS1_FQDN" --password-file "$t95/admin.pw"
+check "verify --target with --password-file but no -U (the directory view: 98-target-dir.sh): usage error, exit 2, not ignored" \
+	eval '[ "$rc" -eq 2 ] && printf "%s" "$err" | grep -q "give -U"'
 t95_run verify --target "$WS1_FQDN" -K /etc/krb5.keytab -m WS1
 check "verify --target with -K/-m (local check only): usage error, exit 2" \
 	eval '[ "$rc" -eq 2 ] && printf "%s" "$err" | grep -q "local check only"'
