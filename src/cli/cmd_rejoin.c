@@ -91,8 +91,11 @@ static void print_call(const char *name, const struct rjoin_call *c)
 		return;
 	}
 	why = rjoin_werror_why(c->werror, &cat);
-	printf("%-11s options 0x%x: %s%s%s in %.1f s\n", name, c->options, c->werror ? "refused: " : "", why[0] ? why : "",
-	       why[0] ? "" : "WERROR", c->ms / 1000.0);
+	if (!c->werror)
+		printf("%-11s options 0x%x: WERR_OK in %.1f s\n", name, c->options, c->ms / 1000.0);
+	else
+		printf("%-11s options 0x%x: refused with WERROR 0x%08x%s%s%s in %.1f s\n", name, c->options, c->werror,
+		       why[0] ? " " : "", why, "", c->ms / 1000.0);
 }
 
 static void print_acct(const char *label, const struct rjoin_acct *a, const char *sam, const char *dc)
@@ -141,6 +144,7 @@ int cmd_remote_join(struct nlt_ctx *ctx, int op_i, struct nlt_err *e)
 			json_object_object_add(o, "reuse", NULL);
 		}
 		json_object_object_add(o, "ou", jstr(res.ou));
+		json_object_object_add(o, "moved_to", res.moved ? jstr(res.ou) : NULL);
 		for (int i = 0; i < res.n_plan; i++)
 			json_object_array_add(pl, json_object_new_string(res.plan[i]));
 		json_object_object_add(o, "plan", pl);
@@ -167,6 +171,8 @@ int cmd_remote_join(struct nlt_ctx *ctx, int op_i, struct nlt_err *e)
 			for (int i = 0; i < res.n_plan; i++)
 				printf("%-11s %d. %s\n", i ? "" : (req->dry_run ? "Would do:" : "Plan:"), i + 1,
 				       out_safe(res.plan[i], b1, sizeof(b1)));
+		if (res.moved)
+			printf("Moved:      %s to %s (before the join)\n", res.sam, out_safe(res.ou, b1, sizeof(b1)));
 		print_call("Unjoin:", &res.unjoin);
 		print_call("Join:", &res.join);
 		if (r == 0 && !req->dry_run) {

@@ -161,6 +161,9 @@ const char *rjoin_werror_why(uint32_t w, enum nlt_cat *cat)
 		return "NERR_SetupAlreadyJoined (the member is already joined to a domain)";
 	case 2692:
 		return "NERR_SetupNotJoined (the member is not joined to a domain)";
+	case 2694:
+		return "NERR_DefaultJoinRequired (the member could not create or find the account in the container "
+		       "asked for with the domain account's rights; Samba: \"failed to precreate account in ou\")";
 	case 2732:
 		return "NERR_AccountReuseBlockedByPolicy, 0xAAC (an account of that name exists and KB5020276's rules "
 		       "forbid reusing it)";
@@ -615,7 +618,8 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 			PLAN(res, "%s does not exist: the member creates it in %.300s", res->sam,
 			     res->ou[0] ? res->ou : "the default container (CN=Computers)");
 		else if (req->ou && strcasecmp(res->ou, res->before.parent) != 0)
-			PLAN(res, "%s exists (%s): the member moves it to %.280s and sets a new password", res->sam, state,
+			PLAN(res, "%s exists (%s): moved to %.280s first (LDAP modify DN as the domain admin: a member does "
+				  "not move an existing account), then the member sets a new password", res->sam, state,
 			     res->ou);
 		else
 			PLAN(res, "%s exists (%s, in %.280s): the member reuses it with a new password", res->sam, state,
@@ -632,7 +636,28 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		goto out;
 	}
 
-	/* 5. the calls */
+	/* 5. --ou with an existing account elsewhere: move it ourselves (Samba 4.17's member modifies the account
+	 * where it is, and Windows ignores the OU for an existing account) */
+	if (op != RJOIN_LEAVE && req->ou && res->before.exists && strcasecmp(res->ou, res->before.parent) != 0) {
+		char rdn[300];
+		size_t n = strcspn(res->before.dn, ",");
+		int rc;
+		snprintf(rdn, sizeof(rdn), "%.*s", (int)(n < sizeof(rdn) ? n : sizeof(rdn) - 1), res->before.dn);
+		rc = ldap_rename_s(s.ld.ld, res->before.dn, rdn, res->ou, 1, NULL, NULL);
+		if (rc != LDAP_SUCCESS) {
+			char *diag = NULL;
+			char sd[201];
+			(void)ldap_get_option(s.ld.ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+			nlt_seterr(e, rc == LDAP_INSUFFICIENT_ACCESS ? NLT_EAUTH : NLT_EPROBLEM,
+				   "moving %s to %.300s on %s failed: %s%s%s; nothing else was changed", res->before.dn, res->ou,
+				   s.ld.dc_name, ldap_err2string(rc), diag && *diag ? ": " : "", out_safe(diag, sd, sizeof(sd)));
+			ldap_memfree(diag);
+			goto out;
+		}
+		res->moved = 1;
+	}
+
+	/* 6. the calls */
 	finish_cmd(req, "join", res->domain, joincmd, sizeof(joincmd));
 	join_deadline = nlt_now_ms() + (uint64_t)join_timeout_ms;
 	res->our_rt = t.smb.n_signed_ok + t.smb.n_decrypted;
@@ -640,6 +665,13 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		if (do_call(&t, &conn, &pw, account, 0, NULL, NULL, req->disable ? WKSSVC_ACCT_DELETE : 0, join_deadline,
 			    &res->unjoin, e) < 0)
 			goto out;
+		if (res->unjoin.answered && res->unjoin.werror == 2692) {
+			/* not joined already: what leave wants (a second leave after a first one succeeds) */
+			res->left_unjoined = 1;
+			nlt_strlcpy(res->finish_cmd, joincmd, sizeof(res->finish_cmd));
+			r = 0;
+			goto out;
+		}
 		if (!res->unjoin.answered || res->unjoin.werror) {
 			call_error(res, &res->unjoin, "NetrUnjoinDomain2", NLT_EPROTO,
 				   res->unjoin.answered ? "; the member is unchanged" : "", e);
@@ -702,7 +734,7 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 	}
 	res->reboot_pending = 1;
 
-	/* 6. the directory afterwards, on the same DC (a long join may have used up --timeout: a fresh one) */
+	/* 7. the directory afterwards, on the same DC (a long join may have used up --timeout: a fresh one) */
 	s.ld.deadline_ms = nlt_now_ms() + (uint64_t)req->timeout_ms;
 	{
 		struct nlt_err le;

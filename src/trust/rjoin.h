@@ -84,6 +84,7 @@ struct rjoin_result {
 	int n_plan;
 	char planbuf[6][640];
 	struct rjoin_call unjoin, join;
+	int moved;                /* --ou: we moved the existing account there before the join (LDAP modify DN) */
 	int joined_first;         /* rejoin: the join was tried before any unjoin */
 	int left_unjoined;        /* the member is not joined now (after an unjoin, the join failed) */
 	int password_new;         /* after: kvno up or pwdLastSet newer (1), not (0), unknown (-1) */

@@ -130,6 +130,7 @@ static void test_werrors(void **state)
 		{ 0xaac, NLT_EPROBLEM, "0xAAC" },
 		{ 2691, NLT_EPROBLEM, "NERR_SetupAlreadyJoined" },
 		{ 2692, NLT_EPROBLEM, "NERR_SetupNotJoined" },
+		{ 2694, NLT_EPROBLEM, "NERR_DefaultJoinRequired" },
 		{ 1355, NLT_ENODC, "cannot find a DC" },
 		{ 2453, NLT_ENODC, "NERR_DCNotFound" },
 		{ 86, NLT_EAUTH, "ERROR_INVALID_PASSWORD" },
