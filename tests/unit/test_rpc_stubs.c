@@ -46,8 +46,12 @@ static const char ws1_wks100[] =
 	"6400000000000200f40100000400020008000200060000000100000004000000000000000400000057005300310000000400000000"
 	"000000040000004c0041004200000000000000";
 
-/* ws1: NetrJoinDomain2 while joined without DOMAIN_JOIN_IF_JOINED (WERR_NERR_SETUPALREADYJOINED) */
-static const char ws1_join_already[] = "830a0000";
+/*
+ * ws1: NetrJoinDomain2 answers (NLT_DUMP_STUBS, tests/integration/scenarios/96-rejoin.sh's calls,
+ * 2026-12-06): WERR_OK, and WERR_NERR_DEFAULTJOINREQUIRED (2694) for a plain domain user
+ */
+static const char ws1_join_ok[] = "00000000";
+static const char ws1_join_plain_user[] = "860a0000";
 
 static uint8_t g[1024], out[1024];
 
@@ -375,7 +379,7 @@ static int dec_werror(const uint8_t *b, size_t n, void *ctx)
 
 static void test_join_replies(void **state)
 {
-	static const uint32_t codes[] = { 0, 5, 0xaac, 2691, 2692, 1355, 86, 1326, 50 };
+	static const uint32_t codes[] = { 0, 5, 0xaac, 2691, 2692, 2694, 1355, 86, 1326, 50 };
 	uint32_t v;
 	struct wwr w;
 
@@ -392,10 +396,13 @@ static void test_join_replies(void **state)
 	/* trailing bytes are refused */
 	memcpy(out, "\xac\x0a\x00\x00\x00", 5);
 	assert_int_not_equal(wkssvc_dec_werror_rep(out, 5, &v), WIRE_OK);
-	/* NetrJoinDomain2 answered WERR_NERR_SETUPALREADYJOINED by the lab's ws1 */
-	assert_int_equal(load(ws1_join_already), 4);
+	/* the lab's ws1 */
+	assert_int_equal(load(ws1_join_ok), 4);
 	assert_int_equal(wkssvc_dec_werror_rep(g, 4, &v), WIRE_OK);
-	assert_int_equal(v, 2691);
+	assert_int_equal(v, 0);
+	assert_int_equal(load(ws1_join_plain_user), 4);
+	assert_int_equal(wkssvc_dec_werror_rep(g, 4, &v), WIRE_OK);
+	assert_int_equal(v, 2694);
 }
 
 int main(void)
