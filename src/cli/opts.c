@@ -77,7 +77,7 @@ static const struct nlt_optdef {
 	{ "new-password-file", OPT_NEW_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_RESET_COMPUTER), "set this password (first line of FILE) instead of the default" },
 	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY), "discover: ask the member HOST over SMB (\\PIPE\\netlogon) which DC it finds; verify: ask HOST to verify its secure channel (NetrLogonControl2Ex TC_QUERY, TC_VERIFY)" },
 	{ "target", OPT_TARGET, required_argument, "HOST", RJOINCMDS, "the remote member to act on over SMB (\\PIPE\\wkssvc NetrJoinDomain2/NetrUnjoinDomain2), with its local administrator (--target-user HOST\\admin)" },
-	{ "join-timeout", OPT_JOIN_TIMEOUT, required_argument, "SECONDS", RJOINCMDS, "with --target: deadline for the member's join or unjoin call alone (default 120; --timeout bounds the rest)" },
+	{ "join-timeout", OPT_JOIN_TIMEOUT, required_argument, "SECONDS", RJOINCMDS, "with --target: deadline for the member's join or unjoin call alone (default 120; the command's own deadline bounds the rest)" },
 	{ "target-user", OPT_TARGET_USER, required_argument, "USER", TARGETCMDS, "log on to the target as USER: DOMAIN\\user, user@REALM, or HOST\\user / .\\user for a local account (default: Kerberos from the ccache)" },
 	{ "target-password-file", OPT_TARGET_PASSWORD_FILE, required_argument, "FILE", TARGETCMDS, "the target user's password (first line of FILE; mode 0600); default: ask on the terminal" },
 	{ "target-stdin-password", OPT_TARGET_STDIN_PASSWORD, no_argument, NULL, TARGETCMDS, "read the target user's password from standard input (at most one secret comes from stdin)" },
@@ -107,7 +107,7 @@ static const struct {
 	[CMD_DELETE_COMPUTER] = { "delete-computer", "NAME", "delete any computer object" },
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
 	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
-	[CMD_REJOIN] = { "rejoin", "[DOMAIN]", "rejoin a remote member to its domain over SMB (wkssvc), as its local administrator" },
+	[CMD_REJOIN] = { "rejoin", "[DOMAIN]", "rejoin a remote member to its domain over SMB, as its local administrator" },
 };
 
 const char *opts_cmd_name(enum nlt_cmd cmd)

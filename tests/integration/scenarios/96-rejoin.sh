@@ -119,6 +119,17 @@ r96 rejoin "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
 check "text: the new kvno, 'a reboot' pending" \
 	eval '[ "$rc" -eq 0 ] && printf "%s" "$out" | grep -q "^Result: .*rejoined lab.test.*kvno [0-9]* -> [0-9]*" && printf "%s" "$out" | grep -q "^Reboot: *pending"'
 
+# the password buffer's key per dialect: the session key on 2.x, the application key on 3.x (each KDF)
+for dv in 0202:2.0.2:session 0210:2.1:session 0300:3.0:application 0302:3.0.2:application; do
+	IFS=: read -r d dname key <<<"$dv"
+	out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" NLT_SMB2_MAX_DIALECT=$d "$bin" --json rejoin "${tgt[@]}" "${adm[@]}" \
+		"$LAB_DOMAIN" 2>/dev/null); rc=$?
+	check "rejoin over SMB $dname (the password under the $key key): WERR_OK, a new password" \
+		eval '[ "$rc" -eq 0 ] && [ "$(jget "(j[\"join\"][\"werror\"], j[\"password_new\"], j[\"smb\"])")" = "(0, True, '"'$dname, $key key'"')" ]'
+	[ "$rc" -eq 0 ] || show
+done
+check "... and ws1 is joined after them" testjoin_ok
+
 # ---- 4. leave, then join ---------------------------------------------------------------------------------------
 r96 --json leave "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
 check "leave --target: exit 0, NetrUnjoinDomain2 options 0 WERR_OK, the member not joined, the join command printed" \
