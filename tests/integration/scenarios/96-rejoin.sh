@@ -62,6 +62,14 @@ ws1_restore() {
 		sleep 1
 	done
 	"$lab" exec ws1 net ads keytab create -s "$WS1_CONF" -P >/dev/null 2>&1
+	# deleting WS1 in AD took its DNS record with it, and a join over wkssvc registers none: put it back on dc1,
+	# and pull the account and the zone to dcb (as lab.sh up does)
+	"$lab" exec dc1 samba-tool dns add "$DC1_IP" "$LAB_DOMAIN" ws1 A "$WS1_IP" -s "$DC1_CONF" \
+		-U "Administrator%$(cat "$LAB_ADMIN_PASS_FILE")" >/dev/null 2>&1
+	for nc in DC=lab,DC=test DC=DomainDnsZones,DC=lab,DC=test; do
+		"$lab" exec dcb samba-tool drs replicate dcb dc1 "$nc" -s "$DCB_CONF" \
+			-U "Administrator%$(cat "$LAB_ADMIN_PASS_FILE")" >/dev/null 2>&1
+	done
 	ws1_winbind_restart
 }
 # chain run.sh's own EXIT trap (lab down when it brought the lab up): run ours, then its command
@@ -146,6 +154,21 @@ check "join --target: exit 0, password new, ws1's testjoin OK" \
 	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"command\"], j[\"join\"][\"werror\"], j[\"password_new\"])")" = "('"'join'"', 0, True)" ] && testjoin_ok'
 [ "$rc" -eq 0 ] || show
 
+# ---- 4b. the unjoin-first path (Windows may answer NERR_SetupAlreadyJoined; Samba never does: a test hook
+#          makes the first answer that), and a crash between the unjoin and the join, then a re-run ----------
+out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" NLT_TEST_ALREADY_JOINED=1 "$bin" --json rejoin "${tgt[@]}" "${adm[@]}" \
+	"$LAB_DOMAIN" 2>/dev/null); rc=$?
+check "member answers NERR_SetupAlreadyJoined: rejoin unjoins (options 0) and joins again, exit 0, ws1 joined" \
+	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"unjoin\"][\"options\"], j[\"unjoin\"][\"werror\"], j[\"join\"][\"werror\"], j[\"password_new\"])")" = "(0, 0, 0, True)" ] && testjoin_ok'
+[ "$rc" -eq 0 ] || show
+out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" NLT_TEST_ALREADY_JOINED=1 NLT_FAILPOINT=rjoin-after-unjoin "$bin" rejoin \
+	"${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN" 2>&1); rc=$?
+check "killed after the unjoin (failpoint): ws1 is left unjoined" eval '[ "$rc" -ne 0 ] && ! testjoin_ok'
+r96 --json rejoin "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
+check "... and a plain re-run of rejoin joins it again (exit 0, testjoin OK)" \
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "j[\"join\"][\"werror\"]")" = 0 ] && testjoin_ok'
+[ "$rc" -eq 0 ] || show
+
 # ---- 5. another OU ----------------------------------------------------------------------------------------------------
 st ou create "$t96_ou"
 r96 --json rejoin --ou "$t96_ou" "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
@@ -218,6 +241,6 @@ st user delete nlt96joe
 # ---- 8. ws1 as lab.sh left it --------------------------------------------------------------------------------------------
 ws1_restore
 if [ -n "$t96_prev_cmd" ]; then trap "$t96_prev_cmd" EXIT; else trap - EXIT; fi
-check "ws1 is joined again with a matching keytab (net ads join; net rpc testjoin and net ads testjoin OK)" \
-	eval 'testjoin_ok && ads_testjoin_ok'
+check "ws1 is joined again with a matching keytab and its DNS name (net ads join; testjoin OK; cli resolves it)" \
+	eval 'testjoin_ok && ads_testjoin_ok && [ "$("$lab" exec cli dig +short +time=1 +tries=1 "$WS1_FQDN" 2>/dev/null)" = "$WS1_IP" ]'
 rm -rf "$t96"
