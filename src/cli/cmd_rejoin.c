@@ -193,7 +193,7 @@ int cmd_remote_join(struct nlt_ctx *ctx, int op_i, struct nlt_err *e)
 					printf("Result:     the member answered WERR_OK, but the directory on %s does not show a new "
 					       "password for %s\n", res.dc, res.sam);
 			}
-			printf("Reboot:     pending: a Windows member uses its new membership only after a restart "
+			printf("Reboot:     pending: a Windows member takes the change only after a restart "
 			       "(nltrust does not restart it)\n");
 		} else if (r < 0 && res.left_unjoined) {
 			printf("State:      %s is NOT joined to a domain now; finish with: %s\n", out_safe(res.host, b2, sizeof(b2)),

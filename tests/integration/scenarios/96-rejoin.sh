@@ -154,6 +154,13 @@ check "join --target: exit 0, password new, ws1's testjoin OK" \
 	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"command\"], j[\"join\"][\"werror\"], j[\"password_new\"])")" = "('"'join'"', 0, True)" ] && testjoin_ok'
 [ "$rc" -eq 0 ] || show
 
+r96 leave --disable "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
+check "leave --target --disable: exit 0 (NetrUnjoinDomain2 ACCT_DELETE)" eval '[ "$rc" -eq 0 ] && ! testjoin_ok'
+r96 --json join "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
+check "join --target of the disabled account: it was disabled, the member enabled it again, ws1 joined" \
+	eval '[ "$rc" -eq 0 ] && [ "$(jget "(j[\"account_before\"][\"disabled\"], j[\"account_after\"][\"disabled\"], j[\"password_new\"])")" = "(True, False, True)" ] && testjoin_ok'
+[ "$rc" -eq 0 ] || show
+
 # ---- 4b. the unjoin-first path (Windows may answer NERR_SetupAlreadyJoined; Samba never does: a test hook
 #          makes the first answer that), and a crash between the unjoin and the join, then a re-run ----------
 out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" NLT_TEST_ALREADY_JOINED=1 "$bin" --json rejoin "${tgt[@]}" "${adm[@]}" \
