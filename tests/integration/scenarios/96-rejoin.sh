@@ -56,6 +56,8 @@ ws1_winbind_restart() {
 # put ws1 back as lab.sh made it: joined by net ads join (keytab written), winbindd with a fresh channel
 ws1_restore() {
 	local try
+	ip netns exec "$WS1_NS" iptables -D OUTPUT -d "$DC1_IP" -j REJECT 2>/dev/null
+	ip netns exec "$WS1_NS" iptables -D OUTPUT -d "$DCB_IP" -j REJECT 2>/dev/null
 	for try in 1 2 3; do
 		"$lab" exec ws1 net ads join -s "$WS1_CONF" -S "$DC1_FQDN" -U "Administrator%$(cat "$LAB_ADMIN_PASS_FILE")" \
 			>/dev/null 2>&1 && break
@@ -211,6 +213,17 @@ check "a plain domain user: the member's own refusal surfaced (NetrJoinDomain2 W
 	eval '[ "$rc" -ne 0 ] && t96_schema && [ "$(jget "(j[\"join\"][\"answered\"], j[\"join\"][\"werror\"] != 0, j[\"left_unjoined\"])")" = "(True, True, False)" ] &&
 	      jget "j[\"error\"][\"message\"]" | grep -q "NetrJoinDomain2 on ws1.lab.test refused: .*the member is unchanged" && [ "$(kvno96)" = "$k2" ] && testjoin_ok'
 [ "$rc" -ne 0 ] || show
+
+# the member cannot reach a DC (its own traffic to dc1 and dcb rejected inside ws1's namespace)
+ws1_nodc() { ip netns exec "$WS1_NS" iptables "$1" OUTPUT -d "$DC1_IP" -j REJECT 2>/dev/null
+	ip netns exec "$WS1_NS" iptables "$1" OUTPUT -d "$DCB_IP" -j REJECT 2>/dev/null; }
+ws1_nodc -A
+r96 --json rejoin "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
+ws1_nodc -D
+check "the member cannot find a DC: its NERR_DCNotFound surfaced, exit 4, ws1 unchanged and still joined" \
+	eval '[ "$rc" -eq 4 ] && t96_schema && [ "$(jget "j[\"join\"][\"werror\"]")" = 2453 ] &&
+	      jget "j[\"error\"][\"message\"]" | grep -q "NERR_DCNotFound (the member cannot find a DC of the domain); the member is unchanged" && testjoin_ok'
+[ "$rc" -eq 4 ] || show
 
 # ---- 7. KB5020276: an account created by another non-admin user; the account deleted -----------------------------------
 joe_sid=$("$lab" exec dc1 samba-tool user show nlt96joe -s "$DC1_CONF" --attributes=objectSid 2>/dev/null | awk '/^objectSid:/ {print $2}')
