@@ -767,8 +767,8 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 	}
 	r = 0;
 out:
-	if (have_conn)
-		rpc_close(&conn);
+	if (have_conn || conn.pipe || conn.xp)
+		rpc_close(&conn); /* a failed bind leaves the pipe set up */
 	if (have_t)
 		target_close(&t);
 	secret_free(&pw);
