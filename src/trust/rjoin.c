@@ -621,6 +621,9 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		const char *state = (res->before.uac & UAC_ACCOUNTDISABLE) ? "disabled: it is enabled again" : "enabled";
 		PLAN(res, "NetrJoinDomain2 on %.120s to %.250s, options 0x23 (JOIN_DOMAIN | ACCT_CREATE | "
 			  "DOMAIN_JOIN_IF_JOINED)", res->host, domain_param);
+		if (res->member_domain[0] && strcasecmp(res->member_domain, res->netbios_domain) != 0)
+			PLAN(res, "the member says it is in %.60s (a domain or a workgroup), not %.60s: it joins %.200s", res->member_domain,
+			     res->netbios_domain, res->domain);
 		if (!res->before.exists)
 			PLAN(res, "%s does not exist: the member creates it in %.300s", res->sam,
 			     res->ou[0] ? res->ou : "the default container (CN=Computers)");
