@@ -619,8 +619,6 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		     req->disable ? "0x4, ACCT_DELETE: the account is disabled" : "0: the account is kept as it is");
 	} else {
 		const char *state = (res->before.uac & UAC_ACCOUNTDISABLE) ? "disabled: it is enabled again" : "enabled";
-		PLAN(res, "NetrJoinDomain2 on %.120s to %.250s, options 0x23 (JOIN_DOMAIN | ACCT_CREATE | "
-			  "DOMAIN_JOIN_IF_JOINED)", res->host, domain_param);
 		if (res->member_domain[0] && strcasecmp(res->member_domain, res->netbios_domain) != 0)
 			PLAN(res, "the member says it is in %.60s (a domain or a workgroup), not %.60s: it joins %.200s", res->member_domain,
 			     res->netbios_domain, res->domain);
@@ -634,6 +632,8 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		else
 			PLAN(res, "%s exists (%s, in %.280s): the member reuses it with a new password", res->sam, state,
 			     res->before.parent);
+		PLAN(res, "NetrJoinDomain2 on %.120s to %.250s, options 0x23 (JOIN_DOMAIN | ACCT_CREATE | "
+			  "DOMAIN_JOIN_IF_JOINED)", res->host, domain_param);
 		if (op == RJOIN_REJOIN)
 			PLAN(res, "only if the member answers NERR_SetupAlreadyJoined: NetrUnjoinDomain2 (options %s), "
 				  "then NetrJoinDomain2 again",
