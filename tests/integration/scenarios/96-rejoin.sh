@@ -214,6 +214,19 @@ check "a plain domain user: the member's own refusal surfaced (NetrJoinDomain2 W
 	      jget "j[\"error\"][\"message\"]" | grep -q "NetrJoinDomain2 on ws1.lab.test refused: .*the member is unchanged" && [ "$(kvno96)" = "$k2" ] && testjoin_ok'
 [ "$rc" -ne 0 ] || show
 
+# half-done: the member leaves, then its join is refused (the test hook makes nlt96joe's refused first join read
+# as NERR_SetupAlreadyJoined; Samba's unjoin with options 0 does not ask the DC): said so, with the command that
+# finishes the job
+out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" NLT_TEST_ALREADY_JOINED=1 "$bin" --json rejoin "${tgt[@]}" \
+	-S "$DC1_FQDN" -U nlt96joe --password-file "$t96/joe.pw" "$LAB_DOMAIN" 2>/dev/null); rc=$?
+check "unjoined, then the join refused: exit non-zero, left_unjoined, 'NOT joined now', next_command is the join --target" \
+	eval '[ "$rc" -ne 0 ] && t96_schema && [ "$(jget "(j[\"unjoin\"][\"werror\"], j[\"join\"][\"werror\"] != 0, j[\"left_unjoined\"])")" = "(0, True, True)" ] &&
+	      jget "j[\"error\"][\"message\"]" | grep -q "ws1.lab.test is NOT joined now (it left the domain first): nltrust join --target ws1.lab.test" &&
+	      jget "j[\"next_command\"]" | grep -q "^nltrust join --target ws1.lab.test .* -U nlt96joe --password-file .* -S dc1.lab.test lab.test$" && ! testjoin_ok'
+[ "$rc" -ne 0 ] || show
+r96 join "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
+check "... and join --target (as the Administrator) finishes it" eval '[ "$rc" -eq 0 ] && testjoin_ok'
+
 # the member cannot reach a DC (its own traffic to dc1 and dcb rejected inside ws1's namespace)
 ws1_nodc() { ip netns exec "$WS1_NS" iptables "$1" OUTPUT -d "$DC1_IP" -j REJECT 2>/dev/null
 	ip netns exec "$WS1_NS" iptables "$1" OUTPUT -d "$DCB_IP" -j REJECT 2>/dev/null; }
