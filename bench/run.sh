@@ -21,6 +21,7 @@
 #   BENCH_CAPTURE=1       count round trips from a packet capture (bench/capture.py; 0 = skip)
 #   BENCH_TARGET=1        also the target group (show-target, verify --target; bench/results/target.json)
 #   BENCH_TARGET_ONLY=1   only the target group (use with BENCH_GROUPS=discover)
+#   BENCH_REJOIN=1        also rejoin --target beside net dom join -S (bench/results/rejoin.json)
 #
 # Exit 0 whenever the bench ran (targets may MISS: it is a report); 77 when it
 # cannot run here (not root, no namespaces, lab prerequisites missing); 1 when
@@ -446,6 +447,87 @@ print("\n".join(lines))
 PYEOF
 }
 
+# ---- group "rejoin" (issue 9): rejoin --target beside net dom join -S, at RTT 0 and 20 ms ----
+# BENCH_REJOIN=1 runs it after the other groups, into bench/results/rejoin.json.  Both log on to ws1 as its
+# local root (NTLM) and have it join lab.test again with the domain Administrator's password (NetrJoinDomain2);
+# net dom join gets ws1's address (the client namespace has no resolver for net) and the bare domain, so the
+# member locates a DC itself; nltrust names the DC it read the object on (domain\dc).  Our own round trips are
+# ((total - join call) at RTT 20 - the same at RTT 0) / RTT; the member's are (join call at 20 - at 0) / RTT
+# (the lab's latency is on the bridge, so the member's traffic to the DC is delayed too).  ws1 is put back as
+# lab.sh leaves it afterwards (net ads join; net ads keytab create).
+bench_rejoin() {
+	local out=${BENCH_REJOIN_OUT:-$BENCH/results/rejoin.json} lat r row rp ap
+	rp=$TMPD/ws1-root.pw
+	ap=$TMPD/admin.pw
+	install -m 600 "$WS1_LOCAL_PASS_FILE" "$rp"
+	install -m 600 "$LAB_ADMIN_PASS_FILE" "$ap"
+	printf 'username = root\npassword = %s\ndomain = WS1\n' "$(cat "$WS1_LOCAL_PASS_FILE")" >"$TMPD/root.auth"
+	chmod 600 "$TMPD/root.auth"
+	cat >"$TMPD/rejoin.py" <<'PYEOF'
+import json, statistics, subprocess, sys, time
+runs, label = int(sys.argv[1]), sys.argv[2]
+cmd = sys.argv[3:]
+ts, js = [], []
+for _ in range(runs):
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ts.append((time.monotonic() - t0) * 1000)
+    if p.returncode != 0:
+        print(json.dumps({"label": label, "error": (p.stderr or p.stdout).decode(errors="replace")[-300:]}))
+        sys.exit(0)
+    if "--json" in cmd:
+        js.append(json.loads(p.stdout)["join"]["ms"])
+row = {"label": label, "median_ms": round(statistics.median(ts), 1)}
+if js:
+    row["join_call_median_ms"] = round(statistics.median(js), 1)
+    row["ours_median_ms"] = round(statistics.median(t - j for t, j in zip(ts, js)), 1)
+print(json.dumps(row))
+PYEOF
+	: >"$TMPD/rejoin.rows"
+	for lat in 0 "$LATENCY_MS"; do
+		"$LAB" latency "$lat" >/dev/null 2>&1 || die "lab.sh latency $lat failed"
+		r=$(rtt || true)
+		say "rejoin: rejoin --target and net dom join at one-way $lat ms (RTT $r ms)"
+		row=$("$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/rejoin.py" "$RUNS" rejoin-target \
+			"$BIN" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$rp" \
+			-U Administrator --password-file "$ap" "$DOMAIN" 2>/dev/null)
+		printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/rejoin.rows"
+		row=$("$LAB" exec cli "$PY" "$TMPD/rejoin.py" "$RUNS" net-dom-join \
+			net dom join -S "$WS1_IP" -A "$TMPD/root.auth" domain="$DOMAIN" account='LAB\Administrator' \
+			password="$(cat "$LAB_ADMIN_PASS_FILE")" 2>/dev/null)
+		printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/rejoin.rows"
+	done
+	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
+	"$LAB" exec ws1 net ads join -s "$WS1_CONF" -S "$DC1_FQDN" -U "Administrator%$(cat "$LAB_ADMIN_PASS_FILE")" >/dev/null 2>&1 ||
+		say "warning: net ads join on ws1 after the rejoin group failed"
+	"$LAB" exec ws1 net ads keytab create -s "$WS1_CONF" -P >/dev/null 2>&1 || true
+	mkdir -p "$(dirname "$out")"
+	"$PY" - "$TMPD/rejoin.rows" "$out" <<'PYEOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for r in rows:
+    by.setdefault(r["row"]["label"], []).append(r)
+res = {}
+for label, rs in by.items():
+    a, b = rs[0], rs[-1]
+    entry = {"rtt0": a["row"], "rtt20": b["row"], "rtt_measured_ms": [a["rtt_ms"], b["rtt_ms"]]}
+    def rt(key):
+        try:
+            return round((b["row"][key] - a["row"][key]) / float(b["rtt_ms"]), 1)
+        except (KeyError, ValueError, ZeroDivisionError, TypeError):
+            return None
+    entry["round_trips"] = rt("median_ms")
+    if "ours_median_ms" in a["row"]:
+        entry["round_trips_ours"] = rt("ours_median_ms")
+        entry["round_trips_member_join_call"] = rt("join_call_median_ms")
+    res[label] = entry
+res["targets"] = "rejoin --target no slower than net dom join -S; our own part <= 12 RT"
+json.dump(res, open(sys.argv[2], "w"), indent=1)
+print(json.dumps(res, indent=1))
+PYEOF
+}
+
 # PHASE GROUPS at LOSS % packet loss, no added latency: every run counts (failures too)
 loss_phase() {
 	local g=$2 ws1g
@@ -480,6 +562,7 @@ if [ -n "$RESET_GROUPS" ]; then
 		say "warning: WS1\$ does not verify on ws1 after the reset group"
 	fi
 fi
+[ "${BENCH_REJOIN:-0}" != 1 ] || bench_rejoin
 if [ "${BENCH_TARGET:-0}" = 1 ] && [ "${BENCH_TARGET_ONLY:-0}" != 1 ]; then
 	bench_target
 fi

@@ -25,7 +25,7 @@ help_list() { # $1 command ("" for the globals)
 	local sec="Command options:"
 	[ -z "$1" ] && sec="Global options:"
 	if [ -n "$1" ]; then "$bin" "$1" --help; else "$bin" --help; fi |
-		sed -n "/^$sec\$/,/^\$/p" | grep -E '^  +-' |
+		sed -n "/^$sec\$/,/^\$/p" | grep -E '^ {2,6}-' |
 		sed -E -e 's/^ +//' -e 's/  .*//' \
 		    -e 's/^(-[A-Za-z]), /\1 /' -e 's/^--/- --/' \
 		    -e 's/^(-[A-Za-z]? ?--[a-z0-9-]+)\[/\1 [/' |

@@ -25,6 +25,7 @@
 #include "machine.h"
 #include "ktfile.h"
 #include "output.h"
+#include "rjoin.h"
 #include "secret.h"
 #include "state.h"
 
@@ -239,6 +240,8 @@ int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e)
 	uint32_t kvno = 0;
 	int r = -1, f, exists;
 
+	if (req->target)
+		return cmd_remote_join(ctx, RJOIN_JOIN, e); /* a remote member: src/cli/cmd_rejoin.c */
 	memset(&s, 0, sizeof(s));
 	memset(&rec, 0, sizeof(rec));
 	memset(pw, 0, sizeof(pw));
@@ -398,6 +401,8 @@ int cmd_leave(struct nlt_ctx *ctx, struct nlt_err *e)
 	size_t removed = 0;
 	int r = -1, f;
 
+	if (req->target)
+		return cmd_remote_join(ctx, RJOIN_LEAVE, e); /* a remote member: src/cli/cmd_rejoin.c */
 	memset(&s, 0, sizeof(s));
 	if (machine_account(req->machine ? req->machine : req->target_name, MACHINE_SAM_MAX, sam, sizeof(sam), lower,
 			    sizeof(lower), e) < 0)

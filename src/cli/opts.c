@@ -22,15 +22,18 @@ enum {
 	OPT_TARGET, OPT_TARGET_USER, OPT_TARGET_PASSWORD_FILE, OPT_TARGET_STDIN_PASSWORD, OPT_TARGET_AUTH,
 	OPT_TARGETS, OPT_JOBS,
 	OPT_ROTATE,
+	OPT_JOIN_TIMEOUT,
 };
 
 #define SCOPE_GLOBAL 0u
 #define ONLY(cmd) (1u << (cmd))
 #define LDAPCMDS (ONLY(CMD_VERIFY) | ONLY(CMD_SHOW_COMPUTER) | CHANGERS)
 #define FLEETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_VERIFY))
-#define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY) | ONLY(CMD_REPAIR))
+#define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY) | ONLY(CMD_REPAIR) | RJOINCMDS)
+#define RJOINCMDS (ONLY(CMD_REJOIN) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE))
 #define CHANGERS (ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_RESET_COMPUTER) | \
-		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_ENABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER))
+		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_ENABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER) | \
+		  ONLY(CMD_REJOIN))
 
 /* The single source of truth: getopt_long, --help and the man-page check. */
 static const struct nlt_optdef {
@@ -70,11 +73,15 @@ static const struct nlt_optdef {
 	{ "starttls", OPT_STARTTLS, no_argument, NULL, LDAPCMDS, "LDAP over StartTLS (certificate verified; GSSAPI bound to the channel)" },
 	{ "ldaps", OPT_LDAPS, no_argument, NULL, LDAPCMDS, "LDAP over TLS on port 636 (certificate verified; GSSAPI bound to the channel)" },
 	{ "ca-file", OPT_CA_FILE, required_argument, "FILE", LDAPCMDS, "CA certificates for --starttls/--ldaps (default: the system's)" },
-	{ "ou", OPT_OU, required_argument, "DN", ONLY(CMD_JOIN), "create the account in this OU (default CN=Computers)" },
+	{ "ou", OPT_OU, required_argument, "DN", ONLY(CMD_JOIN), "create the account in this OU (default CN=Computers); with --target, the member joins into it (an existing account moves there)" },
+	{ "ou", OPT_OU, required_argument, "DN", ONLY(CMD_REJOIN), "move the account to this OU (default: it stays where it is; a new one goes to CN=Computers)" },
 	{ "reuse", OPT_REUSE, no_argument, NULL, ONLY(CMD_JOIN), "take over an existing account of that name (resets its password)" },
-	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_LEAVE), "disable the account instead of deleting it" },
+	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_LEAVE), "disable the account instead of deleting it (with --target: NetrUnjoinDomain2 ACCT_DELETE, which disables; without, the account is kept as it is)" },
+	{ "disable", OPT_DISABLE, no_argument, NULL, ONLY(CMD_REJOIN), "if the member must leave before it joins again, disable the account on leaving (ACCT_DELETE)" },
 	{ "new-password-file", OPT_NEW_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_RESET_COMPUTER), "set this password (first line of FILE) instead of the default" },
 	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY), "discover: ask the member HOST over SMB (\\PIPE\\netlogon) which DC it finds; verify: ask HOST to verify its secure channel (NetrLogonControl2Ex TC_QUERY, TC_VERIFY)" },
+	{ "target", OPT_TARGET, required_argument, "HOST", RJOINCMDS, "the remote member to act on over SMB (\\PIPE\\wkssvc NetrJoinDomain2/NetrUnjoinDomain2), with its local administrator (--target-user HOST\\admin)" },
+	{ "join-timeout", OPT_JOIN_TIMEOUT, required_argument, "SECONDS", RJOINCMDS, "with --target: deadline for the member's join or unjoin call alone (default 120; the command's own deadline bounds the rest)" },
 	{ "target-user", OPT_TARGET_USER, required_argument, "USER", TARGETCMDS, "log on to the target as USER: DOMAIN\\user, user@REALM, or HOST\\user / .\\user for a local account (default: Kerberos from the ccache)" },
 	{ "target-password-file", OPT_TARGET_PASSWORD_FILE, required_argument, "FILE", TARGETCMDS, "the target user's password (first line of FILE; mode 0600); default: ask on the terminal" },
 	{ "target-stdin-password", OPT_TARGET_STDIN_PASSWORD, no_argument, NULL, TARGETCMDS, "read the target user's password from standard input (at most one secret comes from stdin)" },
@@ -111,6 +118,7 @@ static const struct {
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
 	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
 	[CMD_REPAIR] = { "repair", "[DOMAIN]", "repair a remote member's secure channel over SMB, least invasive first" },
+	[CMD_REJOIN] = { "rejoin", "[DOMAIN]", "rejoin a remote member to its domain over SMB, as its local administrator" },
 };
 
 const char *opts_cmd_name(enum nlt_cmd cmd)
@@ -301,6 +309,12 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 		else
 			return nlt_seterr(e, NLT_EUSAGE, "--target-auth: '%s' is not auto, kerberos or ntlm", arg);
 		break;
+	case OPT_JOIN_TIMEOUT:
+		secs = strtod(arg, &end);
+		if (!end || *end || !(secs > 0) || secs > 3600)
+			return nlt_seterr(e, NLT_EUSAGE, "--join-timeout: '%s' is not a number of seconds above 0 and at most 3600", arg);
+		req->join_timeout_ms = (int)(secs * 1000) > 0 ? (int)(secs * 1000) : 1;
+		break;
 	case OPT_REUSE: req->reuse = 1; break;
 	case OPT_ROTATE: req->rotate = 1; break;
 	case OPT_DISABLE: req->disable = 1; break;
@@ -420,6 +434,14 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 						 "it does not go with --admin or --ldap");
 	if (req->reset_admin && req->reset_ldap)
 		return nlt_seterr(e, NLT_EUSAGE, "give --admin or --ldap, not both");
+	if (req->cmd == CMD_REJOIN && !req->target)
+		return nlt_seterr(e, NLT_EUSAGE, "rejoin needs --target HOST: the member to rejoin (try nltrust rejoin --help)");
+	if (req->join_timeout_ms && !req->target)
+		return nlt_seterr(e, NLT_EUSAGE, "--join-timeout goes with --target HOST");
+	if ((req->cmd == CMD_JOIN || req->cmd == CMD_LEAVE) && req->target &&
+	    (req->keytab || req->state_dir || req->machine || req->reuse))
+		return nlt_seterr(e, NLT_EUSAGE, "%s --target acts on the member HOST: -K, --state-dir, -m and --reuse are for "
+						 "this host's own %s", opts_cmd_name(req->cmd), opts_cmd_name(req->cmd));
 	if (req->machine_password_file && req->keytab)
 		return nlt_seterr(e, NLT_EUSAGE, "give --machine-password-file or -K, not both: the one tests a password, the other a keytab");
 	return 0;

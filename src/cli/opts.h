@@ -13,6 +13,7 @@ enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUT
 	CMD_JOIN, CMD_LEAVE, CMD_RESET_COMPUTER, CMD_DISABLE_COMPUTER, CMD_ENABLE_COMPUTER, CMD_DELETE_COMPUTER,
 	CMD_SHOW_TARGET,
 	CMD_REPAIR,
+	CMD_REJOIN,
 	CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
@@ -54,6 +55,7 @@ struct nlt_req {
 	const char *targets; /* --targets FILE|-: run the command once per target (src/cli/fleet.c) */
 	int jobs;            /* --jobs N: targets at a time (0: the default) */
 	int rotate;          /* repair --rotate: CHANGE_PASSWORD on a working channel */
+	int join_timeout_ms; /* rejoin/join/leave --target: --join-timeout for the wkssvc call (0: the default) */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };

@@ -109,6 +109,11 @@ static int open_on_dc(struct admin_session *s, struct nlt_ctx *ctx, const struct
 
 int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e)
 {
+	return admin_open_keep(s, ctx, NULL, e);
+}
+
+int admin_open_keep(struct admin_session *s, struct nlt_ctx *ctx, struct secret *keep, struct nlt_err *e)
+{
 	const struct nlt_req *req = ctx->req;
 	uint32_t need = req->server ? 0 : DS_WRITABLE_FLAG | DS_KDC_FLAG;
 	struct locate_req lr = {
@@ -163,6 +168,8 @@ int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e)
 		s->dc = &s->res.cands[next];
 		nlt_clearerr(e);
 	}
+	if (r == 0 && keep && pw.set)
+		*keep = pw; /* transferred: the caller wipes it (secret_free) */
 	secret_free(&pw);
 	return r;
 }

@@ -30,6 +30,12 @@ struct admin_session {
 
 /* Locate a writable DC, get the admin's credentials, bind LDAP.  -1 with e. */
 int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e);
+/*
+ * The same, and the admin's password (when one was read: not with -C) copied to keep for a
+ * second use (the remote join hands it to the member); the caller wipes it with secret_free().
+ */
+struct secret;
+int admin_open_keep(struct admin_session *s, struct nlt_ctx *ctx, struct secret *keep, struct nlt_err *e);
 void admin_close(struct admin_session *s);
 /* The DC of the session as the shared JSON shape {name, address, site}. */
 struct json_object *admin_dc_json(const struct admin_session *s);

@@ -1154,3 +1154,12 @@ void smb2c_free(struct smb2c *c)
 	free(c->tmp);
 	c->buf = c->tmp = NULL;
 }
+
+int smb2c_app_key(const struct smb2c *c, uint8_t out[16])
+{
+	if (!c->have_keys)
+		return -1;
+	/* smb2_derive_keys() puts the session key there for 2.0.2/2.1 */
+	memcpy(out, c->keys.application, 16);
+	return 0;
+}

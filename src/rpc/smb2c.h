@@ -119,6 +119,13 @@ int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint
 /* One READ from the pipe: whatever the server has, at most cap (and the max_io option) bytes. */
 int smb2c_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *out_len,
 	       struct nlt_err *e);
+/*
+ * The key the session hands a pipe's RPC application (MS-SMB2 3.3.4.5, what
+ * the member's wkssvc decrypts a join password with): Session.ApplicationKey
+ * on 3.x (KDF "SMB2APP"/"SmbRpc" on 3.0.x, "SMBAppKey" + pre-auth hash on
+ * 3.1.1), the session key on 2.x.  -1 before a session is set up.
+ */
+int smb2c_app_key(const struct smb2c *c, uint8_t out[16]);
 int smb2c_close_file(struct smb2c *c, const struct smb2_file_id *fid, struct nlt_err *e);
 /*
  * Pipelining: send a request without waiting (its message id in *mid), and

@@ -1,6 +1,7 @@
 /*
  * tests/fuzz/fuzz_rpc_stubs.c - libFuzzer harness for the reply decoders of
- * proto/lsa.c, proto/srvsvc.c, proto/wkssvc.c and proto/initshutdown.c.  Every input goes to every
+ * proto/lsa.c, proto/srvsvc.c, proto/wkssvc.c (NetrWkstaGetInfo, and the WERROR-only replies of
+ * NetrJoinDomain2/NetrUnjoinDomain2) and proto/initshutdown.c.  Every input goes to every
  * decoder; whatever decodes must re-encode to a buffer that decodes to the
  * same values (NULL string pointers and "" are one value in C).
  */
@@ -73,6 +74,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		msg[m] = '\0';
 		wwr_init(&w, out, sizeof(out));
 		(void)initshutdown_enc_init_ex(&w, msg, 60, 1, 1, 0);
+	}
+	{
+		uint32_t a, b;
+		if (wkssvc_dec_werror_rep(data, size, &a) == WIRE_OK) {
+			wwr_init(&w, out, sizeof(out));
+			if (size != 4 || wkssvc_enc_werror_rep(&w, a) != WIRE_OK ||
+			    wkssvc_dec_werror_rep(out, w.len, &b) != WIRE_OK || a != b || memcmp(out, data, 4) != 0)
+				abort();
+		}
 	}
 	return 0;
 }

@@ -1,0 +1,780 @@
+/* src/trust/rjoin.c - remote rejoin / join / leave over wkssvc (see rjoin.h). */
+#include "config.h"
+#include "rjoin.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adattr.h"
+#include "atomicfile.h"
+#include "admin.h"
+#include "advice.h"
+#include "machine.h"
+#include "output.h"
+#include "secret.h"
+#include "target.h"
+#include "util.h"
+#include "wkssvc.h"
+
+/* ---- pure parts ----------------------------------------------------------- */
+
+int rjoin_sid_str(const uint8_t *b, size_t n, char *out, size_t len)
+{
+	uint64_t auth = 0;
+	size_t pos;
+	int w;
+
+	if (len)
+		out[0] = '\0';
+	/* MS-DTYP 2.4.2.2: Revision 1, SubAuthorityCount <= 15, IdentifierAuthority[6] big-endian, u32 LE each */
+	if (n < 8 || b[0] != 1 || b[1] > 15 || n != 8 + 4 * (size_t)b[1])
+		return -1;
+	for (int i = 2; i < 8; i++)
+		auth = auth << 8 | b[i];
+	w = snprintf(out, len, "S-1-%llu", (unsigned long long)auth);
+	if (w < 0 || (size_t)w >= len)
+		goto small;
+	pos = (size_t)w;
+	for (int i = 0; i < b[1]; i++) {
+		const uint8_t *p = b + 8 + 4 * i;
+		uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+		w = snprintf(out + pos, len - pos, "-%u", v);
+		if (w < 0 || (size_t)w >= len - pos)
+			goto small;
+		pos += (size_t)w;
+	}
+	return 0;
+small:
+	if (len)
+		out[0] = '\0';
+	return -1;
+}
+
+int rjoin_sd_owner(const uint8_t *sd, size_t n, char *out, size_t len)
+{
+	uint32_t off;
+
+	if (len)
+		out[0] = '\0';
+	/* SECURITY_DESCRIPTOR_RELATIVE: Revision 1, Sbz1, Control (SE_SELF_RELATIVE 0x8000), OffsetOwner u32 */
+	if (n < 20 || sd[0] != 1 || !(sd[3] & 0x80))
+		return -1;
+	off = (uint32_t)sd[4] | (uint32_t)sd[5] << 8 | (uint32_t)sd[6] << 16 | (uint32_t)sd[7] << 24;
+	if (off == 0 || off < 20 || off > n - 8 || sd[off + 1] > 15 || (size_t)off + 8 + 4 * (size_t)sd[off + 1] > n)
+		return -1;
+	return rjoin_sid_str(sd + off, 8 + 4 * (size_t)sd[off + 1], out, len);
+}
+
+int rjoin_sid_is_admin_group(const char *sid)
+{
+	size_t n = strlen(sid);
+
+	if (strcmp(sid, "S-1-5-32-544") == 0)
+		return 1; /* BUILTIN\Administrators */
+	/* a domain's Domain Admins (512) or Enterprise Admins (519): S-1-5-21-a-b-c-RID */
+	if (strncmp(sid, "S-1-5-21-", 9) != 0 || n < 13)
+		return 0;
+	return strcmp(sid + n - 4, "-512") == 0 || strcmp(sid + n - 4, "-519") == 0;
+}
+
+enum rjoin_reuse rjoin_reuse_rule(const struct rjoin_acct *a, const char *joiner_sid, const char **why)
+{
+	const char *creator = a->creator_sid[0] ? a->creator_sid : a->owner_sid;
+
+	if (!a->exists) {
+		*why = "no account of that name: the join creates one";
+		return RJ_REUSE_NEW;
+	}
+	if (!creator[0]) {
+		*why = "neither mS-DS-CreatorSID nor the owner could be read, so whether the member may reuse the account "
+		       "is unknown";
+		return RJ_REUSE_UNKNOWN;
+	}
+	if (joiner_sid && joiner_sid[0] && strcmp(creator, joiner_sid) == 0) {
+		*why = a->creator_sid[0] ? "the joining user created the account (mS-DS-CreatorSID)"
+					 : "the joining user owns the account";
+		return RJ_REUSE_SAME_CREATOR;
+	}
+	if (rjoin_sid_is_admin_group(creator) || a->creator_admin == 1) {
+		*why = a->creator_sid[0] ? "the account was created by an administrator (Domain Admins, Enterprise Admins or "
+					   "Administrators)"
+					 : "no mS-DS-CreatorSID: the account was created by an administrator (its owner is one)";
+		return RJ_REUSE_ADMIN_CREATED;
+	}
+	if (a->creator_admin < 0) {
+		*why = "the account's creator is someone else and their groups could not be read, so whether the member "
+		       "may reuse the account (KB5020276) is unknown";
+		return RJ_REUSE_UNKNOWN;
+	}
+	*why = a->creator_sid[0] ? "the account was created by another user who is no administrator (mS-DS-CreatorSID): "
+				   "since KB5020276 a Windows member refuses to reuse it (0xAAC)"
+				 : "the account is owned by another user who is no administrator: since KB5020276 a Windows "
+				   "member refuses to reuse it (0xAAC)";
+	return RJ_REUSE_BLOCKED;
+}
+
+const char *rjoin_werror_why(uint32_t w, enum nlt_cat *cat)
+{
+	*cat = NLT_EPROBLEM;
+	switch (w) {
+	case 0:
+		*cat = NLT_OK;
+		return "WERR_OK";
+	case 5:
+		*cat = NLT_EAUTH;
+		return "ERROR_ACCESS_DENIED (the target account is not an administrator on the member, or has no "
+		       "SeMachineAccountPrivilege; or the domain account may not create or reset the computer account)";
+	case 50:
+		*cat = NLT_EPROTO;
+		return "ERROR_NOT_SUPPORTED (the member does not do this kind of join)";
+	case 86:
+		*cat = NLT_EAUTH;
+		return "ERROR_INVALID_PASSWORD (the member could not use the password it was sent: a wrong session key, "
+		       "or a password it refuses)";
+	case 87:
+		*cat = NLT_EPROTO;
+		return "ERROR_INVALID_PARAMETER";
+	case 1311:
+		*cat = NLT_ENODC;
+		return "ERROR_NO_LOGON_SERVERS (the member found no DC of the domain)";
+	case 1317:
+		return "ERROR_NO_SUCH_USER";
+	case 1326:
+		*cat = NLT_EAUTH;
+		return "ERROR_LOGON_FAILURE (the DC refused the domain account's name or password the member sent)";
+	case 1355:
+		*cat = NLT_ENODC;
+		return "ERROR_NO_SUCH_DOMAIN (the member cannot find a DC of the domain)";
+	case 1394:
+		*cat = NLT_EPROTO;
+		return "ERROR_NO_USER_SESSION_KEY (the SMB session has no key to decrypt the password with)";
+	case 1722:
+		*cat = NLT_ENODC;
+		return "RPC_S_SERVER_UNAVAILABLE (the member could not reach the DC)";
+	case 2224:
+		return "NERR_UserExists (the computer account exists and the member was not allowed to take it over)";
+	case 2453:
+		*cat = NLT_ENODC;
+		return "NERR_DCNotFound (the member cannot find a DC of the domain)";
+	case 2691:
+		return "NERR_SetupAlreadyJoined (the member is already joined to a domain)";
+	case 2692:
+		return "NERR_SetupNotJoined (the member is not joined to a domain)";
+	case 2694:
+		return "NERR_DefaultJoinRequired (the member could not create or find the account in the container "
+		       "asked for with the domain account's rights; Samba: \"failed to precreate account in ou\")";
+	case 2732:
+		return "NERR_AccountReuseBlockedByPolicy, 0xAAC (an account of that name exists and KB5020276's rules "
+		       "forbid reusing it)";
+	default:
+		*cat = NLT_EPROTO;
+		return "";
+	}
+}
+
+/* ---- directory reads ------------------------------------------------------- */
+
+static void parent_dn(const char *dn, char *out, size_t len)
+{
+	/* the first unescaped comma */
+	for (const char *p = dn; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == ',') {
+			nlt_strlcpy(out, p + 1, len);
+			return;
+		}
+	}
+	out[0] = '\0';
+}
+
+/* the SIDs in a binary attribute's values: is any an administrators' group? 1 yes, 0 no, -1 none read */
+static int any_admin_sid(struct berval **v)
+{
+	char sid[192];
+	int n = 0;
+
+	for (size_t i = 0; v && v[i]; i++) {
+		if (rjoin_sid_str((const uint8_t *)v[i]->bv_val, v[i]->bv_len, sid, sizeof(sid)) < 0)
+			continue;
+		n++;
+		if (rjoin_sid_is_admin_group(sid))
+			return 1;
+	}
+	return n ? 0 : -1;
+}
+
+/* Is this SID (a user, or a group) an administrator?  tokenGroups of the object (base scope). */
+static int sid_is_admin(struct admin_session *s, const char *sid)
+{
+	static const char *const attrs[] = { "tokenGroups", "objectSid", NULL };
+	struct nlt_ldap_entry en;
+	struct nlt_err le;
+	char base[240];
+	int r;
+
+	if (rjoin_sid_is_admin_group(sid))
+		return 1;
+	snprintf(base, sizeof(base), "<SID=%s>", sid);
+	memset(&le, 0, sizeof(le));
+	r = nlt_ldap_search_one(&s->ld, base, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, &en, &le);
+	if (r != 0) {
+		nlt_vlog("reading the groups of %s: %s", sid, r > 0 ? "no such object" : le.msg);
+		return r > 0 ? 0 : -1; /* a creator that no longer exists is no administrator */
+	}
+	{
+		struct berval **v = nlt_ldap_values(&en, "tokenGroups");
+		r = any_admin_sid(v);
+		ldap_value_free_len(v); /* nlt_ldap_values() hands over libldap's copy */
+	}
+	nlt_ldap_entry_free(&en);
+	return r < 0 ? 0 : r; /* an object without groups in its token is no administrator */
+}
+
+/* The computer object; 0 read (exists or not), -1 e. */
+static int read_acct(struct admin_session *s, const char *sam, struct rjoin_acct *a, struct nlt_err *e)
+{
+	static const char *const attrs[] = { "userAccountControl", "msDS-KeyVersionNumber", "pwdLastSet",
+					     "mS-DS-CreatorSID", "nTSecurityDescriptor", NULL };
+	/* LDAP_SERVER_SD_FLAGS_OID, OWNER_SECURITY_INFORMATION: SEQUENCE { INTEGER 1 } */
+	static char sdflags_val[] = "\x30\x03\x02\x01\x01";
+	LDAPControl sdc = { .ldctl_oid = (char *)(uintptr_t)"1.2.840.113556.1.4.801",
+			    .ldctl_value = { 5, sdflags_val }, .ldctl_iscritical = 0 };
+	LDAPControl *ctrls[2] = { &sdc, NULL };
+	LDAPMessage *res = NULL, *en;
+	char esc[80], filter[200];
+	struct berval **v;
+	int rc, ms = nlt_ms_left(s->ld.deadline_ms);
+	struct timeval tv;
+
+	memset(a, 0, sizeof(*a));
+	a->creator_admin = -1;
+	if (ms <= 0)
+		return nlt_seterr(e, NLT_ENODC, "reading %s on %s: out of time", sam, s->ld.dc_name);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	nlt_ldap_filter_escape(sam, esc, sizeof(esc));
+	snprintf(filter, sizeof(filter), "(&(objectClass=computer)(sAMAccountName=%s))", esc);
+	/* our own search: the owner needs the SD flags control, which nlt_ldap_search_one does not send */
+	rc = ldap_search_ext_s(s->ld.ld, s->ld.default_nc, LDAP_SCOPE_SUBTREE, filter, (char **)(uintptr_t)attrs, 0,
+			       ctrls, NULL, &tv, 2, &res);
+	if (rc != LDAP_SUCCESS) {
+		ldap_msgfree(res);
+		return nlt_seterr(e, rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ? NLT_ENODC : NLT_EPROTO,
+				  "reading %s on %s failed: %s", sam, s->ld.dc_name, ldap_err2string(rc));
+	}
+	a->read = 1;
+	en = ldap_first_entry(s->ld.ld, res);
+	if (en) {
+		struct nlt_ldap_entry ne = { NULL, res, en, s->ld.ld };
+		char *dn = ldap_get_dn(s->ld.ld, en);
+		a->exists = 1;
+		nlt_strlcpy(a->dn, dn ? dn : "", sizeof(a->dn));
+		ldap_memfree(dn);
+		parent_dn(a->dn, a->parent, sizeof(a->parent));
+		(void)nlt_ldap_i64(&ne, "userAccountControl", &a->uac);
+		a->have_kvno = nlt_ldap_i64(&ne, "msDS-KeyVersionNumber", &a->kvno);
+		a->have_pls = nlt_ldap_i64(&ne, "pwdLastSet", &a->pwd_last_set);
+		v = nlt_ldap_values(&ne, "mS-DS-CreatorSID");
+		if (v && v[0])
+			(void)rjoin_sid_str((const uint8_t *)v[0]->bv_val, v[0]->bv_len, a->creator_sid, sizeof(a->creator_sid));
+		ldap_value_free_len(v);
+		v = nlt_ldap_values(&ne, "nTSecurityDescriptor");
+		if (v && v[0])
+			(void)rjoin_sd_owner((const uint8_t *)v[0]->bv_val, v[0]->bv_len, a->owner_sid, sizeof(a->owner_sid));
+		ldap_value_free_len(v);
+	}
+	ldap_msgfree(res);
+	if (a->exists) {
+		const char *who = a->creator_sid[0] ? a->creator_sid : a->owner_sid;
+		if (who[0])
+			a->creator_admin = sid_is_admin(s, who);
+	}
+	return 0;
+}
+
+/* The joining user's SID (objectSid of -U's account); "" when unreadable (then only the admin rule applies). */
+static void read_joiner_sid(struct admin_session *s, const char *user, char *out, size_t len)
+{
+	static const char *const attrs[] = { "objectSid", NULL };
+	struct nlt_ldap_entry en;
+	struct nlt_err le;
+	char name[128], esc[260], filter[300];
+	struct berval **v;
+	const char *bs = strchr(user, '\\');
+
+	out[0] = '\0';
+	nlt_strlcpy(name, bs ? bs + 1 : user, sizeof(name));
+	name[strcspn(name, "@")] = '\0';
+	nlt_ldap_filter_escape(name, esc, sizeof(esc));
+	snprintf(filter, sizeof(filter), "(sAMAccountName=%s)", esc);
+	memset(&le, 0, sizeof(le));
+	if (nlt_ldap_search_one(&s->ld, s->ld.default_nc, LDAP_SCOPE_SUBTREE, filter, attrs, &en, &le) != 0)
+		return;
+	v = nlt_ldap_values(&en, "objectSid");
+	if (v && v[0])
+		(void)rjoin_sid_str((const uint8_t *)v[0]->bv_val, v[0]->bv_len, out, len);
+	ldap_value_free_len(v);
+	nlt_ldap_entry_free(&en);
+}
+
+/* ---- the member ------------------------------------------------------------- */
+
+/* a word for the shell: as it is when it is plain, else in single quotes */
+static void put_quoted(char *buf, size_t len, const char *w)
+{
+	size_t pos = strlen(buf);
+	int plain = *w != '\0';
+
+	for (const char *p = w; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-/@:=,+", *p))
+			plain = 0;
+	if (pos + 2 >= len)
+		return;
+	buf[pos++] = ' ';
+	if (plain) {
+		snprintf(buf + pos, len - pos, "%s", w);
+		return;
+	}
+	buf[pos++] = '\'';
+	for (const char *p = w; *p && pos + 5 < len; p++) {
+		if (*p == '\'') {
+			memcpy(buf + pos, "'\\''", 4);
+			pos += 4;
+		} else {
+			buf[pos++] = *p;
+		}
+	}
+	buf[pos++] = '\'';
+	buf[pos] = '\0';
+}
+
+/* "nltrust COMMAND --target HOST --target-user U [--target-password-file F] <identity options> DOMAIN" */
+static void finish_cmd(const struct nlt_req *req, const char *command, const char *domain, char *buf, size_t len)
+{
+	char extra[700] = "--target";
+
+	put_quoted(extra, sizeof(extra), req->target);
+	if (req->target_user) {
+		nlt_strlcpy(extra + strlen(extra), " --target-user", sizeof(extra) - strlen(extra));
+		put_quoted(extra, sizeof(extra), req->target_user);
+	}
+	if (req->target_password_file) {
+		nlt_strlcpy(extra + strlen(extra), " --target-password-file", sizeof(extra) - strlen(extra));
+		put_quoted(extra, sizeof(extra), req->target_password_file);
+	}
+	if (req->ou && strcmp(command, "leave") != 0) {
+		nlt_strlcpy(extra + strlen(extra), " --ou", sizeof(extra) - strlen(extra));
+		put_quoted(extra, sizeof(extra), req->ou);
+	}
+	advice_cmd(req, command, extra, ADVICE_ADMIN, domain, buf, len);
+}
+
+/* One join/unjoin call; 0 when the member answered (werror in c), -1 when it did not (c->error). */
+static int wks_call(struct target *t, struct rpc_conn *conn, uint16_t op, const uint8_t *stub, size_t n,
+		    uint64_t deadline_ms, struct rjoin_call *c)
+{
+	struct nlt_err le;
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+	uint64_t t0 = nlt_now_ms();
+	const char *name = op == WKSSVC_OP_JOIN_DOMAIN2 ? "NetrJoinDomain2" : "NetrUnjoinDomain2";
+	int r;
+
+	memset(&le, 0, sizeof(le));
+	c->ran = 1;
+	/* the join's own deadline: longer than --timeout, still bounded (--join-timeout) */
+	t->smb.deadline_ms = deadline_ms;
+	conn->deadline_ms = deadline_ms;
+	r = rpc_call(conn, op, stub, n, &out, &out_len, name, &le);
+	c->ms = (double)(nlt_now_ms() - t0);
+	if (r == 0) {
+		if (getenv("NLT_DUMP_STUBS")) {
+			FILE *f = fopen(getenv("NLT_DUMP_STUBS"), "a");
+			if (f) {
+				fprintf(f, "%s ", op == WKSSVC_OP_JOIN_DOMAIN2 ? "wkssvc_join2" : "wkssvc_unjoin2");
+				for (size_t i = 0; i < out_len; i++)
+					fprintf(f, "%02x", out[i]);
+				fprintf(f, "\n");
+				fclose(f);
+			}
+		}
+		if (wkssvc_dec_werror_rep(out, out_len, &c->werror) != WIRE_OK) {
+			snprintf(c->error, sizeof(c->error), "%s on %s: malformed answer (%zu bytes)", name, t->host, out_len);
+			free(out);
+			return -1;
+		}
+		c->answered = 1;
+		free(out);
+		return 0;
+	}
+	free(out);
+	nlt_strlcpy(c->error, le.msg, sizeof(c->error));
+	return -1;
+}
+
+/* Fill e with one line for a call that failed or answered non-zero. */
+static int call_error(const struct rjoin_result *res, const struct rjoin_call *c, const char *name,
+		      enum nlt_cat no_answer_cat, const char *after, struct nlt_err *e)
+{
+	enum nlt_cat cat;
+	const char *why;
+
+	if (!c->answered)
+		return nlt_seterr(e, no_answer_cat, "%s on %s: no answer (%s): the outcome is unknown%s", name, res->host,
+				  c->error, after);
+	why = rjoin_werror_why(c->werror, &cat);
+	if (why[0])
+		return nlt_seterr(e, cat, "%s on %s refused: %s%s", name, res->host, why, after);
+	return nlt_seterr(e, cat, "%s on %s refused: WERROR 0x%08x%s", name, res->host, c->werror, after);
+}
+
+/* the next plan line's buffer (filled by the caller), or a scratch one when the plan is full */
+static char *plan_next(struct rjoin_result *res)
+{
+	static char scratch[640];
+
+	if (res->n_plan >= 6)
+		return scratch;
+	res->plan[res->n_plan] = res->planbuf[res->n_plan];
+	return res->planbuf[res->n_plan++];
+}
+#define PLAN(res, ...) snprintf(plan_next(res), sizeof((res)->planbuf[0]), __VA_ARGS__)
+
+static int make_pwbuf(struct target *t, const struct secret *pw, uint8_t out[WKSSVC_PWBUF_LEN], struct nlt_err *e)
+{
+	uint8_t key[16], obf[8], fill[WKSSVC_PW_MAX_BYTES];
+	int rc;
+
+	if (smb2c_app_key(&t->smb, key) < 0)
+		return nlt_seterr(e, NLT_EINTERNAL, "no SMB session key for %s", t->host);
+	/* a fresh obfuscator and fill for every buffer (MS-WKST 2.2.5.18) */
+	if (nlt_random(obf, sizeof(obf)) < 0 || nlt_random(fill, sizeof(fill)) < 0) {
+		nlt_wipe(key, sizeof(key));
+		return nlt_seterr(e, NLT_EINTERNAL, "no random bytes for the password buffer");
+	}
+	rc = wkssvc_join_password(pw->buf, key, obf, fill, out);
+	nlt_wipe(key, sizeof(key));
+	nlt_wipe(fill, sizeof(fill));
+	if (rc != WIRE_OK)
+		return nlt_seterr(e, NLT_EUSAGE, "the domain administrator's password cannot be sent to %s: %s", t->host,
+				  rc == WIRE_ELIMIT ? "longer than 256 UTF-16 units" : "not valid UTF-8");
+	return 0;
+}
+
+static int do_call(struct target *t, struct rpc_conn *conn, const struct secret *pw, const char *account, int join,
+		   const char *domain_param, const char *ou, uint32_t options, uint64_t deadline_ms, struct rjoin_call *c,
+		   struct nlt_err *e)
+{
+	uint8_t pwbuf[WKSSVC_PWBUF_LEN], stub[WKSSVC_PWBUF_LEN + 2048];
+	struct wwr w;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->options = options;
+	if (make_pwbuf(t, pw, pwbuf, e) < 0)
+		return -1;
+	wwr_init(&w, stub, sizeof(stub));
+	rc = join ? wkssvc_enc_join_domain2(&w, NULL, domain_param, ou && *ou ? ou : NULL, account, pwbuf, options)
+		  : wkssvc_enc_unjoin_domain2(&w, NULL, account, pwbuf, options);
+	nlt_wipe(pwbuf, sizeof(pwbuf));
+	if (rc != WIRE_OK) {
+		nlt_wipe(stub, sizeof(stub));
+		return nlt_seterr(e, NLT_EUSAGE, "%s for %s: a name is too long or not valid UTF-8",
+				  join ? "NetrJoinDomain2" : "NetrUnjoinDomain2", t->host);
+	}
+	(void)wks_call(t, conn, join ? WKSSVC_OP_JOIN_DOMAIN2 : WKSSVC_OP_UNJOIN_DOMAIN2, stub, wwr_len(&w), deadline_ms,
+		       c);
+	nlt_wipe(stub, sizeof(stub));
+	return 0;
+}
+
+int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct admin_session s;
+	struct target t;
+	struct rpc_conn conn;
+	struct secret pw;
+	struct wkssvc_info100 wi;
+	char lower[32], account[400], domain_param[600], joincmd[1200];
+	const char *opname = op == RJOIN_REJOIN ? "rejoin" : op == RJOIN_JOIN ? "join" : "leave";
+	int r = -1, have_t = 0, have_conn = 0;
+	uint64_t join_deadline;
+	int join_timeout_ms = req->join_timeout_ms ? req->join_timeout_ms : RJOIN_DEFAULT_JOIN_TIMEOUT_MS;
+
+	memset(res, 0, sizeof(*res));
+	memset(&s, 0, sizeof(s));
+	memset(&pw, 0, sizeof(pw));
+	memset(&conn, 0, sizeof(conn));
+	res->op = op;
+	res->dry_run = req->dry_run;
+	res->password_new = -1;
+	if (!req->target)
+		return nlt_seterr(e, NLT_EUSAGE, "%s needs --target HOST: the member to %s", opname, opname);
+	if (req->ccache)
+		return nlt_seterr(e, NLT_EUSAGE, "NetrJoinDomain2 hands the domain account's password to the member, and a "
+						 "credential cache holds none: give -U with --password-file or "
+						 "--stdin-password (or type it), not -C");
+	if (!req->user)
+		return nlt_seterr(e, NLT_EUSAGE, "%s --target needs a domain administrator: -U USER (its password from "
+						 "--password-file, --stdin-password or the terminal)", opname);
+	nlt_strlcpy(res->host, req->target, sizeof(res->host));
+
+	/* 1. the domain admin: Kerberos and LDAP on one writable DC; a wrong password ends it here */
+	if (admin_open_keep(&s, ctx, &pw, e) < 0)
+		goto out;
+	if (!pw.set) {
+		nlt_seterr(e, NLT_EUSAGE, "no password for %s", s.principal);
+		goto out;
+	}
+	nlt_strlcpy(res->domain, s.dc->info.dns_domain[0] ? s.dc->info.dns_domain : ctx->domain, sizeof(res->domain));
+	for (char *c = res->domain; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	nlt_strlcpy(res->netbios_domain, s.dc->info.netbios_domain, sizeof(res->netbios_domain));
+	nlt_strlcpy(res->dc, s.dc->info.dc_dns_name, sizeof(res->dc));
+	nlt_addr_str(&s.dc->addr, res->dc_addr, sizeof(res->dc_addr));
+	nlt_strlcpy(res->joiner, s.principal, sizeof(res->joiner));
+	if (strchr(req->user, '\\'))
+		nlt_strlcpy(account, req->user, sizeof(account));
+	else
+		snprintf(account, sizeof(account), "%.60s\\%.300s", res->netbios_domain, req->user);
+	account[strcspn(account, "@")] = '\0';
+	/* the domain and the DC the member is to use: the one we read the directory on (MS-WKST "domain\dc") */
+	snprintf(domain_param, sizeof(domain_param), "%.250s\\%.300s", res->domain, res->dc);
+
+	/* 2. the member: its local administrator over SMB, then \PIPE\wkssvc */
+	if (target_open(&t, ctx, req->target, e) < 0)
+		goto out;
+	have_t = 1;
+	nlt_strlcpy(res->address, t.addr_str, sizeof(res->address));
+	snprintf(res->smb, sizeof(res->smb), "%s, %s", target_dialect_str(t.smb.dialect),
+		 t.smb.dialect >= 0x300 ? "application key" : "session key");
+	if (target_rpc(&t, "wkssvc", &wkssvc_syntax, &conn, e) < 0)
+		goto out;
+	have_conn = 1;
+	{
+		uint8_t buf[512], *out = NULL;
+		size_t out_len = 0;
+		struct wwr w;
+		wwr_init(&w, buf, sizeof(buf));
+		if (wkssvc_enc_get_info(&w, NULL, 100) != WIRE_OK ||
+		    rpc_call(&conn, WKSSVC_OP_WKSTA_GET_INFO, buf, wwr_len(&w), &out, &out_len, "NetrWkstaGetInfo", e) < 0) {
+			free(out);
+			goto out;
+		}
+		if (wkssvc_dec_get_info100_rep(out, out_len, &wi) != WIRE_OK || wi.werror || !wi.present ||
+		    !wi.computer[0]) {
+			free(out);
+			nlt_seterr(e, NLT_EPROTO, "NetrWkstaGetInfo on %s: no computer name in the answer", t.host);
+			goto out;
+		}
+		free(out);
+	}
+	nlt_strlcpy(res->computer, wi.computer, sizeof(res->computer));
+	nlt_strlcpy(res->member_domain, wi.langroup, sizeof(res->member_domain));
+	if (machine_account(wi.computer, MACHINE_NETBIOS_MAX, res->sam, sizeof(res->sam), lower, sizeof(lower), e) < 0)
+		goto out;
+
+	/* 3. preflight: the object, who may reuse it */
+	if (read_acct(&s, res->sam, &res->before, e) < 0)
+		goto out;
+	{
+		/* the joiner's SID matters only when an existing account was made by someone who is no administrator
+		 * (one round trip saved in the common case) */
+		const char *who = res->before.creator_sid[0] ? res->before.creator_sid : res->before.owner_sid;
+		if (res->before.exists && who[0] && !rjoin_sid_is_admin_group(who) && res->before.creator_admin != 1)
+			read_joiner_sid(&s, req->user, res->joiner_sid, sizeof(res->joiner_sid));
+	}
+	res->reuse = rjoin_reuse_rule(&res->before, res->joiner_sid, &res->reuse_why);
+	if (req->ou) {
+		if (strcasestr(req->ou, s.ld.default_nc))
+			nlt_strlcpy(res->ou, req->ou, sizeof(res->ou));
+		else
+			snprintf(res->ou, sizeof(res->ou), "%.300s,%.290s", req->ou, s.ld.default_nc);
+	} else if (res->before.exists) {
+		/* keep it where it is (Samba's member would move an existing account to CN=Computers otherwise) */
+		nlt_strlcpy(res->ou, res->before.parent, sizeof(res->ou));
+	}
+	if (op != RJOIN_LEAVE && (res->reuse == RJ_REUSE_BLOCKED || res->reuse == RJ_REUSE_UNKNOWN)) {
+		char del[600];
+		/* lower is the member's name as machine_account() checked it: a NetBIOS name, safe in a command line */
+		advice_cmd(req, "delete-computer", lower, ADVICE_ADMIN, NULL, del, sizeof(del));
+		nlt_seterr(e, NLT_EPROBLEM, "refusing before any change: %s (%s); %s: %.200s, or have the account's creator "
+					    "(%.100s) join, or allow its owner with the policy \"Domain controller: Allow "
+					    "computer account re-use during domain join\"",
+			   res->before.dn, res->reuse_why,
+			   res->reuse == RJ_REUSE_BLOCKED ? "to let a Windows member join, delete it" : "check it, or delete it",
+			   del, res->before.creator_sid[0] ? res->before.creator_sid : res->before.owner_sid);
+		goto out;
+	}
+
+	/* 4. the plan */
+	if (op == RJOIN_LEAVE) {
+		PLAN(res, "NetrUnjoinDomain2 on %.200s (options %s): the member forgets its domain secret", res->host,
+		     req->disable ? "0x4, ACCT_DELETE: the account is disabled" : "0: the account is kept as it is");
+	} else {
+		const char *state = (res->before.uac & UAC_ACCOUNTDISABLE) ? "disabled: it is enabled again" : "enabled";
+		if (res->member_domain[0] && strcasecmp(res->member_domain, res->netbios_domain) != 0)
+			PLAN(res, "the member says it is in %.60s (a domain or a workgroup), not %.60s: it joins %.200s", res->member_domain,
+			     res->netbios_domain, res->domain);
+		if (!res->before.exists)
+			PLAN(res, "%s does not exist: the member creates it in %.300s", res->sam,
+			     res->ou[0] ? res->ou : "the default container (CN=Computers)");
+		else if (req->ou && strcasecmp(res->ou, res->before.parent) != 0)
+			PLAN(res, "%s exists (%s): moved to %.280s first (LDAP modify DN as the domain admin: a member does "
+				  "not move an existing account), then the member sets a new password", res->sam, state,
+			     res->ou);
+		else
+			PLAN(res, "%s exists (%s, in %.280s): the member reuses it with a new password", res->sam, state,
+			     res->before.parent);
+		PLAN(res, "NetrJoinDomain2 on %.120s to %.250s, options 0x23 (JOIN_DOMAIN | ACCT_CREATE | "
+			  "DOMAIN_JOIN_IF_JOINED)", res->host, domain_param);
+		if (op == RJOIN_REJOIN)
+			PLAN(res, "only if the member answers NERR_SetupAlreadyJoined: NetrUnjoinDomain2 (options %s), "
+				  "then NetrJoinDomain2 again",
+			     req->disable ? "0x4, ACCT_DELETE" : "0, the account kept");
+		PLAN(res, "then read %s on %.200s again: a new password shows as a higher msDS-KeyVersionNumber and a "
+			  "newer pwdLastSet", res->sam, res->dc);
+	}
+	if (req->dry_run) {
+		r = 0;
+		goto out;
+	}
+
+	/* 5. --ou with an existing account elsewhere: move it ourselves (Samba 4.17's member modifies the account
+	 * where it is, and Windows ignores the OU for an existing account) */
+	if (op != RJOIN_LEAVE && req->ou && res->before.exists && strcasecmp(res->ou, res->before.parent) != 0) {
+		char rdn[300];
+		size_t n = strcspn(res->before.dn, ",");
+		int rc;
+		snprintf(rdn, sizeof(rdn), "%.*s", (int)(n < sizeof(rdn) ? n : sizeof(rdn) - 1), res->before.dn);
+		rc = ldap_rename_s(s.ld.ld, res->before.dn, rdn, res->ou, 1, NULL, NULL);
+		if (rc != LDAP_SUCCESS) {
+			char *diag = NULL;
+			char sd[201];
+			(void)ldap_get_option(s.ld.ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+			nlt_seterr(e, rc == LDAP_INSUFFICIENT_ACCESS ? NLT_EAUTH : NLT_EPROBLEM,
+				   "moving %s to %.300s on %s failed: %s%s%s; nothing else was changed", res->before.dn, res->ou,
+				   s.ld.dc_name, ldap_err2string(rc), diag && *diag ? ": " : "", out_safe(diag, sd, sizeof(sd)));
+			ldap_memfree(diag);
+			goto out;
+		}
+		res->moved = 1;
+	}
+
+	/* 6. the calls */
+	finish_cmd(req, "join", res->domain, joincmd, sizeof(joincmd));
+	join_deadline = nlt_now_ms() + (uint64_t)join_timeout_ms;
+	res->our_rt = t.smb.n_signed_ok + t.smb.n_decrypted;
+	if (op == RJOIN_LEAVE) {
+		if (do_call(&t, &conn, &pw, account, 0, NULL, NULL, req->disable ? WKSSVC_ACCT_DELETE : 0, join_deadline,
+			    &res->unjoin, e) < 0)
+			goto out;
+		if (res->unjoin.answered && res->unjoin.werror == 2692) {
+			/* not joined already: what leave wants (a second leave after a first one succeeds) */
+			res->left_unjoined = 1;
+			nlt_strlcpy(res->finish_cmd, joincmd, sizeof(res->finish_cmd));
+			r = 0;
+			goto out;
+		}
+		if (!res->unjoin.answered || res->unjoin.werror) {
+			call_error(res, &res->unjoin, "NetrUnjoinDomain2", NLT_EPROTO,
+				   res->unjoin.answered ? "; the member is unchanged" : "", e);
+			if (!res->unjoin.answered)
+				finish_cmd(req, "leave", res->domain, res->finish_cmd, sizeof(res->finish_cmd));
+			goto out;
+		}
+		res->left_unjoined = 1;
+		res->reboot_pending = 1;
+		nlt_strlcpy(res->finish_cmd, joincmd, sizeof(res->finish_cmd));
+		r = 0;
+		goto out;
+	}
+	{
+		uint32_t opts = WKSSVC_JOIN_DOMAIN | WKSSVC_ACCT_CREATE | WKSSVC_DOMAIN_JOIN_IF_JOINED;
+		char after[1400] = "";
+		if (do_call(&t, &conn, &pw, account, 1, domain_param, res->ou, opts, join_deadline, &res->join, e) < 0)
+			goto out;
+		res->joined_first = op == RJOIN_REJOIN;
+		/* test hook (96-rejoin.sh): Samba never answers NERR_SetupAlreadyJoined; make the first answer one */
+		if (op == RJOIN_REJOIN && res->join.answered && getenv("NLT_TEST_ALREADY_JOINED"))
+			res->join.werror = 2691;
+		if (op == RJOIN_REJOIN && res->join.answered && res->join.werror == 2691) {
+			/* the member will not join over its current membership: unjoin, then join */
+			if (do_call(&t, &conn, &pw, account, 0, NULL, NULL, req->disable ? WKSSVC_ACCT_DELETE : 0,
+				    join_deadline, &res->unjoin, e) < 0)
+				goto out;
+			if (!res->unjoin.answered) {
+				finish_cmd(req, "rejoin", res->domain, res->finish_cmd, sizeof(res->finish_cmd));
+				snprintf(after, sizeof(after), " (the member may have left the domain); run again: %.1300s",
+					 res->finish_cmd);
+				call_error(res, &res->unjoin, "NetrUnjoinDomain2", NLT_EPROTO, after, e);
+				goto out;
+			}
+			if (res->unjoin.werror && res->unjoin.werror != 2692) {
+				call_error(res, &res->unjoin, "NetrUnjoinDomain2", NLT_EPROTO, "; the member is unchanged", e);
+				goto out;
+			}
+			nlt_failpoint("rjoin-after-unjoin"); /* a crash here leaves the member unjoined: a re-run joins it */
+			join_deadline = nlt_now_ms() + (uint64_t)join_timeout_ms;
+			if (do_call(&t, &conn, &pw, account, 1, domain_param, res->ou, opts, join_deadline, &res->join, e) < 0) {
+				/* nothing was sent, but the member has left already */
+				res->left_unjoined = 1;
+				nlt_strlcpy(res->finish_cmd, joincmd, sizeof(res->finish_cmd));
+				goto out;
+			}
+		}
+		if (!res->join.answered || res->join.werror) {
+			if (res->unjoin.answered && !res->unjoin.werror) {
+				res->left_unjoined = 1;
+				nlt_strlcpy(res->finish_cmd, joincmd, sizeof(res->finish_cmd));
+				snprintf(after, sizeof(after), "; %.60s is NOT joined now (it left the domain first): %.1250s joins it",
+					 res->host, res->finish_cmd);
+			} else if (!res->join.answered) {
+				finish_cmd(req, opname, res->domain, res->finish_cmd, sizeof(res->finish_cmd));
+				snprintf(after, sizeof(after), " (the member may still be joining, or may have joined); "
+							       "run again: %.1250s", res->finish_cmd);
+			} else {
+				nlt_strlcpy(after, "; the member is unchanged", sizeof(after));
+			}
+			call_error(res, &res->join, "NetrJoinDomain2", NLT_EPROTO, after, e);
+			goto out;
+		}
+	}
+	res->reboot_pending = 1;
+
+	/* 7. the directory afterwards, on the same DC (a long join may have used up --timeout: a fresh one) */
+	s.ld.deadline_ms = nlt_now_ms() + (uint64_t)req->timeout_ms;
+	{
+		struct nlt_err le;
+		memset(&le, 0, sizeof(le));
+		if (read_acct(&s, res->sam, &res->after, &le) < 0) {
+			res->password_new = -1;
+			nlt_seterr(e, le.cat, "the member %s answered the join with WERR_OK, but reading %s again failed: %s",
+				   res->host, res->sam, le.msg);
+			goto out;
+		}
+		if (!res->after.exists)
+			res->password_new = 0;
+		else if (!res->before.exists)
+			res->password_new = res->after.have_pls && res->after.pwd_last_set > 0;
+		else
+			res->password_new = (res->after.have_kvno && res->before.have_kvno && res->after.kvno > res->before.kvno) ||
+					    (res->after.have_pls && res->before.have_pls &&
+					     res->after.pwd_last_set > res->before.pwd_last_set);
+	}
+	r = 0;
+out:
+	if (have_conn || conn.pipe || conn.xp)
+		rpc_close(&conn); /* a failed bind leaves the pipe set up */
+	if (have_t)
+		target_close(&t);
+	secret_free(&pw);
+	admin_close(&s);
+	return r;
+}

@@ -1,0 +1,164 @@
+/*
+ * tests/unit/test_rjoin.c - the pure parts of src/trust/rjoin.c: binary SIDs,
+ * the owner of a security descriptor, the KB5020276 account-reuse rule, and
+ * the words and exit categories for the members' WERRORs.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rjoin.h"
+#include "sweep.h"
+
+/* S-1-5-21-1382756596-3300569706-2107566662-1104 */
+static const uint8_t sid_bin[] = { 1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 0xf4, 0x30, 0x6b, 0x52, 0x6a, 0xb2, 0xba, 0xc4,
+				   0x46, 0xea, 0x9e, 0x7d, 0x50, 0x04, 0, 0 };
+#define DOM "S-1-5-21-1382756596-3300569706-2107566662"
+
+static int dec_sid(const uint8_t *b, size_t n, void *ctx)
+{
+	char out[192];
+	(void)ctx;
+	return rjoin_sid_str(b, n, out, sizeof(out));
+}
+
+static void test_sid(void **state)
+{
+	char out[192];
+
+	(void)state;
+	assert_int_equal(rjoin_sid_str(sid_bin, sizeof(sid_bin), out, sizeof(out)), 0);
+	assert_string_equal(out, DOM "-1104");
+	assert_int_equal(sweep_truncations(sid_bin, sizeof(sid_bin), dec_sid, NULL), 0);
+	sweep_bitflips(sid_bin, sizeof(sid_bin), dec_sid, NULL);
+	/* too small an output buffer: refused, not cut */
+	assert_int_equal(rjoin_sid_str(sid_bin, sizeof(sid_bin), out, 20), -1);
+	assert_string_equal(out, "");
+}
+
+static int dec_sd(const uint8_t *b, size_t n, void *ctx)
+{
+	char out[192];
+	(void)ctx;
+	return rjoin_sd_owner(b, n, out, sizeof(out));
+}
+
+static void test_sd_owner(void **state)
+{
+	/* self-relative SD: rev 1, control 0x8004 (SE_SELF_RELATIVE | SE_DACL_PRESENT), owner at 20, no group/SACL/DACL */
+	uint8_t sd[20 + sizeof(sid_bin)] = { 1, 0, 0x04, 0x80, 20, 0, 0, 0 };
+	char out[192];
+
+	(void)state;
+	memcpy(sd + 20, sid_bin, sizeof(sid_bin));
+	assert_int_equal(rjoin_sd_owner(sd, sizeof(sd), out, sizeof(out)), 0);
+	assert_string_equal(out, DOM "-1104");
+	assert_int_equal(sweep_truncations(sd, sizeof(sd), dec_sd, NULL), 0);
+	sweep_bitflips(sd, sizeof(sd), dec_sd, NULL);
+	sd[4] = 0; /* no owner */
+	assert_int_equal(rjoin_sd_owner(sd, sizeof(sd), out, sizeof(out)), -1);
+	sd[4] = 20;
+	sd[3] = 0; /* not self-relative */
+	assert_int_equal(rjoin_sd_owner(sd, sizeof(sd), out, sizeof(out)), -1);
+}
+
+static void test_admin_groups(void **state)
+{
+	(void)state;
+	assert_true(rjoin_sid_is_admin_group(DOM "-512"));
+	assert_true(rjoin_sid_is_admin_group(DOM "-519"));
+	assert_true(rjoin_sid_is_admin_group("S-1-5-32-544"));
+	assert_false(rjoin_sid_is_admin_group(DOM "-513"));
+	assert_false(rjoin_sid_is_admin_group(DOM "-1512"));
+	assert_false(rjoin_sid_is_admin_group(DOM "-5120"));
+	assert_false(rjoin_sid_is_admin_group("S-1-5-32-545"));
+	assert_false(rjoin_sid_is_admin_group("S-1-5-18"));
+	assert_false(rjoin_sid_is_admin_group(""));
+}
+
+static void test_reuse_rule(void **state)
+{
+	struct rjoin_acct a;
+	const char *why = NULL;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.creator_admin = -1;
+	assert_int_equal(rjoin_reuse_rule(&a, DOM "-500", &why), RJ_REUSE_NEW);
+	a.exists = 1;
+	/* nothing known about who made it: unknown, refused by the caller */
+	assert_int_equal(rjoin_reuse_rule(&a, DOM "-500", &why), RJ_REUSE_UNKNOWN);
+	/* no creator SID, owned by Domain Admins: an administrator made it */
+	strcpy(a.owner_sid, DOM "-512");
+	assert_int_equal(rjoin_reuse_rule(&a, DOM "-1105", &why), RJ_REUSE_ADMIN_CREATED);
+	/* created by a plain user through ms-DS-MachineAccountQuota */
+	strcpy(a.creator_sid, DOM "-1104");
+	strcpy(a.owner_sid, DOM "-1104");
+	a.creator_admin = 0;
+	assert_int_equal(rjoin_reuse_rule(&a, DOM "-1104", &why), RJ_REUSE_SAME_CREATOR);
+	assert_int_equal(rjoin_reuse_rule(&a, DOM "-500", &why), RJ_REUSE_BLOCKED);
+	assert_non_null(strstr(why, "0xAAC"));
+	/* the joiner's SID unknown: only the admin rule can allow it */
+	assert_int_equal(rjoin_reuse_rule(&a, "", &why), RJ_REUSE_BLOCKED);
+	/* the creator is in Domain Admins (tokenGroups) */
+	a.creator_admin = 1;
+	assert_int_equal(rjoin_reuse_rule(&a, DOM "-500", &why), RJ_REUSE_ADMIN_CREATED);
+	/* the creator's groups could not be read */
+	a.creator_admin = -1;
+	assert_int_equal(rjoin_reuse_rule(&a, DOM "-500", &why), RJ_REUSE_UNKNOWN);
+	/* the creator SID wins over the owner: owned by admins, created by a plain user */
+	strcpy(a.owner_sid, DOM "-512");
+	a.creator_admin = 0;
+	assert_int_equal(rjoin_reuse_rule(&a, DOM "-500", &why), RJ_REUSE_BLOCKED);
+}
+
+static void test_werrors(void **state)
+{
+	static const struct {
+		uint32_t w;
+		enum nlt_cat cat;
+		const char *word;
+	} t[] = {
+		{ 0, NLT_OK, "WERR_OK" },
+		{ 5, NLT_EAUTH, "ACCESS_DENIED" },
+		{ 0xaac, NLT_EPROBLEM, "0xAAC" },
+		{ 2691, NLT_EPROBLEM, "NERR_SetupAlreadyJoined" },
+		{ 2692, NLT_EPROBLEM, "NERR_SetupNotJoined" },
+		{ 2694, NLT_EPROBLEM, "NERR_DefaultJoinRequired" },
+		{ 1355, NLT_ENODC, "cannot find a DC" },
+		{ 2453, NLT_ENODC, "NERR_DCNotFound" },
+		{ 86, NLT_EAUTH, "ERROR_INVALID_PASSWORD" },
+		{ 1326, NLT_EAUTH, "ERROR_LOGON_FAILURE" },
+		{ 50, NLT_EPROTO, "ERROR_NOT_SUPPORTED" },
+		{ 0x12345678, NLT_EPROTO, "" },
+	};
+	enum nlt_cat cat;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *why = rjoin_werror_why(t[i].w, &cat);
+		assert_int_equal(cat, t[i].cat);
+		if (t[i].word[0])
+			assert_non_null(strstr(why, t[i].word));
+		else
+			assert_string_equal(why, "");
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sid),
+		cmocka_unit_test(test_sd_owner),
+		cmocka_unit_test(test_admin_groups),
+		cmocka_unit_test(test_reuse_rule),
+		cmocka_unit_test(test_werrors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
