@@ -12,6 +12,7 @@
 #include "cmds.h"
 #include "output.h"
 #include "rjoin.h"
+#include "shutdown.h"
 
 static const char *reuse_word(enum rjoin_reuse r)
 {
@@ -98,6 +99,18 @@ static void print_call(const char *name, const struct rjoin_call *c)
 		       why[0] ? " " : "", why, "", c->ms / 1000.0);
 }
 
+static const char *reboot_word(const struct rjoin_result *res)
+{
+	if (!res->reboot_asked)
+		return "not_asked";
+	switch ((enum reboot_outcome)res->reboot_outcome) {
+	case REBOOT_ACCEPTED: return "accepted";
+	case REBOOT_REFUSED: return "refused";
+	case REBOOT_UNKNOWN: return "unknown";
+	default: return "not_sent";
+	}
+}
+
 static void print_acct(const char *label, const struct rjoin_acct *a, const char *sam, const char *dc)
 {
 	char b1[OUT_SAFE_SIZE(600)], t[40];
@@ -155,6 +168,15 @@ int cmd_remote_join(struct nlt_ctx *ctx, int op_i, struct nlt_err *e)
 		json_object_object_add(o, "password_new", res.password_new < 0 ? NULL : json_object_new_boolean(res.password_new));
 		json_object_object_add(o, "left_unjoined", json_object_new_boolean(res.left_unjoined));
 		json_object_object_add(o, "reboot_pending", json_object_new_boolean(res.reboot_pending));
+		if (res.reboot_asked) {
+			struct json_object *rb = json_object_new_object();
+			json_object_object_add(rb, "outcome", json_object_new_string(reboot_word(&res)));
+			json_object_object_add(rb, "delay_s", json_object_new_int(res.reboot_delay_s));
+			json_object_object_add(rb, "error", jstr(res.reboot_error));
+			json_object_object_add(o, "reboot", rb);
+		} else {
+			json_object_object_add(o, "reboot", NULL);
+		}
 		json_object_object_add(o, "next_command", jstr(res.finish_cmd));
 		out_json_doc(o);
 	} else if (!req->quiet) {
@@ -175,7 +197,7 @@ int cmd_remote_join(struct nlt_ctx *ctx, int op_i, struct nlt_err *e)
 			printf("Moved:      %s to %s (before the join)\n", res.sam, out_safe(res.ou, b1, sizeof(b1)));
 		print_call("Unjoin:", &res.unjoin);
 		print_call("Join:", &res.join);
-		if (r == 0 && !req->dry_run) {
+		if ((r == 0 || res.reboot_asked) && !req->dry_run) {
 			if (op == RJOIN_LEAVE) {
 				printf("Result:     %s left the domain (%s); it is not joined now%s\n", res.computer,
 				       req->disable ? "its account disabled" : "its account kept", "");
@@ -193,8 +215,15 @@ int cmd_remote_join(struct nlt_ctx *ctx, int op_i, struct nlt_err *e)
 					printf("Result:     the member answered WERR_OK, but the directory on %s does not show a new "
 					       "password for %s\n", res.dc, res.sam);
 			}
-			printf("Reboot:     pending: a Windows member takes the change only after a restart "
-			       "(nltrust does not restart it)\n");
+			if (!res.reboot_asked)
+				printf("Reboot:     pending: a Windows member takes the change only after a restart "
+				       "(--reboot asks it to restart)\n");
+			else if (res.reboot_outcome == REBOOT_ACCEPTED)
+				printf("Reboot:     scheduled: the member restarts in %d s (InitiateSystemShutdownEx accepted)\n",
+				       res.reboot_delay_s);
+			else
+				printf("Reboot:     NOT scheduled (%s): %s; restart it by hand\n", reboot_word(&res),
+				       out_safe(res.reboot_error, b1, sizeof(b1)));
 		} else if (r < 0 && res.left_unjoined) {
 			printf("State:      %s is NOT joined to a domain now; finish with: %s\n", out_safe(res.host, b2, sizeof(b2)),
 			       out_safe(res.finish_cmd, b1, sizeof(b1)));

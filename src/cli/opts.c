@@ -22,7 +22,7 @@ enum {
 	OPT_TARGET, OPT_TARGET_USER, OPT_TARGET_PASSWORD_FILE, OPT_TARGET_STDIN_PASSWORD, OPT_TARGET_AUTH,
 	OPT_TARGETS, OPT_JOBS,
 	OPT_ROTATE,
-	OPT_JOIN_TIMEOUT,
+	OPT_JOIN_TIMEOUT, OPT_REBOOT, OPT_REBOOT_DELAY, OPT_REJOIN,
 };
 
 #define SCOPE_GLOBAL 0u
@@ -81,6 +81,8 @@ static const struct nlt_optdef {
 	{ "new-password-file", OPT_NEW_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_RESET_COMPUTER), "set this password (first line of FILE) instead of the default" },
 	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY), "discover: ask the member HOST over SMB (\\PIPE\\netlogon) which DC it finds; verify: ask HOST to verify its secure channel (NetrLogonControl2Ex TC_QUERY, TC_VERIFY)" },
 	{ "target", OPT_TARGET, required_argument, "HOST", RJOINCMDS, "the remote member to act on over SMB (\\PIPE\\wkssvc NetrJoinDomain2/NetrUnjoinDomain2), with its local administrator (--target-user HOST\\admin)" },
+	{ "reboot", OPT_REBOOT, no_argument, NULL, RJOINCMDS | ONLY(CMD_REPAIR), "with --target: once the change is confirmed, ask the member to restart (InitiateSystemShutdownEx over \\PIPE\\InitShutdown), as a Windows member needs" },
+	{ "reboot-delay", OPT_REBOOT_DELAY, required_argument, "SECONDS", RJOINCMDS | ONLY(CMD_REPAIR), "with --reboot: warn the member's users this long before it restarts (default 30, at most 600)" },
 	{ "join-timeout", OPT_JOIN_TIMEOUT, required_argument, "SECONDS", RJOINCMDS, "with --target: deadline for the member's join or unjoin call alone (default 120; the command's own deadline bounds the rest)" },
 	{ "target-user", OPT_TARGET_USER, required_argument, "USER", TARGETCMDS, "log on to the target as USER: DOMAIN\\user, user@REALM, or HOST\\user / .\\user for a local account (default: Kerberos from the ccache)" },
 	{ "target-password-file", OPT_TARGET_PASSWORD_FILE, required_argument, "FILE", TARGETCMDS, "the target user's password (first line of FILE; mode 0600); default: ask on the terminal" },
@@ -93,6 +95,7 @@ static const struct nlt_optdef {
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_RESET_PASSWORD), "kerberos (kpasswd as the machine, the default) or netlogon (NetrServerPasswordSet2)" },
 	/* repair --target HOST [DOMAIN] (src/cli/cmd_repair.c) */
 	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_REPAIR), "the member (or DC) to repair, over SMB (\\PIPE\\netlogon); required" },
+	{ "rejoin", OPT_REJOIN, no_argument, NULL, ONLY(CMD_REPAIR), "when the secret is gone (rejoin needed), rejoin the member at once (as nltrust rejoin --target does; needs -U and a password)" },
 	{ "rotate", OPT_ROTATE, no_argument, NULL, ONLY(CMD_REPAIR), "when the channel works, ask the target to change its trust password (CHANGE_PASSWORD) and verify again" },
 	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, ONLY(CMD_REPAIR), "verify, then print the steps that would run; change nothing" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
@@ -309,6 +312,16 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 		else
 			return nlt_seterr(e, NLT_EUSAGE, "--target-auth: '%s' is not auto, kerberos or ntlm", arg);
 		break;
+	case OPT_REBOOT: req->reboot = 1; break;
+	case OPT_REJOIN: req->rejoin = 1; break;
+	case OPT_REBOOT_DELAY: {
+		char *rend;
+		long v = strtol(arg, &rend, 10);
+		if (*arg == '\0' || *rend || v < 0 || v > 600)
+			return nlt_seterr(e, NLT_EUSAGE, "--reboot-delay: '%s' is not a number of seconds from 0 to 600", arg);
+		req->reboot_delay_s = (int)v;
+		break;
+	}
 	case OPT_JOIN_TIMEOUT:
 		secs = strtod(arg, &end);
 		if (!end || *end || !(secs > 0) || secs > 3600)
@@ -364,6 +377,7 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 
 	memset(req, 0, sizeof(*req));
 	req->timeout_ms = NLT_DEFAULT_TIMEOUT_MS;
+	req->reboot_delay_s = -1;
 	if (parse_pass(argc, argv, &idx, SCOPE_GLOBAL, req, e) < 0)
 		return -1;
 	if (req->help || req->version)
@@ -436,6 +450,12 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EUSAGE, "give --admin or --ldap, not both");
 	if (req->cmd == CMD_REJOIN && !req->target)
 		return nlt_seterr(e, NLT_EUSAGE, "rejoin needs --target HOST: the member to rejoin (try nltrust rejoin --help)");
+	if ((req->reboot || req->reboot_delay_s >= 0) && !req->target)
+		return nlt_seterr(e, NLT_EUSAGE, "--reboot and --reboot-delay go with --target HOST");
+	if (req->cmd == CMD_REPAIR && req->reboot && !req->rejoin)
+		return nlt_seterr(e, NLT_EUSAGE, "repair --reboot goes with --rejoin: only a rejoin needs a restart");
+	if (req->reboot_delay_s >= 0 && !req->reboot)
+		return nlt_seterr(e, NLT_EUSAGE, "--reboot-delay goes with --reboot");
 	if (req->join_timeout_ms && !req->target)
 		return nlt_seterr(e, NLT_EUSAGE, "--join-timeout goes with --target HOST");
 	if ((req->cmd == CMD_JOIN || req->cmd == CMD_LEAVE) && req->target &&

@@ -56,6 +56,9 @@ struct nlt_req {
 	int jobs;            /* --jobs N: targets at a time (0: the default) */
 	int rotate;          /* repair --rotate: CHANGE_PASSWORD on a working channel */
 	int join_timeout_ms; /* rejoin/join/leave --target: --join-timeout for the wkssvc call (0: the default) */
+	int reboot;          /* rejoin/join/leave --target --reboot: InitiateSystemShutdownEx after the change */
+	int reboot_delay_s;  /* --reboot-delay SECONDS (-1: the default) */
+	int rejoin;          /* repair --target --rejoin: rejoin when the secret is gone */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };

@@ -16,6 +16,9 @@
 #include "cmds.h"
 #include "netlogon.h"
 #include "remote_repair.h"
+
+#include "rjoin.h"
+#include "shutdown.h"
 #include "target.h"
 #include "util.h"
 
@@ -35,6 +38,7 @@ const char *repair_outcome_str(enum repair_outcome o)
 	case REPAIR_UNKNOWN: return "unknown";
 	case REPAIR_NO_NETLOGON: return "cannot_repair_remotely";
 	case REPAIR_PLANNED: return "planned";
+	case REPAIR_REJOINED: return "rejoined";
 	}
 	return "undecided";
 }
@@ -47,6 +51,7 @@ const char *repair_step_str(enum repair_step_kind k)
 	case RSTEP_REDISCOVER: return "REDISCOVER";
 	case RSTEP_CHANGE_PASSWORD: return "CHANGE_PASSWORD";
 	case RSTEP_STOP: return "stop";
+	case RSTEP_REJOIN: return "rejoin";
 	}
 	return "none";
 }
@@ -589,6 +594,58 @@ static void fill_info(struct trust_target_info *ti, const struct target *t)
 		 t->user.kind == TACCT_LOCAL ? "local" : t->user.kind == TACCT_DOMAIN ? "domain" : "ccache");
 }
 
+/*
+ * --rejoin after "rejoin needed": never on a DC (its channel to another
+ * domain is a trust between domains, which a rejoin would not repair and a
+ * join of a DC must not be tried) nor when the role could not be read; else
+ * rjoin_run() (the preflight, the join, the directory re-read).  Healed is
+ * not claimed: the member's channel is verified only after it restarts.
+ */
+static void repair_rejoin(struct nlt_ctx *ctx, struct repair_result *res, int is_dc, const char *domain)
+{
+	static struct rjoin_result rj; /* large */
+	struct repair_step *s = add_step(res, RSTEP_REJOIN, 0, 0, domain);
+	struct nlt_err re;
+	const char *host = ctx->req->target;
+
+	memset(&re, 0, sizeof(re));
+	fmt(s->did, sizeof(s->did), "rejoin %.120s to %.60s (--rejoin)", host, domain);
+	if (is_dc != 0) {
+		s->state = RSTATE_NOT_RUN;
+		fmt(s->saw, sizeof(s->saw), "%s", is_dc > 0
+			? "not done: the target is a domain controller (or its channel is to a domain other than its own): "
+			  "that channel is a trust between domains, which a rejoin does not repair (recreate the trust on "
+			  "both sides)"
+			: "not done: the target's own domain could not be read (LSA), and a DC must not be joined");
+		if (is_dc > 0)
+			res->rejoin_cmd[0] = '\0';
+		finish(res, REPAIR_REJOIN_NEEDED, NLT_EPROBLEM, "%.300s: %.500s", host, s->saw);
+		return;
+	}
+	if (ctx->req->dry_run) {
+		s->state = RSTATE_PLANNED;
+		fmt(s->saw, sizeof(s->saw), "not run: --dry-run");
+		return;
+	}
+	memset(&rj, 0, sizeof(rj));
+	if (rjoin_run(ctx, RJOIN_REJOIN, &rj, &re) == 0 && rj.password_new == 1) {
+		s->state = RSTATE_OK;
+		res->rejoin_cmd[0] = '\0';
+		fmt(s->saw, sizeof(s->saw), "the member answered WERR_OK and %s on %.200s shows its new password%s", rj.sam,
+		    rj.dc, rj.reboot_outcome == REBOOT_ACCEPTED ? "; it restarts (--reboot)" : "; a restart is pending");
+		finish(res, REPAIR_REJOINED, NLT_OK,
+		       "rejoined %.200s to %.100s; its secure channel is verified only after it restarts: nltrust verify "
+		       "--target %.200s",
+		       host, domain, host);
+		return;
+	}
+	s->state = rj.join.ran && !rj.join.answered ? RSTATE_UNKNOWN : RSTATE_FAILED;
+	fmt(s->saw, sizeof(s->saw), "%.440s%s%.150s", re.msg[0] ? re.msg : "the rejoin did not confirm a new password",
+	    rj.finish_cmd[0] ? "; finish with: " : "", rj.finish_cmd);
+	finish(res, REPAIR_REJOIN_NEEDED, re.cat != NLT_OK ? re.cat : NLT_EPROBLEM, "%.300s: rejoin failed: %.550s", host,
+	       s->saw);
+}
+
 int remote_repair(struct nlt_ctx *ctx, struct repair_result *res, struct trust_target_info *ti, char *domain,
 		  size_t domain_len, struct nlt_err *e)
 {
@@ -598,7 +655,7 @@ int remote_repair(struct nlt_ctx *ctx, struct repair_result *res, struct trust_t
 	struct target_info *tinfo = NULL;
 	struct rpc_conn c;
 	char why[120] = "", cmd[600];
-	int r = -1;
+	int r = -1, is_dc = -1;
 
 	memset(&rq, 0, sizeof(rq));
 	memset(ti, 0, sizeof(*ti));
@@ -607,6 +664,29 @@ int remote_repair(struct nlt_ctx *ctx, struct repair_result *res, struct trust_t
 	if (target_open(&t, ctx, req->target, e) < 0)
 		return -1;
 	fill_info(ti, &t);
+	if (req->domain && *req->domain && req->rejoin) {
+		/* --rejoin: is the target a DC (its channel to DOMAIN is then a trust, which a rejoin does not fix)? */
+		tinfo = calloc(1, sizeof(*tinfo));
+		if (!tinfo) {
+			nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+			goto out;
+		}
+		if (target_show(&t, tinfo, e) < 0)
+			goto out;
+		/* a member holds a channel to its own domain only: a channel to another domain is a DC's trust
+		 * (Samba's DC does not set the DC bits in srvsvc, so its LSA domain decides) */
+		if (!tinfo->have_lsa)
+			is_dc = -1;
+		else if ((tinfo->have_srv && (tinfo->srv.type & SV_TYPE_DOMAIN_CTRL)) ||
+			 (!nlt_name_eq(req->domain, tinfo->lsa.dns_domain) && !nlt_name_eq(req->domain, tinfo->lsa.name)))
+			is_dc = 1;
+		else
+			is_dc = 0;
+		if (tinfo->netlogon == 0) {
+			rq.no_netlogon = 1;
+			snprintf(why, sizeof(why), "opening it gave STATUS_OBJECT_NAME_NOT_FOUND");
+		}
+	}
 	if (req->domain && *req->domain) {
 		snprintf(domain, domain_len, "%s", req->domain);
 	} else {
@@ -624,6 +704,7 @@ int remote_repair(struct nlt_ctx *ctx, struct repair_result *res, struct trust_t
 		}
 		snprintf(domain, domain_len, "%s", tinfo->lsa.dns_domain[0] ? tinfo->lsa.dns_domain : tinfo->lsa.name);
 		ti->domain_from_lsa = 1;
+		is_dc = tinfo->have_srv ? (tinfo->srv.type & SV_TYPE_DOMAIN_CTRL) != 0 : -1;
 		if (tinfo->have_srv && (tinfo->srv.type & SV_TYPE_DOMAIN_CTRL)) {
 			nlt_seterr(e, NLT_EUSAGE,
 				   "repair --target %s: it is the primary domain controller of %s and has no secure channel "
@@ -655,6 +736,13 @@ int remote_repair(struct nlt_ctx *ctx, struct repair_result *res, struct trust_t
 	}
 	remote_repair_run(&rq, control, &c, res);
 	r = 0;
+	if (res->outcome == REPAIR_REJOIN_NEEDED && req->rejoin) {
+		if (c.pipe || c.xp)
+			rpc_close(&c);
+		memset(&c, 0, sizeof(c));
+		target_close(&t);
+		repair_rejoin(ctx, res, is_dc, domain);
+	}
 out:
 	if (c.pipe || c.xp)
 		rpc_close(&c);

@@ -45,6 +45,7 @@ enum repair_step_kind {
 	RSTEP_REDISCOVER,
 	RSTEP_CHANGE_PASSWORD,
 	RSTEP_STOP, /* nothing more this runbook can do remotely */
+	RSTEP_REJOIN, /* --rejoin: NetrUnjoinDomain2/NetrJoinDomain2 over wkssvc (src/trust/rjoin.c) */
 };
 
 /* What became of one step.  0 is "not run", never success. */
@@ -80,6 +81,8 @@ enum repair_outcome {
 	REPAIR_UNKNOWN,         /* the channel's state could not be told: exit of the reason */
 	REPAIR_NO_NETLOGON,     /* exit 6: no \PIPE\netlogon, cannot repair remotely */
 	REPAIR_PLANNED,         /* --dry-run: changes planned, none made; exit of the current state */
+	REPAIR_REJOINED,        /* exit 0: --rejoin, and the directory shows the member's new password; its channel is
+				   verified only after it restarts */
 };
 
 struct repair_request {

@@ -14,6 +14,7 @@
 #include "machine.h"
 #include "output.h"
 #include "secret.h"
+#include "shutdown.h"
 #include "target.h"
 #include "util.h"
 #include "wkssvc.h"
@@ -438,7 +439,7 @@ static char *plan_next(struct rjoin_result *res)
 {
 	static char scratch[640];
 
-	if (res->n_plan >= 6)
+	if (res->n_plan >= 8)
 		return scratch;
 	res->plan[res->n_plan] = res->planbuf[res->n_plan];
 	return res->planbuf[res->n_plan++];
@@ -491,6 +492,41 @@ static int do_call(struct target *t, struct rpc_conn *conn, const struct secret 
 		       c);
 	nlt_wipe(stub, sizeof(stub));
 	return 0;
+}
+
+static int reboot_delay(const struct nlt_req *req)
+{
+	return req->reboot_delay_s >= 0 ? req->reboot_delay_s : RJOIN_DEFAULT_REBOOT_DELAY_S;
+}
+
+/*
+ * --reboot, once the change is confirmed: InitiateSystemShutdownEx on the
+ * session the change used.  The change stands whatever the answer; a reboot
+ * that was not scheduled (refused, no answer, not sent) is an error of its
+ * own, so the command does not exit 0 when the restart it was asked for may
+ * not happen.
+ */
+static int ask_reboot(struct target *t, const struct nlt_req *req, enum rjoin_op op, struct rjoin_result *res,
+		      struct nlt_err *e)
+{
+	enum reboot_outcome oc = REBOOT_NOT_SENT;
+	struct nlt_err re;
+	char msg[200];
+
+	res->reboot_asked = 1;
+	res->reboot_delay_s = reboot_delay(req);
+	snprintf(msg, sizeof(msg), "nltrust: this computer %s the domain %.100s; it restarts to finish",
+		 op == RJOIN_LEAVE ? "left" : op == RJOIN_JOIN ? "joined" : "rejoined", res->domain);
+	memset(&re, 0, sizeof(re));
+	(void)target_reboot(t, msg, (uint32_t)res->reboot_delay_s, &oc, &re);
+	res->reboot_outcome = (int)oc;
+	if (oc == REBOOT_ACCEPTED)
+		return 0;
+	nlt_strlcpy(res->reboot_error, re.msg[0] ? re.msg : "no answer", sizeof(res->reboot_error));
+	return nlt_seterr(e, re.cat != NLT_OK ? re.cat : NLT_EPROTO,
+			  "the %s on %s is done, but the restart was %s: %s; restart it by hand", op == RJOIN_LEAVE ? "leave" : "join",
+			  res->host, oc == REBOOT_REFUSED ? "refused" : oc == REBOOT_UNKNOWN ? "asked with no answer (it may happen)"
+										: "not asked", res->reboot_error);
 }
 
 int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, struct nlt_err *e)
@@ -641,6 +677,9 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		PLAN(res, "then read %s on %.200s again: a new password shows as a higher msDS-KeyVersionNumber and a "
 			  "newer pwdLastSet", res->sam, res->dc);
 	}
+	if (req->reboot)
+		PLAN(res, "%s: ask the member to restart in %d s (InitiateSystemShutdownEx over \\PIPE\\InitShutdown)",
+		     op == RJOIN_LEAVE ? "then" : "once the directory shows the new password", reboot_delay(req));
 	if (req->dry_run) {
 		r = 0;
 		goto out;
@@ -693,6 +732,8 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		res->reboot_pending = 1;
 		nlt_strlcpy(res->finish_cmd, joincmd, sizeof(res->finish_cmd));
 		r = 0;
+		if (req->reboot && ask_reboot(&t, req, op, res, e) < 0)
+			r = -1;
 		goto out;
 	}
 	{
@@ -769,6 +810,17 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 					     res->after.pwd_last_set > res->before.pwd_last_set);
 	}
 	r = 0;
+	/* restart only a member whose new password the directory shows: never on an unconfirmed join */
+	if (req->reboot) {
+		if (res->password_new == 1) {
+			if (ask_reboot(&t, req, op, res, e) < 0)
+				r = -1;
+		} else {
+			res->reboot_asked = 1;
+			nlt_strlcpy(res->reboot_error, "not asked: the directory does not show the new password",
+				    sizeof(res->reboot_error));
+		}
+	}
 out:
 	if (have_conn || conn.pipe || conn.xp)
 		rpc_close(&conn); /* a failed bind leaves the pipe set up */

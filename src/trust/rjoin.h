@@ -80,15 +80,19 @@ struct rjoin_result {
 	enum rjoin_reuse reuse;
 	const char *reuse_why;
 	char ou[600];             /* MachineAccountOU sent ("" = NULL) */
-	const char *plan[6];
+	const char *plan[8];
 	int n_plan;
-	char planbuf[6][640];
+	char planbuf[8][640];
 	struct rjoin_call unjoin, join;
 	int moved;                /* --ou: we moved the existing account there before the join (LDAP modify DN) */
 	int joined_first;         /* rejoin: the join was tried before any unjoin */
 	int left_unjoined;        /* the member is not joined now (after an unjoin, the join failed) */
 	int password_new;         /* after: kvno up or pwdLastSet newer (1), not (0), unknown (-1) */
 	int reboot_pending;
+	int reboot_asked;         /* --reboot */
+	int reboot_outcome;       /* enum reboot_outcome (src/rpc/shutdown.h); REBOOT_NOT_SENT when not asked */
+	int reboot_delay_s;
+	char reboot_error[480];   /* why the reboot was not scheduled ("" when it was, or was not asked) */
 	char finish_cmd[1200];    /* the command that completes a half-done change */
 	unsigned our_rt;          /* our round trips to the member before the join call (estimate from calls) */
 };
@@ -104,5 +108,6 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 const char *rjoin_werror_why(uint32_t werror, enum nlt_cat *cat);
 
 #define RJOIN_DEFAULT_JOIN_TIMEOUT_MS 120000
+#define RJOIN_DEFAULT_REBOOT_DELAY_S 30
 
 #endif

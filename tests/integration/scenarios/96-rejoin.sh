@@ -193,6 +193,16 @@ check "rejoin --ou CN=Computers moves it back" \
 	eval '[ "$rc" -eq 0 ] && [ "$(jget "j[\"account_after\"][\"dn\"]")" = "CN=WS1,CN=Computers,DC=lab,DC=test" ]'
 [ "$rc" -eq 0 ] || show
 st ou delete "$t96_ou"
+# --reboot: once the directory shows the new password, InitiateSystemShutdownEx reaches ws1's "shutdown script"
+# (lab.sh makes it write $NLT_LAB_DIR/ws1-shutdown instead of restarting)
+rm -f "$NLT_LAB_DIR/ws1-shutdown"
+r96 --json rejoin --reboot --reboot-delay 45 "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
+check "rejoin --reboot: exit 0, the restart accepted with our delay, and ws1's shutdown script ran with our message" \
+	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"reboot\"][\"outcome\"], j[\"reboot\"][\"delay_s\"], j[\"password_new\"])")" = "('"'accepted', 45, True"')" ] &&
+	      grep -q "^shutdown message=nltrust__this_computer_rejoined_the_domain_.* reboot=-r" "$NLT_LAB_DIR/ws1-shutdown"'
+[ "$rc" -eq 0 ] || { show; cat "$NLT_LAB_DIR/ws1-shutdown" 2>/dev/null | diag; }
+r96 rejoin --reboot-delay 45 "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
+check "--reboot-delay without --reboot: usage, exit 2" test "$rc" -eq 2
 
 # ---- 6. who may: a local account without the privilege; a wrong admin password; a plain domain user ----------------
 printf '%s\n%s\n' "$(cat "$t96/daemon.pw")" "$(cat "$t96/daemon.pw")" |

@@ -198,6 +198,14 @@ else
 			eval '[ "$rc" -eq 1 ] && printf "%s" "$out" | grep -q "^Rejoin needed: .*nothing was healed" &&
 			      ! printf "%s" "$out" | grep -q "^Healed\|^Already healthy\|^Rotated"'
 		[ "$rc" -eq 1 ] || show
+		# --rejoin on a DC: a trust between domains is not repaired by a join, which is never tried on a DC
+		t97_run --json repair --target "$DC1_FQDN" "$LAB2_DOMAIN" "${adm[@]}" --rejoin
+		check "broken, --rejoin on a DC: not done (a trust between domains), exit 1, rejoin step not run, no rejoin command" \
+			eval '[ "$rc" -eq 1 ] && t97_schema && [ "$(jget "j[\"outcome\"]")" = rejoin_needed ] &&
+			      [ "$(t97_steps)" = "TC_VERIFY:failed stop:ok rejoin:not_run" ] && [ "$(jget "j[\"rejoin_command\"]")" = None ] &&
+			      jget "j[\"error\"][\"message\"]" | grep -q "domain controller"'
+		[ "$rc" -eq 1 ] || show
+		check "--rejoin on a DC changed nothing (LAB\$'s pwdLastSet on dc2 as before)" test "$(t97_pwdlastset)" = "$p2"
 	else
 		bad "lab.sh forest2 break"
 	fi
