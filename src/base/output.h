@@ -49,6 +49,8 @@ void out_wrap(FILE *f, const char *t, size_t col, size_t cont, size_t width);
  * DEL and C1 inside strings become \u007f/\u0080..\u009f, bytes that are
  * not UTF-8 become \ufffd (json-c itself escapes only C0). */
 void out_json_print(struct json_object *o);
+/* NDJSON: out_json_print() (and so the final document) writes one line per document. */
+void out_json_lines(int on);
 /* Print the one-line error for a command: "nltrust: CMD: message", the whole
  * message through out_safe() (errors embed server text). */
 void out_error(const char *cmd, const struct nlt_err *e);

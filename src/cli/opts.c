@@ -3,6 +3,7 @@
 #include "opts.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ enum {
 	OPT_ADMIN, OPT_LDAP, OPT_STATE_DIR, OPT_DRY_RUN, OPT_OU, OPT_REUSE, OPT_DISABLE, OPT_NEW_PASSWORD_FILE,
 	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE, OPT_METHOD, OPT_VIA_DC,
 	OPT_TARGET, OPT_TARGET_USER, OPT_TARGET_PASSWORD_FILE, OPT_TARGET_STDIN_PASSWORD, OPT_TARGET_AUTH,
+	OPT_STALE_DAYS, OPT_NDJSON,
 };
 
 #define SCOPE_GLOBAL 0u
@@ -79,6 +81,9 @@ static const struct nlt_optdef {
 	/* two entries, one name: getopt sees one per command, --help the command's own text */
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY), "kerberos, netlogon or all (default all: both checks, side by side)" },
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_RESET_PASSWORD), "kerberos (kpasswd as the machine, the default) or netlogon (NetrServerPasswordSet2)" },
+	{ "ou", OPT_OU, required_argument, "DN", ONLY(CMD_AUDIT), "audit only the computer accounts under this DN (default: the whole domain)" },
+	{ "stale-days", OPT_STALE_DAYS, required_argument, "N", ONLY(CMD_AUDIT), "a password older than N days is stale (default 30, Windows' default machine password age; the domain's GPOs are not read)" },
+	{ "ndjson", OPT_NDJSON, no_argument, NULL, ONLY(CMD_AUDIT), "one JSON line per account, then one line with the summary (instead of --json's one document)" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -100,6 +105,7 @@ static const struct {
 	[CMD_ENABLE_COMPUTER] = { "enable-computer", "NAME", "enable a disabled computer account (its password unchanged)" },
 	[CMD_DELETE_COMPUTER] = { "delete-computer", "NAME", "delete any computer object" },
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
+	[CMD_AUDIT] = { "audit", "[DOMAIN]", "audit every computer account of the domain or of an OU, with findings" },
 	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
 };
 
@@ -285,6 +291,16 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case OPT_REUSE: req->reuse = 1; break;
 	case OPT_DISABLE: req->disable = 1; break;
 	case OPT_NEW_PASSWORD_FILE: req->new_password_file = arg; break;
+	case OPT_STALE_DAYS: {
+		long d;
+		errno = 0;
+		d = strtol(arg, &end, 10);
+		if (errno || !end || *end || end == arg || d < 0 || d > 100000)
+			return nlt_seterr(e, NLT_EUSAGE, "--stale-days: '%s' is not a number of days from 0 to 100000", arg);
+		req->stale_days = (int)d;
+		break;
+	}
+	case OPT_NDJSON: req->ndjson = 1; req->json = 1; break;
 	default:
 		return nlt_seterr(e, NLT_EUSAGE, "unknown option (try --help)");
 	}
@@ -330,6 +346,7 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 
 	memset(req, 0, sizeof(*req));
 	req->timeout_ms = NLT_DEFAULT_TIMEOUT_MS;
+	req->stale_days = -1;
 	if (parse_pass(argc, argv, &idx, SCOPE_GLOBAL, req, e) < 0)
 		return -1;
 	if (req->help || req->version)

@@ -11,7 +11,9 @@
 
 enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUTER, CMD_RESET_PASSWORD,
 	CMD_JOIN, CMD_LEAVE, CMD_RESET_COMPUTER, CMD_DISABLE_COMPUTER, CMD_ENABLE_COMPUTER, CMD_DELETE_COMPUTER,
-	CMD_SHOW_TARGET, CMD__COUNT };
+	CMD_SHOW_TARGET,
+	CMD_AUDIT,
+	CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
 struct nlt_req {
@@ -49,6 +51,8 @@ struct nlt_req {
 	const char *target_password_file; /* --target-password-file */
 	int target_stdin_password; /* --target-stdin-password */
 	int target_auth;     /* --target-auth: 0 auto, 1 kerberos, 2 ntlm */
+	int stale_days;      /* audit --stale-days; -1 when not given */
+	int ndjson;          /* audit --ndjson (implies json) */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };
