@@ -69,8 +69,11 @@ static struct json_object *acct_json(const struct audit_acct *a, time_t now)
 	json_object_object_add(o, "service_principal_names", arr);
 	arr = json_object_new_array();
 	for (size_t i = 0; i < a->n_f; i++) {
-		struct json_object *f = out_finding_json(audit_kind_is_problem(a->f[i].kind) ? "problem" : "note",
-							 a->f[i].message, NULL);
+		/* the shared finding shape plus "check", the finding's name (audit.schema.json audit_finding) */
+		struct json_object *f = json_object_new_object();
+		json_object_object_add(f, "kind", json_object_new_string(audit_kind_is_problem(a->f[i].kind) ? "problem"
+														: "note"));
+		json_object_object_add(f, "message", json_object_new_string(a->f[i].message));
 		json_object_object_add(f, "check", json_object_new_string(audit_kind_key(a->f[i].kind)));
 		json_object_array_add(arr, f);
 		problems |= audit_kind_is_problem(a->f[i].kind);
