@@ -293,7 +293,8 @@ static void judge_cross_dc(struct audit_run *r)
 			continue;
 		}
 		r->n_compared++;
-		qsort(dc->v, dc->n_v, sizeof(*dc->v), val_cmp);
+		if (dc->n_v)
+			qsort(dc->v, dc->n_v, sizeof(*dc->v), val_cmp);
 		for (size_t i = 0; i < r->n; i++) {
 			struct audit_acct *a = &r->a[i];
 			struct audit_dcval key = { .sid = a->sid }, *v;

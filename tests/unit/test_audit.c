@@ -345,6 +345,25 @@ static void test_cross_dc(void **state)
 	done(r);
 }
 
+/* A DC that was read and has none of the accounts (and an empty run): every account "not on" it. */
+static void test_empty_dc(void **state)
+{
+	struct audit_run *r = new_run();
+
+	(void)state;
+	r->n_dc = 2;
+	strcpy(r->dc[1].name, "dc1.lab.test");
+	r->dc[1].state = AUDIT_DC_READ;
+	audit_judge(r); /* no accounts, no values: nothing to sort, nothing found */
+	assert_int_equal(r->n_flagged, 0);
+	assert_int_equal(r->n_compared, 1);
+	clean(r, "a", 1100);
+	audit_judge(r);
+	assert_true(has(&r->a[0], AK_DC_DIFFERS));
+	assert_non_null(strstr(msg(&r->a[0], AK_DC_DIFFERS), "not on dc1.lab.test"));
+	done(r);
+}
+
 /* A DC slot nobody filled in (state 0) is "not compared", never "agrees". */
 static void test_zeroed_dc_is_not_compared(void **state)
 {
@@ -373,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_cross_dc),
 		cmocka_unit_test(test_zeroed_dc_is_not_compared),
+		cmocka_unit_test(test_empty_dc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
