@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -666,32 +667,45 @@ static int take_dcval(void *arg, LDAP *ld, LDAPMessage *en)
 
 static const char AUDIT_FILTER[] = "(objectClass=computer)";
 
-/* One other DC: a service ticket from the session's KDC, a sealed bind, one paged pass. */
-static void read_other_dc(struct audit_dc *dc, const struct dc_cand *c, struct admin_session *s, const char *base,
-			  uint64_t deadline_ms)
+/*
+ * One other DC, in a thread of its own beside the primary read: a sealed bind with the service
+ * ticket the main thread fetched (the MEMORY ccache is thread-safe; our krb context is not, so no
+ * Kerberos call happens here), one paged pass, close.  Writes only its own struct audit_dc.
+ */
+struct other_job {
+	struct audit_dc *dc;
+	char name[256], domain[256];
+	struct nlt_addr addr;
+	const char *base;
+	uint64_t deadline_ms, t0;
+	pthread_t tid;
+	int started;
+};
+
+static void *read_other_dc(void *arg)
 {
 	static const char *const attrs[] = { "objectSid", "msDS-KeyVersionNumber", "pwdLastSet", NULL };
+	struct other_job *j = arg;
+	struct audit_dc *dc = j->dc;
 	struct nlt_ldap ld;
 	struct nlt_err e;
-	char svc[300];
-	uint64_t t0 = nlt_now_ms();
 
 	nlt_clearerr(&e);
-	snprintf(svc, sizeof(svc), "ldap/%.200s", c->info.dc_dns_name);
-	if (krb_get_service_ticket(&s->k, svc, &e) < 0 ||
-	    nlt_ldap_open(&ld, c->info.dc_dns_name, &c->addr, c->info.dns_domain, deadline_ms, &e) < 0) {
+	if (nlt_ldap_open(&ld, j->name, &j->addr, j->domain, j->deadline_ms, &e) < 0) {
 		dc->state = AUDIT_DC_FAILED;
 		nlt_strlcpy(dc->reason, e.msg, sizeof(dc->reason));
-		return;
+		dc->ms = nlt_now_ms() - j->t0;
+		return NULL;
 	}
-	if (paged_search(&ld, base, AUDIT_FILTER, attrs, 0, take_dcval, dc, &dc->n_entries, deadline_ms, &e) < 0) {
+	if (paged_search(&ld, j->base, AUDIT_FILTER, attrs, 0, take_dcval, dc, &dc->n_entries, j->deadline_ms, &e) < 0) {
 		dc->state = AUDIT_DC_FAILED;
 		nlt_strlcpy(dc->reason, e.msg, sizeof(dc->reason));
 	} else {
 		dc->state = AUDIT_DC_READ;
 	}
 	nlt_ldap_close(&ld);
-	dc->ms = nlt_now_ms() - t0;
+	dc->ms = nlt_now_ms() - j->t0;
+	return NULL;
 }
 
 static void dc_ident(struct audit_dc *dc, const struct dc_cand *c)
@@ -702,39 +716,19 @@ static void dc_ident(struct audit_dc *dc, const struct dc_cand *c)
 	nlt_strlcpy(dc->site, c->info.dc_site, sizeof(dc->site));
 }
 
-int audit_collect(struct audit_run *r, struct admin_session *s, struct nlt_ctx *ctx, const char *base,
-		  struct nlt_err *e)
+/*
+ * Every other DC of the domain: discovery again, waiting for each DC's verdict (as ping does),
+ * because the session's discovery stopped once its DC had answered.  Fills r->dc[1..] and, for
+ * each DC that answered, a job with its service ticket already in the ccache.
+ */
+static size_t other_dcs(struct audit_run *r, struct admin_session *s, struct nlt_ctx *ctx, const char *base,
+			struct other_job *jobs)
 {
-	static const char *const attrs[] = { "sAMAccountName", "dNSHostName", "servicePrincipalName",
-					     "userAccountControl", "pwdLastSet", "lastLogonTimestamp",
-					     "msDS-SupportedEncryptionTypes", "msDS-KeyVersionNumber",
-					     "mS-DS-CreatorSID", "whenCreated", "operatingSystem", "objectSid",
-					     "nTSecurityDescriptor", NULL };
 	struct locate_result all;
 	struct locate_req lr;
 	struct nlt_err le;
-	struct audit_dc *p = &r->dc[0];
-	uint64_t t0 = nlt_now_ms();
-	const char *b = base && *base ? base : s->ld.default_nc;
+	size_t nj = 0;
 
-	/* the primary: every attribute, from the session's DC */
-	memset(p, 0, sizeof(*p));
-	r->n_dc = 1;
-	p->primary = 1;
-	dc_ident(p, s->dc);
-	if (paged_search(&s->ld, b, AUDIT_FILTER, attrs, 1, take_account, r, &p->n_entries, ctx->deadline_ms, e) < 0) {
-		p->state = AUDIT_DC_FAILED;
-		nlt_strlcpy(p->reason, e->msg, sizeof(p->reason));
-		return -1;
-	}
-	p->state = AUDIT_DC_READ;
-	p->ms = nlt_now_ms() - t0;
-
-	/*
-	 * Every DC of the domain: discovery again, waiting for each DC's verdict (as ping does), because
-	 * the session's discovery stopped once its DC had answered.  With -S the domain still has
-	 * other DCs; without a domain name there is nothing to ask.
-	 */
 	memset(&all, 0, sizeof(all));
 	memset(&lr, 0, sizeof(lr));
 	nlt_clearerr(&le);
@@ -756,6 +750,8 @@ int audit_collect(struct audit_run *r, struct admin_session *s, struct nlt_ctx *
 	for (size_t i = 0; i < all.n && r->n_dc < AUDIT_MAX_DCS; i++) {
 		const struct dc_cand *c = &all.cands[i];
 		struct audit_dc *dc;
+		struct nlt_err e;
+		char svc[300];
 		int dup = 0;
 		if (c->speculative)
 			continue;
@@ -780,9 +776,68 @@ int audit_collect(struct audit_run *r, struct admin_session *s, struct nlt_ctx *
 			snprintf(dc->reason, sizeof(dc->reason), "answered for another domain (%.300s)", c->info.dns_domain);
 			continue;
 		}
-		nlt_vlog("audit: reading the cross-DC values from %s", dc->name);
-		read_other_dc(dc, c, s, b, ctx->deadline_ms);
+		nlt_clearerr(&e);
+		snprintf(svc, sizeof(svc), "ldap/%.200s", c->info.dc_dns_name);
+		if (krb_get_service_ticket(&s->k, svc, &e) < 0) {
+			dc->state = AUDIT_DC_FAILED;
+			nlt_strlcpy(dc->reason, e.msg, sizeof(dc->reason));
+			continue;
+		}
+		memset(&jobs[nj], 0, sizeof(jobs[nj]));
+		jobs[nj].dc = dc;
+		nlt_strlcpy(jobs[nj].name, c->info.dc_dns_name, sizeof(jobs[nj].name));
+		nlt_strlcpy(jobs[nj].domain, c->info.dns_domain, sizeof(jobs[nj].domain));
+		jobs[nj].addr = c->addr;
+		jobs[nj].base = base;
+		jobs[nj].deadline_ms = ctx->deadline_ms;
+		nj++;
 	}
 	locate_result_free(&all);
-	return 0;
+	return nj;
+}
+
+int audit_collect(struct audit_run *r, struct admin_session *s, struct nlt_ctx *ctx, const char *base,
+		  struct nlt_err *e)
+{
+	static const char *const attrs[] = { "sAMAccountName", "dNSHostName", "servicePrincipalName",
+					     "userAccountControl", "pwdLastSet", "lastLogonTimestamp",
+					     "msDS-SupportedEncryptionTypes", "msDS-KeyVersionNumber",
+					     "mS-DS-CreatorSID", "whenCreated", "operatingSystem", "objectSid",
+					     "nTSecurityDescriptor", NULL };
+	struct other_job *jobs = calloc(AUDIT_MAX_DCS, sizeof(*jobs));
+	struct audit_dc *p = &r->dc[0];
+	const char *b = base && *base ? base : s->ld.default_nc;
+	size_t nj;
+	uint64_t t0;
+	int rc = 0;
+
+	if (!jobs)
+		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+	memset(p, 0, sizeof(*p));
+	r->n_dc = 1;
+	p->primary = 1;
+	dc_ident(p, s->dc);
+	/* the other DCs are read in threads while the primary is read here: the time is the slowest DC's */
+	nj = other_dcs(r, s, ctx, b, jobs);
+	t0 = nlt_now_ms();
+	for (size_t i = 0; i < nj; i++) {
+		jobs[i].t0 = t0;
+		nlt_vlog("audit: reading the cross-DC values from %s", jobs[i].name);
+		jobs[i].started = pthread_create(&jobs[i].tid, NULL, read_other_dc, &jobs[i]) == 0;
+		if (!jobs[i].started)
+			read_other_dc(&jobs[i]); /* no thread: one after the other */
+	}
+	if (paged_search(&s->ld, b, AUDIT_FILTER, attrs, 1, take_account, r, &p->n_entries, ctx->deadline_ms, e) < 0) {
+		p->state = AUDIT_DC_FAILED;
+		nlt_strlcpy(p->reason, e->msg, sizeof(p->reason));
+		rc = -1;
+	} else {
+		p->state = AUDIT_DC_READ;
+	}
+	p->ms = nlt_now_ms() - t0;
+	for (size_t i = 0; i < nj; i++)
+		if (jobs[i].started)
+			pthread_join(jobs[i].tid, NULL);
+	free(jobs);
+	return rc;
 }

@@ -5,7 +5,7 @@
 #   populate-computers.sh remove [--ou NAME]              delete OU=NAME and everything under it
 #   populate-computers.sh pause|resume                    filter / unfilter DRS between dc1 and dcb
 #
-# The N bulk objects are written in one transaction straight into dc1's sam.ldb (Samba's own
+# The N bulk objects are written in transactions of 250 straight into dc1's sam.ldb (Samba's own
 # Python SamDB in dc1's namespace, through every dsdb module, as the system), then dcb pulls the
 # domain partition (`samba-tool drs replicate`), so both DCs hold them when the script returns.
 # They have no password (pwdLastSet 0), never logged on, AES enctypes (28), a dNSHostName and
@@ -95,26 +95,30 @@ db = SamDB(url=sys.argv[1], session_info=system_session(), lp=lp)
 base, ou, n = sys.argv[3], sys.argv[4], int(sys.argv[5])
 P = ou.upper()
 dom = base.replace("DC=", "").replace(",", ".").lower()
-db.transaction_start()
 try:
+    db.add({"dn": "OU=%s,%s" % (ou, base), "objectClass": "organizationalUnit"})
+except ldb.LdbError as e:
+    if e.args[0] != ldb.ERR_ENTRY_ALREADY_EXISTS:
+        raise
+# one transaction per 250 objects: a single transaction of 10,000 grew superlinearly (killed after 5 min)
+for start in range(1, n + 1, 250):
+    db.transaction_start()
     try:
-        db.add({"dn": "OU=%s,%s" % (ou, base), "objectClass": "organizationalUnit"})
-    except ldb.LdbError as e:
-        if e.args[0] != ldb.ERR_ENTRY_ALREADY_EXISTS:
-            raise
-    for i in range(1, n + 1):
-        name = "%s%05d" % (P, i)
-        db.add({"dn": "CN=%s,OU=%s,%s" % (name, ou, base),
-                "objectClass": "computer",
-                "sAMAccountName": name + "$",
-                "userAccountControl": "4096",
-                "dNSHostName": "%s.%s" % (name.lower(), dom),
-                "servicePrincipalName": ["HOST/" + name, "HOST/%s.%s" % (name.lower(), dom)],
-                "msDS-SupportedEncryptionTypes": "28"})
-    db.transaction_commit()
-except Exception:
-    db.transaction_cancel()
-    raise
+        for i in range(start, min(n, start + 249) + 1):
+            name = "%s%05d" % (P, i)
+            db.add({"dn": "CN=%s,OU=%s,%s" % (name, ou, base),
+                    "objectClass": "computer",
+                    "sAMAccountName": name + "$",
+                    "userAccountControl": "4096",
+                    "dNSHostName": "%s.%s" % (name.lower(), dom),
+                    "servicePrincipalName": ["HOST/" + name, "HOST/%s.%s" % (name.lower(), dom)],
+                    "msDS-SupportedEncryptionTypes": "28"})
+        db.transaction_commit()
+    except Exception:
+        db.transaction_cancel()
+        raise
+    if start % 2000 == 1 and n > 2000:
+        sys.stderr.write("populate: %d objects\n" % (start + 249))
 EOF
 echo "bulk: $n objects in OU=$ou on dc1 in $(el "$t0") s"
 
