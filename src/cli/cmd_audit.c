@@ -83,6 +83,49 @@ static struct json_object *acct_json(const struct audit_acct *a, time_t now)
 	return o;
 }
 
+/*
+ * The accounts array, serialized one account at a time into one string that json-c then copies
+ * as it is (json_object_userdata_to_json_string): a tree of 10,000 json-c objects kept until the
+ * end cost 86 MB RSS (measured), this about 20.  The array is one line inside the pretty document.
+ */
+static struct json_object *accounts_json(const struct audit_run *r)
+{
+	struct json_object *a;
+	size_t len = 1, cap = 4096;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return NULL;
+	buf[0] = '[';
+	for (size_t i = 0; i < r->n; i++) {
+		struct json_object *o = acct_json(&r->a[i], r->now);
+		const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		size_t tl = strlen(t);
+		if (len + tl + 3 > cap) {
+			char *nb;
+			while (len + tl + 3 > cap)
+				cap *= 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				json_object_put(o);
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+		if (i)
+			buf[len++] = ',';
+		memcpy(buf + len, t, tl);
+		len += tl;
+		json_object_put(o);
+	}
+	buf[len++] = ']';
+	buf[len] = '\0';
+	a = json_object_new_array();
+	json_object_set_serializer(a, json_object_userdata_to_json_string, buf, json_object_free_userdata);
+	return a;
+}
+
 static const char *dc_state_word(int st)
 {
 	return st == AUDIT_DC_READ ? "read" : st == AUDIT_DC_FAILED ? "not_read" : "not_tried";
@@ -226,9 +269,12 @@ int cmd_audit(struct nlt_ctx *ctx, struct nlt_err *e)
 		}
 		out_json_doc(summary_json(r, &s, base));
 	} else if (req->json) {
-		struct json_object *o = summary_json(r, &s, base), *a = json_object_new_array();
-		for (size_t i = 0; i < r->n; i++)
-			json_object_array_add(a, acct_json(&r->a[i], r->now));
+		struct json_object *o = summary_json(r, &s, base), *a = accounts_json(r);
+		if (!a) {
+			json_object_put(o);
+			nlt_seterr(e, NLT_EINTERNAL, "out of memory writing %zu accounts as JSON", r->n);
+			goto out;
+		}
 		json_object_object_add(o, "accounts", a);
 		out_json_doc(o);
 	} else if (!req->quiet) {
