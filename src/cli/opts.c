@@ -83,7 +83,7 @@ static const struct nlt_optdef {
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_RESET_PASSWORD), "kerberos (kpasswd as the machine, the default) or netlogon (NetrServerPasswordSet2)" },
 	{ "ou", OPT_OU, required_argument, "DN", ONLY(CMD_AUDIT), "audit only the computer accounts under this DN (default: the whole domain)" },
 	{ "stale-days", OPT_STALE_DAYS, required_argument, "N", ONLY(CMD_AUDIT), "a password older than N days is stale (default 30, Windows' default machine password age; the domain's GPOs are not read)" },
-	{ "ndjson", OPT_NDJSON, no_argument, NULL, ONLY(CMD_AUDIT), "one JSON line per account, then one line with the summary (instead of --json's one document)" },
+	{ "ndjson", OPT_NDJSON, no_argument, NULL, ONLY(CMD_AUDIT), "one JSON line per account, then one line with the summary" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
