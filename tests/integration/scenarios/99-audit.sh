@@ -104,6 +104,17 @@ check "text with dc1 stopped: 'NOT compared' with the reason, UNKNOWN in the tab
 	      printf "%s" "$err" | grep -q "the cross-DC comparison is incomplete"'
 "$lab" start dc1 >/dev/null 2>&1 || bad "dc1 did not come back"
 
+# filtered, not refused: dc1 answers its CLDAP ping (UDP 389) but TCP 389 is dropped
+"$lab" block dc1 tcp 389 >/dev/null 2>&1
+t1=$(date +%s%N)
+run_cli --json audit "${aadm[@]}" -S "$DCB_FQDN" --ou "CN=${AP}CLEAN,$AOU" "$LAB_DOMAIN"
+ams=$(( ($(date +%s%N) - t1) / 1000000 ))
+"$lab" unblock dc1 tcp 389 >/dev/null 2>&1
+if [ "$rc" -eq 4 ] && [ "$(jget '(j["cross_dc"]["state"], [("'$DC1_FQDN'" in d["reason"], "389" in d["reason"]) for d in j["cross_dc"]["dcs"] if d["role"] == "compared"])')" = "('unknown', [(True, True)])" ] &&
+   [ "$ams" -lt 8000 ]; then
+	ok "dc1's LDAP port filtered: not compared, the reason names dc1 and 389, exit 4 (${ams} ms)"
+else bad "a filtered DC (${ams} ms)"; show; fi
+
 run_cli --json audit "${aadm[@]}" --ou "OU=nosuch,DC=${LAB_DOMAIN//./,DC=}" "$LAB_DOMAIN"
 check "--ou naming no object: exit 2, one error naming the DN" \
 	test "$rc:$(jget '"OU=nosuch" in j["error"]["message"]')" = "2:True"
