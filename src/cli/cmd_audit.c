@@ -15,6 +15,8 @@
 #include "audit.h"
 #include "output.h"
 
+#define TEXT_WIDTH 100 /* as --help and ping: long lines wrap at word boundaries */
+
 static const char STALE_DEFAULT_NOTE[] =
 	"Windows' default \"Domain member: Maximum machine account password age\" (30 days); "
 	"the domain's group policies were not read";
@@ -198,10 +200,12 @@ static void print_text(const struct audit_run *r, const struct admin_session *s,
 		       s->principal, s->ld.ssf, (unsigned long long)p->ms);
 	admin_print_skipped(s);
 	if (r->stale_src == AUDIT_STALE_OPTION)
-		printf("Stale:      a password older than %d days (--stale-days; the domain's group policies were not read)\n",
-		       r->stale_days);
+		snprintf(s3, sizeof(s3), "a password older than %d days (--stale-days; the domain's group policies were not read)",
+			 r->stale_days);
 	else
-		printf("Stale:      a password older than %d days: %s\n", r->stale_days, STALE_DEFAULT_NOTE);
+		snprintf(s3, sizeof(s3), "a password older than %d days: %s", r->stale_days, STALE_DEFAULT_NOTE);
+	printf("Stale:      ");
+	out_wrap(stdout, s3, 12, 12, TEXT_WIDTH);
 	if (r->n_dc <= 1)
 		printf("Other DCs:  none (one DC): nothing to compare\n");
 	for (size_t d = 1; d < r->n_dc; d++) {
@@ -210,9 +214,13 @@ static void print_text(const struct audit_run *r, const struct admin_session *s,
 			printf("%s %s: compared (%zu accounts, %llu ms%s)\n", d == 1 ? "Other DCs: " : "           ",
 			       safe(dc->name, s1, sizeof(s1)), dc->n_entries, (unsigned long long)dc->ms,
 			       dc->n_only_here ? ", some only there" : "");
-		else
-			printf("%s %s: NOT compared: %s\n", d == 1 ? "Other DCs: " : "           ", safe(dc->name, s1, sizeof(s1)),
-			       safe(dc->reason[0] ? dc->reason : "not tried", s2, sizeof(s2)));
+		else {
+			char line[OUT_SAFE_SIZE(512) + OUT_SAFE_SIZE(512) + 40];
+			snprintf(line, sizeof(line), "%s: NOT compared: %s", safe(dc->name, s1, sizeof(s1)),
+				 safe(dc->reason[0] ? dc->reason : "not tried", s2, sizeof(s2)));
+			printf("%s ", d == 1 ? "Other DCs: " : "           ");
+			out_wrap(stdout, line, 12, 14, TEXT_WIDTH);
+		}
 	}
 	printf("\n%-52s %8s\n", "Finding", "accounts");
 	for (unsigned k = 0; k < AK__COUNT; k++)
@@ -228,7 +236,8 @@ static void print_text(const struct audit_run *r, const struct admin_session *s,
 				continue;
 			if (!shown++)
 				printf("\n%s  %s\n", safe(a->sam, s1, sizeof(s1)), safe(a->dn, s2, sizeof(s2)));
-			printf("  - %s\n", out_safe(a->f[f].message, s3, sizeof(s3)));
+			printf("  - ");
+			out_wrap(stdout, out_safe(a->f[f].message, s3, sizeof(s3)), 4, 4, TEXT_WIDTH);
 		}
 	}
 	if (r->count[AK_ENCTYPES_UNSET])
@@ -281,15 +290,16 @@ int cmd_audit(struct nlt_ctx *ctx, struct nlt_err *e)
 		print_text(r, &s, base);
 	}
 	if (r->n_flagged) {
-		nlt_seterr(e, NLT_EPROBLEM, "%zu of %zu computer accounts have findings%s", r->n_flagged, r->n,
+		nlt_seterr(e, NLT_EPROBLEM, "%zu of %zu computer accounts %s findings%s", r->n_flagged, r->n,
+			   r->n_flagged == 1 ? "has" : "have",
 			   r->n_not_compared ? "; the cross-DC comparison is incomplete" : "");
 		goto out;
 	}
 	if (r->n_not_compared) {
 		for (size_t d = 1; d < r->n_dc; d++)
 			if (r->dc[d].state != AUDIT_DC_READ) {
-				nlt_seterr(e, NLT_ENODC, "no finding in %zu accounts, but kvno/pwdLastSet were not compared with %s: %s",
-					   r->n, r->dc[d].name, r->dc[d].reason[0] ? r->dc[d].reason : "not tried");
+				nlt_seterr(e, NLT_ENODC, "no finding in %zu account%s, but kvno/pwdLastSet were not compared with %s: %s",
+					   r->n, r->n == 1 ? "" : "s", r->dc[d].name, r->dc[d].reason[0] ? r->dc[d].reason : "not tried");
 				break;
 			}
 		goto out;

@@ -60,6 +60,8 @@ check "text: the summary table, the DCs compared, each flagged account with its 
 	      printf "%s" "$out" | grep -q "^Other DCs:  dc1.$LAB_DOMAIN: compared" &&
 	      printf "%s" "$out" | grep -q "^${AP}DIS\\$  CN=${AP}DIS,$AOU$" &&
 	      ! printf "%s" "$out" | grep -q "^${AP}CLEAN\\$"'
+check "text fits 100 columns with no trailing blanks (findings and reasons wrap)" \
+	eval '[ "$(printf "%s\n" "$out" | awk "length > 100 || / \$/" | wc -l)" -eq 0 ]'
 
 # --ndjson: one line per account, then the summary line with command and error
 run_cli audit "${aadm[@]}" --ndjson --ou "$AOU" "$LAB_DOMAIN"
@@ -102,6 +104,8 @@ check "text with dc1 stopped: 'NOT compared' with the reason, UNKNOWN in the tab
 	eval '[ "$rc" -eq 1 ] && printf "%s" "$out" | grep -q "^Other DCs:  $DC1_FQDN: NOT compared: ." &&
 	      printf "%s" "$out" | grep -q "^  kvno/pwdLastSet compared between DCs  *UNKNOWN$" &&
 	      printf "%s" "$err" | grep -q "the cross-DC comparison is incomplete"'
+check "text with dc1 stopped fits 100 columns (the reason wraps)" \
+	eval '[ "$(printf "%s\n" "$out" | awk "length > 100 || / \$/" | wc -l)" -eq 0 ]'
 "$lab" start dc1 >/dev/null 2>&1 || bad "dc1 did not come back"
 
 # filtered, not refused: dc1 answers its CLDAP ping (UDP 389) but TCP 389 is dropped
