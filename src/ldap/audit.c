@@ -796,6 +796,13 @@ static size_t other_dcs(struct audit_run *r, struct admin_session *s, struct nlt
 	return nj;
 }
 
+static int acct_cmp(const void *x, const void *y)
+{
+	const struct audit_acct *a = x, *b = y;
+
+	return strcasecmp(a->sam ? a->sam : "", b->sam ? b->sam : "");
+}
+
 int audit_collect(struct audit_run *r, struct admin_session *s, struct nlt_ctx *ctx, const char *base,
 		  struct nlt_err *e)
 {
@@ -835,6 +842,8 @@ int audit_collect(struct audit_run *r, struct admin_session *s, struct nlt_ctx *
 		p->state = AUDIT_DC_READ;
 	}
 	p->ms = nlt_now_ms() - t0;
+	if (r->n > 1) /* the report in name order, whatever order the DC sent */
+		qsort(r->a, r->n, sizeof(*r->a), acct_cmp);
 	for (size_t i = 0; i < nj; i++)
 		if (jobs[i].started)
 			pthread_join(jobs[i].tid, NULL);
