@@ -63,8 +63,8 @@ fi
 [[ $LOSS =~ ^[0-9]+$ ]] && [ "$LOSS" -le 90 ] || die "BENCH_LOSS must be 0..90 (got '$LOSS')"
 [[ $LOSS_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_LOSS_RUNS must be a positive integer (got '$LOSS_RUNS')"
 SEL=${SEL// /}
-[[ $SEL =~ ^(discover|ping|verify|netlogon|reset)(,(discover|ping|verify|netlogon|reset))*$ ]] ||
-	die "BENCH_GROUPS must be a comma-separated list of discover, ping, verify, netlogon, reset (got '$SEL')"
+[[ $SEL =~ ^(discover|ping|verify|netlogon|reset|audit)(,(discover|ping|verify|netlogon|reset|audit))*$ ]] ||
+	die "BENCH_GROUPS must be a comma-separated list of discover, ping, verify, netlogon, reset, audit (got '$SEL')"
 has() { [[ ,$SEL, == *,$1,* ]]; }
 # one comma list out of the selected groups among the arguments
 pick() {
@@ -547,6 +547,84 @@ if [ "${BENCH_TARGET_ONLY:-0}" = 1 ]; then
 	say "target group only: JSON ${BENCH_TARGET_OUT:-$BENCH/results/target.json}; $(elapsed) s"
 	exit 0
 fi
+# ---- group "audit" (issue 10): nltrust audit of BENCH_AUDIT_N (10,000) computer objects beside
+# ldapsearch -E pr=1000 of the same attributes and samba-tool computer list, at RTT 0, into
+# bench/results/audit.json (its own file, as the target group).  The objects are made by
+# tests/lab/populate-computers.sh in OU=nltbench (the time it took is recorded) and removed after.
+# Median of BENCH_RUNS runs; RSS is GNU time's maximum resident set of one more run.
+bench_audit() {
+	local n=${BENCH_AUDIT_N:-10000} out=${BENCH_AUDIT_OUT:-$BENCH/results/audit.json} t ou base pop=$TOP/tests/lab/populate-computers.sh
+	base=DC=${DOMAIN//./,DC=}
+	ou=OU=nltbench,$base
+	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
+	if [ "${BENCH_AUDIT_POPULATED:-0}" = 1 ]; then
+		# OU=nltbench already holds the population (a lab reused): neither made nor removed here
+		t=0
+		say "audit: reusing the $n objects of OU=nltbench (BENCH_AUDIT_POPULATED=1)"
+	else
+		"$pop" remove --ou nltbench >/dev/null 2>&1 || true
+		t=$(now)
+		"$pop" add "$n" --ou nltbench >"$TMPD/populate.log" 2>&1 || { cat "$TMPD/populate.log" >&2; die "populate-computers.sh add $n failed"; }
+		t=$(awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+		say "audit: $n computer objects made in $t s ($(tr '\n' ';' <"$TMPD/populate.log"))"
+	fi
+	install -m 600 "$LAB_ADMIN_PASS_FILE" "$TMPD/admin.pw"
+	# a ticket for ldapsearch (GSSAPI), outside the timed runs
+	"$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" KRB5CCNAME="FILE:$TMPD/audit.cc" \
+		kinit "$LAB_ADMIN_PRINCIPAL" <"$TMPD/admin.pw" >/dev/null 2>&1 || die "kinit $LAB_ADMIN_PRINCIPAL in cli failed"
+	cat >"$TMPD/audit.py" <<'PYEOF2'
+import json, os, re, statistics, subprocess, sys, time
+runs, label, ok = int(sys.argv[1]), sys.argv[2], [int(x) for x in sys.argv[3].split(",")]
+cmd = sys.argv[4:]
+ts, lines = [], None
+for _ in range(runs):
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ts.append((time.monotonic() - t0) * 1000)
+    if p.returncode not in ok:
+        print(json.dumps({"label": label, "error": "exit %d: %s" % (p.returncode, p.stderr.decode(errors="replace")[-300:])}))
+        sys.exit(0)
+    lines = p.stdout.count(b"\n")
+r = subprocess.run(["/usr/bin/time", "-f", "RSS=%M"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+m = re.findall(r"RSS=(\d+)", r.stderr.decode(errors="replace"))
+print(json.dumps({"label": label, "median_ms": round(statistics.median(ts), 1), "min_ms": round(min(ts), 1),
+                  "max_ms": round(max(ts), 1), "runs": runs, "max_rss_kb": int(m[-1]) if m else None,
+                  "stdout_lines": lines}))
+PYEOF2
+	: >"$TMPD/audit.rows"
+	local attrs="sAMAccountName dNSHostName servicePrincipalName userAccountControl pwdLastSet lastLogonTimestamp msDS-SupportedEncryptionTypes msDS-KeyVersionNumber mS-DS-CreatorSID whenCreated operatingSystem objectSid nTSecurityDescriptor"
+	say "audit: nltrust audit --ou, --json, whole domain; ldapsearch -E pr=1000; samba-tool computer list ($RUNS runs each)"
+	# shellcheck disable=SC2086 # attrs is a list
+	{
+		"$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/audit.py" "$RUNS" "nltrust audit --ou (text)" 1 \
+			"$BIN" audit -U "$LAB_ADMIN_USER" --password-file "$TMPD/admin.pw" --ou "$ou" "$DOMAIN"
+		"$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/audit.py" "$RUNS" "nltrust audit --ou --json" 1 \
+			"$BIN" audit --json -U "$LAB_ADMIN_USER" --password-file "$TMPD/admin.pw" --ou "$ou" "$DOMAIN"
+		"$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/audit.py" "$RUNS" "nltrust audit (whole domain, text)" 1 \
+			"$BIN" audit -U "$LAB_ADMIN_USER" --password-file "$TMPD/admin.pw" "$DOMAIN"
+		"$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" KRB5CCNAME="FILE:$TMPD/audit.cc" "$PY" "$TMPD/audit.py" "$RUNS" \
+			"ldapsearch -Y GSSAPI -E pr=1000/noprompt (one DC)" 0 \
+			ldapsearch -N -Q -LLL -Y GSSAPI -H "ldap://$DCB_FQDN" -b "$ou" -E pr=1000/noprompt \
+			-E '!1.2.840.113556.1.4.801=::MAMCAQE=' '(objectClass=computer)' $attrs
+		"$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" KRB5CCNAME="FILE:$TMPD/audit.cc" "$PY" "$TMPD/audit.py" "$RUNS" \
+			"samba-tool computer list (names only, one DC)" 0 \
+			samba-tool computer list -H "ldap://$DCB_FQDN" --use-kerberos=required
+	} >>"$TMPD/audit.rows" 2>>"$TMPD/audit.err"
+	[ "${BENCH_AUDIT_POPULATED:-0}" = 1 ] ||
+		"$pop" remove --ou nltbench >/dev/null 2>&1 || say "warning: populate-computers.sh remove --ou nltbench failed"
+	mkdir -p "$(dirname "$out")"
+	"$PY" - "$TMPD/audit.rows" "$out" "$n" "$t" <<'PYEOF2'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
+res = {"objects": int(sys.argv[3]), "populate_s": float(sys.argv[4]), "rows": rows,
+       "targets": "10,000 computer objects in < 5 s and < 50 MB RSS"}
+a = next((r for r in rows if r["label"].startswith("nltrust audit --ou (text)")), {})
+res["target_met"] = bool(a.get("median_ms") is not None and a["median_ms"] < 5000 and (a.get("max_rss_kb") or 1e9) < 50 * 1024)
+json.dump(res, open(sys.argv[2], "w"), indent=1)
+print(json.dumps(res, indent=1))
+PYEOF2
+}
+
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # the read-only groups first: net ads changetrustpw (reset) leaves ws1's keytab behind
 [ -z "$READ_GROUPS" ] || phase read "$READ_GROUPS"
@@ -564,6 +642,14 @@ if [ -n "$RESET_GROUPS" ]; then
 fi
 [ "${BENCH_REJOIN:-0}" != 1 ] || bench_rejoin
 if [ "${BENCH_TARGET:-0}" = 1 ] && [ "${BENCH_TARGET_ONLY:-0}" != 1 ]; then
+has audit && bench_audit
+if [ "$SEL" = audit ]; then
+	say "audit only: results in ${BENCH_AUDIT_OUT:-$BENCH/results/audit.json}; total $(elapsed) s"
+	exit 0
+fi
+if [ "${BENCH_TARGET:-0}" = 1 ]; then
+	printf 'username = root\npassword = %s\ndomain = WS1\n' "$(cat "$WS1_LOCAL_PASS_FILE")" >"$TMPD/rpcclient.auth"
+	chmod 600 "$TMPD/rpcclient.auth"
 	bench_target
 fi
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -168,9 +168,17 @@ static void json_put_safe(const char *s, FILE *f)
 	}
 }
 
+static int json_lines; /* out_json_lines(): every document on one line (NDJSON) */
+
+void out_json_lines(int on)
+{
+	json_lines = on;
+}
+
 void out_json_print(struct json_object *o)
 {
-	json_put_safe(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	json_put_safe(json_object_to_json_string_ext(o, (json_lines ? JSON_C_TO_STRING_PLAIN
+									  : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) |
 								JSON_C_TO_STRING_NOSLASHESCAPE),
 		      stdout);
 	fputc('\n', stdout);

@@ -51,6 +51,8 @@ void out_wrap(FILE *f, const char *t, size_t col, size_t cont, size_t width);
 void out_json_print(struct json_object *o);
 /* The same, on one line (NDJSON). */
 void out_json_print_line(struct json_object *o);
+/* NDJSON: out_json_print() (and so the final document) writes one line per document. */
+void out_json_lines(int on);
 /* Print the one-line error for a command: "nltrust: CMD: message", the whole
  * message through out_safe() (errors embed server text). */
 void out_error(const char *cmd, const struct nlt_err *e);

@@ -21,6 +21,7 @@ int cmd_ping(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_verify(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_show_computer(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_show_target(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_audit(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_reset_password(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_join(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_leave(struct nlt_ctx *ctx, struct nlt_err *e);

@@ -37,6 +37,7 @@ static int run_one(const struct nlt_req *reqp)
 	case CMD_VERIFY: r = cmd_verify(&ctx, &err); break;
 	case CMD_SHOW_COMPUTER: r = cmd_show_computer(&ctx, &err); break;
 	case CMD_SHOW_TARGET: r = cmd_show_target(&ctx, &err); break;
+	case CMD_AUDIT: r = cmd_audit(&ctx, &err); break;
 	case CMD_RESET_PASSWORD: r = cmd_reset_password(&ctx, &err); break;
 	case CMD_JOIN: r = cmd_join(&ctx, &err); break;
 	case CMD_LEAVE: r = cmd_leave(&ctx, &err); break;
@@ -83,6 +84,8 @@ int main(int argc, char **argv)
 			out_json_finish(cmd, &err);
 		return nlt_exit_code(&err);
 	}
+	if (req.ndjson)
+		out_json_lines(1); /* audit --ndjson: every document one line */
 	if (req.version)
 		return nlt_version_print(req.json);
 	if (req.help) {

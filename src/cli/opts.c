@@ -3,6 +3,7 @@
 #include "opts.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ enum {
 	OPT_TARGETS, OPT_JOBS,
 	OPT_ROTATE,
 	OPT_JOIN_TIMEOUT, OPT_REBOOT, OPT_REBOOT_DELAY, OPT_REJOIN,
+	OPT_STALE_DAYS, OPT_NDJSON,
 };
 
 #define SCOPE_GLOBAL 0u
@@ -98,6 +100,9 @@ static const struct nlt_optdef {
 	{ "rejoin", OPT_REJOIN, no_argument, NULL, ONLY(CMD_REPAIR), "when the secret is gone (rejoin needed), rejoin the member at once (as nltrust rejoin --target does; needs -U and a password)" },
 	{ "rotate", OPT_ROTATE, no_argument, NULL, ONLY(CMD_REPAIR), "when the channel works, ask the target to change its trust password (CHANGE_PASSWORD) and verify again" },
 	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, ONLY(CMD_REPAIR), "verify, then print the steps that would run; change nothing" },
+	{ "ou", OPT_OU, required_argument, "DN", ONLY(CMD_AUDIT), "audit only the computer accounts under this DN (default: the whole domain)" },
+	{ "stale-days", OPT_STALE_DAYS, required_argument, "N", ONLY(CMD_AUDIT), "a password older than N days is stale (default 30, Windows' default machine password age; the domain's GPOs are not read)" },
+	{ "ndjson", OPT_NDJSON, no_argument, NULL, ONLY(CMD_AUDIT), "one JSON line per account, then one line with the summary" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
@@ -119,6 +124,7 @@ static const struct {
 	[CMD_ENABLE_COMPUTER] = { "enable-computer", "NAME", "enable a disabled computer account (its password unchanged)" },
 	[CMD_DELETE_COMPUTER] = { "delete-computer", "NAME", "delete any computer object" },
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
+	[CMD_AUDIT] = { "audit", "[DOMAIN]", "audit every computer account of the domain or of an OU, with findings" },
 	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
 	[CMD_REPAIR] = { "repair", "[DOMAIN]", "repair a remote member's secure channel over SMB, least invasive first" },
 	[CMD_REJOIN] = { "rejoin", "[DOMAIN]", "rejoin a remote member to its domain over SMB, as its local administrator" },
@@ -332,6 +338,16 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case OPT_ROTATE: req->rotate = 1; break;
 	case OPT_DISABLE: req->disable = 1; break;
 	case OPT_NEW_PASSWORD_FILE: req->new_password_file = arg; break;
+	case OPT_STALE_DAYS: {
+		long d;
+		errno = 0;
+		d = strtol(arg, &end, 10);
+		if (errno || !end || *end || end == arg || d < 0 || d > 100000)
+			return nlt_seterr(e, NLT_EUSAGE, "--stale-days: '%s' is not a number of days from 0 to 100000", arg);
+		req->stale_days = (int)d;
+		break;
+	}
+	case OPT_NDJSON: req->ndjson = 1; req->json = 1; break;
 	default:
 		return nlt_seterr(e, NLT_EUSAGE, "unknown option (try --help)");
 	}
@@ -378,6 +394,7 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 	memset(req, 0, sizeof(*req));
 	req->timeout_ms = NLT_DEFAULT_TIMEOUT_MS;
 	req->reboot_delay_s = -1;
+	req->stale_days = -1;
 	if (parse_pass(argc, argv, &idx, SCOPE_GLOBAL, req, e) < 0)
 		return -1;
 	if (req->help || req->version)

@@ -14,6 +14,7 @@ enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUT
 	CMD_SHOW_TARGET,
 	CMD_REPAIR,
 	CMD_REJOIN,
+	CMD_AUDIT,
 	CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
@@ -59,6 +60,8 @@ struct nlt_req {
 	int reboot;          /* rejoin/join/leave --target --reboot: InitiateSystemShutdownEx after the change */
 	int reboot_delay_s;  /* --reboot-delay SECONDS (-1: the default) */
 	int rejoin;          /* repair --target --rejoin: rejoin when the secret is gone */
+	int stale_days;      /* audit --stale-days; -1 when not given */
+	int ndjson;          /* audit --ndjson (implies json) */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };
