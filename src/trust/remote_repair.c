@@ -582,6 +582,38 @@ static void rejoin_cmd(const struct nlt_req *req, const char *host, const char *
 	advice_cmd(req, "rejoin", extra, ADVICE_ADMIN, domain, out, len);
 }
 
+void remote_repair_cmd(const struct nlt_req *req, const char *host, const char *domain, char *out, size_t len)
+{
+	/* only the target's options: -S means another thing to repair (REDISCOVER to that DC), and the
+	 * directory options of verify --target do not apply */
+	char t[16];
+
+	snprintf(out, len, "nltrust repair");
+	put_word(out, len, "--target");
+	put_word(out, len, host);
+	if (req->target_user) {
+		put_word(out, len, "--target-user");
+		put_word(out, len, req->target_user);
+	}
+	if (req->target_password_file) {
+		put_word(out, len, "--target-password-file");
+		put_word(out, len, req->target_password_file);
+	} else if (req->target_stdin_password) {
+		put_word(out, len, "--target-stdin-password");
+	}
+	if (req->target_auth) {
+		put_word(out, len, "--target-auth");
+		put_word(out, len, req->target_auth == 1 ? "kerberos" : "ntlm");
+	}
+	if (req->timeout_ms != NLT_DEFAULT_TIMEOUT_MS) {
+		snprintf(t, sizeof(t), "%g", req->timeout_ms / 1000.0);
+		put_word(out, len, "--timeout");
+		put_word(out, len, t);
+	}
+	if (domain && *domain)
+		put_word(out, len, domain);
+}
+
 static void fill_info(struct trust_target_info *ti, const struct target *t)
 {
 	snprintf(ti->host, sizeof(ti->host), "%s", t->host);

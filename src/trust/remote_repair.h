@@ -132,4 +132,9 @@ struct nlt_ctx;
 int remote_repair(struct nlt_ctx *ctx, struct repair_result *res, struct trust_target_info *ti, char *domain,
 		  size_t domain_len, struct nlt_err *e);
 
+/* The repair command for host's channel to domain, with the target credentials, runnable as printed
+ * (verify --target prints it beside a broken channel). */
+struct nlt_req;
+void remote_repair_cmd(const struct nlt_req *req, const char *host, const char *domain, char *out, size_t len);
+
 #endif

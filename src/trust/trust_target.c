@@ -19,6 +19,8 @@
 #include "nrpc.h"
 #include "target.h"
 #include "trust_target.h"
+
+#include "remote_repair.h"
 #include "util.h"
 #include "wire.h"
 
@@ -289,6 +291,8 @@ int trust_target_check(struct nlt_ctx *ctx, struct trust_remote_evidence *ev, st
 		}
 	}
 done:
+	if (ev->domain[0])
+		remote_repair_cmd(req, ev->target, ev->domain, ev->repair_cmd, sizeof(ev->repair_cmd));
 	target_close(&t);
 	if (want_dir) {
 		if (ccname)
