@@ -28,5 +28,6 @@ int cmd_reset_computer(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_disable_computer(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_enable_computer(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_delete_computer(struct nlt_ctx *ctx, struct nlt_err *e);
+int cmd_doctor(struct nlt_ctx *ctx, struct nlt_err *e);
 
 #endif

@@ -43,6 +43,7 @@ static int run_one(const struct nlt_req *reqp)
 	case CMD_DISABLE_COMPUTER: r = cmd_disable_computer(&ctx, &err); break;
 	case CMD_ENABLE_COMPUTER: r = cmd_enable_computer(&ctx, &err); break;
 	case CMD_DELETE_COMPUTER: r = cmd_delete_computer(&ctx, &err); break;
+	case CMD_DOCTOR: r = cmd_doctor(&ctx, &err); break;
 	default: r = nlt_seterr(&err, NLT_EINTERNAL, "command not implemented"); break;
 	}
 	if (r < 0 && err.cat == NLT_OK) /* a failure must never read as success */

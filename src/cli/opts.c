@@ -21,6 +21,7 @@ enum {
 	OPT_LDAPS, OPT_STARTTLS, OPT_CA_FILE, OPT_METHOD, OPT_VIA_DC,
 	OPT_TARGET, OPT_TARGET_USER, OPT_TARGET_PASSWORD_FILE, OPT_TARGET_STDIN_PASSWORD, OPT_TARGET_AUTH,
 	OPT_TARGETS, OPT_JOBS,
+	OPT_FIX,
 };
 
 #define SCOPE_GLOBAL 0u
@@ -84,6 +85,9 @@ static const struct nlt_optdef {
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_VERIFY), "kerberos, netlogon or all (default all: both checks, side by side)" },
 	{ "method", OPT_METHOD, required_argument, "M", ONLY(CMD_RESET_PASSWORD), "kerberos (kpasswd as the machine, the default) or netlogon (NetrServerPasswordSet2)" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
+	{ "fix", OPT_FIX, no_argument, NULL, ONLY(CMD_DOCTOR), "repair: rediscover, then rotate the password as the machine, then reset it as the administrator (-U/-C); stop at the first that heals" },
+	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, ONLY(CMD_DOCTOR), "with --fix: print the plan, change nothing" },
+	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", ONLY(CMD_DOCTOR), "journal directory (default " NLT_STATE_DIR ")" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -105,6 +109,7 @@ static const struct {
 	[CMD_DELETE_COMPUTER] = { "delete-computer", "NAME", "delete any computer object" },
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
 	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
+	[CMD_DOCTOR] = { "doctor", "[DOMAIN]", "find why this host's trust is broken, name the root cause, and repair it with --fix" },
 };
 
 const char *opts_cmd_name(enum nlt_cmd cmd)
@@ -258,6 +263,7 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case OPT_LDAP: req->reset_ldap = 1; break;
 	case OPT_STATE_DIR: req->state_dir = arg; break;
 	case OPT_DRY_RUN: req->dry_run = 1; break;
+	case OPT_FIX: req->fix = 1; break;
 	case OPT_OU: req->ou = arg; break;
 	case OPT_STARTTLS: req->starttls = 1; break;
 	case OPT_LDAPS: req->ldaps = 1; break;
@@ -406,6 +412,8 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EUSAGE, "--ca-file goes with --starttls or --ldaps");
 	if (req->cmd == CMD_RESET_PASSWORD && req->method == 3)
 		return nlt_seterr(e, NLT_EUSAGE, "--method is kerberos or netlogon");
+	if (req->cmd == CMD_DOCTOR && req->dry_run && !req->fix)
+		return nlt_seterr(e, NLT_EUSAGE, "--dry-run goes with --fix (doctor changes nothing without --fix)");
 	if (req->cmd == CMD_RESET_PASSWORD && req->method == 2 && (req->reset_admin || req->reset_ldap))
 		return nlt_seterr(e, NLT_EUSAGE, "--method netlogon changes the password as the machine; "
 						 "it does not go with --admin or --ldap");

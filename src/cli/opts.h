@@ -11,7 +11,9 @@
 
 enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUTER, CMD_RESET_PASSWORD,
 	CMD_JOIN, CMD_LEAVE, CMD_RESET_COMPUTER, CMD_DISABLE_COMPUTER, CMD_ENABLE_COMPUTER, CMD_DELETE_COMPUTER,
-	CMD_SHOW_TARGET, CMD__COUNT };
+	CMD_SHOW_TARGET,
+	CMD_DOCTOR,
+	CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
 struct nlt_req {
@@ -51,6 +53,7 @@ struct nlt_req {
 	int target_auth;     /* --target-auth: 0 auto, 1 kerberos, 2 ntlm */
 	const char *targets; /* --targets FILE|-: run the command once per target (src/cli/fleet.c) */
 	int jobs;            /* --jobs N: targets at a time (0: the default) */
+	int fix;             /* doctor --fix */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };
