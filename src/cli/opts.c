@@ -109,7 +109,7 @@ static const struct {
 	[CMD_DELETE_COMPUTER] = { "delete-computer", "NAME", "delete any computer object" },
 	[CMD_SHOW_COMPUTER] = { "show-computer", "NAME", "show a computer object as the directory has it, with findings" },
 	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
-	[CMD_DOCTOR] = { "doctor", "[DOMAIN]", "find why this host's trust is broken, name the root cause, and repair it with --fix" },
+	[CMD_DOCTOR] = { "doctor", "[DOMAIN]", "find the root cause of this host's broken trust; --fix repairs it" },
 };
 
 const char *opts_cmd_name(enum nlt_cmd cmd)
