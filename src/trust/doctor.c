@@ -218,7 +218,8 @@ static void step_verify(struct nlt_ctx *ctx, struct doctor_evidence *ev)
 		nlt_strlcpy(ev->used_dc, ev->tv.dc, sizeof(ev->used_dc));
 	doctor_step_add(ev, "verify", CHECK_RAN, nlt_now_us() - t0, ev->tv.dc,
 			"Kerberos AS + Netlogon secure channel (verify)", "%s: %s%s%s", trust_verdict_str(ev->tr.verdict),
-			ev->tr.summary, ev->tv.failover[0] ? "; failover: " : "", ev->tv.failover);
+			ev->tr.decisive >= 0 ? ev->tr.f[ev->tr.decisive].text : ev->tr.summary,
+			ev->tv.failover[0] ? "; failover: " : "", ev->tv.failover);
 }
 
 static void journal_copy(struct state *st, enum state_slot slot, struct doctor_journal_rec *out)

@@ -158,13 +158,17 @@ static const struct doctor_journal_rec *journal_match(const struct doctor_eviden
 	static const char *const names[3] = { "current", "previous", "pending" };
 	int64_t pls = u->have_pwdlastset ? doctor_filetime_unix(u->pwdlastset) : 0;
 
-	/* the kvno first (it names one change), then the time */
+	/* the kvno names one change; the time counts only where a kvno is unknown (two changes can be minutes apart) */
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < 3; i++) {
 			if (!r[i]->have)
 				continue;
+			/* a journal whose current password is the keytab's newest key is not ahead of the keytab:
+			 * only a pending change can be the one AD has */
+			if (ev->tv.local_match == LOCAL_MATCH && i != 2)
+				continue;
 			if ((pass == 0 && u->have_kvno && r[i]->kvno && r[i]->kvno == (uint64_t)u->kvno) ||
-			    (pass == 1 && pls && llabs(r[i]->created - pls) <= DOCTOR_PWD_MATCH_S)) {
+			    (pass == 1 && pls && !(u->have_kvno && r[i]->kvno) && llabs(r[i]->created - pls) <= DOCTOR_PWD_MATCH_S)) {
 				*slot = names[i];
 				return r[i];
 			}

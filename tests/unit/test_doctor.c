@@ -167,6 +167,7 @@ static void snapshot_rollback_is_member_behind_either(void **state)
 	struct doctor_diagnosis d;
 	(void)state;
 	refused(ev);
+	ev->tv.local_match = LOCAL_MATCH;
 	ev->dc[0].kvno = ev->dc[1].kvno = 3;
 	ev->dc[0].pwdlastset = ev->dc[1].pwdlastset = ft(T0 + 3600);
 	doctor_diagnose(ev, &d);
@@ -194,10 +195,19 @@ static void keytab_restored_is_restored(void **state)
 	ev->jprevious = ev->jcurrent;
 	ev->jcurrent.kvno = 3;
 	ev->jcurrent.created = T0 + 3590;
+	ev->tv.local_match = LOCAL_DIFFER; /* verify: the journal's current password is not the keytab's */
 	doctor_diagnose(ev, &d);
 	assert_int_equal(d.c[0].kind, DCAUSE_MEMBER_BEHIND);
 	assert_int_equal(d.c[0].behind, DBEHIND_RESTORED);
 	assert_string_equal(doctor_behind_key(d.c[0].behind), "restored");
+	/* a journal record of unknown kvno made minutes before pwdLastSet, but consistent with the keytab: no
+	 * evidence of a restore (join, then a change seconds later, then both rolled back) */
+	ev->jcurrent.kvno = 0;
+	ev->jcurrent.created = T0 + 3595;
+	ev->jprevious.have = 0;
+	ev->tv.local_match = LOCAL_MATCH;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.c[0].behind, DBEHIND_EITHER);
 	free(ev);
 }
 
