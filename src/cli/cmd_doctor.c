@@ -233,7 +233,10 @@ static void print_text(const struct doctor_evidence *ev, const struct doctor_dia
 	}
 	printf("\nNext:\n");
 	if (f && f->outcome == DFIX_HEALED) {
-		printf("  nothing: %s\n", f->healed_by);
+		if (f->prefer_dc[0])
+			printf("  nothing: healed by %s; prefer %s\n", f->healed_by, out_safe(f->prefer_dc, sb, sizeof(sb)));
+		else
+			printf("  nothing: healed by %s\n", f->healed_by);
 		return;
 	}
 	if (f && f->next[0]) {

@@ -412,7 +412,8 @@ static void step_directory(struct nlt_ctx *ctx, struct doctor_evidence *ev)
 	nlt_clearerr(&le);
 	/* the KDC: the DC verify used (it answered), else any DC whose Kerberos port is open */
 	for (size_t i = 0; i < ev->n_dc && !kdc; i++)
-		if (nlt_name_eq(ev->dc[i].name, ev->tv.dc[0] ? ev->tv.dc : ev->used_dc))
+		if (nlt_name_eq(ev->dc[i].name, ev->tv.dc[0] ? ev->tv.dc : ev->used_dc) && !ev->dc[i].n_required_down &&
+		    !(ev->tv.krb_state == CHECK_COULD_NOT_RUN && ev->tv.krb_err_cat == NLT_ENODC))
 			kdc = &ev->dc[i];
 	for (size_t i = 0; i < ev->n_dc && !kdc; i++)
 		if (ev->dc[i].answered && !ev->dc[i].n_required_down)

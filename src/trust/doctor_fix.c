@@ -34,6 +34,14 @@ const char *doctor_fix_outcome_key(enum doctor_fix_outcome o)
 	}
 }
 
+/* Each repair step gets a deadline of its own (--timeout): the diagnosis may have spent the command's on a dead DC. */
+static void fresh_deadline(struct nlt_ctx *ctx)
+{
+	int t = ctx->req->timeout_ms > 0 ? ctx->req->timeout_ms : NLT_DEFAULT_TIMEOUT_MS;
+
+	ctx->deadline_ms = nlt_now_ms() + (uint64_t)t;
+}
+
 /* verify again, as verify would (server: pinned to that DC, else discovery) */
 static enum trust_verdict reverify(struct nlt_ctx *ctx, const char *server, struct doctor_fix_step *s)
 {
@@ -54,6 +62,7 @@ static enum trust_verdict reverify(struct nlt_ctx *ctx, const char *server, stru
 	r2.json = 0;
 	r2.quiet = 1;
 	ctx->req = &r2;
+	fresh_deadline(ctx);
 	if (trust_local_check(ctx, tv, &e) < 0) {
 		snprintf(s->verify_summary, sizeof(s->verify_summary), "verify could not run: %.400s", e.msg);
 		v = TRUST_INCONCLUSIVE;
@@ -100,6 +109,7 @@ static int run_reset(struct nlt_ctx *ctx, int admin, struct doctor_fix_step *s, 
 	r2.quiet = 1;
 	r2.server = NULL; /* a writable KDC, as reset-password finds it */
 	ctx->req = &r2;
+	fresh_deadline(ctx);
 	r = reset_password_run(ctx, NULL, &o, &e);
 	ctx->req = saved;
 	s->elapsed_us = nlt_now_us() - t0;

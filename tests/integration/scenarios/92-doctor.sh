@@ -4,7 +4,7 @@
 # explanations); --fix --dry-run changes nothing; --fix without an administrator stops at the
 # admin reset; --fix heals the rollback with the admin reset (then verify exits 0); a reset made on
 # dcb while dc1's inbound replication is paused (the DCs disagree, the member's DC has the older
-# value); disabled; deleted (then joined again).  Clock skew is not made here: the lab's hosts
+# value); disabled; deleted (then joined again); its own DC (-S) filtered: --fix heals by rediscovery.  Clock skew is not made here: the lab's hosts
 # share one kernel clock and the lab has no per-process clock (no faketime); the diagnosis of
 # skew is unit-tested (tests/unit/test_doctor.c).
 #
@@ -29,6 +29,7 @@ dinbound() { "$lab" exec dc1 samba-tool drs options dc1 --dsa-option="$1DISABLE_
 doctor_cleanup() {
 	dinbound -
 	"$lab" unblock dcb tcp 88 >/dev/null 2>&1
+	"$lab" unblock dc1 tcp 88 >/dev/null 2>&1
 	st computer delete NLTD1
 	rm -rf "$dd"
 }
@@ -68,6 +69,17 @@ if [ "$rc" -eq 1 ] && [ "$(jget '(j["diagnosis"]["root"]["kind"], j["diagnosis"]
 	ok "dcb's Kerberos port filtered: exit 1, root cause dc_unreachable on dcb (88/tcp filtered), dc1 preferred"
 else bad "a filtered DC port is not the root cause"; dshow; fi
 check "doctor's --json document matches the schema (a problem found)" dschema
+
+# ---- the DC this host is pinned to (-S dc1) filtered for Kerberos: --fix rediscovers dcb ------------
+"$lab" block dc1 tcp 88 >/dev/null
+run_ws1 --json doctor -S "$DC1_FQDN" $DM "$LAB_DOMAIN"
+rc1=$rc; k1=$(jget '(j["diagnosis"]["root"]["kind"], j["diagnosis"]["root"]["dc"], j["verify"]["verdict"])')
+run_ws1 --json doctor --fix -S "$DC1_FQDN" $DM "$LAB_DOMAIN"
+"$lab" unblock dc1 tcp 88 >/dev/null
+if [ "$rc1:$k1" = "1:('dc_unreachable', '$DC1_FQDN', 'inconclusive')" ] &&
+   [ "$rc" -eq 0 ] && [ "$(jget '(j["fix"]["outcome"], j["fix"]["healed_by"], j["fix"]["prefer_dc"], [s["name"] for s in j["fix"]["steps"]])')" = "('healed', 'rediscover', '$DCB_FQDN', ['rediscover'])" ]; then
+	ok "its own DC's Kerberos filtered: dc_unreachable on dc1 (exit 1); --fix heals by rediscovery, prefer dcb (exit 0)"
+else bad "rediscovery of a filtered DC (diagnosis: $rc1 $k1)"; dshow; fi
 
 # ---- snapshot rollback ------------------------------------------------------------------------
 cp -a "$dd/kt" "$dd/kt.snap"; cp -a "$djdir" "$dd/j.snap"
