@@ -143,8 +143,14 @@ void doctor_fix_run(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const
 	const char *used = ev->tv.dc[0] ? ev->tv.dc : ev->used_dc;
 	char act[600];
 
+	const char *other = NULL; /* another DC with every port a trust needs open, for rediscovery */
+
 	memset(f, 0, sizeof(*f));
 	f->cat = d->cat;
+	for (size_t i = 0; i < ev->n_dc && !other; i++)
+		if (ev->dc[i].probe_state == CHECK_RAN && !ev->dc[i].n_required_down && !ev->dc[i].n_required_unknown &&
+		    !nlt_name_eq(ev->dc[i].name, used))
+			other = ev->dc[i].name;
 	if (d->verdict == TRUST_HEALTHY) {
 		f->outcome = DFIX_NOTHING_TO_DO;
 		f->cat = NLT_OK;
@@ -190,33 +196,33 @@ void doctor_fix_run(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const
 		do_rotate = do_admin = 1;
 		break;
 	}
-	if (do_rediscover && (!d->prefer_dc[0] || nlt_name_eq(d->prefer_dc, used)) && !do_rotate) {
+	if (do_rediscover && !other && !do_rotate) {
 		f->outcome = DFIX_NOT_HEALED;
 		snprintf(f->summary, sizeof(f->summary), "not repaired: no other DC has every port a trust needs open");
 		nlt_strlcpy(f->next, ev->cmd_verify, sizeof(f->next));
 		return;
 	}
-	if (do_rediscover && d->prefer_dc[0] && !nlt_name_eq(d->prefer_dc, used)) {
+	if (do_rediscover && other) {
 		struct doctor_fix_step *s;
 		uint64_t t0 = nlt_now_us();
 		struct nlt_req r2 = *req;
-		r2.server = d->prefer_dc;
+		r2.server = other;
 		advice_cmd(&r2, "verify", NULL, ADVICE_NO_ADMIN, req->domain, act, sizeof(act));
 		s = step(f, "rediscover", act);
 		if (req->dry_run) {
-			snprintf(s->result, sizeof(s->result), "would verify against %s", d->prefer_dc);
+			snprintf(s->result, sizeof(s->result), "would verify against %s", other);
 		} else {
 			s->state = CHECK_RAN;
 			snprintf(s->result, sizeof(s->result), "verify against %s, which has every port a trust needs open",
-				 d->prefer_dc);
-			if (reverify(ctx, d->prefer_dc, s) == TRUST_HEALTHY) {
+				 other);
+			if (reverify(ctx, other, s) == TRUST_HEALTHY) {
 				s->elapsed_us = nlt_now_us() - t0;
 				f->outcome = DFIX_HEALED;
 				f->cat = NLT_OK;
 				nlt_strlcpy(f->healed_by, "rediscover", sizeof(f->healed_by));
-				nlt_strlcpy(f->prefer_dc, d->prefer_dc, sizeof(f->prefer_dc));
+				nlt_strlcpy(f->prefer_dc, other, sizeof(f->prefer_dc));
 				snprintf(f->summary, sizeof(f->summary), "healed by rediscovery: the trust is healthy against %.200s; "
-					 "prefer that DC until %.200s is reachable again", d->prefer_dc, used[0] ? used : "the other");
+					 "prefer that DC until %.200s is reachable again", other, used[0] ? used : "the other");
 				return;
 			}
 			s->elapsed_us = nlt_now_us() - t0;

@@ -169,5 +169,13 @@ run_ws1 --json doctor $DM "$LAB_DOMAIN"
 if [ "$rc" -eq 0 ] && [ "$(jget 'j["verdict"]')" = healthy ]; then ok "joined again: doctor exits 0, healthy"
 else bad "joined again: doctor is not healthy"; dshow; fi
 
+# ---- errors ------------------------------------------------------------------------------------
+run_ws1 --json doctor $DM nosuch.test
+if [ "$rc" -eq 4 ] && [ "$(jget '(j["verdict"], j["healthy"], j["error"]["exit_code"])')" = "('inconclusive', None, 4)" ] && dschema; then
+	ok "doctor for a domain with no DC: inconclusive (never healthy), exit 4, a schema-valid document"
+else bad "doctor with no DC"; dshow; fi
+run_ws1 doctor --dry-run $DM "$LAB_DOMAIN"
+check "doctor --dry-run without --fix is a usage error (exit 2)" test "$rc" -eq 2
+
 doctor_cleanup
 trap "$doctor_prev_trap" EXIT
