@@ -366,6 +366,14 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, NLT_ENODC, NULL, NULL, "the DCs' ports and clocks were not probed%s%s",
 		    ev->probe_error[0] ? ": " : "", ev->probe_error);
 
+	/* the secure channel not checked, or not decided: first among the unknowns (it is what the rest explains) */
+	if (ev->verify_state != CHECK_RAN)
+		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, ev->verify_err_cat ? ev->verify_err_cat : NLT_EPROBLEM, use, NULL,
+		    "the secure channel was not checked: %s", ev->verify_error[0] ? ev->verify_error : "not run");
+	else if (ev->tr.verdict != TRUST_HEALTHY && ev->tr.verdict != TRUST_BROKEN && ev->tr.verdict != TRUST_PENDING)
+		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, trust_unknown_cat(ev->tr.cat), tv->dc, ev->cmd_verify,
+		    "verify could not decide: %s", ev->tr.decisive >= 0 ? ev->tr.f[ev->tr.decisive].text : ev->tr.summary);
+
 	/* connectivity and clocks, per DC */
 	for (size_t i = 0; i < ev->n_dc; i++) {
 		const struct doctor_dc *x = &ev->dc[i];
@@ -436,10 +444,7 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 		    u->have_enctypes ? "without AES" : "not set");
 
 	/* the secure channel itself */
-	if (ev->verify_state != CHECK_RAN) {
-		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, ev->verify_err_cat ? ev->verify_err_cat : NLT_EPROBLEM, use, NULL,
-		    "the secure channel was not checked: %s", ev->verify_error[0] ? ev->verify_error : "not run");
-	} else {
+	if (ev->verify_state == CHECK_RAN) {
 		if (!has(d, DCAUSE_DELETED) && !has(d, DCAUSE_DISABLED))
 			password_causes(ev, u, d);
 		if (ev->tr.verdict == TRUST_PENDING) {
@@ -457,10 +462,6 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 				add(d, DCAUSE_TRUST_BROKEN, FINDING_BROKEN, ev->tr.cat ? ev->tr.cat : NLT_EPROBLEM, tv->dc,
 				    ev->cmd_admin_reset, "verify found the trust broken: %s", t);
 			}
-		} else if (ev->tr.verdict != TRUST_HEALTHY) {
-			const char *t = ev->tr.decisive >= 0 ? ev->tr.f[ev->tr.decisive].text : ev->tr.summary;
-			add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, trust_unknown_cat(ev->tr.cat), tv->dc, ev->cmd_verify,
-			    "verify could not decide: %s", t);
 		}
 	}
 
@@ -502,9 +503,9 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 		d->verdict = r->severity == FINDING_BROKEN ? TRUST_BROKEN : r->severity == FINDING_PENDING ? TRUST_PENDING
 											 : TRUST_INCONCLUSIVE;
 		d->cat = r->severity == FINDING_UNKNOWN ? trust_unknown_cat(r->cat) : r->cat ? r->cat : NLT_EPROBLEM;
-		snprintf(d->summary, sizeof(d->summary), "%s: %s", doctor_cause_key(r->kind),
-			 r->severity == FINDING_BROKEN ? "the trust is broken or will break"
-			 : r->severity == FINDING_PENDING ? "a password change is pending"
-							  : "inconclusive: a check could not run");
+		/* one line for the error: the root cause's kind, where, and the start of its evidence */
+		snprintf(d->summary, sizeof(d->summary), "%s%s%.120s%s: %.300s%s", doctor_cause_key(r->kind),
+			 r->dc[0] ? " on " : "", r->dc, r->severity == FINDING_UNKNOWN ? " (inconclusive)" : "", r->text,
+			 strlen(r->text) > 300 ? "..." : "");
 	}
 }

@@ -157,6 +157,14 @@ static void dc_not_read_is_inconclusive(void **state)
 	ev->verify_state = CHECK_COULD_NOT_RUN;
 	doctor_diagnose(ev, &d);
 	assert_int_equal(d.verdict, TRUST_INCONCLUSIVE);
+	/* verify that could not run leads the unknowns, with its category (a keytab without the key: 3) */
+	ev->verify_err_cat = NLT_ECONFIG;
+	strcpy(ev->verify_error, "the keytab has no key for WS1$@LAB.TEST");
+	ev->dc[1].dir_state = CHECK_COULD_NOT_RUN;
+	ev->dc[1].dir_err_cat = NLT_EAUTH;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.cat, NLT_ECONFIG);
+	assert_non_null(strstr(d.c[0].text, "not checked: the keytab has no key"));
 	free(ev);
 }
 
