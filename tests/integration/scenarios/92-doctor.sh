@@ -4,7 +4,8 @@
 # explanations); --fix --dry-run changes nothing; --fix without an administrator stops at the
 # admin reset; --fix heals the rollback with the admin reset (then verify exits 0); a reset made on
 # dcb while dc1's inbound replication is paused (the DCs disagree, the member's DC has the older
-# value); disabled; deleted (then joined again); its own DC (-S) filtered: --fix heals by rediscovery.  Clock skew is not made here: the lab's hosts
+# value); disabled; deleted (then joined again); its own DC (-S) filtered: --fix heals by rediscovery;
+# another object holding its dNSHostName.  Clock skew is not made here: the lab's hosts
 # share one kernel clock and the lab has no per-process clock (no faketime); the diagnosis of
 # skew is unit-tested (tests/unit/test_doctor.c).
 #
@@ -31,6 +32,7 @@ doctor_cleanup() {
 	"$lab" unblock dcb tcp 88 >/dev/null 2>&1
 	"$lab" unblock dc1 tcp 88 >/dev/null 2>&1
 	st computer delete NLTD1
+	st computer delete NLTDX
 	rm -rf "$dd"
 }
 doctor_prev_trap=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
@@ -59,6 +61,26 @@ run_ws1 doctor $DM "$LAB_DOMAIN"
 check "the text report ends with 'Diagnosis: no problem found' and exit 0" \
 	eval '[ "$rc" -eq 0 ] && printf "%s" "$out" | grep -q "^Diagnosis: no problem found" && printf "%s" "$out" | grep -q "^Steps:"'
 check "doctor's text fits 100 columns" eval '[ "$(printf "%s\n" "$out" | awk "length > 100" | wc -l)" -eq 0 ]'
+
+# ---- another object holding the member's dNSHostName -------------------------------------------
+cat >"$dd/dup.py" <<'PY'
+import sys
+from samba.samdb import SamDB
+from samba.param import LoadParm
+from samba.auth import system_session
+lp = LoadParm(); lp.load(sys.argv[1])
+db = SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
+dn = db.search(base=db.domain_dn(), expression="(sAMAccountName=%s)" % sys.argv[2], attrs=["dn"])[0].dn
+db.modify_ldif("dn: %s\nchangetype: modify\nreplace: dNSHostName\ndNSHostName: %s\n" % (dn, sys.argv[3]))
+PY
+st computer delete NLTDX; st computer create NLTDX
+"$lab" exec dc1 "${LAB_PYTHON:-python3}" "$dd/dup.py" "$DC1_CONF" 'NLTDX$' "nltd1.$LAB_DOMAIN" >/dev/null 2>&1 ||
+	bad "doctor: could not give NLTDX the dNSHostName nltd1.$LAB_DOMAIN"
+run_ws1 --json doctor $DM "$LAB_DOMAIN"
+st computer delete NLTDX
+if [ "$rc" -eq 1 ] && [ "$(jget '(j["diagnosis"]["root"]["kind"], "CN=NLTDX" in j["diagnosis"]["root"]["message"], j["verify"]["verdict"])')" = "('duplicate_name', True, 'healthy')" ]; then
+	ok "another computer object with the member's dNSHostName: duplicate_name naming it (exit 1) while verify is healthy"
+else bad "duplicate dNSHostName"; dshow; fi
 
 # ---- a DC filtered for a port the trust needs -------------------------------------------------
 "$lab" block dcb tcp 88 >/dev/null
