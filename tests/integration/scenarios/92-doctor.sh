@@ -5,7 +5,7 @@
 # admin reset; --fix heals the rollback with the admin reset (then verify exits 0); a reset made on
 # dcb while dc1's inbound replication is paused (the DCs disagree, the member's DC has the older
 # value); disabled; deleted (then joined again); its own DC (-S) filtered: --fix heals by rediscovery;
-# another object holding its dNSHostName.  Clock skew is not made here: the lab's hosts
+# another object holding its dNSHostName; moved on dc1 with the move not on dcb yet.  Clock skew is not made here: the lab's hosts
 # share one kernel clock and the lab has no per-process clock (no faketime); the diagnosis of
 # skew is unit-tested (tests/unit/test_doctor.c).
 #
@@ -29,6 +29,7 @@ dinbound() { "$lab" exec dc1 samba-tool drs options dc1 --dsa-option="$1DISABLE_
 	-U "Administrator%$dadm" >/dev/null 2>&1; }
 doctor_cleanup() {
 	dinbound -
+	"$lab" exec dcb samba-tool drs options dcb --dsa-option=-DISABLE_INBOUND_REPL -s "$DCB_CONF" -U "Administrator%$dadm" >/dev/null 2>&1
 	"$lab" unblock dcb tcp 88 >/dev/null 2>&1
 	"$lab" unblock dc1 tcp 88 >/dev/null 2>&1
 	st computer delete NLTD1
@@ -81,6 +82,18 @@ st computer delete NLTDX
 if [ "$rc" -eq 1 ] && [ "$(jget '(j["diagnosis"]["root"]["kind"], "CN=NLTDX" in j["diagnosis"]["root"]["message"], j["verify"]["verdict"])')" = "('duplicate_name', True, 'healthy')" ]; then
 	ok "another computer object with the member's dNSHostName: duplicate_name naming it (exit 1) while verify is healthy"
 else bad "duplicate dNSHostName"; dshow; fi
+
+# ---- moved on dc1, the move not yet on dcb (dcb's inbound replication paused) ------------------------
+"$lab" exec dcb samba-tool drs options dcb --dsa-option=+DISABLE_INBOUND_REPL -s "$DCB_CONF" -U "Administrator%$dadm" >/dev/null 2>&1
+st ou create "OU=NltdMoved,$dnc"; st computer move NLTD1 "OU=NltdMoved,$dnc"
+run_ws1 --json doctor $DM $DA "$LAB_DOMAIN"
+st computer move NLTD1 "CN=Computers,$dnc"
+"$lab" exec dcb samba-tool drs options dcb --dsa-option=-DISABLE_INBOUND_REPL -s "$DCB_CONF" -U "Administrator%$dadm" >/dev/null 2>&1
+dsync; st ou delete "OU=NltdMoved,$dnc"
+if [ "$rc" -eq 0 ] && [ "$(jget '(j["verdict"], [c["kind"] for c in j["diagnosis"]["causes"]], [c["severity"] for c in j["diagnosis"]["causes"]])')" = "('healthy', ['account_moved'], ['note'])" ] &&
+   [ "$(jget 'sorted(d["directory"]["dn"].split(",")[1] for d in j["dcs"])')" = "['CN=Computers', 'OU=NltdMoved']" ]; then
+	ok "moved on dc1, not yet on dcb: the DNs differ, account_moved as a note (the trust works: exit 0)"
+else bad "a move that has not replicated"; dshow; fi
 
 # ---- a DC filtered for a port the trust needs -------------------------------------------------
 "$lab" block dcb tcp 88 >/dev/null
