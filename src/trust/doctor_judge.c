@@ -322,20 +322,32 @@ static void replication_causes(const struct doctor_evidence *ev, const struct do
 	if (differ && newest && oldest) {
 		const char *use = u ? u->name : used_dc(ev);
 		int u_newest = u && u->found && u->kvno == newest->kvno && u->pwdlastset == newest->pwdlastset;
-		const char *next = K == (unsigned)newest->kvno ? (u && !u_newest ? newest->cmd_verify_here : NULL)
-							       : ev->cmd_machine_reset;
-		add(d, DCAUSE_REPLICATION, FINDING_BROKEN, NLT_EPROBLEM, use, next,
-		    "replication lag: the DCs disagree on %s's password (%s). This host uses %s, which has the %s value; "
-		    "the keytab's newest key is kvno %u, %s", ev->machine, list, use && *use ? use : "(unknown)",
-		    u_newest ? "newest" : "older", K,
-		    K == (unsigned)newest->kvno
-			    ? (u_newest ? "the newest: the DCs that lag refuse it until replication catches up"
-					: "the newest: its own DC refuses it until replication brings the change there")
-		    : K == (unsigned)oldest->kvno
-			    ? "the older one: this host never had the newer password, so its trust breaks when that change "
-			      "replicates to its DC (a reset made on another DC); a change made now, as the machine, on its "
-			      "own DC is newer and wins"
-			    : "neither DC's");
+		/* what this host holds: the keytab's newest key, or a pending change the journal keeps */
+		int pend_newest = ev->jpending.have && ev->jpending.kvno && ev->jpending.kvno == (uint64_t)newest->kvno;
+		int holds_newest = K == (unsigned)newest->kvno || pend_newest;
+		char held[120];
+		snprintf(held, sizeof(held), "the keytab's newest key is kvno %u%s", K,
+			 pend_newest ? " and the journal keeps the newest password pending" : "");
+		if (u_newest && holds_newest) {
+			/* a recent change on its way: this host and its DC agree on the newest password */
+			add(d, DCAUSE_REPLICATION, FINDING_NOTE, NLT_OK, use, NULL,
+			    "replication lag: the last change of %s's password has not reached every DC yet (%s); this host "
+			    "uses %s, which has it, and %s: nothing breaks unless this host moves to a lagging DC first",
+			    ev->machine, list, use, held);
+		} else {
+			const char *next = holds_newest ? (u && !u_newest ? newest->cmd_verify_here : NULL)
+							: ev->cmd_machine_reset;
+			add(d, DCAUSE_REPLICATION, FINDING_BROKEN, NLT_EPROBLEM, use, next,
+			    "replication lag: the DCs disagree on %s's password (%s). This host uses %s, which has the %s "
+			    "value; %s, %s", ev->machine, list, use && *use ? use : "(unknown)", u_newest ? "newest" : "older",
+			    held,
+			    holds_newest ? "the newest: its own DC refuses it until replication brings the change there"
+			    : K == (unsigned)oldest->kvno
+				    ? "the older one: this host never had the newer password, so its trust breaks when that "
+				      "change replicates to its DC (a reset made on another DC); a change made now, as the "
+				      "machine, on its own DC is newer and wins"
+				    : "neither DC's");
+		}
 	}
 	if (dn_differ && first)
 		add(d, DCAUSE_MOVED, FINDING_NOTE, NLT_OK, NULL, NULL,

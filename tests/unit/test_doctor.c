@@ -292,6 +292,35 @@ static void replication_lag_member_new(void **state)
 	free(ev);
 }
 
+/* a recent change of this host, not on dcb yet: its DC and it agree, so a note, not a problem */
+static void replication_lag_converging(void **state)
+{
+	struct doctor_evidence *ev = healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	ev->tv.kt.kvno[0] = 3;
+	ev->tv.good_kvno = 3;
+	ev->dc[0].kvno = 3;
+	ev->dc[0].pwdlastset = ft(T0 + 600);
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_HEALTHY);
+	assert_true(has_kind(&d, DCAUSE_REPLICATION));
+	assert_int_equal(d.c[0].severity, FINDING_NOTE);
+	/* the same with the newest password still pending in the journal: the pending change decides */
+	ev->tv.kt.kvno[0] = 2;
+	ev->jpending.have = 1;
+	ev->jpending.kvno = 3;
+	ev->tr.verdict = TRUST_PENDING;
+	ev->tr.nf = 1;
+	ev->tr.decisive = 0;
+	ev->tr.f[0].kind = FINDING_PENDING;
+	strcpy(ev->tr.f[0].text, "dc1 holds the pending password");
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_PENDING);
+	assert_int_equal(d.c[0].kind, DCAUSE_PENDING);
+	free(ev);
+}
+
 static void deleted_everywhere(void **state)
 {
 	struct doctor_evidence *ev = healthy();
@@ -432,6 +461,7 @@ int main(void)
 		cmocka_unit_test(refused_without_directory),
 		cmocka_unit_test(replication_lag_member_old),
 		cmocka_unit_test(replication_lag_member_new),
+		cmocka_unit_test(replication_lag_converging),
 		cmocka_unit_test(deleted_everywhere),
 		cmocka_unit_test(disabled),
 		cmocka_unit_test(dc_filtered),

@@ -155,6 +155,29 @@ check "doctor's --json document matches the schema (--fix)" dschema
 run_ws1 verify $DM "$LAB_DOMAIN"
 check "after --fix, verify exits 0" test "$rc" -eq 0
 
+# ---- --fix whose change has an unclear outcome: kept pending, re-checked, never "healed" -----------
+# (test hook reset-confirm-wrong-key: the confirming AS exchange uses a wrong password, as a forged
+# KRB-ERROR would look; the DC took the new password, the journal keeps it pending)
+run_ws1_fp() {
+	local fp=$1 ef; shift; ef=$(mktemp)
+	out=$("$lab" exec ws1 env NLT_FAILPOINT="$fp" "$bin" "$@" 2>"$ef"); rc=$?
+	err=$(cat "$ef"); rm -f "$ef"
+}
+cp -a "$dd/kt.snap" "$dd/kt"; rm -rf "$djdir"; cp -a "$dd/j.snap" "$djdir"
+run_ws1_fp reset-confirm-wrong-key --json doctor --fix $DM $DA "$LAB_DOMAIN"
+if [ "$rc" -eq 1 ] && [ "$(jget '(j["fix"]["outcome"], j["fix"]["healed_by"], j["fix"]["steps"][-1]["name"], j["fix"]["steps"][-1]["changed"], j["fix"]["next_command"].startswith("nltrust reset-password --admin"))')" = "('unclear', None, 'admin-reset', True, True)" ]; then
+	ok "--fix with an unclear outcome (confirmation refused): 'unclear', not healed, the finishing command printed (exit 1)"
+else bad "--fix with an unclear outcome"; dshow; fi
+check "the journal keeps the new password pending" test -f "$djdir/pending"
+run_ws1 --json doctor $DM $DA "$LAB_DOMAIN"
+if [ "$rc:$(jget '(j["verdict"], j["diagnosis"]["root"]["kind"])')" = "1:('pending_change', 'pending_change')" ]; then
+	ok "doctor then says pending_change (the interrupted change), exit 1"
+else bad "doctor after an unclear change"; dshow; fi
+run_ws1 --json doctor --fix $DM $DA "$LAB_DOMAIN"
+if [ "$rc" -eq 0 ] && [ "$(jget '(j["fix"]["outcome"], j["fix"]["healed_by"])')" = "('healed', 'rotate')" ] && [ ! -e "$djdir/pending" ]; then
+	ok "--fix finishes the pending change as the machine (healed by rotate, exit 0, nothing pending)"
+else bad "--fix of a pending change"; dshow; fi
+
 # ---- a reset on dcb while dc1's inbound replication is paused ---------------------------------
 dsync
 dinbound +
