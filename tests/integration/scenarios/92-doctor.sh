@@ -195,6 +195,20 @@ if [ "$rc" -eq 0 ] && [ "$(jget '(j["diagnosis"]["root"]["kind"], j["fix"]["outc
 	ok "once dcb's reset replicated: member_behind, and --fix heals it with the admin reset"
 else bad "--fix after the replicated reset"; dshow; fi
 dsync
+# again, but repaired before dcb's reset arrives: a change as the machine on its own DC is newer and wins
+dinbound +
+"$lab" exec dcb samba-tool user setpassword 'NLTD1$' --newpassword="Nlt-d1-dcb2-$(date +%s%N)-pw" -s "$DCB_CONF" >/dev/null 2>&1 ||
+	bad "samba-tool could not reset NLTD1\$ on dcb"
+sleep 1 # the machine's change must be later than dcb's (replication compares originating times)
+run_ws1 --json doctor --fix $DM $DA "$LAB_DOMAIN"
+rc1=$rc; f1=$(jget '(j["diagnosis"]["root"]["kind"], j["fix"]["outcome"], j["fix"]["healed_by"])')
+dinbound -
+dsync
+run_ws1 --json doctor $DM "$LAB_DOMAIN"
+if [ "$rc1:$f1" = "0:('replication_lag', 'healed', 'rotate')" ] && [ "$rc" -eq 0 ] && [ "$(jget 'j["verdict"]')" = healthy ]; then
+	ok "replication paused: --fix rotates as the machine on dc1 (healed, exit 0); after replication dc1's change won, healthy"
+else bad "--fix before a reset on dcb replicates (fix: $rc1 $f1)"; dshow; fi
+dsync
 
 # ---- disabled ---------------------------------------------------------------------------------
 st user disable 'NLTD1$'
