@@ -11,6 +11,7 @@
 #include "cmds.h"
 #include "doctor.h"
 #include "output.h"
+#include "secret.h"
 
 static const char *severity_key(enum finding_kind k)
 {
@@ -258,12 +259,45 @@ static void print_text(const struct doctor_evidence *ev, const struct doctor_dia
 		printf("  %s\n", d->verdict == TRUST_HEALTHY ? "nothing: no problem found" : "no command repairs this; see the diagnosis");
 }
 
+/*
+ * The administrator's password, when it comes from standard input or the terminal, is read once
+ * here: the directory may be read through several sessions and --fix resets as the administrator
+ * afterwards, each of which would read it again (an empty stdin, a second prompt).
+ */
+static int admin_password_once(struct nlt_ctx *ctx, struct nlt_req *copy, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct secret s;
+	char prompt[600];
+	int r;
+
+	if (!req->user || req->ccache || req->password_file)
+		return 0;
+	if (req->stdin_password) {
+		r = secret_from_fd(&s, 0, "password", e);
+	} else {
+		snprintf(prompt, sizeof(prompt), "Password for %s: ", req->user);
+		r = secret_from_tty(&s, prompt, e);
+	}
+	if (r < 0)
+		return -1;
+	r = secret_preset("password", &s);
+	secret_free(&s);
+	if (r < 0)
+		return nlt_seterr(e, NLT_EINTERNAL, "cannot keep the administrator's password for this run");
+	*copy = *req;
+	copy->stdin_password = 1; /* every later read takes the preset copy */
+	ctx->req = copy;
+	return 0;
+}
+
 int cmd_doctor(struct nlt_ctx *ctx, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
 	struct doctor_evidence *ev = calloc(1, sizeof(*ev));
 	struct doctor_diagnosis *d = calloc(1, sizeof(*d));
 	struct doctor_fix *f = calloc(1, sizeof(*f));
+	struct nlt_req once;
 	uint64_t t0 = nlt_now_us();
 	int r = -1;
 
@@ -271,6 +305,8 @@ int cmd_doctor(struct nlt_ctx *ctx, struct nlt_err *e)
 		nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 		goto out;
 	}
+	if (admin_password_once(ctx, &once, e) < 0)
+		goto out;
 	if (doctor_gather(ctx, ev, e) < 0)
 		goto out;
 	doctor_diagnose(ev, d);
@@ -295,6 +331,7 @@ int cmd_doctor(struct nlt_ctx *ctx, struct nlt_err *e)
 	}
 	r = 0;
 out:
+	ctx->req = req;
 	free(ev);
 	free(d);
 	free(f);

@@ -501,8 +501,8 @@ static void step_directory(struct nlt_ctx *ctx, struct doctor_evidence *ev)
 			const struct nlt_req *saved = ctx->req;
 			struct nlt_req r2 = *saved;
 			struct admin_session as2;
-			if (x->dir_state == CHECK_RAN || r2.stdin_password)
-				continue; /* one password from standard input: it cannot be read twice */
+			if (x->dir_state == CHECK_RAN)
+				continue;
 			memset(&as2, 0, sizeof(as2));
 			r2.server = x->name;
 			ctx->req = &r2;

@@ -147,9 +147,10 @@ else bad "--fix --dry-run"; dshow; fi
 run_ws1 --json doctor --fix $DM "$LAB_DOMAIN"
 check "--fix without an administrator: rotation refused, stops at the admin reset with its command (exit 1)" \
 	test "$rc:$(jget '(j["fix"]["outcome"], [s["state"] for s in j["fix"]["steps"]][-1], j["fix"]["next_command"].startswith("nltrust reset-password --admin"))')" = "1:('not_healed', 'skipped', True)"
-run_ws1 --json doctor --fix $DM $DA "$LAB_DOMAIN"
+# the password on standard input: read once, for the directory reads and the reset alike
+run_ws1 --json doctor --fix $DM -U "$LAB_ADMIN_USER" --stdin-password "$LAB_DOMAIN" < "$LAB_ADMIN_PASS_FILE"
 if [ "$rc" -eq 0 ] && [ "$(jget '(j["fix"]["outcome"], j["fix"]["healed_by"], j["fix"]["steps"][-1]["verdict_after"], j["error"])')" = "('healed', 'admin-reset', 'healthy', None)" ]; then
-	ok "--fix heals the snapshot rollback with the administrator's reset (exit 0, healed by admin-reset)"
+	ok "--fix heals the snapshot rollback with the administrator's reset (password once on stdin; exit 0, healed by admin-reset)"
 else bad "--fix did not heal the snapshot rollback"; dshow; fi
 check "doctor's --json document matches the schema (--fix)" dschema
 run_ws1 verify $DM "$LAB_DOMAIN"
