@@ -314,7 +314,7 @@ static void replication_causes(const struct doctor_evidence *ev, const struct do
 	}
 	if (n_found && n_found < n_read) {
 		add(d, DCAUSE_REPLICATION, FINDING_BROKEN, NLT_EPROBLEM, u ? u->name : NULL, NULL,
-		    "replication lag: the DCs disagree on whether %s exists (%s)%s%s%s", ev->machine, list,
+		    "the DCs disagree on whether %s exists (%s)%s%s%s", ev->machine, list,
 		    u ? "; this host uses " : "", u ? u->name : "",
 		    u ? (u->found ? ", which has it" : ", which does not have it") : "");
 		return;
@@ -331,18 +331,24 @@ static void replication_causes(const struct doctor_evidence *ev, const struct do
 		if (u_newest && holds_newest) {
 			/* a recent change on its way: this host and its DC agree on the newest password */
 			add(d, DCAUSE_REPLICATION, FINDING_NOTE, NLT_OK, use, NULL,
-			    "replication lag: the last change of %s's password has not reached every DC yet (%s); this host "
-			    "uses %s, which has it, and %s: nothing breaks unless this host moves to a lagging DC first",
+			    "the last change of %s's password has not reached every DC yet (%s); this host uses %s, "
+			    "which has it, and %s: nothing breaks unless this host moves to a lagging DC first",
 			    ev->machine, list, use, held);
+		} else if (u_newest) {
+			/* its DC has a newer password than this host: member_behind says why; the lag is by the way */
+			add(d, DCAUSE_REPLICATION, FINDING_NOTE, NLT_OK, use, NULL,
+			    "the DCs disagree on %s's password (%s): this host's DC %s already has the newest, which this "
+			    "host does not hold (%s); the others have not caught up yet", ev->machine, list, use, held);
+		} else if (holds_newest) {
+			add(d, DCAUSE_REPLICATION, FINDING_BROKEN, NLT_EPROBLEM, use, u ? newest->cmd_verify_here : NULL,
+			    "the DCs disagree on %s's password (%s). This host uses %s, which has the older value; %s, the "
+			    "newest: its own DC refuses it until replication brings the change there (or use %s)",
+			    ev->machine, list, use && *use ? use : "(unknown)", held, newest->name);
 		} else {
-			const char *next = holds_newest ? (u && !u_newest ? newest->cmd_verify_here : NULL)
-							: ev->cmd_machine_reset;
-			add(d, DCAUSE_REPLICATION, FINDING_BROKEN, NLT_EPROBLEM, use, next,
-			    "replication lag: the DCs disagree on %s's password (%s). This host uses %s, which has the %s "
-			    "value; %s, %s", ev->machine, list, use && *use ? use : "(unknown)", u_newest ? "newest" : "older",
-			    held,
-			    holds_newest ? "the newest: its own DC refuses it until replication brings the change there"
-			    : K == (unsigned)oldest->kvno
+			add(d, DCAUSE_REPLICATION, FINDING_BROKEN, NLT_EPROBLEM, use, ev->cmd_machine_reset,
+			    "the DCs disagree on %s's password (%s). This host uses %s, which has the older value; %s, %s",
+			    ev->machine, list, use && *use ? use : "(unknown)", held,
+			    K == (unsigned)oldest->kvno
 				    ? "the older one: this host never had the newer password, so its trust breaks when that "
 				      "change replicates to its DC (a reset made on another DC); a change made now, as the "
 				      "machine, on its own DC is newer and wins"

@@ -321,6 +321,28 @@ static void replication_lag_converging(void **state)
 	free(ev);
 }
 
+/* its DC already has a password this host lacks, dcb not yet: member_behind leads, the lag is a note */
+static void member_behind_with_lag(void **state)
+{
+	struct doctor_evidence *ev = healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	refused(ev);
+	ev->tv.local_match = LOCAL_MATCH;
+	ev->dc[0].kvno = 3;
+	ev->dc[0].pwdlastset = ft(T0 + 3600);
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_BROKEN);
+	assert_int_equal(d.c[0].kind, DCAUSE_MEMBER_BEHIND);
+	for (size_t i = 0; i < d.n; i++)
+		if (d.c[i].kind == DCAUSE_REPLICATION) {
+			assert_int_equal(d.c[i].severity, FINDING_NOTE);
+			assert_null(strstr(d.c[i].text, "breaks when that change replicates"));
+		}
+	assert_true(has_kind(&d, DCAUSE_REPLICATION));
+	free(ev);
+}
+
 static void deleted_everywhere(void **state)
 {
 	struct doctor_evidence *ev = healthy();
@@ -462,6 +484,7 @@ int main(void)
 		cmocka_unit_test(replication_lag_member_old),
 		cmocka_unit_test(replication_lag_member_new),
 		cmocka_unit_test(replication_lag_converging),
+		cmocka_unit_test(member_behind_with_lag),
 		cmocka_unit_test(deleted_everywhere),
 		cmocka_unit_test(disabled),
 		cmocka_unit_test(dc_filtered),
