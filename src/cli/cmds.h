@@ -33,5 +33,6 @@ int cmd_repair(struct nlt_ctx *ctx, struct nlt_err *e);
 int cmd_rejoin(struct nlt_ctx *ctx, struct nlt_err *e);
 /* rejoin/join/leave --target (src/cli/cmd_rejoin.c); op is enum rjoin_op */
 int cmd_remote_join(struct nlt_ctx *ctx, int op, struct nlt_err *e);
+int cmd_doctor(struct nlt_ctx *ctx, struct nlt_err *e);
 
 #endif

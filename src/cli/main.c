@@ -47,6 +47,7 @@ static int run_one(const struct nlt_req *reqp)
 	case CMD_DELETE_COMPUTER: r = cmd_delete_computer(&ctx, &err); break;
 	case CMD_REPAIR: r = cmd_repair(&ctx, &err); break;
 	case CMD_REJOIN: r = cmd_rejoin(&ctx, &err); break;
+	case CMD_DOCTOR: r = cmd_doctor(&ctx, &err); break;
 	default: r = nlt_seterr(&err, NLT_EINTERNAL, "command not implemented"); break;
 	}
 	if (r < 0 && err.cat == NLT_OK) /* a failure must never read as success */

@@ -25,6 +25,7 @@ enum {
 	OPT_ROTATE,
 	OPT_JOIN_TIMEOUT, OPT_REBOOT, OPT_REBOOT_DELAY, OPT_REJOIN,
 	OPT_STALE_DAYS, OPT_NDJSON,
+	OPT_FIX,
 };
 
 #define SCOPE_GLOBAL 0u
@@ -104,6 +105,9 @@ static const struct nlt_optdef {
 	{ "stale-days", OPT_STALE_DAYS, required_argument, "N", ONLY(CMD_AUDIT), "a password older than N days is stale (default 30, Windows' default machine password age; the domain's GPOs are not read)" },
 	{ "ndjson", OPT_NDJSON, no_argument, NULL, ONLY(CMD_AUDIT), "one JSON line per account, then one line with the summary" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
+	{ "fix", OPT_FIX, no_argument, NULL, ONLY(CMD_DOCTOR), "repair: rediscover, then rotate the password as the machine, then reset it as the administrator (-U/-C); stop at the first that heals" },
+	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, ONLY(CMD_DOCTOR), "with --fix: print the plan, change nothing" },
+	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", ONLY(CMD_DOCTOR), "journal directory (default " NLT_STATE_DIR ")" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -128,6 +132,7 @@ static const struct {
 	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
 	[CMD_REPAIR] = { "repair", "[DOMAIN]", "repair a remote member's secure channel over SMB, least invasive first" },
 	[CMD_REJOIN] = { "rejoin", "[DOMAIN]", "rejoin a remote member to its domain over SMB, as its local administrator" },
+	[CMD_DOCTOR] = { "doctor", "[DOMAIN]", "find the root cause of this host's broken trust; --fix repairs it" },
 };
 
 const char *opts_cmd_name(enum nlt_cmd cmd)
@@ -281,6 +286,7 @@ static int apply(int id, const char *arg, struct nlt_req *req, struct nlt_err *e
 	case OPT_LDAP: req->reset_ldap = 1; break;
 	case OPT_STATE_DIR: req->state_dir = arg; break;
 	case OPT_DRY_RUN: req->dry_run = 1; break;
+	case OPT_FIX: req->fix = 1; break;
 	case OPT_OU: req->ou = arg; break;
 	case OPT_STARTTLS: req->starttls = 1; break;
 	case OPT_LDAPS: req->ldaps = 1; break;
@@ -460,6 +466,8 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EUSAGE, "--ca-file goes with --starttls or --ldaps");
 	if (req->cmd == CMD_RESET_PASSWORD && req->method == 3)
 		return nlt_seterr(e, NLT_EUSAGE, "--method is kerberos or netlogon");
+	if (req->cmd == CMD_DOCTOR && req->dry_run && !req->fix)
+		return nlt_seterr(e, NLT_EUSAGE, "--dry-run goes with --fix (doctor changes nothing without --fix)");
 	if (req->cmd == CMD_RESET_PASSWORD && req->method == 2 && (req->reset_admin || req->reset_ldap))
 		return nlt_seterr(e, NLT_EUSAGE, "--method netlogon changes the password as the machine; "
 						 "it does not go with --admin or --ldap");

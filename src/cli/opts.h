@@ -15,6 +15,7 @@ enum nlt_cmd { CMD_NONE = 0, CMD_DISCOVER, CMD_PING, CMD_VERIFY, CMD_SHOW_COMPUT
 	CMD_REPAIR,
 	CMD_REJOIN,
 	CMD_AUDIT,
+	CMD_DOCTOR,
 	CMD__COUNT };
 
 /* What the command line asks for; filled by opts_parse(). */
@@ -62,6 +63,7 @@ struct nlt_req {
 	int rejoin;          /* repair --target --rejoin: rejoin when the secret is gone */
 	int stale_days;      /* audit --stale-days; -1 when not given */
 	int ndjson;          /* audit --ndjson (implies json) */
+	int fix;             /* doctor --fix */
 	int help;            /* -h given: help printed, exit 0 */
 	int version;
 };
