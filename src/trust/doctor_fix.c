@@ -90,7 +90,8 @@ static struct doctor_fix_step *step(struct doctor_fix *f, const char *name, cons
 }
 
 /* reset-password as the machine (admin 0) or the administrator (admin 1); 1 changed, 0 not, -1 unclear */
-static int run_reset(struct nlt_ctx *ctx, int admin, struct doctor_fix_step *s, char *next, size_t nlen)
+static int run_reset(struct nlt_ctx *ctx, int admin, const char *server, struct doctor_fix_step *s, char *next,
+		     size_t nlen)
 {
 	const struct nlt_req *saved = ctx->req;
 	struct nlt_req r2 = *saved;
@@ -107,7 +108,9 @@ static int run_reset(struct nlt_ctx *ctx, int admin, struct doctor_fix_step *s, 
 	r2.dry_run = 0;
 	r2.json = 0;
 	r2.quiet = 1;
-	r2.server = NULL; /* a writable KDC, as reset-password finds it */
+	/* on the DC this host uses (or the one -S pins): the DC that holds the account as this host knows it;
+	 * another DC may not have it yet (replication), and the new password would not be confirmed there */
+	r2.server = server && *server ? server : NULL;
 	ctx->req = &r2;
 	fresh_deadline(ctx);
 	r = reset_password_run(ctx, NULL, &o, &e);
@@ -144,12 +147,14 @@ void doctor_fix_run(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const
 	char act[600];
 
 	const char *other = NULL; /* another DC with every port a trust needs open, for rediscovery */
+	const char *reset_dc = req->server && *req->server ? req->server : used;
 
 	memset(f, 0, sizeof(*f));
 	f->cat = d->cat;
+	/* never a DC that was read and lacks the account (replication lag: it would refuse the machine) */
 	for (size_t i = 0; i < ev->n_dc && !other; i++)
 		if (ev->dc[i].probe_state == CHECK_RAN && !ev->dc[i].n_required_down && !ev->dc[i].n_required_unknown &&
-		    !nlt_name_eq(ev->dc[i].name, used))
+		    !nlt_name_eq(ev->dc[i].name, used) && !(ev->dc[i].dir_state == CHECK_RAN && !ev->dc[i].found))
 			other = ev->dc[i].name;
 	if (d->verdict == TRUST_HEALTHY) {
 		f->outcome = DFIX_NOTHING_TO_DO;
@@ -234,10 +239,10 @@ void doctor_fix_run(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const
 			snprintf(s->result, sizeof(s->result), "would give %s a new password as the machine, then verify",
 				 ev->machine);
 		} else {
-			int r = run_reset(ctx, 0, s, f->next, sizeof(f->next));
+			int r = run_reset(ctx, 0, reset_dc, s, f->next, sizeof(f->next));
 			if (r != 0) {
 				/* it changed something (or may have): re-check, whatever it said */
-				enum trust_verdict v = reverify(ctx, NULL, s);
+				enum trust_verdict v = reverify(ctx, reset_dc, s);
 				if (r < 0) {
 					f->outcome = DFIX_UNCLEAR;
 					f->cat = NLT_EPROBLEM;
@@ -271,9 +276,9 @@ void doctor_fix_run(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const
 				 "an administrator's reset is next");
 			return;
 		} else {
-			int r = run_reset(ctx, 1, s, f->next, sizeof(f->next));
+			int r = run_reset(ctx, 1, reset_dc, s, f->next, sizeof(f->next));
 			if (r != 0) {
-				enum trust_verdict v = reverify(ctx, NULL, s);
+				enum trust_verdict v = reverify(ctx, reset_dc, s);
 				if (r < 0) {
 					f->outcome = DFIX_UNCLEAR;
 					f->cat = NLT_EPROBLEM;

@@ -242,6 +242,26 @@ run_ws1 --json doctor $DM "$LAB_DOMAIN"
 if [ "$rc" -eq 0 ] && [ "$(jget 'j["verdict"]')" = healthy ]; then ok "joined again: doctor exits 0, healthy"
 else bad "joined again: doctor is not healthy"; dshow; fi
 
+# ---- --fix when another DC does not have the account yet (replication): it repairs on the DC this host
+# uses, never on one that lacks the account (it rediscovered to dcb and reset there before) ----------
+DM2="-m nltd2 -K $dd/kt2 --state-dir $dd/st2"
+"$lab" exec dcb samba-tool drs options dcb --dsa-option=+DISABLE_INBOUND_REPL -s "$DCB_CONF" -U "Administrator%$dadm" >/dev/null 2>&1
+run_ws1 join $DA $DM2 -S "$DC1_FQDN" "$LAB_DOMAIN"
+if [ "$rc" -eq 0 ] && st user setpassword 'NLTD2$' --newpassword="Nlt-Broken-$(date +%s%N)"; then
+	run_ws1 --json doctor --fix $DA $DM2 -S "$DC1_FQDN" "$LAB_DOMAIN"
+	check "--fix with the account on dc1 only: healed by the admin reset on dc1, no step on dcb (exit 0)" \
+		eval '[ "$rc" -eq 0 ] && dschema && [ "$(jget "(j[\"fix\"][\"outcome\"], j[\"fix\"][\"healed_by\"])")" = "('"'healed', 'admin-reset'"')" ] &&
+		      ! jget "[s[\"result\"] for s in j[\"fix\"][\"steps\"]]" | grep -q dcb'
+	[ "$rc" -eq 0 ] || dshow
+	run_ws1 verify $DM2 -S "$DC1_FQDN" "$LAB_DOMAIN"
+	check "... and verify on dc1 agrees (exit 0)" test "$rc" -eq 0
+else
+	bad "doctor: join nltd2 on dc1 / break it"; dshow
+fi
+"$lab" exec dcb samba-tool drs options dcb --dsa-option=-DISABLE_INBOUND_REPL -s "$DCB_CONF" -U "Administrator%$dadm" >/dev/null 2>&1
+st computer delete NLTD2
+dsync
+
 # ---- errors ------------------------------------------------------------------------------------
 run_ws1 --json doctor $DM nosuch.test
 if [ "$rc" -eq 4 ] && [ "$(jget '(j["verdict"], j["healthy"], j["error"]["exit_code"])')" = "('inconclusive', None, 4)" ] && dschema; then
