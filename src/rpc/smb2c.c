@@ -67,14 +67,27 @@ static int send_msgs(struct smb2c *c, size_t len, const char *op, struct nlt_err
  */
 static int recv_msgs(struct smb2c *c, uint64_t mid, size_t *len, const char *op, struct nlt_err *e)
 {
+	unsigned pending = 0;
+
 	for (;;) {
 		uint8_t fh[4];
 		size_t n;
 		struct smb2_hdr h;
-		int st = recv_exact(c, fh, 4);
+		int st;
 
+		/* a server that keeps sending interim answers (or oplock breaks) as fast as we read
+		 * them must not keep us past the deadline: a read only checks it when it has to wait */
+		if (nlt_now_ms() >= c->deadline_ms)
+			st = XP_TIMEOUT;
+		else
+			st = recv_exact(c, fh, 4);
 		if (st == XP_OK && smb2_dec_direct_tcp(fh, &n) != WIRE_OK)
 			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: not a direct-TCP frame", op, c->peer);
+		if (st == XP_TIMEOUT && pending)
+			return nlt_seterr(e, NLT_ENODC,
+					  "SMB2 %s to %s: no final answer before the deadline (the server answered "
+					  "STATUS_PENDING %u time%s)",
+					  op, c->peer, pending, pending == 1 ? "" : "s");
 		if (st != XP_OK)
 			return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op,
 					  c->peer, xp_status_str(st));
@@ -112,8 +125,11 @@ static int recv_msgs(struct smb2c *c, uint64_t mid, size_t *len, const char *op,
 		if (h.message_id != mid)
 			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, expected %llu", op, c->peer,
 					  (unsigned long long)h.message_id, (unsigned long long)mid);
-		if (smb2_is_interim(&h))
+		if (smb2_is_interim(&h)) {
+			if (pending < UINT32_MAX)
+				pending++;
 			continue; /* STATUS_PENDING: the real answer follows */
+		}
 		*len = n;
 		return 0;
 	}
