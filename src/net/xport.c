@@ -173,7 +173,7 @@ static int race(int fd, int fresh, const struct nlt_addr *peer, uint64_t deadlin
 
 		if (now >= deadline_ms)
 			break;
-		r = poll(p, (nfds_t)n, (int)(until - now));
+		r = poll(p, (nfds_t)n, nlt_ms_left(until));
 		if (r < 0 && errno != EINTR) {
 			*st = XP_NETERR;
 			break;
