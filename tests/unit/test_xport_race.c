@@ -120,7 +120,7 @@ static void test_silence_ends_at_the_deadline_without_leaking(void **state)
 	el = nlt_now_ms() - t0;
 	assert_int_equal(fd, -1);
 	assert_int_equal(st, XP_TIMEOUT);
-	assert_true(el >= 880 && el < 1100);
+	assert_true(el >= 880 && el < 1400); /* ends at the deadline (slack for a loaded machine) */
 	assert_int_equal(count_fds(), before); /* every attempt closed */
 	close(l.filler);
 	close(l.lfd);
