@@ -155,8 +155,23 @@ static int check_chain(struct smb2c *c, size_t len, const char *op, struct nlt_e
 		if (smb2_chain_next(c->buf + off, len - off, &ml, &more) != WIRE_OK ||
 		    smb2_dec_hdr(c->buf + off, ml, &h) != WIRE_OK)
 			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: malformed compound answer", op, c->peer);
+		/* every answer after the session setup: a message with SessionId 0
+		 * and no SIGNED flag must not slip through unverified */
+		if (c->encrypt && !c->last_encrypted)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: unencrypted answer on an encrypted session refused",
+					  op, c->peer);
+		if (c->have_keys && !c->last_encrypted) {
+			if (!(h.flags & SMB2_FLAGS_SIGNED))
+				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: unsigned answer (status 0x%08x) refused", op,
+						  c->peer, h.status);
+			if (smb2_verify(c->sign_alg, c->keys.signing, c->buf + off, ml) != WIRE_OK)
+				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: the answer's signature does not verify", op,
+						  c->peer);
+			c->n_signed_ok++;
+		}
 		related = off > 0 && (h.flags & SMB2_FLAGS_RELATED_OPERATIONS);
-		/* recv_msgs matched the first message's id; each next one answers our next request */
+		/* then the ids (after the authenticity, which says more about a tampered answer):
+		 * recv_msgs matched the first message's id; each next one answers our next request */
 		if (off == 0) {
 			mid0 = h.message_id;
 			tree0 = h.tree_id;
@@ -175,20 +190,6 @@ static int check_chain(struct smb2c *c, size_t len, const char *op, struct nlt_e
 		    !(related ? h.tree_id == tree0 || h.tree_id == UINT32_MAX : h.tree_id == c->tree_id))
 			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer for another tree (0x%x, not 0x%x)", op, c->peer,
 					  h.tree_id, related ? tree0 : c->tree_id);
-		/* every answer after the session setup: a message with SessionId 0
-		 * and no SIGNED flag must not slip through unverified */
-		if (c->encrypt && !c->last_encrypted)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: unencrypted answer on an encrypted session refused",
-					  op, c->peer);
-		if (c->have_keys && !c->last_encrypted) {
-			if (!(h.flags & SMB2_FLAGS_SIGNED))
-				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: unsigned answer (status 0x%08x) refused", op,
-						  c->peer, h.status);
-			if (smb2_verify(c->sign_alg, c->keys.signing, c->buf + off, ml) != WIRE_OK)
-				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: the answer's signature does not verify", op,
-						  c->peer);
-			c->n_signed_ok++;
-		}
 		off += ml;
 	}
 	return 0;

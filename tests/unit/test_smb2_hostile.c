@@ -47,6 +47,7 @@ enum mode {
 	M_ENC_OK,
 	M_BADSIG,
 	M_UNSIGNED,
+	M_UNSIGNED_NO_SID,
 	M_TRUNC_FRAME_HOLD,
 	M_TRUNC_FRAME_CLOSE,
 	M_TRUNC_MSG,
@@ -386,7 +387,9 @@ static void answer_ioctl(struct peer *p)
 	assert_int_equal(w.err, WIRE_OK);
 	if (p->mode == M_WRONG_SID || p->mode == M_ENC_WRONG_SID)
 		put64(p->out + 40, SID + 1); /* SessionId */
-	if (p->mode != M_UNSIGNED && !p->encrypt)
+	if (p->mode == M_UNSIGNED_NO_SID)
+		put64(p->out + 40, 0);
+	if (p->mode != M_UNSIGNED && p->mode != M_UNSIGNED_NO_SID && !p->encrypt)
 		sign(p, p->out, len);
 	switch (p->mode) {
 	case M_BADSIG:
@@ -621,6 +624,17 @@ static void test_unsigned(void **state)
 	finish(&f);
 }
 
+static void test_unsigned_without_session(void **state)
+{
+	struct fx f;
+	(void)state;
+	/* what an on-path attacker strips (80-smb2.sh's tamper relay too): named as unsigned */
+	start(&f, M_UNSIGNED_NO_SID);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "unsigned answer");
+	finish(&f);
+}
+
 static void test_truncated_frame_held_open(void **state)
 {
 	struct fx f;
@@ -830,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_baseline_encrypted),
 		cmocka_unit_test(test_wrong_signature),
 		cmocka_unit_test(test_unsigned),
+		cmocka_unit_test(test_unsigned_without_session),
 		cmocka_unit_test(test_truncated_frame_held_open),
 		cmocka_unit_test(test_truncated_frame_then_close),
 		cmocka_unit_test(test_truncated_message),
