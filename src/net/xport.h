@@ -41,10 +41,12 @@ int xp_tcp_connect(const struct nlt_addr *peer, uint64_t deadline_ms, int *st);
  * style, to one address): a SYN or SYN-ACK lost on the way costs xp_race_delay_ms(), not the
  * kernel's 1 s SYN retransmission (and the 3 s RTO Linux gives a connection whose SYN was
  * retransmitted).  Another attempt starts every xp_race_delay_ms() while none has completed,
- * XP_RACE_MAX at most; the first to complete wins and the others are closed unused.  A refusal
- * or an unreachable answer ends it at once.  Same contract as xp_tcp_connect().
+ * XP_RACE_MAX at most; the first to complete wins and the others are closed unused.  A winner
+ * whose handshake was retransmitted (no RTT sample: a 1-3 s RTO) is held in reserve for one
+ * more gap while a fresh attempt races it.  A refusal or an unreachable answer ends it at once.
+ * Same contract as xp_tcp_connect().
  */
-#define XP_RACE_MAX 4
+#define XP_RACE_MAX 6
 int xp_tcp_connect_race(const struct nlt_addr *peer, uint64_t deadline_ms, int *st);
 /* The same for a connect already started with xp_tcp_start() (fd is taken over: returned or closed). */
 int xp_tcp_race_finish(int fd, const struct nlt_addr *peer, uint64_t deadline_ms, int *st);
