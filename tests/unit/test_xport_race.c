@@ -11,6 +11,8 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +31,7 @@ struct lsn {
 	int lfd, filler;
 	struct nlt_addr addr;
 	unsigned accept_after_ms; /* 0: never */
+	int accepted;             /* accept_all's count (atomic) */
 	pthread_t t;
 };
 
@@ -106,6 +109,71 @@ static void test_lost_syn_costs_the_race_delay_not_a_second(void **state)
 	close(l.lfd);
 }
 
+static void *accept_all(void *arg)
+{
+	struct lsn *l = arg;
+
+	usleep(l->accept_after_ms * 1000);
+	for (;;) {
+		int fd = accept(l->lfd, NULL, NULL); /* until the test shuts lfd down */
+		if (fd < 0)
+			return NULL;
+		close(fd);
+		__atomic_add_fetch(&l->accepted, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+static unsigned total_retrans(int fd)
+{
+	struct tcp_info ti;
+	socklen_t sl = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &sl), 0);
+	return ti.tcpi_total_retrans;
+}
+
+/*
+ * A connect that got through only with the kernel's resent SYN has no RTT sample (a 1-3 s RTO
+ * for its first lost segment): the race keeps it in reserve and takes a fresh attempt that
+ * completes cleanly within one gap.
+ */
+static void test_a_winner_with_a_resent_syn_is_replaced(void **state)
+{
+	struct lsn l;
+	struct pollfd pf;
+	uint64_t t0;
+	int st, old, fd;
+
+	(void)state;
+	full_listener(&l);
+	old = xp_tcp_start(&l.addr); /* its SYN is dropped: the queue is full */
+	assert_true(old >= 0);
+	l.accept_after_ms = 500;     /* then every connection is taken at once */
+	assert_int_equal(pthread_create(&l.t, NULL, accept_all, &l), 0);
+	pf.fd = old;
+	pf.events = POLLOUT;
+	assert_int_equal(poll(&pf, 1, 3000), 1); /* the kernel's resent SYN, at ~1 s, gets through */
+	assert_true(total_retrans(old) > 0);
+	/* the queue's one slot is free again (filler and old taken), so a fresh SYN gets through */
+	for (int i = 0; i < 300 && __atomic_load_n(&l.accepted, __ATOMIC_SEQ_CST) < 2; i++)
+		usleep(10 * 1000);
+	assert_int_equal(__atomic_load_n(&l.accepted, __ATOMIC_SEQ_CST), 2);
+	t0 = nlt_now_ms();
+	fd = xp_tcp_race_finish(old, &l.addr, t0 + 3000, &st);
+	print_message("    resent-SYN winner replaced in %llu ms\n", (unsigned long long)(nlt_now_ms() - t0));
+	assert_int_equal(st, XP_OK);
+	assert_true(fd >= 0);
+	assert_true(fd != old); /* old is still open until the race closes it, so the numbers differ */
+	assert_int_equal(total_retrans(fd), 0);
+	assert_true(nlt_now_ms() - t0 < 500);
+	close(fd);
+	shutdown(l.lfd, SHUT_RDWR);
+	close(l.filler);
+	pthread_join(l.t, NULL);
+	close(l.lfd);
+}
+
 static void test_silence_ends_at_the_deadline_without_leaking(void **state)
 {
 	struct lsn l;
@@ -164,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		/* first: before any RTT sample, so the gap is the 200 ms default */
 		cmocka_unit_test(test_lost_syn_costs_the_race_delay_not_a_second),
+		cmocka_unit_test(test_a_winner_with_a_resent_syn_is_replaced),
 		cmocka_unit_test(test_silence_ends_at_the_deadline_without_leaking),
 		cmocka_unit_test(test_refused_at_once),
 		cmocka_unit_test(test_no_time_is_not_tried),
