@@ -24,7 +24,7 @@ int kpw_connect(struct nlt_krb *k, const struct nlt_addr *dc, int *xp_status, st
 
 	nlt_addr_set_port(&a, KPASSWD_PORT);
 	*xp_status = XP_OK;
-	fd = xp_tcp_connect(&a, k->deadline_ms, xp_status);
+	fd = xp_tcp_connect_race(&a, k->deadline_ms, xp_status);
 	if (fd < 0) {
 		nlt_addr_str(dc, ab, sizeof(ab));
 		nlt_seterr(e, NLT_ENODC, "kpasswd on %s (%s:%d/tcp) is not reachable: %s",
@@ -57,11 +57,13 @@ int kpw_connect_start(struct nlt_krb *k, const struct nlt_addr *dc, int *fd, str
 
 int kpw_connect_finish(struct nlt_krb *k, const struct nlt_addr *dc, int *fd, struct nlt_err *e)
 {
-	int w = xp_wait(*fd, POLLOUT, k->deadline_ms), st;
+	struct nlt_addr a = *dc;
+	int st;
 
-	st = w > 0 ? xp_tcp_result(*fd) : w == 0 ? XP_TIMEOUT : XP_NETERR;
-	if (st != XP_OK) {
-		xp_close(fd);
+	/* the connect started early may have lost its SYN: further attempts race it */
+	nlt_addr_set_port(&a, KPASSWD_PORT);
+	*fd = xp_tcp_race_finish(*fd, &a, k->deadline_ms, &st);
+	if (*fd < 0) {
 		unreachable(k, dc, st, e);
 		return -1;
 	}

@@ -102,7 +102,7 @@ static krb5_error_code KRB5_CALLCONV kdc_send_hook(krb5_context kc, void *data, 
 			/* a DC that answered the LDAP ping connects at once: give a connect 2 s at most, so a
 			 * failover to another DC still has time */
 			uint64_t cd = nlt_now_ms() + CONNECT_BUDGET_MS;
-			k->kdc_fd = xp_tcp_connect(&k->kdc, cd < k->deadline_ms ? cd : k->deadline_ms, &st);
+			k->kdc_fd = xp_tcp_connect_race(&k->kdc, cd < k->deadline_ms ? cd : k->deadline_ms, &st);
 			if (k->kdc_fd < 0)
 				break;
 			k->n_connects++;

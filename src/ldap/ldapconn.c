@@ -44,19 +44,16 @@ void nlt_ldap_preconnect_drop(void)
 	xp_close(&pre_fd);
 }
 
-/* The early connect to a, once it completes; -1 when there is none or it failed. */
-static int take_preconnect(const struct nlt_addr *a, uint64_t deadline_ms)
+/* The early connect to a, once it completes; -1 and *st when it failed; -2 when there is none. */
+static int take_preconnect(const struct nlt_addr *a, uint64_t deadline_ms, int *st)
 {
 	int fd = pre_fd;
 
 	if (fd < 0 || !nlt_addr_equal(&pre_addr, a) || nlt_addr_port(&pre_addr) != nlt_addr_port(a))
-		return -1;
+		return -2;
 	pre_fd = -1;
-	if (xp_wait(fd, POLLOUT, deadline_ms) != 1 || xp_tcp_result(fd) != XP_OK) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	/* it may have lost its SYN: further attempts race it (closed unless one wins) */
+	return xp_tcp_race_finish(fd, a, deadline_ms, st);
 }
 static const char *ldap_ca_file;
 
@@ -347,11 +344,11 @@ int nlt_ldap_open(struct nlt_ldap *c, const char *dc_name, const struct nlt_addr
 		uint64_t cd = nlt_now_ms() + 2000;
 		if (cd > deadline_ms)
 			cd = deadline_ms;
-		fd = take_preconnect(&a, cd);
+		fd = take_preconnect(&a, cd, &st);
 		if (fd >= 0)
 			nlt_vlog("LDAP: using the connection to %s opened during the Kerberos exchange", c->dc_addr);
-		else
-			fd = xp_tcp_connect(&a, cd, &st);
+		else if (fd == -2 || st != XP_TIMEOUT) /* none, or it failed early: a fresh one */
+			fd = xp_tcp_connect_race(&a, cd, &st);
 	}
 	if (fd < 0)
 		return nlt_seterr(e, NLT_ENODC, "LDAP%s connect to %s (%s:%u) failed: %s", ldap_sec == NLT_LDAP_LDAPS ? "S" : "",

@@ -52,7 +52,7 @@ int rpc_connect(struct rpc_conn *c, const char *name, const struct nlt_addr *add
 	{
 		/* at most 2 s for the connect itself, so that another DC or a retry still has time */
 		uint64_t cd = nlt_now_ms() + 2000;
-		c->fd = xp_tcp_connect(&a, cd < deadline_ms ? cd : deadline_ms, &st);
+		c->fd = xp_tcp_connect_race(&a, cd < deadline_ms ? cd : deadline_ms, &st);
 	}
 	if (c->fd < 0)
 		return nlt_seterr(e, NLT_ENODC, "RPC connect to %s failed: %s", c->peer, xp_status_str(st));

@@ -72,14 +72,27 @@ static int send_msgs(struct smb2c *c, size_t len, const char *op, struct nlt_err
  */
 static int recv_msgs(struct smb2c *c, uint64_t mid, size_t *len, const char *op, struct nlt_err *e)
 {
+	unsigned pending = 0;
+
 	for (;;) {
 		uint8_t fh[4];
 		size_t n;
 		struct smb2_hdr h;
-		int st = recv_exact(c, fh, 4);
+		int st;
 
+		/* a server that keeps sending interim answers (or oplock breaks) as fast as we read
+		 * them must not keep us past the deadline: a read only checks it when it has to wait */
+		if (nlt_now_ms() >= c->deadline_ms)
+			st = XP_TIMEOUT;
+		else
+			st = recv_exact(c, fh, 4);
 		if (st == XP_OK && smb2_dec_direct_tcp(fh, &n) != WIRE_OK)
 			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: not a direct-TCP frame", op, c->peer);
+		if (st == XP_TIMEOUT && pending)
+			return nlt_seterr(e, NLT_ENODC,
+					  "SMB2 %s to %s: no final answer before the deadline (the server answered "
+					  "STATUS_PENDING %u time%s)",
+					  op, c->peer, pending, pending == 1 ? "" : "s");
 		if (st != XP_OK)
 			return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op,
 					  c->peer, xp_status_str(st));
@@ -117,8 +130,11 @@ static int recv_msgs(struct smb2c *c, uint64_t mid, size_t *len, const char *op,
 		if (h.message_id != mid)
 			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, expected %llu", op, c->peer,
 					  (unsigned long long)h.message_id, (unsigned long long)mid);
-		if (smb2_is_interim(&h))
+		if (smb2_is_interim(&h)) {
+			if (pending < UINT32_MAX)
+				pending++;
 			continue; /* STATUS_PENDING: the real answer follows */
+		}
 		*len = n;
 		return 0;
 	}
@@ -189,10 +205,13 @@ static int check_chain(struct smb2c *c, size_t len, const char *op, struct nlt_e
 {
 	size_t off = 0;
 	int more = 1;
+	uint64_t mid0 = 0;
+	uint32_t tree0 = 0;
 
 	while (more) {
 		size_t ml;
 		struct smb2_hdr h;
+		int related;
 
 		if (smb2_chain_next(c->buf + off, len - off, &ml, &more) != WIRE_OK ||
 		    smb2_dec_hdr(c->buf + off, ml, &h) != WIRE_OK)
@@ -211,11 +230,27 @@ static int check_chain(struct smb2c *c, size_t len, const char *op, struct nlt_e
 						  c->peer);
 			c->n_signed_ok++;
 		}
-		/* a related answer may echo the all-ones SessionId of its request (Samba does) */
-		if (c->last_encrypted && h.session_id != c->session_id &&
-		    !(off > 0 && (h.flags & SMB2_FLAGS_RELATED_OPERATIONS) && h.session_id == UINT64_MAX))
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: encrypted answer for another session (0x%llx, not 0x%llx)", op,
+		related = off > 0 && (h.flags & SMB2_FLAGS_RELATED_OPERATIONS);
+		/* then the ids (after the authenticity, which says more about a tampered answer):
+		 * recv_msgs matched the first message's id; each next one answers our next request */
+		if (off == 0) {
+			mid0 = h.message_id;
+			tree0 = h.tree_id;
+		} else if (h.message_id != ++mid0) {
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: compound answer to message %llu, expected %llu", op,
+					  c->peer, (unsigned long long)h.message_id, (unsigned long long)mid0);
+		}
+		/* an answer of our session, for the tree we asked (a sync answer echoes the request's
+		 * TreeId; TREE_CONNECT and LOGOFF are not of a tree; a related answer may carry the
+		 * all-ones ids of its request) */
+		if (c->have_keys && h.session_id != c->session_id && !(related && h.session_id == UINT64_MAX))
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer for another session (0x%llx, not 0x%llx)", op,
 					  c->peer, (unsigned long long)h.session_id, (unsigned long long)c->session_id);
+		if (c->have_keys && !(h.flags & SMB2_FLAGS_ASYNC_COMMAND) && h.command != SMB2_TREE_CONNECT &&
+		    h.command != SMB2_LOGOFF &&
+		    !(related ? h.tree_id == tree0 || h.tree_id == UINT32_MAX : h.tree_id == c->tree_id))
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer for another tree (0x%x, not 0x%x)", op, c->peer,
+					  h.tree_id, related ? tree0 : c->tree_id);
 		off += ml;
 	}
 	return 0;

@@ -1,0 +1,870 @@
+/*
+ * tests/unit/test_smb2_hostile.c - the SMB2 client (src/rpc/smb2c.c) against a hostile server
+ * (issue 8: "hostile SMB2 replies give a clear error under the deadline, never a crash or a
+ * hang").
+ *
+ * The peer is a thread on a loopback TCP socket (smb2c_connect() connects to it like to any
+ * server).  NEGOTIATE is the real exchange (3.1.1, AES-128-GCM, AES-CMAC); the session is
+ * synthetic: both sides derive the session's keys from a GSS key the test chooses and the
+ * connection's pre-auth hash (SESSION_SETUP needs a KDC or NTLM, which the lab covers in
+ * 80-smb2.sh), so the peer signs and encrypts with keys we control.  Then the client opens a
+ * pipe (TREE_CONNECT + CREATE compounded) and transceives, and the peer answers one of them in
+ * a hostile way.  Every case asserts the error's category and that the call returned within
+ * the deadline it was given (400 ms).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "smb2.h"
+#include "smb2_crypto.h"
+#include "smb2c.h"
+#include "util.h"
+#include "wire.h"
+
+#define DEADLINE_MS 400
+#define SLACK_MS 250 /* ASan, a loaded machine: the deadline plus this is "within the deadline" */
+#define SID 0x0000100000000045ull
+#define TID 0x00000007u
+#define FLOOD_MS 3000 /* a flood or a held connection ends after this, so a broken client fails instead of hanging */
+
+enum mode {
+	M_OK,
+	M_ENC_OK,
+	M_BADSIG,
+	M_UNSIGNED,
+	M_UNSIGNED_NO_SID,
+	M_TRUNC_FRAME_HOLD,
+	M_TRUNC_FRAME_CLOSE,
+	M_TRUNC_MSG,
+	M_BAD_FRAME_HDR,
+	M_HUGE_FRAME,
+	M_CREDITS_ZERO,
+	M_CREDITS_HUGE,
+	M_CHAIN_PAST_END,
+	M_CHAIN_INTO_HEADER,
+	M_CHAIN_UNALIGNED,
+	M_CHAIN_GARBAGE_TAIL,
+	M_CHAIN_WRONG_MID,
+	M_GARBAGE_FRAME_AFTER,
+	M_PENDING_FLOOD,
+	M_PENDING_SLOW,
+	M_WRONG_MID,
+	M_ENC_BADTAG,
+	M_ENC_WRONG_SID,
+	M_WRONG_SID,
+	M_WRONG_TID,
+};
+
+struct peer {
+	int lfd, fd;
+	enum mode mode;
+	int encrypt;              /* encrypt replies after the session exists */
+	uint8_t preauth[SMB2_PREAUTH_HASH_LEN];
+	struct smb2_keys keys;    /* the client's view: .encryption client->server, .decryption server->client */
+	int have_keys;
+	uint8_t in[70000], out[70000], tmp[70000];
+	size_t in_len;
+	struct smb2_hdr rh[4];    /* the request chain's headers */
+	size_t n_rh;
+};
+
+static void put32(uint8_t *b, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *b, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static const uint8_t gss_key[16] = { 0x5a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+				     0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0x0f };
+
+/* ---- the peer's plumbing ---- */
+
+static int read_full(int fd, uint8_t *b, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, b + got, n - got);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const uint8_t *b, size_t n)
+{
+	while (n) {
+		ssize_t r = send(fd, b, n, MSG_NOSIGNAL);
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* One request frame: decrypted when it came transformed; its chain's headers in rh[]. */
+static int peer_recv(struct peer *p)
+{
+	uint8_t fh[4];
+	size_t n, off = 0;
+	int more = 1;
+
+	if (read_full(p->fd, fh, 4) || smb2_dec_direct_tcp(fh, &n) != WIRE_OK || n > sizeof(p->tmp) ||
+	    read_full(p->fd, p->tmp, n))
+		return -1;
+	if (p->tmp[0] == 0xfd) {
+		if (smb2_decrypt(SMB2_CIPHER_AES128_GCM, p->keys.encryption, SID, p->tmp, n, p->in, sizeof(p->in),
+				 &p->in_len) != WIRE_OK)
+			return -1;
+	} else {
+		memcpy(p->in, p->tmp, n);
+		p->in_len = n;
+	}
+	p->n_rh = 0;
+	while (more && p->n_rh < 4) {
+		size_t ml;
+		if (smb2_chain_next(p->in + off, p->in_len - off, &ml, &more) != WIRE_OK ||
+		    smb2_dec_hdr(p->in + off, ml, &p->rh[p->n_rh]) != WIRE_OK)
+			return -1;
+		p->n_rh++;
+		off += ml;
+	}
+	return 0;
+}
+
+/* Frame (and, on an encrypted session, transform) msg[len] and send it. */
+static int peer_send_enc(struct peer *p, const uint8_t *msg, size_t len, int enc)
+{
+	uint8_t *f = p->tmp;
+	size_t n = len;
+
+	if (enc) {
+		uint8_t nonce[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+		assert_int_equal(smb2_encrypt(SMB2_CIPHER_AES128_GCM, p->keys.decryption, nonce, SID, msg, len, p->tmp + 4,
+					      sizeof(p->tmp) - 4, &n),
+				 WIRE_OK);
+	} else {
+		memcpy(f + 4, msg, len);
+	}
+	assert_int_equal(smb2_put_direct_tcp(f, n), WIRE_OK);
+	return write_full(p->fd, f, n + 4);
+}
+
+static int peer_send(struct peer *p, const uint8_t *msg, size_t len)
+{
+	return peer_send_enc(p, msg, len, p->encrypt);
+}
+
+/* The header of a response to req (sync form unless async). */
+static void rsp_hdr(struct wwr *w, const struct smb2_hdr *req, uint32_t status, uint16_t credits, int async)
+{
+	struct smb2_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.credit_charge = req->credit_charge;
+	h.status = status;
+	h.command = req->command;
+	h.credits = credits;
+	h.flags = SMB2_FLAGS_SERVER_TO_REDIR | (async ? SMB2_FLAGS_ASYNC_COMMAND : 0) |
+		  (req->flags & SMB2_FLAGS_RELATED_OPERATIONS);
+	h.message_id = req->message_id;
+	h.async_id = async ? 0x77 : 0;
+	h.process_id = 0xfeff;
+	h.tree_id = req->command == SMB2_TREE_CONNECT ? TID : req->tree_id == UINT32_MAX ? TID : req->tree_id;
+	h.session_id = req->command == SMB2_NEGOTIATE ? 0 : SID;
+	smb2_put_hdr(w, &h);
+}
+
+static void sign(struct peer *p, uint8_t *msg, size_t len)
+{
+	msg[16] |= SMB2_FLAGS_SIGNED; /* Flags, low byte */
+	assert_int_equal(smb2_sign(SMB2_SIGN_AES_CMAC, p->keys.signing, msg, len), WIRE_OK);
+}
+
+static size_t negotiate_rep(struct peer *p, uint8_t *out)
+{
+	struct wwr w;
+	static const uint8_t guid[16] = { 0xa5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+	wwr_init(&w, out, 1024);
+	rsp_hdr(&w, &p->rh[0], 0, p->mode == M_CREDITS_ZERO ? 2 : 8, 0);
+	wwr_u16le(&w, 65);
+	wwr_u16le(&w, SMB2_NEGOTIATE_SIGNING_ENABLED);
+	wwr_u16le(&w, SMB2_DIALECT_311);
+	wwr_u16le(&w, 3); /* contexts */
+	wwr_bytes(&w, guid, 16);
+	wwr_u32le(&w, SMB2_GLOBAL_CAP_ENCRYPTION);
+	wwr_u32le(&w, 65536);
+	wwr_u32le(&w, 65536);
+	wwr_u32le(&w, 65536);
+	wwr_u64le(&w, 0);
+	wwr_u64le(&w, 0);
+	wwr_u16le(&w, 0); /* no security buffer */
+	wwr_u16le(&w, 0);
+	wwr_u32le(&w, 128); /* contexts at 128 */
+	/* PREAUTH_INTEGRITY: SHA-512, 32-byte salt */
+	wwr_u16le(&w, SMB2_PREAUTH_INTEGRITY_CAPABILITIES);
+	wwr_u16le(&w, 38);
+	wwr_u32le(&w, 0);
+	wwr_u16le(&w, 1);
+	wwr_u16le(&w, 32);
+	wwr_u16le(&w, SMB2_PREAUTH_SHA512);
+	for (int i = 0; i < 32; i++)
+		wwr_u8(&w, (uint8_t)i);
+	wwr_u16le(&w, 0); /* pad 174 -> 176 */
+	wwr_u16le(&w, SMB2_ENCRYPTION_CAPABILITIES);
+	wwr_u16le(&w, 4);
+	wwr_u32le(&w, 0);
+	wwr_u16le(&w, 1);
+	wwr_u16le(&w, SMB2_CIPHER_AES128_GCM);
+	wwr_u32le(&w, 0); /* pad 188 -> 192 */
+	wwr_u16le(&w, SMB2_SIGNING_CAPABILITIES);
+	wwr_u16le(&w, 4);
+	wwr_u32le(&w, 0);
+	wwr_u16le(&w, 1);
+	wwr_u16le(&w, SMB2_SIGN_AES_CMAC);
+	assert_int_equal(w.err, WIRE_OK);
+	return wwr_len(&w);
+}
+
+static size_t tcon_body(struct wwr *w)
+{
+	wwr_u16le(w, 16);
+	wwr_u8(w, SMB2_SHARE_TYPE_PIPE);
+	wwr_u8(w, 0);
+	wwr_u32le(w, 0);     /* share flags */
+	wwr_u32le(w, 0);     /* capabilities */
+	wwr_u32le(w, 0x1f01ff);
+	return wwr_len(w);
+}
+
+static size_t create_body(struct wwr *w)
+{
+	wwr_u16le(w, 89);
+	wwr_u8(w, 0);
+	wwr_u8(w, 0);
+	wwr_u32le(w, 1); /* FILE_OPENED */
+	for (int i = 0; i < 6; i++)
+		wwr_u64le(w, 0);
+	wwr_u32le(w, 0x80);
+	wwr_u32le(w, 0);
+	wwr_u64le(w, 0x1111);
+	wwr_u64le(w, 0x2222);
+	wwr_u32le(w, 0);
+	wwr_u32le(w, 0);
+	wwr_u8(w, 0); /* the variable part's one byte */
+	return wwr_len(w);
+}
+
+/* IOCTL answer with output[len] */
+static void ioctl_body(struct wwr *w, const uint8_t *output, size_t len)
+{
+	wwr_u16le(w, 49);
+	wwr_u16le(w, 0);
+	wwr_u32le(w, SMB2_FSCTL_PIPE_TRANSCEIVE);
+	wwr_u64le(w, 0x1111);
+	wwr_u64le(w, 0x2222);
+	wwr_u32le(w, 0);   /* input offset */
+	wwr_u32le(w, 0);   /* input count */
+	wwr_u32le(w, 112); /* output offset */
+	wwr_u32le(w, (uint32_t)len);
+	wwr_u32le(w, 0);
+	wwr_u32le(w, 0);
+	wwr_bytes(w, output, len);
+}
+
+static size_t interim_rep(struct peer *p, uint8_t *out)
+{
+	struct wwr w;
+
+	wwr_init(&w, out, 256);
+	rsp_hdr(&w, &p->rh[0], SMB2_STATUS_PENDING, 1, 1);
+	wwr_u16le(&w, 9);
+	wwr_u8(&w, 0);
+	wwr_u8(&w, 0);
+	wwr_u32le(&w, 0);
+	wwr_u8(&w, 0);
+	return wwr_len(&w);
+}
+
+/* TREE_CONNECT + CREATE answered as one signed compound (the mode may spoil it). */
+static void answer_tcon_create(struct peer *p)
+{
+	struct wwr w;
+	size_t s1, len;
+	uint16_t credits = p->mode == M_CREDITS_ZERO ? 0 : p->mode == M_CREDITS_HUGE ? 65535 : 8;
+	struct smb2_hdr create = p->rh[1];
+
+	wwr_init(&w, p->out, sizeof(p->out));
+	rsp_hdr(&w, &p->rh[0], 0, credits, 0);
+	tcon_body(&w);
+	smb2_chain_link(&w, 0);
+	s1 = wwr_len(&w);
+	if (p->mode == M_CHAIN_WRONG_MID)
+		create.message_id += 5;
+	rsp_hdr(&w, &create, 0, credits, 0);
+	create_body(&w);
+	len = wwr_len(&w);
+	assert_int_equal(w.err, WIRE_OK);
+	sign(p, p->out, s1);
+	sign(p, p->out + s1, len - s1);
+	switch (p->mode) {
+	case M_CHAIN_PAST_END:
+		put32(p->out + 20, 4096); /* NextCommand beyond the frame */
+		break;
+	case M_CHAIN_INTO_HEADER:
+		put32(p->out + 20, 8); /* the "next" message inside this one's header */
+		break;
+	case M_CHAIN_UNALIGNED:
+		put32(p->out + 20, (uint32_t)s1 - 4);
+		break;
+	case M_CHAIN_GARBAGE_TAIL:
+		memset(p->out + len, 0xee, 48); /* after the last message, inside the frame */
+		len += 48;
+		break;
+	default:
+		break;
+	}
+	peer_send(p, p->out, len);
+}
+
+static void answer_ioctl(struct peer *p)
+{
+	static const uint8_t pdu[10] = { 5, 0, 2, 3, 10, 0, 0, 0, 0xab, 0xcd };
+	struct smb2_hdr req = p->rh[0];
+	struct wwr w;
+	size_t len;
+	uint64_t t0 = nlt_now_ms();
+
+	switch (p->mode) {
+	case M_PENDING_FLOOD:
+	case M_PENDING_SLOW:
+		/* STATUS_PENDING forever (FLOOD_MS), then the peer gives up */
+		len = interim_rep(p, p->out);
+		while (nlt_now_ms() - t0 < FLOOD_MS) {
+			if (peer_send_enc(p, p->out, len, 0))
+				return;
+			if (p->mode == M_PENDING_SLOW)
+				usleep(50 * 1000);
+		}
+		return;
+	case M_WRONG_MID:
+		req.message_id += 7;
+		break;
+	case M_WRONG_TID:
+		req.tree_id += 1;
+		break;
+	default:
+		break;
+	}
+	wwr_init(&w, p->out, sizeof(p->out));
+	rsp_hdr(&w, &req, 0, p->mode == M_CREDITS_HUGE ? 65535 : 8, 0);
+	ioctl_body(&w, pdu, sizeof(pdu));
+	len = wwr_len(&w);
+	assert_int_equal(w.err, WIRE_OK);
+	if (p->mode == M_WRONG_SID || p->mode == M_ENC_WRONG_SID)
+		put64(p->out + 40, SID + 1); /* SessionId */
+	if (p->mode == M_UNSIGNED_NO_SID)
+		put64(p->out + 40, 0);
+	if (p->mode != M_UNSIGNED && p->mode != M_UNSIGNED_NO_SID && !p->encrypt)
+		sign(p, p->out, len);
+	switch (p->mode) {
+	case M_BADSIG:
+		p->out[SMB2_SIG_OFF + 3] ^= 0x40;
+		break;
+	case M_TRUNC_MSG:
+		len = 40; /* a frame holding less than a header */
+		break;
+	default:
+		break;
+	}
+	if (p->mode == M_ENC_BADTAG) {
+		uint8_t nonce[16] = { 9, 9, 9 };
+		size_t n;
+		assert_int_equal(smb2_encrypt(SMB2_CIPHER_AES128_GCM, p->keys.decryption, nonce, SID, p->out, len,
+					      p->tmp + 4, sizeof(p->tmp) - 4, &n),
+				 WIRE_OK);
+		p->tmp[4 + 5] ^= 1; /* the tag (Signature) */
+		smb2_put_direct_tcp(p->tmp, n);
+		write_full(p->fd, p->tmp, n + 4);
+		return;
+	}
+	if (p->mode == M_TRUNC_FRAME_HOLD || p->mode == M_TRUNC_FRAME_CLOSE || p->mode == M_BAD_FRAME_HDR ||
+	    p->mode == M_HUGE_FRAME) {
+		uint8_t f[4];
+		smb2_put_direct_tcp(f, len);
+		if (p->mode == M_BAD_FRAME_HDR)
+			f[0] = 0x85; /* a NetBIOS keep-alive/session type, not a direct-TCP frame */
+		if (p->mode == M_HUGE_FRAME)
+			f[1] = 0xff; /* 16 MB */
+		write_full(p->fd, f, 4);
+		write_full(p->fd, p->out, len / 2);
+		if (p->mode == M_TRUNC_FRAME_HOLD) {
+			struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+			(void)poll(&pf, 1, FLOOD_MS); /* hold the connection open until the client leaves */
+		}
+		return;
+	}
+	peer_send(p, p->out, len);
+	if (p->mode == M_GARBAGE_FRAME_AFTER) {
+		static const uint8_t junk[] = { 0, 0, 0, 8, 'g', 'a', 'r', 'b', 'a', 'g', 'e', '!' };
+		write_full(p->fd, junk, sizeof(junk));
+	}
+}
+
+static void *peer_main(void *arg)
+{
+	struct peer *p = arg;
+	size_t len;
+
+	p->fd = accept(p->lfd, NULL, NULL);
+	if (p->fd < 0)
+		return NULL;
+	/* NEGOTIATE: the real exchange, hashed as the client hashes it */
+	if (peer_recv(p))
+		goto out;
+	smb2_preauth_update(p->preauth, p->in, p->in_len);
+	len = negotiate_rep(p, p->out);
+	smb2_preauth_update(p->preauth, p->out, len);
+	peer_send_enc(p, p->out, len, 0);
+	assert_int_equal(smb2_derive_keys(SMB2_DIALECT_311, SMB2_CIPHER_AES128_GCM, gss_key, sizeof(gss_key),
+					  p->preauth, &p->keys),
+			 WIRE_OK);
+	p->have_keys = 1;
+	/* then whatever the client sends */
+	while (peer_recv(p) == 0) {
+		switch (p->rh[0].command) {
+		case SMB2_TREE_CONNECT:
+			answer_tcon_create(p);
+			break;
+		case SMB2_IOCTL:
+			answer_ioctl(p);
+			if (p->mode == M_PENDING_FLOOD || p->mode == M_PENDING_SLOW || p->mode == M_TRUNC_FRAME_HOLD)
+				goto out;
+			if (p->mode == M_TRUNC_FRAME_CLOSE)
+				goto out;
+			break;
+		default:
+			break; /* CLOSE, LOGOFF: not answered */
+		}
+	}
+out:
+	close(p->fd);
+	p->fd = -1;
+	return NULL;
+}
+
+/* ---- the client's side ---- */
+
+struct fx {
+	struct peer *p;
+	pthread_t t;
+	struct smb2c c;
+	struct smb2_file_id fid;
+	struct nlt_err e;
+	uint64_t elapsed;
+};
+
+static void start(struct fx *f, enum mode mode)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	struct nlt_addr a;
+
+	memset(f, 0, sizeof(*f));
+	f->p = calloc(1, sizeof(*f->p));
+	assert_non_null(f->p);
+	f->p->mode = mode;
+	f->p->encrypt = mode == M_ENC_OK || mode == M_ENC_BADTAG || mode == M_ENC_WRONG_SID;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f->p->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(f->p->lfd >= 0);
+	assert_int_equal(bind(f->p->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->p->lfd, 1), 0);
+	assert_int_equal(getsockname(f->p->lfd, (struct sockaddr *)&sa, &sl), 0);
+	assert_int_equal(pthread_create(&f->t, NULL, peer_main, f->p), 0);
+	assert_int_equal(nlt_addr_parse(&a, "127.0.0.1", ntohs(sa.sin_port)), 0);
+	if (smb2c_connect(&f->c, &a, "srv.hostile.test", NULL, nlt_now_ms() + 5000, &f->e) != 0)
+		fail_msg("negotiate with the scripted peer failed: %s", f->e.msg);
+	assert_int_equal(f->c.dialect, SMB2_DIALECT_311);
+	/* the synthetic session: what SESSION_SETUP would have left */
+	f->c.session_id = SID;
+	assert_int_equal(smb2_derive_keys(f->c.dialect, f->c.cipher, gss_key, sizeof(gss_key), f->c.preauth, &f->c.keys),
+			 WIRE_OK);
+	f->c.have_keys = 1;
+	f->c.encrypt = f->p->encrypt;
+}
+
+static void finish(struct fx *f)
+{
+	smb2c_free(&f->c);
+	pthread_join(f->t, NULL);
+	close(f->p->lfd);
+	free(f->p);
+}
+
+static int open_pipe(struct fx *f)
+{
+	uint64_t t0 = nlt_now_ms();
+	int rc;
+
+	f->c.deadline_ms = t0 + DEADLINE_MS;
+	rc = smb2c_open_pipe(&f->c, "srvsvc", &f->fid, &f->e);
+	f->elapsed = nlt_now_ms() - t0;
+	return rc;
+}
+
+static int transceive(struct fx *f)
+{
+	static const uint8_t req[8] = { 5, 0, 0, 3, 0x10, 0, 0, 0 };
+	uint8_t out[256];
+	size_t n = 0;
+	uint64_t t0 = nlt_now_ms();
+	int rc;
+
+	f->c.deadline_ms = t0 + DEADLINE_MS;
+	rc = smb2c_transceive(&f->c, &f->fid, req, sizeof(req), out, sizeof(out), &n, &f->e);
+	f->elapsed = nlt_now_ms() - t0;
+	if (rc == 0) {
+		assert_int_equal(n, 10);
+		assert_int_equal(out[9], 0xcd);
+	}
+	return rc;
+}
+
+/* The call failed with category cat, a message containing `what`, within the deadline. */
+static void assert_refused(struct fx *f, int rc, enum nlt_cat cat, const char *what)
+{
+	print_message("    -> %s [cat %d, %llu ms]\n", f->e.msg, (int)f->e.cat, (unsigned long long)f->elapsed);
+	assert_int_equal(rc, -1);
+	assert_int_equal(f->e.cat, cat);
+	if (!strstr(f->e.msg, what))
+		fail_msg("error \"%s\" does not say \"%s\"", f->e.msg, what);
+	assert_non_null(strstr(f->e.msg, "srv.hostile.test (127.0.0.1)")); /* names the peer */
+	assert_null(strchr(f->e.msg, '\n'));                           /* one line */
+	if (f->elapsed > DEADLINE_MS + SLACK_MS)
+		fail_msg("returned after %llu ms, past the %d ms deadline", (unsigned long long)f->elapsed, DEADLINE_MS);
+}
+
+/* Refused at once: not a wait for the deadline. */
+static void assert_refused_fast(struct fx *f, int rc, enum nlt_cat cat, const char *what)
+{
+	assert_refused(f, rc, cat, what);
+	if (f->elapsed >= DEADLINE_MS)
+		fail_msg("took %llu ms: a malformed answer must be refused when it arrives, not at the deadline",
+			 (unsigned long long)f->elapsed);
+}
+
+/* ---- the cases ---- */
+
+static void test_baseline_signed(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_OK);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_int_equal(f.c.tree_id, TID);
+	assert_int_equal(transceive(&f), 0);
+	assert_int_equal(transceive(&f), 0);
+	assert_true(f.c.n_signed_ok >= 4);
+	finish(&f);
+}
+
+static void test_baseline_encrypted(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_ENC_OK);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_int_equal(transceive(&f), 0);
+	assert_true(f.c.n_decrypted >= 2);
+	finish(&f);
+}
+
+static void test_wrong_signature(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_BADSIG);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "signature does not verify");
+	finish(&f);
+}
+
+static void test_unsigned(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_UNSIGNED);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "unsigned answer");
+	finish(&f);
+}
+
+static void test_unsigned_without_session(void **state)
+{
+	struct fx f;
+	(void)state;
+	/* what an on-path attacker strips (80-smb2.sh's tamper relay too): named as unsigned */
+	start(&f, M_UNSIGNED_NO_SID);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "unsigned answer");
+	finish(&f);
+}
+
+static void test_truncated_frame_held_open(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_TRUNC_FRAME_HOLD);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused(&f, transceive(&f), NLT_EPROTO, "cut short");
+	finish(&f);
+}
+
+static void test_truncated_frame_then_close(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_TRUNC_FRAME_CLOSE);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "cut short");
+	finish(&f);
+}
+
+static void test_truncated_message(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_TRUNC_MSG);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "malformed");
+	finish(&f);
+}
+
+static void test_not_a_frame(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_BAD_FRAME_HDR);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "not a direct-TCP frame");
+	finish(&f);
+}
+
+static void test_huge_frame(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_HUGE_FRAME);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "frame of");
+	finish(&f);
+}
+
+static void test_no_credits_granted(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_CREDITS_ZERO);
+	/* NEGOTIATE granted 2, the compound spends them, and its answer grants none */
+	assert_int_equal(open_pipe(&f), 0);
+	assert_int_equal(f.c.credits, 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "granted no credits");
+	finish(&f);
+}
+
+static void test_huge_credit_grants(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_CREDITS_HUGE);
+	assert_int_equal(open_pipe(&f), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(transceive(&f), 0);
+	assert_int_equal(f.c.credits, UINT16_MAX); /* saturated, never wrapped */
+	finish(&f);
+}
+
+static void test_chain_next_past_end(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_CHAIN_PAST_END);
+	assert_refused_fast(&f, open_pipe(&f), NLT_EPROTO, "malformed compound");
+	finish(&f);
+}
+
+static void test_chain_next_into_header(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_CHAIN_INTO_HEADER);
+	assert_refused_fast(&f, open_pipe(&f), NLT_EPROTO, "malformed compound");
+	finish(&f);
+}
+
+static void test_chain_next_unaligned(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_CHAIN_UNALIGNED);
+	assert_refused_fast(&f, open_pipe(&f), NLT_EPROTO, "malformed compound");
+	finish(&f);
+}
+
+static void test_chain_garbage_tail(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_CHAIN_GARBAGE_TAIL);
+	/* the last message of a chain runs to the end of the frame: garbage breaks its signature */
+	assert_refused_fast(&f, open_pipe(&f), NLT_EPROTO, "signature does not verify");
+	finish(&f);
+}
+
+static void test_chain_wrong_mid(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_CHAIN_WRONG_MID);
+	assert_refused_fast(&f, open_pipe(&f), NLT_EPROTO, "message");
+	finish(&f);
+}
+
+static void test_garbage_frame_after_answer(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_GARBAGE_FRAME_AFTER);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_int_equal(transceive(&f), 0);
+	/* the next call reads the junk frame first */
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "malformed SMB2 header");
+	finish(&f);
+}
+
+static void test_pending_flood(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_PENDING_FLOOD);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused(&f, transceive(&f), NLT_ENODC, "STATUS_PENDING");
+	finish(&f);
+}
+
+static void test_pending_slow(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_PENDING_SLOW);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused(&f, transceive(&f), NLT_ENODC, "STATUS_PENDING");
+	finish(&f);
+}
+
+static void test_unknown_message_id(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_WRONG_MID);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "expected");
+	finish(&f);
+}
+
+static void test_encrypted_bad_tag(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_ENC_BADTAG);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "failed to decrypt");
+	finish(&f);
+}
+
+static void test_encrypted_wrong_session(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_ENC_WRONG_SID);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "another session");
+	finish(&f);
+}
+
+static void test_signed_wrong_session(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_WRONG_SID);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "another session");
+	finish(&f);
+}
+
+static void test_signed_wrong_tree(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_WRONG_TID);
+	assert_int_equal(open_pipe(&f), 0);
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "another tree");
+	finish(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_baseline_signed),
+		cmocka_unit_test(test_baseline_encrypted),
+		cmocka_unit_test(test_wrong_signature),
+		cmocka_unit_test(test_unsigned),
+		cmocka_unit_test(test_unsigned_without_session),
+		cmocka_unit_test(test_truncated_frame_held_open),
+		cmocka_unit_test(test_truncated_frame_then_close),
+		cmocka_unit_test(test_truncated_message),
+		cmocka_unit_test(test_not_a_frame),
+		cmocka_unit_test(test_huge_frame),
+		cmocka_unit_test(test_no_credits_granted),
+		cmocka_unit_test(test_huge_credit_grants),
+		cmocka_unit_test(test_chain_next_past_end),
+		cmocka_unit_test(test_chain_next_into_header),
+		cmocka_unit_test(test_chain_next_unaligned),
+		cmocka_unit_test(test_chain_garbage_tail),
+		cmocka_unit_test(test_chain_wrong_mid),
+		cmocka_unit_test(test_garbage_frame_after_answer),
+		cmocka_unit_test(test_pending_flood),
+		cmocka_unit_test(test_pending_slow),
+		cmocka_unit_test(test_unknown_message_id),
+		cmocka_unit_test(test_encrypted_bad_tag),
+		cmocka_unit_test(test_encrypted_wrong_session),
+		cmocka_unit_test(test_signed_wrong_session),
+		cmocka_unit_test(test_signed_wrong_tree),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
