@@ -365,7 +365,7 @@ int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host
 	c->tmp = malloc(SMB2C_BUF + SMB2_TRANSFORM_LEN + 4);
 	if (!c->buf || !c->tmp)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 connect to %s: out of memory", c->peer);
-	c->fd = xp_tcp_connect(addr, deadline_ms, &st);
+	c->fd = xp_tcp_connect_race(addr, deadline_ms, &st); /* a lost SYN costs a race gap, not 1 s */
 	if (c->fd < 0)
 		return nlt_seterr(e, NLT_ENODC, "SMB2 connect to %s port 445 failed: %s", c->peer, xp_status_str(st));
 
