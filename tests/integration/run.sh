@@ -38,6 +38,7 @@ diag() { sed 's/^/#   /'; }
 # check LABEL CONDITION...: run a shell condition, report
 check() { local label=$1; shift; if "$@"; then ok "$label"; else bad "$label"; fi; }
 
+run_t0=$(date +%s)
 if [ "${NLT_LAB_REUSE:-0}" != 1 ]; then
 	t0=$(date +%s.%N)
 	if ! "$lab" up > "$NLT_LAB_DIR.up.log" 2>&1; then
@@ -519,11 +520,16 @@ if [ "$rc1" -eq 0 ] && [ "$dc1" = "('$DC1_FQDN', '$DC1_FQDN', 'ok')" ] && [ "$rc
 else bad "failover (verify exit $rc1 on '$dc1', show-computer exit $rc2)"; show; fi
 
 # ---- further scenario files, in name order; each restores the lab as it found it ----
+sc_t0=$(date +%s)
+echo "# the built-in checks above took $((sc_t0 - run_t0)) s"
 for sc in "$top_srcdir"/tests/integration/scenarios/*.sh; do
 	[ -f "$sc" ] || continue
 	echo "# scenarios: $(basename "$sc")"
+	sc_t1=$(date +%s)
 	. "$sc"
+	echo "# $(basename "$sc") took $(($(date +%s) - sc_t1)) s"
 done
+echo "# the scenario files took $(($(date +%s) - sc_t0)) s"
 
 echo "1..$n"
 exit $fail
