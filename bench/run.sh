@@ -641,15 +641,14 @@ if [ -n "$RESET_GROUPS" ]; then
 	fi
 fi
 [ "${BENCH_REJOIN:-0}" != 1 ] || bench_rejoin
-if [ "${BENCH_TARGET:-0}" = 1 ] && [ "${BENCH_TARGET_ONLY:-0}" != 1 ]; then
-has audit && bench_audit
+if has audit; then
+	bench_audit
+fi
 if [ "$SEL" = audit ]; then
 	say "audit only: results in ${BENCH_AUDIT_OUT:-$BENCH/results/audit.json}; total $(elapsed) s"
 	exit 0
 fi
-if [ "${BENCH_TARGET:-0}" = 1 ]; then
-	printf 'username = root\npassword = %s\ndomain = WS1\n' "$(cat "$WS1_LOCAL_PASS_FILE")" >"$TMPD/rpcclient.auth"
-	chmod 600 "$TMPD/rpcclient.auth"
+if [ "${BENCH_TARGET:-0}" = 1 ] && [ "${BENCH_TARGET_ONLY:-0}" != 1 ]; then
 	bench_target
 fi
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
