@@ -701,6 +701,8 @@ static int step_member(struct nlt_ctx *ctx, struct doctor_evidence *ev, const ch
 	 * DC bits in srvsvc: its LSA domain decides, as repair --target --rejoin decides) */
 	ev->trust_channel = given && ti->have_lsa && !nlt_name_eq(given, ti->lsa.dns_domain) &&
 			    !nlt_name_eq(given, ti->lsa.name);
+	if (ev->trust_channel)
+		ev->target_is_dc = 1; /* only a DC holds a channel to another domain than its own */
 	if (!given && ev->target_is_dc == 1) {
 		nlt_seterr(e, NLT_EUSAGE,
 			   "doctor --target %s: it is a domain controller of %s and has no secure channel to its own domain; "

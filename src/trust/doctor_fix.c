@@ -223,10 +223,21 @@ static void fix_remote(struct nlt_ctx *ctx, const struct doctor_evidence *ev, co
 	if (saved->dry_run) {
 		f->outcome = DFIX_PLAN;
 		f->cat = d->cat;
-		snprintf(f->summary, sizeof(f->summary), "plan (--dry-run, nothing changed): %.300s%s%.200s", res->summary,
-			 res->outcome == REPAIR_REJOIN_NEEDED && !saved->rejoin && !ev->trust_channel
-				 ? "; then a rejoin, only with --allow-rejoin: " : "",
-			 res->outcome == REPAIR_REJOIN_NEEDED && !saved->rejoin && !ev->trust_channel ? ev->cmd_fix_rejoin : "");
+		if (res->outcome != REPAIR_REJOIN_NEEDED)
+			snprintf(f->summary, sizeof(f->summary), "plan (--dry-run, nothing changed): %.500s", res->summary);
+		else if (ev->trust_channel || ev->target_is_dc == 1)
+			snprintf(f->summary, sizeof(f->summary), "plan (--dry-run, nothing changed): TC_VERIFY says the secret "
+				 "is gone or wrong, which REDISCOVER and CHANGE_PASSWORD cannot fix; %.150s's channel to %.150s is "
+				 "a trust between domains: a DC's trust is recreated, not rejoined, so no step of doctor's "
+				 "repairs it", ev->target, ev->domain);
+		else if (saved->rejoin)
+			snprintf(f->summary, sizeof(f->summary), "plan (--dry-run, nothing changed): TC_VERIFY says the secret "
+				 "is gone or wrong; then rejoin %.200s (--allow-rejoin), verified after it restarts", ev->target);
+		else
+			snprintf(f->summary, sizeof(f->summary), "plan (--dry-run, nothing changed): TC_VERIFY says the secret "
+				 "is gone or wrong; a rejoin is needed, which doctor runs only with --allow-rejoin");
+		if (res->outcome == REPAIR_REJOIN_NEEDED && !saved->rejoin && !ev->trust_channel && ev->target_is_dc != 1)
+			nlt_strlcpy(f->next, ev->cmd_fix_rejoin, sizeof(f->next));
 		goto out;
 	}
 	switch (res->outcome) {

@@ -400,23 +400,25 @@ static uint32_t remote_status(const struct trust_remote_evidence *rv)
 static void remote_causes(const struct doctor_evidence *ev, struct doctor_diagnosis *d)
 {
 	uint32_t code = remote_status(&ev->rv);
-	const char *nm = w32_name(code);
+	const char *nm = w32_name(code), *tdc = ev->rv.verify.trusted_dc;
 	char cs[80];
 
 	if (ev->verify_state != CHECK_RAN || ev->tr.verdict != TRUST_BROKEN || !code)
 		return;
 	snprintf(cs, sizeof(cs), "%u %s", code, nm ? nm : "");
+	while (*tdc == '\\')
+		tdc++;
 	if (code == W32_WRONG_PASSWORD || code == W32_NO_TRUST_SAM_ACCOUNT || code == W32_NO_TRUST_LSA_SECRET ||
 	    code == W32_DOMAIN_TRUST_INCONSISTENT) {
 		if (ev->trust_channel)
-			add(d, DCAUSE_SECRET_DIFFERS, FINDING_BROKEN, NLT_EPROBLEM, ev->rv.verify.trusted_dc, NULL,
+			add(d, DCAUSE_SECRET_DIFFERS, FINDING_BROKEN, NLT_EPROBLEM, tdc, NULL,
 			    "%s's secret for its trust to %s differs from the one %s holds: TC_VERIFY answered %s%s. A "
 			    "trust between domains is recreated (or its password reset) on both sides, not rejoined; "
 			    "REDISCOVER and CHANGE_PASSWORD cannot fix a secret the other side does not share",
 			    ev->target, ev->domain, ev->domain, cs,
 			    code == W32_WRONG_PASSWORD ? " (the wrong password)" : "");
 		else
-			add(d, DCAUSE_SECRET_DIFFERS, FINDING_BROKEN, NLT_EPROBLEM, ev->rv.verify.trusted_dc,
+			add(d, DCAUSE_SECRET_DIFFERS, FINDING_BROKEN, NLT_EPROBLEM, tdc,
 			    ev->cmd_fix_rejoin[0] ? ev->cmd_fix_rejoin : NULL,
 			    "%s's machine secret differs from the directory's password for %s: TC_VERIFY answered %s%s "
 			    "(a restored snapshot or image, or a reset made elsewhere); REDISCOVER and CHANGE_PASSWORD "
@@ -431,8 +433,13 @@ static void remote_causes(const struct doctor_evidence *ev, struct doctor_diagno
 		    "(nltrust repair --target) repairs it", ev->target, ev->used_dc[0] ? " (" : "", ev->used_dc[0] ? ev->used_dc : "", cs);
 }
 
+/* a remote member whose DC is unknown: a DC that has the account disabled (the change replicates
+ * to every DC), else the first that has it */
 static const struct doctor_dc *first_found(const struct doctor_evidence *ev)
 {
+	for (size_t i = 0; i < ev->n_dc; i++)
+		if (ev->dc[i].dir_state == CHECK_RAN && ev->dc[i].found && ev->dc[i].have_uac && (ev->dc[i].uac & 0x2))
+			return &ev->dc[i];
 	for (size_t i = 0; i < ev->n_dc; i++)
 		if (ev->dc[i].dir_state == CHECK_RAN && ev->dc[i].found)
 			return &ev->dc[i];
@@ -553,7 +560,7 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 			password_causes(ev, u, d);
 		if (ev->tr.verdict == TRUST_PENDING) {
 			const char *t = ev->tr.decisive >= 0 ? ev->tr.f[ev->tr.decisive].text : ev->tr.summary;
-			add(d, DCAUSE_PENDING, FINDING_PENDING, ev->tr.cat, tv->dc, ev->cmd_machine_reset,
+			add(d, DCAUSE_PENDING, FINDING_PENDING, ev->tr.cat, tv->dc, ev->remote ? ev->cmd_repair : ev->cmd_machine_reset,
 			    "an interrupted password change is pending: %s", t);
 		} else if (ev->tr.verdict == TRUST_BROKEN) {
 			int broken = 0;
@@ -563,8 +570,9 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 					  d->c[i].kind != DCAUSE_NO_AES;
 			if (!broken) {
 				const char *t = ev->tr.decisive >= 0 ? ev->tr.f[ev->tr.decisive].text : ev->tr.summary;
-				add(d, DCAUSE_TRUST_BROKEN, FINDING_BROKEN, ev->tr.cat ? ev->tr.cat : NLT_EPROBLEM, tv->dc,
-				    ev->cmd_admin_reset, "verify found the trust broken: %s", t);
+				add(d, DCAUSE_TRUST_BROKEN, FINDING_BROKEN, ev->tr.cat ? ev->tr.cat : NLT_EPROBLEM,
+				    ev->remote ? ev->used_dc : tv->dc, ev->remote ? ev->cmd_repair : ev->cmd_admin_reset,
+				    "verify found the trust broken: %s", t);
 			}
 		}
 	}
