@@ -852,6 +852,9 @@ int doctor_gather_remote(struct nlt_ctx *ctx, struct doctor_evidence *ev, struct
 		r2.domain = ev->domain;
 		advice(&r2, ev);
 	}
+	if (strncmp(ev->cmd_repair, "nltrust repair ", 15) == 0)
+		snprintf(ev->cmd_doctor_admin, sizeof(ev->cmd_doctor_admin), "nltrust doctor %.450s -U %.100s",
+			 ev->cmd_repair + 15, req->user ? req->user : "Administrator");
 	nlt_strlcpy(ev->cmd_verify, ev->cmd_repair, sizeof(ev->cmd_verify));
 	if (strncmp(ev->cmd_verify, "nltrust repair ", 15) == 0)
 		memcpy(ev->cmd_verify, "nltrust verify ", 15);
