@@ -134,7 +134,7 @@ static const struct {
 	[CMD_SHOW_TARGET] = { "show-target", "HOST", "show what a remote member says about itself over SMB (name, domain, SID, OS)" },
 	[CMD_REPAIR] = { "repair", "[DOMAIN]", "repair a remote member's secure channel over SMB, least invasive first" },
 	[CMD_REJOIN] = { "rejoin", "[DOMAIN]", "rejoin a remote member to its domain over SMB, as its local administrator" },
-	[CMD_DOCTOR] = { "doctor", "[DOMAIN]", "find the root cause of this host's (or --target HOST's) broken trust; --fix repairs it" },
+	[CMD_DOCTOR] = { "doctor", "[DOMAIN]", "find the root cause of this host's broken trust; --fix repairs it" },
 };
 
 const char *opts_cmd_name(enum nlt_cmd cmd)
