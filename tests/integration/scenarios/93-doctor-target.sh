@@ -52,6 +52,11 @@ check "ws1: the DC part and the directory part are reported: every DC probed, an
 t93_run doctor "${ws1[@]}" -C
 check "ws1 text: exit non-zero, never 'no problem found'" \
 	eval '[ "$rc" -ne 0 ] && printf "%s" "$out" | grep -q "^Diagnosis: could_not_check" && ! printf "%s" "$out" | grep -q "no problem found"'
+t93_run --json doctor "${ws1[@]}" -C --fix
+check "ws1 --fix: cannot repair remotely: not_healed, exit non-zero, schema-valid" \
+	eval '[ "$rc" -ne 0 ] && t93_schema && [ "$(jget "(j[\"fix\"][\"outcome\"], j[\"healthy\"])")" = "('"'not_healed', None"')" ] &&
+	      jget "j[\"fix\"][\"summary\"]" | grep -q "cannot repair $WS1_FQDN remotely"'
+[ "$rc" -ne 0 ] || show
 t93_run doctor --target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$t93/bad.pw"
 check "ws1, a wrong password for its local account: exit 5, the error names the local account" \
 	eval '[ "$rc" -eq 5 ] && printf "%s" "$err" | grep -q "local account"'
