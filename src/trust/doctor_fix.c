@@ -249,9 +249,8 @@ static void fix_remote(struct nlt_ctx *ctx, const struct doctor_evidence *ev, co
 		snprintf(f->summary, sizeof(f->summary), "healed: %.500s", res->summary);
 		break;
 	case REPAIR_REJOINED:
-		f->outcome = DFIX_REJOINED;
+		f->outcome = DFIX_REJOINED; /* not healed: healed_by stays empty until the member's channel is verified */
 		f->cat = NLT_OK;
-		nlt_strlcpy(f->healed_by, "rejoin", sizeof(f->healed_by));
 		snprintf(f->summary, sizeof(f->summary), "rejoined, verify after the member restarts: %.500s", res->summary);
 		snprintf(f->next, sizeof(f->next), "%.590s", ev->cmd_verify);
 		break;
