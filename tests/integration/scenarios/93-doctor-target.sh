@@ -117,6 +117,21 @@ print(db.search(base=db.domain_dn(), expression="(sAMAccountName=LAB$)", attrs=[
 		echo "# the trust did not settle: verify --target still not healthy 5 times in a row after 90 s"
 		return 1
 	}
+	# t93_wait_dns: forest2 puts OTHER's zone on dc1; cli asks dcb, which has it only once the
+	# DomainDnsZones partition replicated: pull it now (as 96-rejoin.sh does), then wait until
+	# discovery of OTHER works from cli (doctor checks OTHER's DCs from here)
+	t93_wait_dns() {
+		local i
+		"$lab" exec dcb samba-tool drs replicate dcb dc1 "DC=DomainDnsZones,DC=${LAB_DOMAIN//./,DC=}" -s "$DCB_CONF" \
+			-U "Administrator%$(cat "$LAB_ADMIN_PASS_FILE")" >/dev/null 2>&1
+		for i in $(seq 1 30); do
+			run_cli discover "$LAB2_DOMAIN" >/dev/null 2>&1 && [ "$rc" -eq 0 ] && return 0
+			sleep 1
+		done
+		echo "# cli cannot discover $LAB2_DOMAIN's DCs after 30 s"
+		return 1
+	}
+	check "cli discovers $LAB2_DOMAIN's DCs (its zone replicated to dcb)" t93_wait_dns
 	t93_wait_healthy
 	t93_run --json doctor --target "$DC1_FQDN" "$LAB2_DOMAIN" "${adm[@]}"
 	check "dc1 about OTHER, healthy: exit 0, verdict healthy, a trust (directory does not apply), schema-valid" \
