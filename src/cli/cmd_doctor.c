@@ -1,5 +1,5 @@
 /*
- * src/cli/cmd_doctor.c - nltrust doctor [DOMAIN] [--fix [--dry-run]]: gather (src/trust/doctor.c),
+ * src/cli/cmd_doctor.c - nltrust doctor [--target HOST] [DOMAIN] [--fix [--dry-run] [--allow-rejoin]]: gather (src/trust/doctor.c),
  * diagnose (src/trust/doctor_judge.c), repair with --fix (src/trust/doctor_fix.c), print.
  */
 #include "config.h"
@@ -61,6 +61,24 @@ static void print_json(const struct doctor_evidence *ev, const struct doctor_dia
 	json_object_object_add(o, "realm", str_or_null(ev->realm));
 	json_object_object_add(o, "domain", json_object_new_string(ev->domain));
 	json_object_object_add(o, "mode", json_object_new_string(ev->remote ? "remote" : "local"));
+	if (ev->remote) {
+		struct json_object *to = json_object_new_object(), *md = json_object_new_object();
+		json_object_object_add(to, "host", json_object_new_string(ev->target));
+		json_object_object_add(to, "own_domain", str_or_null(ev->target_domain));
+		json_object_object_add(to, "role", json_object_new_string(ev->target_is_dc == 1 ? "dc" : ev->target_is_dc == 0
+									   ? "member" : "unknown"));
+		json_object_object_add(to, "trust_channel", json_object_new_boolean(ev->trust_channel));
+		json_object_object_add(md, "state", json_object_new_string(check_state_str(ev->dsget_state)));
+		json_object_object_add(md, "dc", ev->dsget_state == CHECK_RAN ? str_or_null(ev->used_dc) : NULL);
+		json_object_object_add(md, "error", ev->dsget_state == CHECK_RAN ? NULL : str_or_null(ev->dsget_error));
+		json_object_object_add(to, "member_dc", md);
+		json_object_object_add(to, "netlogon_pipe", json_object_new_string(ev->rv.no_netlogon ? "not_served"
+			: ev->verify_state == CHECK_RAN ? "served" : "unknown"));
+		json_object_object_add(to, "repair_command", str_or_null(ev->cmd_repair));
+		json_object_object_add(o, "target", to);
+	} else {
+		json_object_object_add(o, "target", NULL);
+	}
 	json_object_object_add(o, "dc_used", str_or_null(ev->tv.dc[0] ? ev->tv.dc : ev->used_dc));
 	json_object_object_add(o, "verdict", json_object_new_string(trust_verdict_str(d->verdict)));
 	json_object_object_add(o, "healthy", d->verdict == TRUST_HEALTHY ? json_object_new_boolean(1)
@@ -193,6 +211,11 @@ static void print_text(const struct doctor_evidence *ev, const struct doctor_dia
 
 	printf("Doctor:    %s in %s\n", out_safe(ev->machine, sb, sizeof(sb)),
 	       out_safe(ev->realm[0] ? ev->realm : ev->domain, sb2, sizeof(sb2)));
+	if (ev->remote)
+		printf("Target:    %s (%s of %s)%s\n", out_safe(ev->target, sb, sizeof(sb)),
+		       ev->target_is_dc == 1 ? "a DC" : ev->target_is_dc == 0 ? "a member" : "role unknown",
+		       out_safe(ev->target_domain[0] ? ev->target_domain : "?", sb2, sizeof(sb2)),
+		       ev->trust_channel ? ", its trust to the domain checked" : "");
 	printf("\nSteps:\n");
 	for (size_t i = 0; i < ev->n_steps; i++) {
 		const struct doctor_step *s = &ev->steps[i];
@@ -233,6 +256,10 @@ static void print_text(const struct doctor_evidence *ev, const struct doctor_dia
 		out_wrap(stdout, out_safe(f->summary, sb, sizeof(sb)), 2, 4, 100);
 	}
 	printf("\nNext:\n");
+	if (f && f->outcome == DFIX_REJOINED) {
+		printf("  %s\n", f->next[0] ? out_safe(f->next, sb, sizeof(sb)) : "verify the member after it restarts");
+		return;
+	}
 	if (f && f->outcome == DFIX_HEALED) {
 		if (f->prefer_dc[0])
 			printf("  nothing: healed by %s; prefer %s\n", f->healed_by, out_safe(f->prefer_dc, sb, sizeof(sb)));
@@ -307,7 +334,7 @@ int cmd_doctor(struct nlt_ctx *ctx, struct nlt_err *e)
 	}
 	if (admin_password_once(ctx, &once, e) < 0)
 		goto out;
-	if (doctor_gather(ctx, ev, e) < 0)
+	if ((req->target ? doctor_gather_remote(ctx, ev, e) : doctor_gather(ctx, ev, e)) < 0)
 		goto out;
 	doctor_diagnose(ev, d);
 	if (req->fix)
@@ -316,7 +343,7 @@ int cmd_doctor(struct nlt_ctx *ctx, struct nlt_err *e)
 		print_json(ev, d, f, nlt_now_us() - t0);
 	else if (!req->quiet)
 		print_text(ev, d, f);
-	if (req->fix && f->outcome == DFIX_HEALED) {
+	if (req->fix && (f->outcome == DFIX_HEALED || f->outcome == DFIX_REJOINED)) {
 		r = 0;
 		goto out;
 	}

@@ -31,8 +31,8 @@ enum {
 #define SCOPE_GLOBAL 0u
 #define ONLY(cmd) (1u << (cmd))
 #define LDAPCMDS (ONLY(CMD_VERIFY) | ONLY(CMD_SHOW_COMPUTER) | CHANGERS)
-#define FLEETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_VERIFY))
-#define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY) | ONLY(CMD_REPAIR) | RJOINCMDS)
+#define FLEETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_VERIFY) | ONLY(CMD_DOCTOR))
+#define TARGETCMDS (ONLY(CMD_SHOW_TARGET) | ONLY(CMD_DISCOVER) | ONLY(CMD_VERIFY) | ONLY(CMD_REPAIR) | RJOINCMDS | ONLY(CMD_DOCTOR))
 #define RJOINCMDS (ONLY(CMD_REJOIN) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE))
 #define CHANGERS (ONLY(CMD_RESET_PASSWORD) | ONLY(CMD_JOIN) | ONLY(CMD_LEAVE) | ONLY(CMD_RESET_COMPUTER) | \
 		  ONLY(CMD_DISABLE_COMPUTER) | ONLY(CMD_ENABLE_COMPUTER) | ONLY(CMD_DELETE_COMPUTER) | \
@@ -105,9 +105,11 @@ static const struct nlt_optdef {
 	{ "stale-days", OPT_STALE_DAYS, required_argument, "N", ONLY(CMD_AUDIT), "a password older than N days is stale (default 30, Windows' default machine password age; the domain's GPOs are not read)" },
 	{ "ndjson", OPT_NDJSON, no_argument, NULL, ONLY(CMD_AUDIT), "one JSON line per account, then one line with the summary" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
-	{ "fix", OPT_FIX, no_argument, NULL, ONLY(CMD_DOCTOR), "repair: rediscover, then rotate the password as the machine, then reset it as the administrator (-U/-C); stop at the first that heals" },
+	{ "fix", OPT_FIX, no_argument, NULL, ONLY(CMD_DOCTOR), "repair: rediscover, then rotate the password as the machine, then reset it as the administrator (-U/-C); with --target: repair --target's REDISCOVER, then a rejoin only with --allow-rejoin; stop at the first that heals" },
 	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, ONLY(CMD_DOCTOR), "with --fix: print the plan, change nothing" },
 	{ "state-dir", OPT_STATE_DIR, required_argument, "DIR", ONLY(CMD_DOCTOR), "journal directory (default " NLT_STATE_DIR ")" },
+	{ "target", OPT_TARGET, required_argument, "HOST", ONLY(CMD_DOCTOR), "the runbook for the remote member HOST over SMB: the DC it uses (DsrGetDcNameEx2), its channel (TC_VERIFY), the directory on every DC (-U/-C); with --fix, repair --target's steps" },
+	{ "allow-rejoin", OPT_REJOIN, no_argument, NULL, ONLY(CMD_DOCTOR), "with --target --fix: when the member's secret is gone, rejoin it (as nltrust rejoin --target; needs -U and a password; never a DC or a trust)" },
 };
 #define N_OPTDEFS (sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -466,6 +468,11 @@ int opts_parse(int argc, char **argv, struct nlt_req *req, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EUSAGE, "--ca-file goes with --starttls or --ldaps");
 	if (req->cmd == CMD_RESET_PASSWORD && req->method == 3)
 		return nlt_seterr(e, NLT_EUSAGE, "--method is kerberos or netlogon");
+	if (req->cmd == CMD_DOCTOR && req->rejoin && (!req->fix || (!req->target && !req->targets)))
+		return nlt_seterr(e, NLT_EUSAGE, "--allow-rejoin goes with --target HOST --fix (a rejoin is a remote member's last step)");
+	if (req->cmd == CMD_DOCTOR && (req->target || req->targets) && (req->keytab || req->state_dir || req->machine))
+		return nlt_seterr(e, NLT_EUSAGE, "doctor --target checks the member HOST: -K, --state-dir and -m are for this "
+						 "host's own doctor");
 	if (req->cmd == CMD_DOCTOR && req->dry_run && !req->fix)
 		return nlt_seterr(e, NLT_EUSAGE, "--dry-run goes with --fix (doctor changes nothing without --fix)");
 	if (req->cmd == CMD_RESET_PASSWORD && req->method == 2 && (req->reset_admin || req->reset_ldap))

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,10 @@
 #include "output.h"
 #include "probe.h"
 #include "state.h"
+#include "nrpc.h"
+#include "remote_repair.h"
+#include "target.h"
+#include "trust_target.h"
 
 #define DEFAULT_KEYTAB "/etc/krb5.keytab"
 
@@ -109,7 +114,8 @@ static void step_discovery(struct nlt_ctx *ctx, struct doctor_evidence *ev, stru
 	}
 	doctor_step_add(ev, "discovery", ev->disc_state, nlt_now_us() - t0, "DNS and every DC's LDAP ping",
 			"the domain's DCs and the one this host uses",
-			"%zu DC(s): %s; this host uses %s%s%s", ev->n_dc, list, ev->used_dc[0] ? ev->used_dc : "none",
+			"%zu DC(s): %s; %s %s%s%s", ev->n_dc, list, ev->remote ? "from here the choice is" : "this host uses",
+			ev->used_dc[0] ? ev->used_dc : "none",
 			le.msg[0] ? "; " : "", le.msg);
 	if (res->domain[0] && !ev->realm[0]) {
 		nlt_strlcpy(ev->realm, res->domain, sizeof(ev->realm));
@@ -410,6 +416,11 @@ static void step_directory(struct nlt_ctx *ctx, struct doctor_evidence *ev)
 	memset(&as, 0, sizeof(as));
 	memset(&ar, 0, sizeof(ar));
 	nlt_clearerr(&le);
+	if (ev->remote) {
+		/* a remote member's key is on the member: the directory is read as the administrator */
+		snprintf(why, sizeof(why), "a remote member's key is not here");
+		goto admin;
+	}
 	/* the KDC: the DC verify used (it answered), else any DC whose Kerberos port is open */
 	for (size_t i = 0; i < ev->n_dc && !kdc; i++)
 		if (nlt_name_eq(ev->dc[i].name, ev->tv.dc[0] ? ev->tv.dc : ev->used_dc) && !ev->dc[i].n_required_down &&
@@ -477,6 +488,7 @@ static void step_directory(struct nlt_ctx *ctx, struct doctor_evidence *ev)
 		krb_close(&k);
 		have_k = 0;
 	}
+admin:
 	if (!ev->admin_given)
 		goto none;
 	{
@@ -608,6 +620,264 @@ int doctor_gather(struct nlt_ctx *ctx, struct doctor_evidence *ev, struct nlt_er
 	if (ev->n_dc) {
 		nlt_vlog("doctor: the directory on every DC");
 		step_directory(ctx, ev);
+	} else {
+		ev->dup_state = CHECK_COULD_NOT_RUN;
+		nlt_strlcpy(ev->dup_error, "no DC was found to search", sizeof(ev->dup_error));
+	}
+	locate_result_free(&res);
+	return 0;
+}
+
+/* ---- doctor --target HOST [DOMAIN]: the same runbook for a remote member ---- */
+
+static void restore_ccname(const char *ccname)
+{
+	/* the target's Kerberos logon may point KRB5CCNAME at its own MEMORY cache: the admin's comes back */
+	if (ccname)
+		setenv("KRB5CCNAME", ccname, 1);
+	else
+		unsetenv("KRB5CCNAME");
+}
+
+static void lower_copy(char *dst, size_t len, const char *src)
+{
+	nlt_strlcpy(dst, src, len);
+	for (char *c = dst; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+}
+
+/*
+ * (a) what the member says about itself (its LSA, srvsvc, wkssvc) and the DC it uses (its own
+ * DsrGetDcNameEx2 over \PIPE\netlogon, as discover --target asks).  -1 with e: nothing to judge.
+ */
+static int step_member(struct nlt_ctx *ctx, struct doctor_evidence *ev, const char *given, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct target t;
+	struct target_info *ti = calloc(1, sizeof(*ti));
+	struct nrpc_dc_info dci;
+	struct nlt_err le;
+	uint64_t t0 = nlt_now_us();
+	char name[64] = "";
+	int r = -1;
+
+	if (!ti)
+		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+	if (target_open(&t, ctx, req->target, e) < 0) {
+		free(ti);
+		return -1;
+	}
+	nlt_strlcpy(ev->target, t.host, sizeof(ev->target));
+	nlt_clearerr(&le);
+	if (target_show(&t, ti, &le) < 0 || !ti->have_lsa) {
+		if (!given) {
+			nlt_seterr(e, le.cat ? le.cat : NLT_EPROTO, "doctor --target %s: cannot read its own domain (give DOMAIN): %s",
+				   t.host, le.msg[0] ? le.msg : ti->lsa_err);
+			goto out;
+		}
+	} else {
+		nlt_strlcpy(ev->target_domain, ti->lsa.dns_domain[0] ? ti->lsa.dns_domain : ti->lsa.name,
+			    sizeof(ev->target_domain));
+	}
+	ev->target_is_dc = ti->have_srv ? (ti->srv.type & SV_TYPE_DOMAIN_CTRL) != 0 : -1;
+	if (ti->have_srv && ti->srv.name[0])
+		nlt_strlcpy(name, ti->srv.name, sizeof(name));
+	else if (ti->have_wks && ti->wks.computer[0])
+		nlt_strlcpy(name, ti->wks.computer, sizeof(name));
+	if (!name[0]) {
+		/* the name the host was reached by, up to its first dot (not an address) */
+		struct in6_addr a6;
+		if (inet_pton(AF_INET, t.host, &a6) != 1 && inet_pton(AF_INET6, t.host, &a6) != 1) {
+			nlt_strlcpy(name, t.host, sizeof(name));
+			name[strcspn(name, ".")] = '\0';
+		}
+	}
+	if (name[0]) {
+		for (char *c = name; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		snprintf(ev->machine, sizeof(ev->machine), "%.60s$", name);
+	}
+	/* a channel to a domain other than the target's own is a DC's trust (Samba's DC does not set the
+	 * DC bits in srvsvc: its LSA domain decides, as repair --target --rejoin decides) */
+	ev->trust_channel = given && ti->have_lsa && !nlt_name_eq(given, ti->lsa.dns_domain) &&
+			    !nlt_name_eq(given, ti->lsa.name);
+	if (ev->trust_channel)
+		ev->target_is_dc = 1; /* only a DC holds a channel to another domain than its own */
+	if (!given && ev->target_is_dc == 1) {
+		nlt_seterr(e, NLT_EUSAGE,
+			   "doctor --target %s: it is a domain controller of %s and has no secure channel to its own domain; "
+			   "name a trusted DOMAIN to check its channel to",
+			   t.host, ev->target_domain);
+		goto out;
+	}
+	/* the domain whose DCs are checked from here: a DNS name */
+	if (given) {
+		nlt_strlcpy(ev->domain, given, sizeof(ev->domain));
+	} else if (ti->lsa.dns_domain[0]) {
+		nlt_strlcpy(ev->domain, ti->lsa.dns_domain, sizeof(ev->domain));
+	} else {
+		/* no DNS name from the target (a Samba member): the DNS suffix of the name it was reached by,
+		 * else the admin's realm, else the default domain */
+		struct in6_addr a6;
+		const char *dot = strchr(t.host, '.'), *at = req->user ? strchr(req->user, '@') : NULL;
+		if (dot && dot[1] && inet_pton(AF_INET, t.host, &a6) != 1 && inet_pton(AF_INET6, t.host, &a6) != 1)
+			lower_copy(ev->domain, sizeof(ev->domain), dot + 1);
+		else if (at && at[1])
+			lower_copy(ev->domain, sizeof(ev->domain), at + 1);
+		else
+			nlt_strlcpy(ev->domain, ctx->domain, sizeof(ev->domain));
+	}
+	/* the DC the member uses: its own DsrGetDcNameEx2 (no flags: the DC it has, not a new search) */
+	ev->dsget_state = CHECK_COULD_NOT_RUN;
+	ev->dsget_err_cat = NLT_EPROTO;
+	if (ti->netlogon == 0) {
+		snprintf(ev->dsget_error, sizeof(ev->dsget_error),
+			 "cannot ask remotely: %s serves no \\PIPE\\netlogon (a Samba or Linux member)", t.host);
+	} else {
+		memset(&dci, 0, sizeof(dci));
+		nlt_clearerr(&le);
+		if (target_dsgetdc(&t, given, req->site, 0, &dci, &le) == 0 && dci.dc_name[0]) {
+			const char *n = dci.dc_name;
+			while (*n == '\\')
+				n++;
+			nlt_strlcpy(ev->used_dc, n, sizeof(ev->used_dc));
+			ev->dsget_state = CHECK_RAN;
+			ev->dsget_err_cat = NLT_OK;
+		} else {
+			nlt_strlcpy(ev->dsget_error, le.msg[0] ? le.msg : "it named no DC", sizeof(ev->dsget_error));
+			ev->dsget_err_cat = le.cat ? le.cat : NLT_EPROTO;
+		}
+	}
+	doctor_step_add(ev, "member", ev->dsget_state, nlt_now_us() - t0, t.host,
+			"its name and domain (LSA, srvsvc, wkssvc), and the DC it uses (DsrGetDcNameEx2)",
+			"%s, %s of %s%s; %s%s", ev->machine[0] ? ev->machine : "name unknown",
+			ev->target_is_dc == 1 ? "a DC" : ev->target_is_dc == 0 ? "a member" : "role unknown",
+			ev->target_domain[0] ? ev->target_domain : "an unknown domain",
+			ev->trust_channel ? " (its channel to DOMAIN is a trust between domains)" : "",
+			ev->dsget_state == CHECK_RAN ? "it uses " : "", ev->dsget_state == CHECK_RAN ? ev->used_dc : ev->dsget_error);
+	r = 0;
+out:
+	free(ti);
+	target_close(&t);
+	return r;
+}
+
+int doctor_gather_remote(struct nlt_ctx *ctx, struct doctor_evidence *ev, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	const char *given = req->domain && *req->domain ? req->domain : NULL;
+	struct locate_result res;
+	struct trust_target_info tti;
+	struct nlt_err le;
+	char *ccname = NULL, saved_dom[sizeof(ctx->domain)], member_dc[256];
+	uint64_t t0;
+	int r;
+
+	memset(ev, 0, sizeof(*ev));
+	memset(&res, 0, sizeof(res));
+	ev->remote = 1;
+	ev->target_is_dc = -1;
+	ev->admin_given = req->user != NULL || req->ccache != NULL;
+	ev->journal_state = CHECK_SKIPPED;
+	nlt_strlcpy(ev->journal_error, "a remote member keeps no nltrust journal here", sizeof(ev->journal_error));
+	if (getenv("KRB5CCNAME") && !(ccname = strdup(getenv("KRB5CCNAME"))))
+		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+	nlt_vlog("doctor --target: the member and the DC it uses");
+	r = step_member(ctx, ev, given, e);
+	restore_ccname(ccname);
+	if (r < 0) {
+		free(ccname);
+		return -1;
+	}
+	if (!ev->machine[0])
+		nlt_strlcpy(ev->machine, "?", sizeof(ev->machine));
+	{
+		char lower[64];
+		lower_copy(lower, sizeof(lower), ev->machine);
+		lower[strcspn(lower, "$")] = '\0';
+		snprintf(ev->fqdn, sizeof(ev->fqdn), "%.60s.%.200s", lower,
+			 ev->trust_channel && ev->target_domain[0] ? ev->target_domain : ev->domain);
+	}
+
+	/* (c) the secure channel: verify --target's evidence and its judge */
+	nlt_vlog("doctor --target: verify --target");
+	t0 = nlt_now_us();
+	nlt_clearerr(&le);
+	r = trust_target_check(ctx, &ev->rv, &tti, NULL, &le);
+	restore_ccname(ccname);
+	free(ccname);
+	if (r < 0) {
+		ev->verify_state = CHECK_COULD_NOT_RUN;
+		nlt_strlcpy(ev->verify_error, le.msg, sizeof(ev->verify_error));
+		ev->verify_err_cat = le.cat ? le.cat : NLT_EPROTO;
+		doctor_step_add(ev, "verify", CHECK_COULD_NOT_RUN, nlt_now_us() - t0, ev->target,
+				"NetrLogonControl2Ex TC_QUERY + TC_VERIFY (verify --target)", "%s", le.msg);
+	} else {
+		trust_remote_judge(&ev->rv, &ev->tr);
+		ev->verify_state = CHECK_RAN;
+		doctor_step_add(ev, "verify", CHECK_RAN, nlt_now_us() - t0, ev->target,
+				"NetrLogonControl2Ex TC_QUERY + TC_VERIFY (verify --target)", "%s: %s",
+				trust_verdict_str(ev->tr.verdict),
+				ev->tr.decisive >= 0 ? ev->tr.f[ev->tr.decisive].text : ev->tr.summary);
+	}
+	if (ev->rv.repair_cmd[0])
+		nlt_strlcpy(ev->cmd_repair, ev->rv.repair_cmd, sizeof(ev->cmd_repair));
+	else
+		remote_repair_cmd(req, ev->target, ev->domain, ev->cmd_repair, sizeof(ev->cmd_repair));
+	if (strncmp(ev->cmd_repair, "nltrust repair ", 15) == 0)
+		snprintf(ev->cmd_fix_rejoin, sizeof(ev->cmd_fix_rejoin), "nltrust doctor %.450s --fix --allow-rejoin%s%.100s",
+			 ev->cmd_repair + 15, req->user ? " -U " : " -U Administrator", req->user ? req->user : "");
+
+	/* (a') discovery and (b) ports, from here, of the domain whose channel is checked */
+	nlt_strlcpy(member_dc, ev->used_dc, sizeof(member_dc));
+	nlt_vlog("doctor --target: discovery of every DC of %s", ev->domain);
+	step_discovery(ctx, ev, &res);
+	nlt_strlcpy(ev->used_dc, member_dc, sizeof(ev->used_dc)); /* the member's, never ours */
+	if (ev->disc_state == CHECK_RAN)
+		step_ports(ctx, ev, &res);
+	if (!ev->realm[0]) {
+		nlt_strlcpy(ev->realm, ev->domain, sizeof(ev->realm));
+		for (char *c = ev->realm; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+	}
+	{
+		/* the advice names the account, not this host: no -m/-K/--state-dir, the checked domain */
+		struct nlt_req r2 = *req;
+		r2.target = NULL;
+		r2.target_user = NULL;
+		r2.target_password_file = NULL;
+		r2.target_stdin_password = 0;
+		r2.target_auth = 0;
+		r2.server = NULL;
+		r2.domain = ev->domain;
+		advice(&r2, ev);
+	}
+	if (strncmp(ev->cmd_repair, "nltrust repair ", 15) == 0)
+		snprintf(ev->cmd_doctor_admin, sizeof(ev->cmd_doctor_admin), "nltrust doctor %.450s -U %.100s",
+			 ev->cmd_repair + 15, req->user ? req->user : "Administrator");
+	nlt_strlcpy(ev->cmd_verify, ev->cmd_repair, sizeof(ev->cmd_verify));
+	if (strncmp(ev->cmd_verify, "nltrust repair ", 15) == 0)
+		memcpy(ev->cmd_verify, "nltrust verify ", 15);
+
+	/* (d) the directory on every DC, as the administrator */
+	if (ev->trust_channel) {
+		ev->dir_not_applicable = 1;
+		for (size_t i = 0; i < ev->n_dc; i++) {
+			ev->dc[i].dir_state = CHECK_SKIPPED;
+			snprintf(ev->dc[i].dir_error, sizeof(ev->dc[i].dir_error), "not read: the channel is a trust");
+		}
+		ev->dup_state = CHECK_SKIPPED;
+		nlt_strlcpy(ev->dup_error, "not searched: the channel is a trust", sizeof(ev->dup_error));
+		doctor_step_add(ev, "directory", CHECK_SKIPPED, 0, "every DC", "the machine account's attributes",
+				"does not apply: %s's channel to %s is a trust between domains; its account there is the trust "
+				"account of %s, not the computer account %s", ev->target, ev->domain,
+				ev->target_domain[0] ? ev->target_domain : "its domain", ev->machine);
+	} else if (ev->n_dc) {
+		nlt_vlog("doctor --target: the directory on every DC");
+		snprintf(saved_dom, sizeof(saved_dom), "%s", ctx->domain);
+		snprintf(ctx->domain, sizeof(ctx->domain), "%s", ev->domain);
+		step_directory(ctx, ev);
+		snprintf(ctx->domain, sizeof(ctx->domain), "%s", saved_dom);
 	} else {
 		ev->dup_state = CHECK_COULD_NOT_RUN;
 		nlt_strlcpy(ev->dup_error, "no DC was found to search", sizeof(ev->dup_error));

@@ -14,9 +14,10 @@
  * Nothing in the evidence has a zero value that means "fine": a step that did not run is
  * CHECK_NOT_RUN, a DC not read is CHECK_NOT_RUN, and either keeps the verdict from HEALTHY.
  *
- * The remote mode (doctor --target HOST) will fill the same evidence from the member's own
- * DsrGetDcName and verify --target's judge (trust_remote.c) instead of discovery and
- * trust_local_check(); doctor_diagnose() takes either: only .verify_report and .remote differ.
+ * The remote mode (doctor --target HOST, doctor_gather_remote(), src/trust/doctor_remote.c)
+ * fills the same evidence: the DC the member uses from its own DsrGetDcNameEx2, the channel
+ * from verify --target's evidence and trust_remote_judge() (.rv and .tr; .tv stays empty),
+ * the directory on every DC as the administrator (no keytab, no journal here).
  */
 #ifndef NLT_DOCTOR_H
 #define NLT_DOCTOR_H
@@ -26,6 +27,7 @@
 
 #include "err.h"
 #include "trust.h"
+#include "trust_remote.h"
 #include "util.h"
 
 #define DOCTOR_MAX_DCS 16
@@ -83,7 +85,7 @@ struct doctor_evidence {
 	char realm[256];
 	char domain[256];
 	char fqdn[300];      /* the dNSHostName this host should have ("ws1.lab.test") */
-	int remote;          /* --target: filled from the member (not yet) */
+	int remote;          /* --target: filled from the member (doctor_gather_remote) */
 	int admin_given;     /* -U or -C: the directory may be read as the administrator */
 
 	/* discovery */
@@ -126,6 +128,19 @@ struct doctor_evidence {
 	char cmd_verify[600];
 	char cmd_doctor_admin[600]; /* this doctor again with -U Administrator (to read the directory) */
 
+	/* --target (remote mode) */
+	char target[256];          /* the host asked */
+	char target_domain[256];   /* the target's own domain (its LSA: DNS name, else NetBIOS name) */
+	int target_is_dc;          /* srvsvc says it is a DC (1), not (0), unknown (-1) */
+	int trust_channel;         /* the channel checked is to another domain than the target's own: a trust */
+	int dir_not_applicable;    /* the computer account is not the channel's account (a trust): not read */
+	enum check_state dsget_state; /* the member's own DsrGetDcNameEx2 */
+	char dsget_error[400];
+	enum nlt_cat dsget_err_cat;
+	struct trust_remote_evidence rv; /* verify --target's evidence (TC_QUERY, TC_VERIFY) */
+	char cmd_repair[600];      /* nltrust repair --target ... */
+	char cmd_fix_rejoin[600];  /* nltrust doctor --target ... --fix --allow-rejoin */
+
 	struct doctor_step steps[DOCTOR_MAX_STEPS];
 	size_t n_steps;
 };
@@ -146,6 +161,8 @@ enum doctor_cause_kind {
 	DCAUSE_MEMBER_AHEAD,    /* the member holds a newer password no DC has (a change lost on the DC side) */
 	DCAUSE_TRUST_BROKEN,    /* verify's judge found it broken, with no better root cause in the evidence */
 	DCAUSE_UNKNOWN,         /* a step could not run: what it would have told is unknown */
+	DCAUSE_SECRET_DIFFERS,  /* --target: TC_VERIFY says the member's secret is not the directory's (1323, 1787 ...) */
+	DCAUSE_MEMBER_DC,       /* --target: the member talks to a dead or wrong DC (TC_VERIFY: no logon servers ...) */
 	DCAUSE__COUNT
 };
 const char *doctor_cause_key(enum doctor_cause_kind k);
@@ -189,6 +206,12 @@ struct nlt_ctx;
  * local configuration before anything ran).
  */
 int doctor_gather(struct nlt_ctx *ctx, struct doctor_evidence *ev, struct nlt_err *e);
+/*
+ * The same for ctx->req->target (doctor --target HOST [DOMAIN]).  -1 with e when the target gives
+ * nothing to judge: logon refused (exit 5, naming the account kind), unreachable, its own domain
+ * unreadable.
+ */
+int doctor_gather_remote(struct nlt_ctx *ctx, struct doctor_evidence *ev, struct nlt_err *e);
 
 /* Add a step record (the gatherer and --fix); returns it (the last slot when full). */
 struct doctor_step *doctor_step_add(struct doctor_evidence *ev, const char *name, enum check_state st,
@@ -207,11 +230,13 @@ enum doctor_fix_outcome {
 	DFIX_UNCLEAR,       /* a change's outcome is not known: kept pending, re-checked, not healed */
 	DFIX_NOT_FIXABLE,   /* the root cause is not one a password step repairs (disabled, deleted, ...) */
 	DFIX_PLAN,          /* --dry-run: the plan, nothing changed */
+	DFIX_REJOINED,      /* --target --allow-rejoin: rejoined, the directory shows the new password; the
+			       channel is verified only after the member restarts (never "healed") */
 };
 const char *doctor_fix_outcome_key(enum doctor_fix_outcome o);
 
 struct doctor_fix_step {
-	char name[32];      /* "rediscover", "rotate", "admin-reset" */
+	char name[32];      /* "rediscover", "rotate", "admin-reset"; --target: repair's steps, "rejoin" */
 	char action[600];   /* what it does (the equivalent command) */
 	enum check_state state;
 	int changed;        /* it changed something (a password) */
@@ -223,7 +248,7 @@ struct doctor_fix_step {
 
 struct doctor_fix {
 	enum doctor_fix_outcome outcome;
-	struct doctor_fix_step s[4];
+	struct doctor_fix_step s[10];
 	size_t n;
 	char healed_by[32];
 	char prefer_dc[256]; /* rediscover healed: the DC to prefer */

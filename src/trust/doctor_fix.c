@@ -19,7 +19,9 @@
 #include "cmds.h"
 #include "doctor.h"
 #include "output.h"
+#include "remote_repair.h"
 #include "reset.h"
+#include "trust_target.h"
 
 const char *doctor_fix_outcome_key(enum doctor_fix_outcome o)
 {
@@ -30,6 +32,7 @@ const char *doctor_fix_outcome_key(enum doctor_fix_outcome o)
 	case DFIX_UNCLEAR: return "unclear";
 	case DFIX_NOT_FIXABLE: return "not_fixable";
 	case DFIX_PLAN: return "plan";
+	case DFIX_REJOINED: return "rejoined";
 	default: return "not_run";
 	}
 }
@@ -136,6 +139,166 @@ static int run_reset(struct nlt_ctx *ctx, int admin, const char *server, struct 
 	return 0;
 }
 
+/*
+ * --target: repair --target's runbook (remote_repair(): TC_VERIFY, REDISCOVER when the member's DC
+ * is dead or wrong, "rejoin needed" when its secret is gone), then the rejoin only with
+ * --allow-rejoin (remote_repair()'s --rejoin: never on a DC nor for a channel to another domain).
+ * Every verdict is the remote judge's TC_VERIFY after the step; a rejoin is "rejoined", never healed.
+ */
+static void fix_remote(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const struct doctor_diagnosis *d,
+		       struct doctor_fix *f)
+{
+	const struct nlt_req *saved = ctx->req;
+	const struct doctor_cause *root = d->root >= 0 ? &d->c[d->root] : NULL;
+	struct nlt_req r2 = *saved;
+	struct repair_result *res = calloc(1, sizeof(*res));
+	struct trust_target_info ti;
+	struct nlt_err e;
+	char domain[256];
+	char *ccname = getenv("KRB5CCNAME") ? strdup(getenv("KRB5CCNAME")) : NULL;
+	uint64_t t0 = nlt_now_us();
+	int r;
+
+	if (!res) {
+		f->outcome = DFIX_UNCLEAR;
+		f->cat = NLT_EINTERNAL;
+		snprintf(f->summary, sizeof(f->summary), "not run: out of memory");
+		free(ccname);
+		return;
+	}
+	switch (root ? root->kind : DCAUSE_NONE) {
+	case DCAUSE_DELETED:
+	case DCAUSE_DISABLED:
+	case DCAUSE_DUPLICATE:
+	case DCAUSE_CLOCK_SKEW:
+	case DCAUSE_MOVED:
+	case DCAUSE_NO_AES:
+	case DCAUSE_REPLICATION:
+		f->outcome = DFIX_NOT_FIXABLE;
+		nlt_strlcpy(f->next, root->next, sizeof(f->next));
+		snprintf(f->summary, sizeof(f->summary), "not repaired: %s is not something the member's channel repair "
+			 "fixes; %s", doctor_cause_key(root->kind), root->next[0] ? "run the command below" : "see the diagnosis");
+		goto out;
+	default:
+		break;
+	}
+	fresh_deadline(ctx);
+	r2.rotate = 0;          /* a broken channel cannot change its password; a healed one needs no change */
+	r2.reboot = 0;
+	r2.rejoin = saved->rejoin; /* --allow-rejoin */
+	r2.server = NULL;
+	ctx->req = &r2;
+	nlt_clearerr(&e);
+	r = remote_repair(ctx, res, &ti, domain, sizeof(domain), &e);
+	ctx->req = saved;
+	if (ccname)
+		setenv("KRB5CCNAME", ccname, 1);
+	else
+		unsetenv("KRB5CCNAME");
+	if (r < 0) {
+		struct doctor_fix_step *s = &f->s[f->n++];
+		nlt_strlcpy(s->name, "repair", sizeof(s->name));
+		nlt_strlcpy(s->action, ev->cmd_repair, sizeof(s->action));
+		s->state = CHECK_COULD_NOT_RUN;
+		nlt_strlcpy(s->result, e.msg, sizeof(s->result));
+		s->elapsed_us = nlt_now_us() - t0;
+		f->outcome = DFIX_NOT_HEALED;
+		f->cat = e.cat ? e.cat : NLT_EPROBLEM;
+		snprintf(f->summary, sizeof(f->summary), "not repaired: %.500s", e.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < res->n && f->n < sizeof(f->s) / sizeof(f->s[0]); i++) {
+		const struct repair_step *rs = &res->step[i];
+		struct doctor_fix_step *s = &f->s[f->n++];
+		snprintf(s->name, sizeof(s->name), "%s", rs->kind == RSTEP_REJOIN ? "rejoin" : repair_step_str(rs->kind));
+		snprintf(s->action, sizeof(s->action), "%s%s%s", rs->did, rs->data[0] ? ": " : "", rs->data);
+		s->state = rs->state == RSTATE_OK || rs->state == RSTATE_FAILED ? CHECK_RAN
+			   : rs->state == RSTATE_PLANNED || rs->state == RSTATE_NOT_RUN ? CHECK_SKIPPED : CHECK_COULD_NOT_RUN;
+		s->changed = (rs->kind == RSTEP_REDISCOVER || rs->kind == RSTEP_CHANGE_PASSWORD || rs->kind == RSTEP_REJOIN) &&
+			     rs->state == RSTATE_OK;
+		snprintf(s->result, sizeof(s->result), "%s: %s", repair_state_str(rs->state), rs->saw);
+		if (rs->kind == RSTEP_TC_VERIFY && rs->state != RSTATE_PLANNED) {
+			s->verdict_after = rs->verdict;
+			snprintf(s->verify_summary, sizeof(s->verify_summary), "TC_VERIFY: %s", trust_verdict_str(rs->verdict));
+		}
+	}
+	f->s[f->n ? f->n - 1 : 0].elapsed_us = nlt_now_us() - t0;
+	if (saved->dry_run) {
+		f->outcome = DFIX_PLAN;
+		f->cat = d->cat;
+		if (res->outcome != REPAIR_REJOIN_NEEDED)
+			snprintf(f->summary, sizeof(f->summary), "plan (--dry-run, nothing changed): %.500s", res->summary);
+		else if (ev->trust_channel || ev->target_is_dc == 1)
+			snprintf(f->summary, sizeof(f->summary), "plan (--dry-run, nothing changed): TC_VERIFY says the secret "
+				 "is gone or wrong, which REDISCOVER and CHANGE_PASSWORD cannot fix; %.150s's channel to %.150s is "
+				 "a trust between domains: a DC's trust is recreated, not rejoined, so no step of doctor's "
+				 "repairs it", ev->target, ev->domain);
+		else if (saved->rejoin)
+			snprintf(f->summary, sizeof(f->summary), "plan (--dry-run, nothing changed): TC_VERIFY says the secret "
+				 "is gone or wrong; then rejoin %.200s (--allow-rejoin), verified after it restarts", ev->target);
+		else
+			snprintf(f->summary, sizeof(f->summary), "plan (--dry-run, nothing changed): TC_VERIFY says the secret "
+				 "is gone or wrong; a rejoin is needed, which doctor runs only with --allow-rejoin");
+		if (res->outcome == REPAIR_REJOIN_NEEDED && !saved->rejoin && !ev->trust_channel && ev->target_is_dc != 1)
+			nlt_strlcpy(f->next, ev->cmd_fix_rejoin, sizeof(f->next));
+		goto out;
+	}
+	switch (res->outcome) {
+	case REPAIR_HEALED:
+	case REPAIR_ROTATED:
+		f->outcome = DFIX_HEALED;
+		f->cat = NLT_OK;
+		nlt_strlcpy(f->healed_by, res->outcome == REPAIR_HEALED ? "rediscover" : "rotate", sizeof(f->healed_by));
+		snprintf(f->summary, sizeof(f->summary), "healed: %.500s", res->summary);
+		break;
+	case REPAIR_REJOINED:
+		f->outcome = DFIX_REJOINED; /* not healed: healed_by stays empty until the member's channel is verified */
+		f->cat = NLT_OK;
+		snprintf(f->summary, sizeof(f->summary), "rejoined, verify after the member restarts: %.500s", res->summary);
+		snprintf(f->next, sizeof(f->next), "%.590s", ev->cmd_verify);
+		break;
+	case REPAIR_REJOIN_NEEDED:
+		f->outcome = DFIX_NOT_HEALED;
+		f->cat = res->cat ? res->cat : NLT_EPROBLEM;
+		if (ev->trust_channel || ev->target_is_dc == 1) {
+			snprintf(f->summary, sizeof(f->summary), "not repaired: a rejoin is needed by the secret, but %.200s's "
+				 "channel to %.200s is a trust between domains: a DC's trust is recreated (or its password reset "
+				 "on both sides), not rejoined", ev->target, ev->domain);
+		} else if (saved->rejoin) {
+			snprintf(f->summary, sizeof(f->summary), "not repaired: %.560s", res->summary);
+			nlt_strlcpy(f->next, res->rejoin_cmd, sizeof(f->next));
+		} else {
+			snprintf(f->summary, sizeof(f->summary), "not repaired: a rejoin is needed (the member's secret is gone "
+				 "or wrong); doctor rejoins only with --allow-rejoin");
+			nlt_strlcpy(f->next, ev->cmd_fix_rejoin[0] ? ev->cmd_fix_rejoin : res->rejoin_cmd, sizeof(f->next));
+		}
+		break;
+	case REPAIR_ALREADY_HEALTHY:
+		f->outcome = DFIX_NOT_HEALED;
+		f->cat = d->cat ? d->cat : NLT_EPROBLEM;
+		snprintf(f->summary, sizeof(f->summary), "nothing changed: TC_VERIFY is healthy now, but the diagnosis "
+			 "found %s, which a channel repair does not fix", root ? doctor_cause_key(root->kind) : "a problem");
+		nlt_strlcpy(f->next, root ? root->next : "", sizeof(f->next));
+		break;
+	case REPAIR_ROTATE_FAILED:
+	case REPAIR_UNKNOWN:
+		f->outcome = res->changed < 0 ? DFIX_UNCLEAR : DFIX_NOT_HEALED;
+		f->cat = res->cat ? res->cat : NLT_EPROBLEM;
+		snprintf(f->summary, sizeof(f->summary), "%s: %.480s", res->changed < 0 ? "unclear (a change was sent and "
+			 "its fate is unknown; re-check with verify --target)" : "not repaired", res->summary);
+		nlt_strlcpy(f->next, ev->cmd_verify, sizeof(f->next));
+		break;
+	default:
+		f->outcome = DFIX_NOT_HEALED;
+		f->cat = res->cat ? res->cat : NLT_EPROBLEM;
+		snprintf(f->summary, sizeof(f->summary), "not repaired: %.560s", res->summary);
+		break;
+	}
+out:
+	free(res);
+	free(ccname);
+}
+
 void doctor_fix_run(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const struct doctor_diagnosis *d,
 		    struct doctor_fix *f)
 {
@@ -160,6 +323,10 @@ void doctor_fix_run(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const
 		f->outcome = DFIX_NOTHING_TO_DO;
 		f->cat = NLT_OK;
 		snprintf(f->summary, sizeof(f->summary), "nothing to repair: the trust is healthy");
+		return;
+	}
+	if (ev->remote) {
+		fix_remote(ctx, ev, d, f);
 		return;
 	}
 	switch (root ? root->kind : DCAUSE_NONE) {

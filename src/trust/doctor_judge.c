@@ -36,6 +36,8 @@ const char *doctor_cause_key(enum doctor_cause_kind k)
 		[DCAUSE_MEMBER_AHEAD] = "member_ahead",
 		[DCAUSE_TRUST_BROKEN] = "trust_broken",
 		[DCAUSE_UNKNOWN] = "could_not_check",
+		[DCAUSE_SECRET_DIFFERS] = "member_secret_differs",
+		[DCAUSE_MEMBER_DC] = "member_dc_unreachable",
 	};
 	return (unsigned)k < DCAUSE__COUNT && keys[k] ? keys[k] : "none";
 }
@@ -64,11 +66,13 @@ static int rank(enum doctor_cause_kind k)
 	case DCAUSE_DELETED: return 1;
 	case DCAUSE_DISABLED: return 2;
 	case DCAUSE_MEMBER_BEHIND: return 3;
+	case DCAUSE_SECRET_DIFFERS: return 3;
 	case DCAUSE_REPLICATION: return 4;
 	case DCAUSE_MEMBER_AHEAD: return 5;
 	case DCAUSE_CLOCK_SKEW: return 6;
 	case DCAUSE_DUPLICATE: return 7;
 	case DCAUSE_PENDING: return 8;
+	case DCAUSE_MEMBER_DC: return 9;
 	case DCAUSE_DC_UNREACHABLE: return 9;
 	case DCAUSE_TRUST_BROKEN: return 10;
 	case DCAUSE_NO_AES: return 11;
@@ -319,7 +323,22 @@ static void replication_causes(const struct doctor_evidence *ev, const struct do
 		    u ? (u->found ? ", which has it" : ", which does not have it") : "");
 		return;
 	}
-	if (differ && newest && oldest) {
+	if (differ && newest && oldest && ev->remote) {
+		/* a remote member: what it holds is not known here, only whether its DC accepts it (TC_VERIFY) */
+		const char *use = u ? u->name : used_dc(ev);
+		int u_newest = u && u->found && u->kvno == newest->kvno && u->pwdlastset == newest->pwdlastset;
+		if (u_newest && ev->verify_state == CHECK_RAN && ev->tr.verdict == TRUST_HEALTHY)
+			add(d, DCAUSE_REPLICATION, FINDING_NOTE, NLT_OK, use, NULL,
+			    "the last change of %s's password has not reached every DC yet (%s); the member uses %s, which "
+			    "has it, and TC_VERIFY there is healthy: nothing breaks unless it moves to a lagging DC first",
+			    ev->machine, list, use);
+		else
+			add(d, DCAUSE_REPLICATION, FINDING_BROKEN, NLT_EPROBLEM, use && *use ? use : NULL, NULL,
+			    "the DCs disagree on %s's password (%s); the member uses %s%s", ev->machine, list,
+			    use && *use ? use : "a DC that could not be asked",
+			    !u ? "" : u_newest ? ", which has the newest value" : ", which has an older value than "
+			    "another DC: the member's channel breaks when the newer one reaches it, or already has");
+	} else if (differ && newest && oldest) {
 		const char *use = u ? u->name : used_dc(ev);
 		int u_newest = u && u->found && u->kvno == newest->kvno && u->pwdlastset == newest->pwdlastset;
 		/* what this host holds: the keytab's newest key, or a pending change the journal keeps */
@@ -361,15 +380,83 @@ static void replication_causes(const struct doctor_evidence *ev, const struct do
 		    "between DCs (%s has %s)", ev->machine, first->name, first->dn);
 }
 
+/* The Win32 status TC_VERIFY (else TC_QUERY) reports for a remote member's channel; 0 none. */
+static uint32_t remote_status(const struct trust_remote_evidence *rv)
+{
+	const struct trust_remote_call *v = &rv->verify, *q = &rv->query;
+
+	if (v->state == RCALL_ANSWERED && v->werror == 0 && v->present) {
+		if ((v->flags & 0x80) && v->pdc_status)
+			return v->pdc_status;
+		if (v->tc_status)
+			return v->tc_status;
+	}
+	if (q->state == RCALL_ANSWERED && q->werror == 0 && q->present && q->tc_status)
+		return q->tc_status;
+	return 0;
+}
+
+/* --target: the causes only the member's own answer shows */
+static void remote_causes(const struct doctor_evidence *ev, struct doctor_diagnosis *d)
+{
+	uint32_t code = remote_status(&ev->rv);
+	const char *nm = w32_name(code), *tdc = ev->rv.verify.trusted_dc;
+	char cs[80];
+
+	if (ev->verify_state != CHECK_RAN || ev->tr.verdict != TRUST_BROKEN || !code)
+		return;
+	snprintf(cs, sizeof(cs), "%u %s", code, nm ? nm : "");
+	while (*tdc == '\\')
+		tdc++;
+	if (code == W32_WRONG_PASSWORD || code == W32_NO_TRUST_SAM_ACCOUNT || code == W32_NO_TRUST_LSA_SECRET ||
+	    code == W32_DOMAIN_TRUST_INCONSISTENT) {
+		if (ev->trust_channel)
+			add(d, DCAUSE_SECRET_DIFFERS, FINDING_BROKEN, NLT_EPROBLEM, tdc, NULL,
+			    "%s's secret for its trust to %s differs from the one %s holds: TC_VERIFY answered %s%s. A "
+			    "trust between domains is recreated (or its password reset) on both sides, not rejoined; "
+			    "REDISCOVER and CHANGE_PASSWORD cannot fix a secret the other side does not share",
+			    ev->target, ev->domain, ev->domain, cs,
+			    code == W32_WRONG_PASSWORD ? " (the wrong password)" : "");
+		else
+			add(d, DCAUSE_SECRET_DIFFERS, FINDING_BROKEN, NLT_EPROBLEM, tdc,
+			    ev->cmd_fix_rejoin[0] ? ev->cmd_fix_rejoin : NULL,
+			    "%s's machine secret differs from the directory's password for %s: TC_VERIFY answered %s%s "
+			    "(a restored snapshot or image, or a reset made elsewhere); REDISCOVER and CHANGE_PASSWORD "
+			    "cannot fix a secret the DC does not share: the member must be rejoined", ev->target, ev->machine,
+			    cs, code == W32_WRONG_PASSWORD ? " (the wrong password)" : "");
+		return;
+	}
+	if (code == W32_NO_LOGON_SERVERS || code == 1722u /* RPC_S_SERVER_UNAVAILABLE */ || code == 53u /* BAD_NETPATH */)
+		add(d, DCAUSE_MEMBER_DC, FINDING_BROKEN, NLT_EPROBLEM, ev->used_dc[0] ? ev->used_dc : NULL,
+		    ev->cmd_repair[0] ? ev->cmd_repair : NULL,
+		    "%s talks to a dead or wrong DC%s%s: TC_VERIFY answered %s; a REDISCOVER to a DC that answers "
+		    "(nltrust repair --target) repairs it", ev->target, ev->used_dc[0] ? " (" : "", ev->used_dc[0] ? ev->used_dc : "", cs);
+}
+
+/* a remote member whose DC is unknown: a DC that has the account disabled (the change replicates
+ * to every DC), else the first that has it */
+static const struct doctor_dc *first_found(const struct doctor_evidence *ev)
+{
+	for (size_t i = 0; i < ev->n_dc; i++)
+		if (ev->dc[i].dir_state == CHECK_RAN && ev->dc[i].found && ev->dc[i].have_uac && (ev->dc[i].uac & 0x2))
+			return &ev->dc[i];
+	for (size_t i = 0; i < ev->n_dc; i++)
+		if (ev->dc[i].dir_state == CHECK_RAN && ev->dc[i].found)
+			return &ev->dc[i];
+	return NULL;
+}
+
 void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *d)
 {
 	const struct trust_evidence *tv = &ev->tv;
-	const struct doctor_dc *u;
+	const struct doctor_dc *u, *ud;
 	const char *use = used_dc(ev);
 
 	memset(d, 0, sizeof(*d));
 	d->root = -1;
 	u = find_dc(ev, use);
+	/* the account's flags: on the member's DC, else (a remote member that could not be asked) on any DC */
+	ud = u ? u : ev->remote ? first_found(ev) : NULL;
 
 	/* steps that did not run: each one is unknown, with its reason */
 	if (ev->disc_state != CHECK_RAN)
@@ -391,6 +478,9 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 	else if (ev->tr.verdict != TRUST_HEALTHY && ev->tr.verdict != TRUST_BROKEN && ev->tr.verdict != TRUST_PENDING)
 		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, trust_unknown_cat(ev->tr.cat), tv->dc, ev->cmd_verify,
 		    "verify could not decide: %s", ev->tr.decisive >= 0 ? ev->tr.f[ev->tr.decisive].text : ev->tr.summary);
+	if (ev->remote && ev->dsget_state != CHECK_RAN)
+		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, ev->dsget_err_cat ? ev->dsget_err_cat : NLT_EPROTO, NULL, NULL,
+		    "the DC %s uses is unknown: %s", ev->target, ev->dsget_error[0] ? ev->dsget_error : "not asked");
 
 	/* connectivity and clocks, per DC */
 	for (size_t i = 0; i < ev->n_dc; i++) {
@@ -429,16 +519,16 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 	/* the directory on every DC */
 	for (size_t i = 0; i < ev->n_dc; i++) {
 		const struct doctor_dc *x = &ev->dc[i];
-		if (x->dir_state != CHECK_RAN)
+		if (x->dir_state != CHECK_RAN && !ev->dir_not_applicable)
 			add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, x->dir_err_cat ? x->dir_err_cat : NLT_EPROBLEM, x->name,
 			    ev->admin_given ? NULL : ev->cmd_doctor_admin, "%s on %s could not be read: %s", ev->machine,
 			    x->name, x->dir_error[0] ? x->dir_error : "not tried");
 	}
 	replication_causes(ev, u, d);
-	if (u && u->dir_state == CHECK_RAN && u->found && u->have_uac && (u->uac & 0x2))
-		add(d, DCAUSE_DISABLED, FINDING_BROKEN, NLT_EPROBLEM, u->name, ev->cmd_enable,
-		    "the account %s is disabled on %s (userAccountControl 0x%llx has ACCOUNTDISABLE)", ev->machine, u->name,
-		    (unsigned long long)u->uac);
+	if (ud && ud->dir_state == CHECK_RAN && ud->found && ud->have_uac && (ud->uac & 0x2))
+		add(d, DCAUSE_DISABLED, FINDING_BROKEN, NLT_EPROBLEM, ud->name, ev->cmd_enable,
+		    "the account %s is disabled on %s (userAccountControl 0x%llx has ACCOUNTDISABLE)", ev->machine, ud->name,
+		    (unsigned long long)ud->uac);
 	else if (tv->krb_state == CHECK_RAN && tv->as.verdict == KRBV_DISABLED)
 		add(d, DCAUSE_DISABLED, FINDING_BROKEN, NLT_EPROBLEM, tv->dc, ev->cmd_enable,
 		    "the account %s is disabled (or locked or expired): %s refused it as revoked", ev->machine, tv->dc);
@@ -448,11 +538,12 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 			    "another object holds this host's %s: %s (Kerberos tickets for that name go to whichever "
 			    "account the KDC finds; remove the name from the other object or delete it)",
 			    ev->dup_what[i], ev->dup_dn[i]);
-	} else {
+	} else if (!ev->dir_not_applicable) {
 		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, NLT_EPROBLEM, NULL, ev->admin_given ? NULL : ev->cmd_doctor_admin,
 		    "whether another object holds this host's dNSHostName or SPNs is unknown: %s",
 		    ev->dup_error[0] ? ev->dup_error : "not searched");
 	}
+	u = ud;
 	if (u && u->dir_state == CHECK_RAN && u->found && (!u->have_enctypes || !((uint64_t)u->enctypes & 0x18)))
 		add(d, DCAUSE_NO_AES, (tv->krb_state == CHECK_RAN && tv->as.verdict == KRBV_NO_KEY) ? FINDING_BROKEN
 												     : FINDING_NOTE,
@@ -462,12 +553,14 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 		    u->have_enctypes ? "without AES" : "not set");
 
 	/* the secure channel itself */
+	if (ev->remote && !has(d, DCAUSE_DELETED) && !has(d, DCAUSE_DISABLED))
+		remote_causes(ev, d);
 	if (ev->verify_state == CHECK_RAN) {
 		if (!has(d, DCAUSE_DELETED) && !has(d, DCAUSE_DISABLED))
 			password_causes(ev, u, d);
 		if (ev->tr.verdict == TRUST_PENDING) {
 			const char *t = ev->tr.decisive >= 0 ? ev->tr.f[ev->tr.decisive].text : ev->tr.summary;
-			add(d, DCAUSE_PENDING, FINDING_PENDING, ev->tr.cat, tv->dc, ev->cmd_machine_reset,
+			add(d, DCAUSE_PENDING, FINDING_PENDING, ev->tr.cat, tv->dc, ev->remote ? ev->cmd_repair : ev->cmd_machine_reset,
 			    "an interrupted password change is pending: %s", t);
 		} else if (ev->tr.verdict == TRUST_BROKEN) {
 			int broken = 0;
@@ -477,8 +570,9 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 					  d->c[i].kind != DCAUSE_NO_AES;
 			if (!broken) {
 				const char *t = ev->tr.decisive >= 0 ? ev->tr.f[ev->tr.decisive].text : ev->tr.summary;
-				add(d, DCAUSE_TRUST_BROKEN, FINDING_BROKEN, ev->tr.cat ? ev->tr.cat : NLT_EPROBLEM, tv->dc,
-				    ev->cmd_admin_reset, "verify found the trust broken: %s", t);
+				add(d, DCAUSE_TRUST_BROKEN, FINDING_BROKEN, ev->tr.cat ? ev->tr.cat : NLT_EPROBLEM,
+				    ev->remote ? ev->used_dc : tv->dc, ev->remote ? ev->cmd_repair : ev->cmd_admin_reset,
+				    "verify found the trust broken: %s", t);
 			}
 		}
 	}
@@ -506,11 +600,16 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 	if (d->root < 0) {
 		/* nothing broken, pending or unknown: healthy only when verify said so (the belt to the braces above) */
 		if (ev->verify_state == CHECK_RAN && ev->tr.verdict == TRUST_HEALTHY && ev->n_dc && ev->disc_state == CHECK_RAN &&
-		    ev->probe_state == CHECK_RAN && ev->dup_state == CHECK_RAN) {
+		    ev->probe_state == CHECK_RAN && (ev->dup_state == CHECK_RAN || ev->dir_not_applicable) &&
+		    (!ev->remote || ev->dsget_state == CHECK_RAN)) {
 			d->verdict = TRUST_HEALTHY;
 			d->cat = NLT_OK;
-			snprintf(d->summary, sizeof(d->summary), "no problem found: %s's trust is healthy on %s, and %zu DC(s) "
-				 "were probed and read", ev->machine, use, ev->n_dc);
+			if (ev->dir_not_applicable)
+				snprintf(d->summary, sizeof(d->summary), "no problem found: %.120s's trust to %.120s is healthy (TC_VERIFY "
+					 "on %.120s), and %zu DC(s) of %.120s were probed", ev->target, ev->domain, use, ev->n_dc, ev->domain);
+			else
+				snprintf(d->summary, sizeof(d->summary), "no problem found: %s's trust is healthy on %s, and %zu DC(s) "
+					 "were probed and read", ev->machine, use, ev->n_dc);
 			return;
 		}
 		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, NLT_EPROBLEM, NULL, NULL, "the evidence is incomplete");

@@ -459,12 +459,170 @@ static void pending_change(void **state)
 	free(ev);
 }
 
+
+/* ---- --target (remote mode): the member's own answers, no keytab or journal here ---- */
+
+/* A Windows member, healthy: TC_VERIFY healthy, its DsrGetDcName answered, every DC read as the admin. */
+static struct doctor_evidence *remote_healthy(void)
+{
+	struct doctor_evidence *ev = healthy();
+	memset(&ev->tv, 0, sizeof(ev->tv));
+	ev->remote = 1;
+	strcpy(ev->target, "win1.lab.test");
+	strcpy(ev->target_domain, "lab.test");
+	ev->target_is_dc = 0;
+	ev->dsget_state = CHECK_RAN;
+	ev->journal_state = CHECK_SKIPPED;
+	memset(&ev->jcurrent, 0, sizeof(ev->jcurrent));
+	ev->rv.verify.state = ev->rv.query.state = RCALL_ANSWERED;
+	ev->rv.verify.present = ev->rv.query.present = 1;
+	ev->rv.verify.flags = 0xb0;
+	strcpy(ev->rv.verify.trusted_dc, "\\\\dc1.lab.test");
+	strcpy(ev->cmd_repair, "nltrust repair --target win1.lab.test");
+	strcpy(ev->cmd_fix_rejoin, "nltrust doctor --target win1.lab.test --fix --allow-rejoin -U Administrator");
+	for (int i = 0; i < 2; i++)
+		strcpy(ev->dc[i].dir_as, "admin");
+	return ev;
+}
+
+static void remote_broken(struct doctor_evidence *ev, uint32_t pdc_status)
+{
+	ev->rv.verify.pdc_status = pdc_status;
+	ev->tr.verdict = TRUST_BROKEN;
+	ev->tr.cat = NLT_EPROBLEM;
+	ev->tr.nf = 1;
+	ev->tr.decisive = 0;
+	ev->tr.f[0].kind = FINDING_BROKEN;
+	strcpy(ev->tr.f[0].text, "TC_VERIFY: the channel fails");
+}
+
+static void remote_healthy_is_healthy(void **state)
+{
+	struct doctor_evidence *ev = remote_healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_HEALTHY);
+	assert_int_equal(d.cat, NLT_OK);
+	/* the member's DC could not be asked: never healthy */
+	ev->dsget_state = CHECK_COULD_NOT_RUN;
+	strcpy(ev->dsget_error, "cannot ask remotely");
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_INCONCLUSIVE);
+	assert_int_not_equal(d.cat, NLT_OK);
+	free(ev);
+}
+
+/* a Samba member: no \PIPE\netlogon, so no channel verdict and no DC of its own: inconclusive, the rest reported */
+static void remote_samba_member_is_unknown(void **state)
+{
+	struct doctor_evidence *ev = remote_healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	ev->rv.no_netlogon = 1;
+	ev->rv.verify.state = ev->rv.query.state = RCALL_NOT_RUN;
+	ev->tr.verdict = TRUST_INCONCLUSIVE;
+	ev->tr.cat = NLT_EPROTO;
+	ev->dsget_state = CHECK_COULD_NOT_RUN;
+	ev->used_dc[0] = '\0';
+	strcpy(ev->dsget_error, "cannot ask remotely: no \\PIPE\\netlogon");
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_INCONCLUSIVE);
+	assert_int_not_equal(d.cat, NLT_OK);
+	assert_int_equal(d.c[d.root].kind, DCAUSE_UNKNOWN);
+	/* disabled on a DC, the member's own DC unknown: the directory still names it */
+	ev->dc[1].uac = 0x1002;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_BROKEN);
+	assert_int_equal(d.c[d.root].kind, DCAUSE_DISABLED);
+	assert_non_null(strstr(d.c[d.root].text, "disabled"));
+	free(ev);
+}
+
+/* TC_VERIFY 1323: the member's secret is not AD's; the rejoin through doctor --allow-rejoin */
+static void remote_wrong_password(void **state)
+{
+	struct doctor_evidence *ev = remote_healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	remote_broken(ev, 1323);
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_BROKEN);
+	assert_int_equal(d.c[d.root].kind, DCAUSE_SECRET_DIFFERS);
+	assert_string_equal(doctor_cause_key(d.c[d.root].kind), "member_secret_differs");
+	assert_non_null(strstr(d.c[d.root].text, "wrong password"));
+	assert_non_null(strstr(d.c[d.root].next, "--allow-rejoin"));
+	assert_string_equal(d.c[d.root].dc, "dc1.lab.test");
+	assert_false(has_kind(&d, DCAUSE_TRUST_BROKEN));
+	/* 1787 too */
+	remote_broken(ev, 1787);
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.c[d.root].kind, DCAUSE_SECRET_DIFFERS);
+	/* disabled explains it better */
+	ev->dc[0].uac = 0x1002;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.c[d.root].kind, DCAUSE_DISABLED);
+	free(ev);
+}
+
+/* a DC's channel to another domain: the directory part does not apply; a wrong secret is recreated, not rejoined */
+static void remote_trust(void **state)
+{
+	struct doctor_evidence *ev = remote_healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	ev->trust_channel = 1;
+	ev->target_is_dc = 1;
+	ev->dir_not_applicable = 1;
+	ev->dup_state = CHECK_SKIPPED;
+	for (int i = 0; i < 2; i++) {
+		ev->dc[i].dir_state = CHECK_SKIPPED;
+		ev->dc[i].found = 0;
+	}
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_HEALTHY);
+	remote_broken(ev, 1323);
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_BROKEN);
+	assert_int_equal(d.c[d.root].kind, DCAUSE_SECRET_DIFFERS);
+	assert_non_null(strstr(d.c[d.root].text, "recreated"));
+	assert_string_equal(d.c[d.root].next, "");
+	/* without the directory part being "not applicable", skipped DCs keep it from healthy */
+	ev->dir_not_applicable = 0;
+	ev->tr.verdict = TRUST_HEALTHY;
+	ev->rv.verify.pdc_status = 0;
+	doctor_diagnose(ev, &d);
+	assert_int_not_equal(d.verdict, TRUST_HEALTHY);
+	free(ev);
+}
+
+/* TC_VERIFY: no logon servers: the member talks to a dead DC; repair --target (REDISCOVER) */
+static void remote_dead_dc(void **state)
+{
+	struct doctor_evidence *ev = remote_healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	remote_broken(ev, 1311);
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_BROKEN);
+	assert_int_equal(d.c[d.root].kind, DCAUSE_MEMBER_DC);
+	assert_string_equal(d.c[d.root].next, "nltrust repair --target win1.lab.test");
+	/* another code: trust_broken with repair --target, never a local reset-password */
+	remote_broken(ev, 1331);
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.c[d.root].kind, DCAUSE_TRUST_BROKEN);
+	assert_string_equal(d.c[d.root].next, "nltrust repair --target win1.lab.test");
+	free(ev);
+}
+
 static void keys_are_stable(void **state)
 {
 	(void)state;
 	assert_string_equal(doctor_cause_key(DCAUSE_MEMBER_BEHIND), "member_behind");
 	assert_string_equal(doctor_cause_key(DCAUSE_REPLICATION), "replication_lag");
 	assert_string_equal(doctor_cause_key(DCAUSE_DC_UNREACHABLE), "dc_unreachable");
+	assert_string_equal(doctor_cause_key(DCAUSE_MEMBER_DC), "member_dc_unreachable");
+	assert_string_equal(doctor_fix_outcome_key(DFIX_REJOINED), "rejoined");
 	assert_string_equal(doctor_cause_key((enum doctor_cause_kind)99), "none");
 	assert_int_equal(doctor_filetime_unix(ft(T0)), T0);
 	assert_int_equal(doctor_filetime_unix(0), 0);
@@ -491,6 +649,11 @@ int main(void)
 		cmocka_unit_test(clock_skew),
 		cmocka_unit_test(duplicate_and_no_aes),
 		cmocka_unit_test(pending_change),
+		cmocka_unit_test(remote_healthy_is_healthy),
+		cmocka_unit_test(remote_samba_member_is_unknown),
+		cmocka_unit_test(remote_wrong_password),
+		cmocka_unit_test(remote_trust),
+		cmocka_unit_test(remote_dead_dc),
 		cmocka_unit_test(keys_are_stable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,6 +102,11 @@ static void test_exit_code(void **state)
 	assert_int_equal(fleet_outcome(1, "broken"), FLEET_BROKEN);
 	assert_int_equal(fleet_outcome(1, "pending_change"), FLEET_UNKNOWN);
 	assert_int_equal(fleet_outcome(6, "inconclusive"), FLEET_UNKNOWN);
+	/* doctor's words (its "verdict" is the diagnosis'): exit 0 after --fix healed or rejoined keeps the
+	 * verdict "broken": not counted ok (only "healthy" is), nor broken (it exited 0) */
+	assert_int_equal(fleet_outcome(0, "broken"), FLEET_UNKNOWN);
+	assert_int_equal(fleet_outcome(1, "inconclusive"), FLEET_UNKNOWN);
+	assert_int_equal(fleet_outcome(5, "broken"), FLEET_UNKNOWN);
 }
 
 /* ---- fleet_run with a scripted run per host: the real fork/collect/kill path ---- */
