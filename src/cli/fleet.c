@@ -21,8 +21,6 @@
 /* A child's stdout (its JSON document) and stderr (its error line, -v) are bounded. */
 #define FLEET_OUT_MAX (4u << 20)
 #define FLEET_ERR_MAX (64u << 10)
-/* A child that outlives its own deadline by this much is killed and counted as an internal error. */
-#define FLEET_GRACE_MS 3000
 
 void fleet_target_free(struct fleet_target *t)
 {
@@ -170,6 +168,18 @@ int fleet_exit_code(const int *codes, size_t n)
 			min = codes[i];
 	}
 	return min;
+}
+
+uint64_t fleet_budget_ms(const struct nlt_req *req)
+{
+	uint64_t t = req->timeout_ms > 0 ? (uint64_t)req->timeout_ms : NLT_DEFAULT_TIMEOUT_MS;
+
+	if (!req->fix)
+		return t;
+	/* doctor --fix: the gathering, then up to three steps that each get a fresh deadline for the
+	 * change and another for the verify after it; a rejoin adds the member's join call and the
+	 * directory read after it.  A run is never stopped in the middle of a change it may still finish. */
+	return 8 * t + (req->rejoin ? (req->join_timeout_ms > 0 ? (uint64_t)req->join_timeout_ms : 120000) + t : 0);
 }
 
 /* ---- the list ---- */
@@ -349,7 +359,7 @@ static int spawn(struct job *j, const struct nlt_req *req, const struct fleet_ta
 	j->out_fd = po[0];
 	j->err_fd = pe[0];
 	j->t0_ms = nlt_now_ms();
-	j->kill_at_ms = j->t0_ms + (uint64_t)req->timeout_ms + FLEET_GRACE_MS;
+	j->kill_at_ms = j->t0_ms + fleet_budget_ms(req) + FLEET_GRACE_MS;
 	return 0;
 }
 

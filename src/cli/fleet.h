@@ -11,6 +11,7 @@
 #define NLT_FLEET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "opts.h"
@@ -18,6 +19,8 @@
 #define FLEET_MAX_TARGETS 100000
 #define FLEET_DEFAULT_JOBS 16
 #define FLEET_MAX_JOBS 256
+/* A child that outlives its budget by this much is killed and counted as an internal error. */
+#define FLEET_GRACE_MS 3000
 
 /* One target line: a host, or an NDJSON object with per-target options. */
 struct fleet_target {
@@ -48,6 +51,15 @@ enum fleet_outcome fleet_outcome(int exit_code, const char *verdict);
  * before a protocol one), so that nothing unchecked reads as success.
  */
 int fleet_exit_code(const int *codes, size_t n);
+
+/*
+ * Pure: how long one target's run may take before it is stopped (plus a
+ * grace of FLEET_GRACE_MS): --timeout for a check; for doctor --fix every
+ * deadline its steps may start (each change and each re-verify gets a fresh
+ * one; a rejoin adds the member's --join-timeout), so that no run is killed
+ * in the middle of a change.
+ */
+uint64_t fleet_budget_ms(const struct nlt_req *req);
 
 /*
  * Run req->cmd once per target of req->targets.  run_one runs one request

@@ -109,6 +109,23 @@ static void test_exit_code(void **state)
 	assert_int_equal(fleet_outcome(5, "broken"), FLEET_UNKNOWN);
 }
 
+/* a fleet never stops doctor --fix in the middle of a change: its budget covers every fresh deadline */
+static void test_budget(void **state)
+{
+	struct nlt_req r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.timeout_ms = 10000;
+	assert_int_equal(fleet_budget_ms(&r), 10000);
+	r.fix = 1;
+	assert_true(fleet_budget_ms(&r) >= 7 * 10000);
+	r.rejoin = 1;
+	assert_true(fleet_budget_ms(&r) >= 7 * 10000 + 120000);
+	r.join_timeout_ms = 600000;
+	assert_true(fleet_budget_ms(&r) >= 7 * 10000 + 600000);
+}
+
 /* ---- fleet_run with a scripted run per host: the real fork/collect/kill path ---- */
 
 static int scripted(const struct nlt_req *req)
@@ -259,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_parse_json),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_exit_code),
+		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_run_text),
 		cmocka_unit_test(test_run_json_hang_crash),
 		cmocka_unit_test(test_run_concurrent),
