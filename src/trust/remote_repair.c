@@ -660,18 +660,25 @@ static void repair_rejoin(struct nlt_ctx *ctx, struct repair_result *res, int is
 		return;
 	}
 	memset(&rj, 0, sizeof(rj));
-	if (rjoin_run(ctx, RJOIN_REJOIN, &rj, &re) == 0 && rj.password_new == 1) {
-		s->state = RSTATE_OK;
-		res->rejoin_cmd[0] = '\0';
-		fmt(s->saw, sizeof(s->saw), "the member answered WERR_OK and %s on %.200s shows its new password%s", rj.sam,
-		    rj.dc, rj.reboot_outcome == REBOOT_ACCEPTED ? "; it restarts (--reboot)" : "; a restart is pending");
-		finish(res, REPAIR_REJOINED, NLT_OK,
-		       "rejoined %.200s to %.100s; its secure channel is verified only after it restarts: nltrust verify "
-		       "--target %.200s",
-		       host, domain, host);
-		return;
+	if (rjoin_run(ctx, RJOIN_REJOIN, &rj, &re) == 0 || (rj.password_new == 1 && rj.reboot_asked)) {
+		if (rj.password_new == 1) {
+			/* rejoined; with --reboot, a restart that was not scheduled is an error of its own (exit of its kind) */
+			int rb_failed = rj.reboot_asked && rj.reboot_outcome != REBOOT_ACCEPTED;
+			s->state = RSTATE_OK;
+			res->rejoin_cmd[0] = '\0';
+			fmt(s->saw, sizeof(s->saw), "the member answered WERR_OK and %s on %.200s shows its new password%s%.200s",
+			    rj.sam, rj.dc, !rj.reboot_asked ? "; a restart is pending"
+					   : rb_failed ? "; the restart was NOT scheduled: " : "; it restarts (--reboot)",
+			    rb_failed ? rj.reboot_error : "");
+			finish(res, REPAIR_REJOINED, rb_failed ? (re.cat != NLT_OK ? re.cat : NLT_EPROTO) : NLT_OK,
+			       "rejoined %.200s to %.100s%s; its secure channel is verified only after it restarts: nltrust "
+			       "verify --target %.200s",
+			       host, domain, rb_failed ? " (the restart was not scheduled: restart it by hand)" : "", host);
+			return;
+		}
 	}
-	s->state = rj.join.ran && !rj.join.answered ? RSTATE_UNKNOWN : RSTATE_FAILED;
+	/* no answer, or a WERR_OK the directory does not confirm: what the member holds now is not known */
+	s->state = rj.join.ran && (!rj.join.answered || rj.join.werror == 0) ? RSTATE_UNKNOWN : RSTATE_FAILED;
 	fmt(s->saw, sizeof(s->saw), "%.440s%s%.150s", re.msg[0] ? re.msg : "the rejoin did not confirm a new password",
 	    rj.finish_cmd[0] ? "; finish with: " : "", rj.finish_cmd);
 	finish(res, REPAIR_REJOIN_NEEDED, re.cat != NLT_OK ? re.cat : NLT_EPROBLEM, "%.300s: rejoin failed: %.550s", host,
