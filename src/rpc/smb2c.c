@@ -66,67 +66,85 @@ static int send_msgs(struct smb2c *c, size_t len, const char *op, struct nlt_err
 }
 
 /*
+ * One frame into c->buf[0..*len) with its header in *h: a TRANSFORM message
+ * decrypted, the credits it grants accounted.  The deadline is checked
+ * before every read: a server that keeps sending interim answers (or oplock
+ * breaks) as fast as we read them must not keep us past it (a read only
+ * checks it when it has to wait).  pending: the interim answers seen so far,
+ * for the error.
+ */
+static int recv_frame(struct smb2c *c, unsigned pending, struct smb2_hdr *h, size_t *len, const char *op,
+		      struct nlt_err *e)
+{
+	uint8_t fh[4];
+	size_t n;
+	int st;
+
+	if (nlt_now_ms() >= c->deadline_ms)
+		st = XP_TIMEOUT;
+	else
+		st = recv_exact(c, fh, 4);
+	if (st == XP_OK && smb2_dec_direct_tcp(fh, &n) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: not a direct-TCP frame", op, c->peer);
+	if (st == XP_TIMEOUT && pending)
+		return nlt_seterr(e, NLT_ENODC,
+				  "SMB2 %s to %s: no final answer before the deadline (the server answered "
+				  "STATUS_PENDING %u time%s)",
+				  op, c->peer, pending, pending == 1 ? "" : "s");
+	if (st != XP_OK)
+		return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op,
+				  c->peer, xp_status_str(st));
+	if (n > SMB2C_BUF || n < 4)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame of %zu bytes", op, c->peer, n);
+	if ((st = recv_exact(c, c->tmp, n)) != XP_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame cut short: %s", op, c->peer, xp_status_str(st));
+	c->last_encrypted = 0;
+	if (c->tmp[0] == 0xfd) {
+		size_t pn;
+		if (!c->have_keys || !c->cipher)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: encrypted answer without encryption keys", op,
+					  c->peer);
+		if (smb2_decrypt(c->cipher, c->keys.decryption, c->session_id, c->tmp, n, c->buf, SMB2C_BUF, &pn) != WIRE_OK)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: an encrypted answer failed to decrypt", op, c->peer);
+		n = pn;
+		c->last_encrypted = 1;
+		c->n_decrypted++;
+	} else {
+		memcpy(c->buf, c->tmp, n);
+	}
+	if (smb2_dec_hdr(c->buf, n, h) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: malformed SMB2 header", op, c->peer);
+	if (!(h->flags & SMB2_FLAGS_SERVER_TO_REDIR))
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: a request instead of a response", op, c->peer);
+	if (c->credits > UINT16_MAX - h->credits)
+		c->credits = UINT16_MAX;
+	else
+		c->credits = (uint16_t)(c->credits + h->credits);
+	*len = n;
+	return 0;
+}
+
+/* an oplock break: we take no oplocks, so it is skipped */
+static int is_oplock_break(const struct smb2_hdr *h)
+{
+	return h->message_id == LAST_MID && h->command == 0x12;
+}
+
+/*
  * Receive the response (chain) to message id `mid` into c->buf[0..*len):
- * decrypt a TRANSFORM message, skip oplock breaks and STATUS_PENDING
- * interim responses (waiting on under the deadline), account credits.
+ * skip oplock breaks and STATUS_PENDING interim responses (waiting on under
+ * the deadline).
  */
 static int recv_msgs(struct smb2c *c, uint64_t mid, size_t *len, const char *op, struct nlt_err *e)
 {
 	unsigned pending = 0;
+	struct smb2_hdr h;
 
 	for (;;) {
-		uint8_t fh[4];
-		size_t n;
-		struct smb2_hdr h;
-		int st;
-
-		/* a server that keeps sending interim answers (or oplock breaks) as fast as we read
-		 * them must not keep us past the deadline: a read only checks it when it has to wait */
-		if (nlt_now_ms() >= c->deadline_ms)
-			st = XP_TIMEOUT;
-		else
-			st = recv_exact(c, fh, 4);
-		if (st == XP_OK && smb2_dec_direct_tcp(fh, &n) != WIRE_OK)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: not a direct-TCP frame", op, c->peer);
-		if (st == XP_TIMEOUT && pending)
-			return nlt_seterr(e, NLT_ENODC,
-					  "SMB2 %s to %s: no final answer before the deadline (the server answered "
-					  "STATUS_PENDING %u time%s)",
-					  op, c->peer, pending, pending == 1 ? "" : "s");
-		if (st != XP_OK)
-			return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op,
-					  c->peer, xp_status_str(st));
-		if (n > SMB2C_BUF || n < 4)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame of %zu bytes", op, c->peer, n);
-		if ((st = recv_exact(c, c->tmp, n)) != XP_OK)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame cut short: %s", op, c->peer,
-					  xp_status_str(st));
-		c->last_encrypted = 0;
-		if (c->tmp[0] == 0xfd) {
-			size_t pn;
-			if (!c->have_keys || !c->cipher)
-				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: encrypted answer without encryption keys",
-						  op, c->peer);
-			if (smb2_decrypt(c->cipher, c->keys.decryption, c->session_id, c->tmp, n, c->buf, SMB2C_BUF, &pn) !=
-			    WIRE_OK)
-				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: an encrypted answer failed to decrypt", op,
-						  c->peer);
-			n = pn;
-			c->last_encrypted = 1;
-			c->n_decrypted++;
-		} else {
-			memcpy(c->buf, c->tmp, n);
-		}
-		if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: malformed SMB2 header", op, c->peer);
-		if (!(h.flags & SMB2_FLAGS_SERVER_TO_REDIR))
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: a request instead of a response", op, c->peer);
-		if (c->credits > UINT16_MAX - h.credits)
-			c->credits = UINT16_MAX;
-		else
-			c->credits = (uint16_t)(c->credits + h.credits);
-		if (h.message_id == LAST_MID && h.command == 0x12)
-			continue; /* oplock break: we take no oplocks, ignore */
+		if (recv_frame(c, pending, &h, len, op, e) < 0)
+			return -1;
+		if (is_oplock_break(&h))
+			continue;
 		if (h.message_id != mid)
 			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, expected %llu", op, c->peer,
 					  (unsigned long long)h.message_id, (unsigned long long)mid);
@@ -135,7 +153,6 @@ static int recv_msgs(struct smb2c *c, uint64_t mid, size_t *len, const char *op,
 				pending++;
 			continue; /* STATUS_PENDING: the real answer follows */
 		}
-		*len = n;
 		return 0;
 	}
 }
@@ -146,52 +163,20 @@ static int recv_msgs(struct smb2c *c, uint64_t mid, size_t *len, const char *op,
  */
 static int recv_any(struct smb2c *c, size_t *len, uint64_t *mid, const char *op, struct nlt_err *e)
 {
-	for (;;) {
-		uint8_t fh[4];
-		size_t n;
-		struct smb2_hdr h;
-		int st = recv_exact(c, fh, 4);
+	unsigned pending = 0;
+	struct smb2_hdr h;
 
-		if (st == XP_OK && smb2_dec_direct_tcp(fh, &n) != WIRE_OK)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: not a direct-TCP frame", op, c->peer);
-		if (st != XP_OK)
-			return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op,
-					  c->peer, xp_status_str(st));
-		if (n > SMB2C_BUF || n < 4)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame of %zu bytes", op, c->peer, n);
-		if ((st = recv_exact(c, c->tmp, n)) != XP_OK)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame cut short: %s", op, c->peer,
-					  xp_status_str(st));
-		c->last_encrypted = 0;
-		if (c->tmp[0] == 0xfd) {
-			size_t pn;
-			if (!c->have_keys || !c->cipher)
-				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: encrypted answer without encryption keys",
-						  op, c->peer);
-			if (smb2_decrypt(c->cipher, c->keys.decryption, c->session_id, c->tmp, n, c->buf, SMB2C_BUF, &pn) !=
-			    WIRE_OK)
-				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: an encrypted answer failed to decrypt", op,
-						  c->peer);
-			n = pn;
-			c->last_encrypted = 1;
-			c->n_decrypted++;
-		} else {
-			memcpy(c->buf, c->tmp, n);
-		}
-		if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: malformed SMB2 header", op, c->peer);
-		if (!(h.flags & SMB2_FLAGS_SERVER_TO_REDIR))
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: a request instead of a response", op, c->peer);
-		if (c->credits > UINT16_MAX - h.credits)
-			c->credits = UINT16_MAX;
-		else
-			c->credits = (uint16_t)(c->credits + h.credits);
-		if (h.message_id == LAST_MID && h.command == 0x12)
-			continue; /* oplock break: we take no oplocks, ignore */
-		if (smb2_is_interim(&h))
+	for (;;) {
+		if (recv_frame(c, pending, &h, len, op, e) < 0)
+			return -1;
+		if (is_oplock_break(&h))
+			continue;
+		if (smb2_is_interim(&h)) {
+			if (pending < UINT32_MAX)
+				pending++;
 			continue; /* STATUS_PENDING: the real answer follows */
+		}
 		*mid = h.message_id;
-		*len = n;
 		return 0;
 	}
 }
