@@ -299,6 +299,38 @@ out:
 	free(ccname);
 }
 
+/*
+ * A reset (as the machine, or the administrator) then a verify on the same DC.  1 when the run ends here:
+ * healed, or the change's outcome is unclear (kept pending, re-checked, never called healed); 0 to go on.
+ */
+static int reset_then_verify(struct nlt_ctx *ctx, int admin, const char *dc, struct doctor_fix_step *s,
+			     struct doctor_fix *f)
+{
+	int r = run_reset(ctx, admin, dc, s, f->next, sizeof(f->next));
+	enum trust_verdict v;
+
+	if (r == 0)
+		return 0;
+	/* it changed something (or may have): re-check, whatever it said */
+	v = reverify(ctx, dc, s);
+	if (r < 0) {
+		f->outcome = DFIX_UNCLEAR;
+		f->cat = NLT_EPROBLEM;
+		snprintf(f->summary, sizeof(f->summary), "not healed: %s is unclear and kept pending (re-checked: %s); "
+			 "run the command below to finish it",
+			 admin ? "the administrator's reset" : "the new password's outcome", trust_verdict_str(v));
+		return 1;
+	}
+	if (v != TRUST_HEALTHY)
+		return 0;
+	f->outcome = DFIX_HEALED;
+	f->cat = NLT_OK;
+	nlt_strlcpy(f->healed_by, admin ? "admin-reset" : "rotate", sizeof(f->healed_by));
+	snprintf(f->summary, sizeof(f->summary), "healed by %s: verify is healthy again",
+		 admin ? "the administrator's password reset" : "a password rotation as the machine");
+	return 1;
+}
+
 void doctor_fix_run(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const struct doctor_diagnosis *d,
 		    struct doctor_fix *f)
 {
@@ -405,28 +437,8 @@ void doctor_fix_run(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const
 		if (req->dry_run) {
 			snprintf(s->result, sizeof(s->result), "would give %s a new password as the machine, then verify",
 				 ev->machine);
-		} else {
-			int r = run_reset(ctx, 0, reset_dc, s, f->next, sizeof(f->next));
-			if (r != 0) {
-				/* it changed something (or may have): re-check, whatever it said */
-				enum trust_verdict v = reverify(ctx, reset_dc, s);
-				if (r < 0) {
-					f->outcome = DFIX_UNCLEAR;
-					f->cat = NLT_EPROBLEM;
-					snprintf(f->summary, sizeof(f->summary), "not healed: the new password's outcome is unclear "
-						 "and it is kept pending (re-checked: %s); run the command below to finish it",
-						 trust_verdict_str(v));
-					return;
-				}
-				if (v == TRUST_HEALTHY) {
-					f->outcome = DFIX_HEALED;
-					f->cat = NLT_OK;
-					nlt_strlcpy(f->healed_by, "rotate", sizeof(f->healed_by));
-					snprintf(f->summary, sizeof(f->summary), "healed by a password rotation as the machine: "
-						 "verify is healthy again");
-					return;
-				}
-			}
+		} else if (reset_then_verify(ctx, 0, reset_dc, s, f)) {
+			return;
 		}
 	}
 	if (do_admin) {
@@ -442,27 +454,8 @@ void doctor_fix_run(struct nlt_ctx *ctx, const struct doctor_evidence *ev, const
 			snprintf(f->summary, sizeof(f->summary), "not healed: the machine could not repair its own password; "
 				 "an administrator's reset is next");
 			return;
-		} else {
-			int r = run_reset(ctx, 1, reset_dc, s, f->next, sizeof(f->next));
-			if (r != 0) {
-				enum trust_verdict v = reverify(ctx, reset_dc, s);
-				if (r < 0) {
-					f->outcome = DFIX_UNCLEAR;
-					f->cat = NLT_EPROBLEM;
-					snprintf(f->summary, sizeof(f->summary), "not healed: the administrator's reset is unclear "
-						 "and kept pending (re-checked: %s); run the command below to finish it",
-						 trust_verdict_str(v));
-					return;
-				}
-				if (v == TRUST_HEALTHY) {
-					f->outcome = DFIX_HEALED;
-					f->cat = NLT_OK;
-					nlt_strlcpy(f->healed_by, "admin-reset", sizeof(f->healed_by));
-					snprintf(f->summary, sizeof(f->summary), "healed by the administrator's password reset: "
-						 "verify is healthy again");
-					return;
-				}
-			}
+		} else if (reset_then_verify(ctx, 1, reset_dc, s, f)) {
+			return;
 		}
 	}
 	if (req->dry_run) {
