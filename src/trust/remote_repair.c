@@ -734,23 +734,11 @@ int remote_repair(struct nlt_ctx *ctx, struct repair_result *res, struct trust_t
 			nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 			goto out;
 		}
-		if (target_show(&t, tinfo, e) < 0)
+		if (trust_target_own_domain(&t, tinfo, "repair", domain, domain_len, e) < 0)
 			goto out;
-		if (!tinfo->have_lsa) {
-			nlt_seterr(e, NLT_EPROTO, "repair --target %s: cannot read its own domain (give DOMAIN): %s", t.host,
-				   tinfo->lsa_err);
-			goto out;
-		}
-		snprintf(domain, domain_len, "%s", tinfo->lsa.dns_domain[0] ? tinfo->lsa.dns_domain : tinfo->lsa.name);
 		ti->domain_from_lsa = 1;
-		is_dc = tinfo->have_srv ? (tinfo->srv.type & SV_TYPE_DOMAIN_CTRL) != 0 : -1;
-		if (tinfo->have_srv && (tinfo->srv.type & SV_TYPE_DOMAIN_CTRL)) {
-			nlt_seterr(e, NLT_EUSAGE,
-				   "repair --target %s: it is the primary domain controller of %s and has no secure channel "
-				   "to its own domain; name a trusted DOMAIN to repair its channel to",
-				   t.host, domain);
-			goto out;
-		}
+		/* not a PDC (refused above); a role srvsvc did not give stays unknown: no rejoin then */
+		is_dc = tinfo->have_srv ? 0 : -1;
 		if (tinfo->netlogon == 0) {
 			rq.no_netlogon = 1;
 			snprintf(why, sizeof(why), "opening it gave STATUS_OBJECT_NAME_NOT_FOUND");

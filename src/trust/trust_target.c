@@ -166,6 +166,25 @@ out:
 	admin_close(&s);
 }
 
+int trust_target_own_domain(struct target *t, struct target_info *tinfo, const char *cmd, char *domain, size_t len,
+			    struct nlt_err *e)
+{
+	if (target_show(t, tinfo, e) < 0)
+		return -1;
+	if (!tinfo->have_lsa)
+		return nlt_seterr(e, NLT_EPROTO, "%s --target %s: cannot read its own domain (give DOMAIN): %s", cmd, t->host,
+				  tinfo->lsa_err);
+	snprintf(domain, len, "%s", tinfo->lsa.dns_domain[0] ? tinfo->lsa.dns_domain : tinfo->lsa.name);
+	/* a PDC has no secure channel to its own domain (Samba answers TC_VERIFY OK with no DC named
+	 * then): nothing to verify or repair, and never "healthy" for it */
+	if (tinfo->have_srv && (tinfo->srv.type & SV_TYPE_DOMAIN_CTRL))
+		return nlt_seterr(e, NLT_EUSAGE,
+				  "%s --target %s: it is the primary domain controller of %s and has no secure channel "
+				  "to its own domain; name a trusted DOMAIN to %s its channel to",
+				  cmd, t->host, domain, cmd);
+	return 0;
+}
+
 int trust_target_check(struct nlt_ctx *ctx, struct trust_remote_evidence *ev, struct trust_target_info *ti,
 		       struct trust_target_dir *dir, struct nlt_err *e)
 {
@@ -212,25 +231,9 @@ int trust_target_check(struct nlt_ctx *ctx, struct trust_remote_evidence *ev, st
 			nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 			goto fail;
 		}
-		if (target_show(&t, tinfo, e) < 0)
+		if (trust_target_own_domain(&t, tinfo, "verify", ev->domain, sizeof(ev->domain), e) < 0)
 			goto fail;
-		if (!tinfo->have_lsa) {
-			nlt_seterr(e, NLT_EPROTO, "verify --target %s: cannot read its own domain (give DOMAIN): %s", t.host,
-				   tinfo->lsa_err);
-			goto fail;
-		}
-		snprintf(ev->domain, sizeof(ev->domain), "%s",
-			 tinfo->lsa.dns_domain[0] ? tinfo->lsa.dns_domain : tinfo->lsa.name);
 		ti->domain_from_lsa = 1;
-		/* a PDC has no secure channel to its own domain (Samba answers TC_VERIFY OK with no DC named
-		 * then): nothing to verify, and never "healthy" for it */
-		if (tinfo->have_srv && (tinfo->srv.type & SV_TYPE_DOMAIN_CTRL)) {
-			nlt_seterr(e, NLT_EUSAGE,
-				   "verify --target %s: it is the primary domain controller of %s and has no secure channel "
-				   "to its own domain; name a trusted DOMAIN to verify its channel to",
-				   t.host, ev->domain);
-			goto fail;
-		}
 		if (tinfo->netlogon == 0) {
 			ev->no_netlogon = 1;
 			snprintf(ev->no_netlogon_why, sizeof(ev->no_netlogon_why), "opening it gave STATUS_OBJECT_NAME_NOT_FOUND");

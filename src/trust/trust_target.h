@@ -62,4 +62,15 @@ void trust_target_dir_free(struct trust_target_dir *d);
 int trust_target_check(struct nlt_ctx *ctx, struct trust_remote_evidence *ev, struct trust_target_info *ti,
 		       struct trust_target_dir *dir, struct nlt_err *e);
 
+struct target;
+struct target_info;
+/*
+ * The target's own domain from its LSA (DNS name, else NetBIOS name) into domain, as show-target reads
+ * it (tinfo filled, caller-owned; it also says whether \PIPE\netlogon is served).  A PDC has no secure
+ * channel to its own domain: that is a usage error for cmd ("verify", "repair"), which then needs a
+ * trusted DOMAIN.  0, or -1 with e.
+ */
+int trust_target_own_domain(struct target *t, struct target_info *tinfo, const char *cmd, char *domain, size_t len,
+			    struct nlt_err *e);
+
 #endif
