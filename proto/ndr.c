@@ -403,3 +403,15 @@ uint64_t ndr_check_range(struct wrd *r, uint64_t v, uint64_t lo, uint64_t hi)
 		wrd_fail(r, WIRE_EBAD);
 	return v;
 }
+
+int ndr_enc_server_level(struct wwr *w, const char *server, uint32_t level)
+{
+	struct ndr_ptrs p;
+
+	ndr_ptrs_init(&p, NDR_PTRS_SAMBA_FIRST, NDR_PTRS_SAMBA_STEP);
+	ndr_put_unique_ptr(w, &p, server != NULL);
+	if (server)
+		ndr_put_wstring(w, server);
+	ndr_put_u32(w, level);
+	return wwr_err(w);
+}

@@ -63,6 +63,8 @@ void ndr_put_guid(struct wwr *w, const struct ndr_guid *g);
 /* ---- pointers ---- */
 /* Embedded [unique]: writes the next referent id (advancing p) or 0. */
 void ndr_put_unique_ptr(struct wwr *w, struct ndr_ptrs *p, int present);
+/* The request of the NetrServerGetInfo / NetrWkstaGetInfo shape: [unique, string] server name, u32 level. */
+int ndr_enc_server_level(struct wwr *w, const char *server, uint32_t level);
 /* Returns 1 if the referent follows (deferred), 0 for NULL. */
 int ndr_get_unique_ptr(struct wrd *r);
 /* Embedded [ref]: a non-zero id; 0 fails with WIRE_EBAD. */

@@ -14,14 +14,7 @@ const struct dcerpc_syntax wkssvc_syntax = {
 
 int wkssvc_enc_get_info(struct wwr *w, const char *server, uint32_t level)
 {
-	struct ndr_ptrs p;
-
-	ndr_ptrs_init(&p, NDR_PTRS_SAMBA_FIRST, NDR_PTRS_SAMBA_STEP);
-	ndr_put_unique_ptr(w, &p, server != NULL);
-	if (server)
-		ndr_put_wstring(w, server);
-	ndr_put_u32(w, level);
-	return wwr_err(w);
+	return ndr_enc_server_level(w, server, level);
 }
 
 int wkssvc_dec_get_info100_rep(const uint8_t *stub, size_t len, struct wkssvc_info100 *rep)
