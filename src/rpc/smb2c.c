@@ -96,8 +96,15 @@ static int recv_frame(struct smb2c *c, unsigned pending, struct smb2_hdr *h, siz
 				  c->peer, xp_status_str(st));
 	if (n > SMB2C_BUF || n < 4)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame of %zu bytes", op, c->peer, n);
-	if ((st = recv_exact(c, c->tmp, n)) != XP_OK)
+	if ((st = recv_exact(c, c->tmp, n)) != XP_OK) {
+		/* the deadline, reached in the middle of a frame, is still the deadline (and the flood's) */
+		if (st == XP_TIMEOUT && pending)
+			return nlt_seterr(e, NLT_ENODC,
+					  "SMB2 %s to %s: no final answer before the deadline (the server answered "
+					  "STATUS_PENDING %u time%s)",
+					  op, c->peer, pending, pending == 1 ? "" : "s");
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame cut short: %s", op, c->peer, xp_status_str(st));
+	}
 	c->last_encrypted = 0;
 	if (c->tmp[0] == 0xfd) {
 		size_t pn;

@@ -47,7 +47,12 @@ adm="$LAB_ADMIN_USER%$(cat "$LAB_ADMIN_PASS_FILE")"
 now() { date +%s.%N; }
 el() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
 
-replicate() {
+replicate() { # a DC that was just restarted may refuse DRS for a moment: a few tries
+	local i
+	for i in 1 2 3 4 5; do
+		"$lab" exec dcb samba-tool drs replicate dcb dc1 "$base" -U "$adm" -s "$DCB_CONF" >/dev/null 2>&1 && return 0
+		sleep 1
+	done
 	"$lab" exec dcb samba-tool drs replicate dcb dc1 "$base" -U "$adm" -s "$DCB_CONF" >/dev/null
 }
 # no replication between the DCs: DRS (endpoint mapper and Samba's RPC ports) filtered on both

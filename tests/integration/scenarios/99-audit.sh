@@ -123,4 +123,4 @@ run_cli --json audit "${aadm[@]}" --ou "OU=nosuch,DC=${LAB_DOMAIN//./,DC=}" "$LA
 check "--ou naming no object: exit 2, one error naming the DN" \
 	test "$rc:$(jget '"OU=nosuch" in j["error"]["message"]')" = "2:True"
 
-"$pop" remove --ou $aou >/dev/null 2>&1 || bad "populate-computers.sh remove failed"
+popout=$("$pop" remove --ou $aou 2>&1) || { bad "populate-computers.sh remove failed"; printf '%s\n' "$popout" | diag; }
