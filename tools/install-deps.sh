@@ -3,7 +3,7 @@
 # benchmark on Debian 12 (as root).  Idempotent; safe to run every time.
 set -eu
 BUILD="build-essential autoconf automake pkg-config libldap2-dev libsasl2-dev libsasl2-modules-gssapi-mit libkrb5-dev nettle-dev libjson-c-dev libcmocka-dev groff-base python3"
-LAB="python3-jsonschema samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldap-utils iproute2 nftables iptables libnetfilter-queue-dev libmnl-dev dnsutils"
+LAB="python3-jsonschema faketime samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldap-utils iproute2 nftables iptables libnetfilter-queue-dev libmnl-dev dnsutils"
 PEERS="adcli msktutil smbclient python3-impacket gss-ntlmssp"
 FUZZ="clang libclang-rt-14-dev"
 # --package (tools/build-deb.sh): what dpkg-buildpackage needs beyond BUILD; CI does not pay for it
