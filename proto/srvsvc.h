@@ -40,4 +40,28 @@ struct srvsvc_info101 {
 int srvsvc_dec_get_info101_rep(const uint8_t *stub, size_t len, struct srvsvc_info101 *rep);
 int srvsvc_enc_get_info101_rep(struct wwr *w, const struct srvsvc_info101 *rep); /* tests */
 
+
+/*
+ * NetrRemoteTOD (opnum 28, MS-SRVS 3.1.4.21): the server's clock.  Request: ServerName
+ * ([unique, string], NULL allowed; the server ignores it).  Answer: a unique pointer to
+ * TIME_OF_DAY_INFO (2.2.4.105: twelve 32-bit fields), then NET_API_STATUS.
+ */
+#define SRVSVC_OP_REMOTE_TOD 28
+struct srvsvc_tod {
+	int present;
+	uint32_t elapsedt;   /* seconds since 1970-01-01 UTC */
+	uint32_t msecs;      /* milliseconds since an arbitrary point (boot) */
+	uint32_t hours, mins, secs, hunds; /* UTC; hunds 0-99 */
+	int32_t timezone;    /* minutes west of UTC, -1 undefined */
+	uint32_t tinterval;  /* clock tick, 0.0001 s units */
+	uint32_t day, month, year, weekday;
+	uint32_t werror;
+};
+int srvsvc_enc_remote_tod(struct wwr *w, const char *server);
+/* WIRE_EBAD when a structure is present with hundredths above 99 */
+int srvsvc_dec_remote_tod_rep(const uint8_t *stub, size_t len, struct srvsvc_tod *rep);
+int srvsvc_enc_remote_tod_rep(struct wwr *w, const struct srvsvc_tod *rep); /* tests */
+/* the server's clock in unix milliseconds (elapsedt + hundredths) */
+int64_t srvsvc_tod_unix_ms(const struct srvsvc_tod *t);
+
 #endif
