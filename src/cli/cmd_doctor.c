@@ -74,6 +74,17 @@ static void print_json(const struct doctor_evidence *ev, const struct doctor_dia
 		json_object_object_add(to, "member_dc", md);
 		json_object_object_add(to, "netlogon_pipe", json_object_new_string(ev->rv.no_netlogon ? "not_served"
 			: ev->verify_state == CHECK_RAN ? "served" : "unknown"));
+		{
+			/* the member's clock (NetrRemoteTOD) against this host's; the judge compares it with the DCs' */
+			struct json_object *ck = json_object_new_object();
+			json_object_object_add(ck, "state", json_object_new_string(check_state_str(ev->tod_state)));
+			json_object_object_add(ck, "offset_ms", ev->tod_state == CHECK_RAN
+				? json_object_new_int64(ev->member_offset_ms) : NULL);
+			json_object_object_add(ck, "uncertainty_ms", ev->tod_state == CHECK_RAN
+				? json_object_new_int64(ev->member_offset_unc_ms) : NULL);
+			json_object_object_add(ck, "error", ev->tod_state == CHECK_RAN ? NULL : str_or_null(ev->tod_error));
+			json_object_object_add(to, "clock", ck);
+		}
 		json_object_object_add(to, "repair_command", str_or_null(ev->cmd_repair));
 		json_object_object_add(o, "target", to);
 	} else {

@@ -28,6 +28,7 @@
 #include "nrpc.h"
 #include "remote_repair.h"
 #include "target.h"
+#include "tod.h"
 #include "trust_target.h"
 
 #define DEFAULT_KEYTAB "/etc/krb5.keytab"
@@ -646,6 +647,29 @@ static void lower_copy(char *dst, size_t len, const char *src)
 		*c = (char)tolower((unsigned char)*c);
 }
 
+/* (a') the member's clock: srvsvc NetrRemoteTOD on the session step_member has (the judge compares it
+ * with the DCs' clocks that step_ports measures, both against this host's) */
+static void step_member_clock(struct target *t, struct doctor_evidence *ev)
+{
+	struct target_tod tod;
+	struct nlt_err le;
+
+	nlt_clearerr(&le);
+	if (target_remote_tod(t, &tod, &le) < 0) {
+		ev->tod_state = CHECK_COULD_NOT_RUN;
+		ev->tod_err_cat = le.cat ? le.cat : NLT_EPROTO;
+		nlt_strlcpy(ev->tod_error, le.msg, sizeof(ev->tod_error));
+		doctor_step_add(ev, "clock", CHECK_COULD_NOT_RUN, tod.elapsed_us, t->host, "its clock (srvsvc NetrRemoteTOD)",
+				"%s", le.msg);
+		return;
+	}
+	ev->tod_state = CHECK_RAN;
+	ev->member_offset_ms = tod.offset_ms;
+	ev->member_offset_unc_ms = tod.uncertainty_ms;
+	doctor_step_add(ev, "clock", CHECK_RAN, tod.elapsed_us, t->host, "its clock (srvsvc NetrRemoteTOD)",
+			"%+.1f s (+-%.1f s) against this host's clock", tod.offset_ms / 1000.0, tod.uncertainty_ms / 1000.0);
+}
+
 /*
  * (a) what the member says about itself (its LSA, srvsvc, wkssvc) and the DC it uses (its own
  * DsrGetDcNameEx2 over \PIPE\netlogon, as discover --target asks).  -1 with e: nothing to judge.
@@ -755,6 +779,7 @@ static int step_member(struct nlt_ctx *ctx, struct doctor_evidence *ev, const ch
 			ev->target_domain[0] ? ev->target_domain : "an unknown domain",
 			ev->trust_channel ? " (its channel to DOMAIN is a trust between domains)" : "",
 			ev->dsget_state == CHECK_RAN ? "it uses " : "", ev->dsget_state == CHECK_RAN ? ev->used_dc : ev->dsget_error);
+	step_member_clock(&t, ev);
 	r = 0;
 out:
 	free(ti);

@@ -140,6 +140,13 @@ struct doctor_evidence {
 	struct trust_remote_evidence rv; /* verify --target's evidence (TC_QUERY, TC_VERIFY) */
 	char cmd_repair[600];      /* nltrust repair --target ... */
 	char cmd_fix_rejoin[600];  /* nltrust doctor --target ... --fix --allow-rejoin */
+	/* the member's clock: srvsvc NetrRemoteTOD (src/rpc/tod.c), this host's wall clock as the ruler;
+	 * compared with the DCs' (their skew_ms, against the same ruler) by the judge */
+	enum check_state tod_state;
+	char tod_error[300];
+	enum nlt_cat tod_err_cat;
+	int64_t member_offset_ms;     /* the member's clock minus this host's */
+	int64_t member_offset_unc_ms; /* +- */
 
 	struct doctor_step steps[DOCTOR_MAX_STEPS];
 	size_t n_steps;

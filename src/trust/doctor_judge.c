@@ -380,6 +380,120 @@ static void replication_causes(const struct doctor_evidence *ev, const struct do
 		    "between DCs (%s has %s)", ev->machine, first->name, first->dn);
 }
 
+static int skewed(int64_t ms)
+{
+	return llabs(ms) > (int64_t)TRUST_SKEW_LIMIT_S * 1000;
+}
+
+/* "1200 s ahead of" / "300 s behind" for a difference a - b in ms */
+static const char *ahead_behind(int64_t ms, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.0f s %s", llabs(ms) / 1000.0, ms >= 0 ? "ahead of" : "behind");
+	return buf;
+}
+
+/*
+ * The clocks of this host (where nltrust runs) and of each DC, as ping's probes measured them
+ * (skew_ms = the DC's clock minus this host's).  When every DC whose clock is known is off this
+ * host's by more than Kerberos allows and the DCs agree with each other, this host's clock is the
+ * wrong one: one cause, on the DC this host uses.  Otherwise each DC that is off is named.
+ */
+static int host_clock_causes(const struct doctor_evidence *ev, const char *use, struct doctor_diagnosis *d)
+{
+	const struct doctor_dc *ref = NULL;
+	size_t n_clock = 0, n_off = 0;
+	int64_t lo = 0, hi = 0;
+	char list[400] = "", ab[64];
+	size_t l = 0;
+
+	for (size_t i = 0; i < ev->n_dc; i++) {
+		const struct doctor_dc *x = &ev->dc[i];
+		if (x->probe_state != CHECK_RAN || !x->have_clock)
+			continue;
+		if (!n_clock || x->skew_ms < lo)
+			lo = x->skew_ms;
+		if (!n_clock || x->skew_ms > hi)
+			hi = x->skew_ms;
+		n_clock++;
+		n_off += skewed(x->skew_ms);
+		if (!ref || (use && nlt_name_eq(use, x->name)))
+			ref = x;
+		if (l < sizeof(list) - 1)
+			l += (size_t)snprintf(list + l, sizeof(list) - l, "%s%s %+.0f s", l ? ", " : "", x->name, x->skew_ms / 1000.0);
+		if (l >= sizeof(list))
+			l = sizeof(list) - 1;
+	}
+	if (!n_off)
+		return 0;
+	if (n_off == n_clock && !skewed(hi - lo)) {
+		const struct trust_evidence *tv = &ev->tv;
+		int nl_ok = !ev->remote && tv->nl_state == CHECK_RAN && tv->nl.verdict == NLV_OK;
+		/* --target: this host's clock is not the member's; it only keeps the directory from being read here */
+		add(d, DCAUSE_CLOCK_SKEW, ev->remote ? FINDING_NOTE : FINDING_BROKEN, NLT_EPROBLEM, ref->name, NULL,
+		    "clock skew: this host's clock is %s the domain's (%zu DC(s) agree with each other: %s, each against "
+		    "this host's; Kerberos allows %d s): Kerberos %s fails whatever the password%s; set this host's "
+		    "clock (NTP)", ahead_behind(-ref->skew_ms, ab, sizeof(ab)), n_clock, list, TRUST_SKEW_LIMIT_S,
+		    ev->remote ? "from this host (reading the directory as the administrator) " : "from this host ",
+		    nl_ok ? ". The password itself is fine: Netlogon, which does not depend on the clock, accepted it"
+			  : ev->remote ? " (the member's own clock is judged apart, against the DCs')" : "");
+		return 1;
+	}
+	for (size_t i = 0; i < ev->n_dc; i++) {
+		const struct doctor_dc *x = &ev->dc[i];
+		if (x->probe_state != CHECK_RAN || !x->have_clock || !skewed(x->skew_ms))
+			continue;
+		add(d, DCAUSE_CLOCK_SKEW, FINDING_BROKEN, NLT_EPROBLEM, x->name, NULL,
+		    "clock skew: %s's clock is %s this host's%s (%s; Kerberos allows %d s): Kerberos with %s fails "
+		    "whatever the password; set %s's clock (NTP)", x->name, ahead_behind(x->skew_ms, ab, sizeof(ab)),
+		    n_off < n_clock ? ", while another DC agrees with this host" : " and the DCs disagree with each other",
+		    list, TRUST_SKEW_LIMIT_S, x->name, n_off < n_clock ? x->name : "whichever is wrong");
+	}
+	return 1;
+}
+
+/*
+ * --target: the member's clock (srvsvc NetrRemoteTOD, against this host's) compared with the
+ * domain's (the member's DC, else the first DC whose clock is known, against this host's): the
+ * difference does not depend on this host's own clock.
+ */
+static void member_clock_causes(const struct doctor_evidence *ev, const char *use, struct doctor_diagnosis *d)
+{
+	const struct doctor_dc *ref = NULL;
+	int64_t diff;
+	char ab[64];
+
+	if (ev->tod_state != CHECK_RAN) {
+		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, ev->tod_err_cat ? ev->tod_err_cat : NLT_EPROTO, NULL, NULL,
+		    "%s's clock is unknown (whether it can use Kerberos with the domain): %s", ev->target,
+		    ev->tod_error[0] ? ev->tod_error : "not asked");
+		return;
+	}
+	for (size_t i = 0; i < ev->n_dc; i++) {
+		const struct doctor_dc *x = &ev->dc[i];
+		if (x->probe_state == CHECK_RAN && x->have_clock && (!ref || (use && *use && nlt_name_eq(use, x->name))))
+			ref = x;
+	}
+	if (!ref) {
+		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, NLT_ENODC, NULL, NULL,
+		    "%s's clock (%+.0f s from this host's) could not be compared with the domain's: no DC's clock is known",
+		    ev->target, ev->member_offset_ms / 1000.0);
+		return;
+	}
+	diff = ev->member_offset_ms - ref->skew_ms;
+	if (!skewed(diff))
+		return;
+	add(d, DCAUSE_CLOCK_SKEW, FINDING_BROKEN, NLT_EPROBLEM, ref->name, NULL,
+	    "clock skew: the member's clock differs from the domain's by %+.0f s: %s is %s %s's clock (+-%.1f s; "
+	    "Kerberos allows %d s). The member cannot use Kerberos with the domain (its logons, service tickets and "
+	    "a machine password change over Kerberos fail whatever the password); its Netlogon secure channel does "
+	    "not depend on the clock (NTLM-based)%s; set the member's clock (NTP; on Windows w32tm /resync)",
+	    diff / 1000.0, ev->target, ahead_behind(diff, ab, sizeof(ab)), ref->name, ev->member_offset_unc_ms / 1000.0,
+	    TRUST_SKEW_LIMIT_S,
+	    ev->verify_state == CHECK_RAN && ev->tr.verdict == TRUST_HEALTHY
+		    ? " and TC_VERIFY found it healthy: verify --target says healthy while Kerberos fails"
+		    : ", so it may still work");
+}
+
 /* The Win32 status TC_VERIFY (else TC_QUERY) reports for a remote member's channel; 0 none. */
 static uint32_t remote_status(const struct trust_remote_evidence *rv)
 {
@@ -451,6 +565,7 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 	const struct trust_evidence *tv = &ev->tv;
 	const struct doctor_dc *u, *ud;
 	const char *use = used_dc(ev);
+	int host_skew;
 
 	memset(d, 0, sizeof(*d));
 	d->root = -1;
@@ -506,12 +621,11 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 			    "%s: %d required port(s) were not probed long enough to tell (the deadline ran out)", x->name,
 			    x->n_required_unknown);
 		}
-		if (x->have_clock && llabs(x->skew_ms) > (int64_t)TRUST_SKEW_LIMIT_S * 1000)
-			add(d, DCAUSE_CLOCK_SKEW, FINDING_BROKEN, NLT_EPROBLEM, x->name, NULL,
-			    "clock skew: %s's clock differs from this host's by %+.0f s (Kerberos allows %d s): Kerberos "
-			    "with it fails whatever the password; set the clock (NTP) on whichever side is wrong", x->name,
-			    x->skew_ms / 1000.0, TRUST_SKEW_LIMIT_S);
 	}
+	/* a clock Kerberos refuses: giving -U does not help read the directory either */
+	host_skew = host_clock_causes(ev, use, d);
+	if (ev->remote)
+		member_clock_causes(ev, use, d);
 	if (tv->krb_state == CHECK_RAN && tv->as.verdict == KRBV_SKEW && !has(d, DCAUSE_CLOCK_SKEW))
 		add(d, DCAUSE_CLOCK_SKEW, FINDING_BROKEN, NLT_EPROBLEM, tv->dc, NULL,
 		    "clock skew: %s refused the AS exchange for clock skew (%s)", tv->dc, tv->as.message);
@@ -521,7 +635,7 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 		const struct doctor_dc *x = &ev->dc[i];
 		if (x->dir_state != CHECK_RAN && !ev->dir_not_applicable)
 			add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, x->dir_err_cat ? x->dir_err_cat : NLT_EPROBLEM, x->name,
-			    ev->admin_given ? NULL : ev->cmd_doctor_admin, "%s on %s could not be read: %s", ev->machine,
+			    ev->admin_given || host_skew ? NULL : ev->cmd_doctor_admin, "%s on %s could not be read: %s", ev->machine,
 			    x->name, x->dir_error[0] ? x->dir_error : "not tried");
 	}
 	replication_causes(ev, u, d);
@@ -539,7 +653,7 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 			    "account the KDC finds; remove the name from the other object or delete it)",
 			    ev->dup_what[i], ev->dup_dn[i]);
 	} else if (!ev->dir_not_applicable) {
-		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, NLT_EPROBLEM, NULL, ev->admin_given ? NULL : ev->cmd_doctor_admin,
+		add(d, DCAUSE_UNKNOWN, FINDING_UNKNOWN, NLT_EPROBLEM, NULL, ev->admin_given || host_skew ? NULL : ev->cmd_doctor_admin,
 		    "whether another object holds this host's dNSHostName or SPNs is unknown: %s",
 		    ev->dup_error[0] ? ev->dup_error : "not searched");
 	}
@@ -595,13 +709,13 @@ void doctor_diagnose(const struct doctor_evidence *ev, struct doctor_diagnosis *
 	}
 	for (size_t i = 0; i < ev->n_dc && !d->prefer_dc[0]; i++)
 		if (ev->dc[i].probe_state == CHECK_RAN && !ev->dc[i].n_required_down && !ev->dc[i].n_required_unknown &&
-		    !(ev->dc[i].have_clock && llabs(ev->dc[i].skew_ms) > (int64_t)TRUST_SKEW_LIMIT_S * 1000))
+		    !(ev->dc[i].have_clock && skewed(ev->dc[i].skew_ms)))
 			nlt_strlcpy(d->prefer_dc, ev->dc[i].name, sizeof(d->prefer_dc));
 	if (d->root < 0) {
 		/* nothing broken, pending or unknown: healthy only when verify said so (the belt to the braces above) */
 		if (ev->verify_state == CHECK_RAN && ev->tr.verdict == TRUST_HEALTHY && ev->n_dc && ev->disc_state == CHECK_RAN &&
 		    ev->probe_state == CHECK_RAN && (ev->dup_state == CHECK_RAN || ev->dir_not_applicable) &&
-		    (!ev->remote || ev->dsget_state == CHECK_RAN)) {
+		    (!ev->remote || (ev->dsget_state == CHECK_RAN && ev->tod_state == CHECK_RAN))) {
 			d->verdict = TRUST_HEALTHY;
 			d->cat = NLT_OK;
 			if (ev->dir_not_applicable)

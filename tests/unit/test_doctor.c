@@ -420,6 +420,79 @@ static void clock_skew(void **state)
 	free(ev);
 }
 
+/* this host 20 minutes ahead of both DCs (faketime +20m in the lab): one cause, this host's clock,
+ * on the DC it uses; no "give -U" (the administrator's Kerberos fails the same way) */
+static void host_clock_ahead_of_every_dc(void **state)
+{
+	struct doctor_evidence *ev = healthy();
+	struct doctor_diagnosis d;
+	size_t n_skew = 0;
+	(void)state;
+	ev->dc[0].skew_ms = -1200000;
+	ev->dc[1].skew_ms = -1199990;
+	ev->tv.as.verdict = KRBV_SKEW;
+	ev->tv.nl_state = CHECK_RAN;
+	ev->tv.nl.verdict = NLV_OK;
+	ev->tr.verdict = TRUST_BROKEN;
+	for (int i = 0; i < 2; i++) {
+		ev->dc[i].dir_state = CHECK_COULD_NOT_RUN;
+		strcpy(ev->dc[i].dir_error, "the machine's own key did not get a ticket: Clock skew too great");
+	}
+	ev->dup_state = CHECK_COULD_NOT_RUN;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_BROKEN);
+	assert_int_equal(d.cat, NLT_EPROBLEM);
+	assert_int_equal(d.root, 0);
+	assert_int_equal(d.c[0].kind, DCAUSE_CLOCK_SKEW);
+	assert_string_equal(d.c[0].dc, "dc1.lab.test");
+	assert_non_null(strstr(d.c[0].text, "this host's clock is 1200 s ahead of the domain's"));
+	assert_non_null(strstr(d.c[0].text, "Netlogon, which does not depend on the clock, accepted it"));
+	assert_null(strstr(d.c[0].text, "wrong password"));
+	for (size_t i = 0; i < d.n; i++) {
+		n_skew += d.c[i].kind == DCAUSE_CLOCK_SKEW;
+		assert_string_not_equal(d.c[i].next, ev->cmd_doctor_admin);
+		assert_int_not_equal(d.c[i].kind, DCAUSE_MEMBER_BEHIND);
+		assert_int_not_equal(d.c[i].kind, DCAUSE_TRUST_BROKEN);
+	}
+	assert_int_equal(n_skew, 1);
+	/* behind: the sign is the other way */
+	ev->dc[0].skew_ms = ev->dc[1].skew_ms = 1200000;
+	doctor_diagnose(ev, &d);
+	assert_non_null(strstr(d.c[0].text, "this host's clock is 1200 s behind the domain's"));
+	free(ev);
+}
+
+/* one DC off while the other agrees with this host: that DC's clock is named */
+static void one_dc_clock_off(void **state)
+{
+	struct doctor_evidence *ev = healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	ev->dc[1].skew_ms = 600000;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_BROKEN);
+	assert_int_equal(d.c[0].kind, DCAUSE_CLOCK_SKEW);
+	assert_string_equal(d.c[0].dc, "dcb.lab.test");
+	assert_non_null(strstr(d.c[0].text, "dcb.lab.test's clock is 600 s ahead of this host's, while another DC agrees"));
+	free(ev);
+}
+
+/* +2 minutes (faketime +2m): under Kerberos' 5, not a cause */
+static void clock_under_limit_is_healthy(void **state)
+{
+	struct doctor_evidence *ev = healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	ev->dc[0].skew_ms = ev->dc[1].skew_ms = -120000;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_HEALTHY);
+	assert_false(has_kind(&d, DCAUSE_CLOCK_SKEW));
+	ev->dc[0].skew_ms = ev->dc[1].skew_ms = -300000; /* the limit itself is allowed */
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_HEALTHY);
+	free(ev);
+}
+
 static void duplicate_and_no_aes(void **state)
 {
 	struct doctor_evidence *ev = healthy();
@@ -472,6 +545,7 @@ static struct doctor_evidence *remote_healthy(void)
 	strcpy(ev->target_domain, "lab.test");
 	ev->target_is_dc = 0;
 	ev->dsget_state = CHECK_RAN;
+	ev->tod_state = CHECK_RAN; /* the member's clock, read, equal to this host's and the DCs' */
 	ev->journal_state = CHECK_SKIPPED;
 	memset(&ev->jcurrent, 0, sizeof(ev->jcurrent));
 	ev->rv.verify.state = ev->rv.query.state = RCALL_ANSWERED;
@@ -615,6 +689,76 @@ static void remote_dead_dc(void **state)
 	free(ev);
 }
 
+/* --target: the member's clock (NetrRemoteTOD) 20 minutes ahead of the domain's: skew is the root
+ * cause even though TC_VERIFY (NTLM-based) is healthy; it says so */
+static void remote_member_clock_skew(void **state)
+{
+	struct doctor_evidence *ev = remote_healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	ev->member_offset_ms = 1200400;
+	ev->member_offset_unc_ms = 500;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_BROKEN);
+	assert_int_equal(d.cat, NLT_EPROBLEM);
+	assert_int_equal(d.c[0].kind, DCAUSE_CLOCK_SKEW);
+	assert_string_equal(d.c[0].dc, "dc1.lab.test");
+	assert_non_null(strstr(d.c[0].text, "the member's clock differs from the domain's by +1200 s"));
+	assert_non_null(strstr(d.c[0].text, "win1.lab.test is 1200 s ahead of dc1.lab.test's clock"));
+	assert_non_null(strstr(d.c[0].text, "TC_VERIFY found it healthy"));
+	/* this host's own clock does not matter: the DCs and the member measured against the same ruler */
+	ev->dc[0].skew_ms = ev->dc[1].skew_ms = 1200000;
+	ev->member_offset_ms = 1200000 - 1200000;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.c[0].kind, DCAUSE_CLOCK_SKEW);
+	assert_non_null(strstr(d.c[0].text, "behind dc1.lab.test's"));
+	/* the member agrees with the DCs, this host does not: a note about this host, the member healthy */
+	ev->member_offset_ms = 1200000;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_HEALTHY);
+	assert_true(has_kind(&d, DCAUSE_CLOCK_SKEW));
+	assert_int_equal(d.c[0].severity, FINDING_NOTE);
+	/* within the limit: nothing */
+	ev->dc[0].skew_ms = ev->dc[1].skew_ms = 0;
+	ev->member_offset_ms = -120000;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_HEALTHY);
+	assert_false(has_kind(&d, DCAUSE_CLOCK_SKEW));
+	/* the member's DC (its DsrGetDcName) is the ruler when it has a clock */
+	ev->dc[0].skew_ms = 900000;
+	ev->member_offset_ms = 0;
+	strcpy(ev->used_dc, "dcb.lab.test");
+	doctor_diagnose(ev, &d);
+	for (size_t i = 0; i < d.n; i++)
+		assert_null(strstr(d.c[i].text, "the member's clock")); /* dc1's own clock is named instead */
+	assert_true(has_kind(&d, DCAUSE_CLOCK_SKEW));
+	free(ev);
+}
+
+/* --target: the member's clock could not be read, or no DC's clock is known: never healthy */
+static void remote_member_clock_unknown(void **state)
+{
+	struct doctor_evidence *ev = remote_healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	ev->tod_state = CHECK_COULD_NOT_RUN;
+	strcpy(ev->tod_error, "NetrRemoteTOD to win1.lab.test \\PIPE\\srvsvc: refused (NET_API_STATUS 5)");
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_INCONCLUSIVE);
+	assert_int_not_equal(d.cat, NLT_OK);
+	assert_non_null(strstr(d.c[0].text, "win1.lab.test's clock is unknown"));
+	ev->tod_state = CHECK_NOT_RUN;
+	ev->tod_error[0] = '\0';
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_INCONCLUSIVE);
+	ev->tod_state = CHECK_RAN;
+	ev->dc[0].have_clock = ev->dc[1].have_clock = 0;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_INCONCLUSIVE);
+	assert_non_null(strstr(d.c[0].text, "could not be compared with the domain's"));
+	free(ev);
+}
+
 static void keys_are_stable(void **state)
 {
 	(void)state;
@@ -647,6 +791,9 @@ int main(void)
 		cmocka_unit_test(disabled),
 		cmocka_unit_test(dc_filtered),
 		cmocka_unit_test(clock_skew),
+		cmocka_unit_test(host_clock_ahead_of_every_dc),
+		cmocka_unit_test(one_dc_clock_off),
+		cmocka_unit_test(clock_under_limit_is_healthy),
 		cmocka_unit_test(duplicate_and_no_aes),
 		cmocka_unit_test(pending_change),
 		cmocka_unit_test(remote_healthy_is_healthy),
@@ -654,6 +801,8 @@ int main(void)
 		cmocka_unit_test(remote_wrong_password),
 		cmocka_unit_test(remote_trust),
 		cmocka_unit_test(remote_dead_dc),
+		cmocka_unit_test(remote_member_clock_skew),
+		cmocka_unit_test(remote_member_clock_unknown),
 		cmocka_unit_test(keys_are_stable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
