@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smb2.h"
 #include "tod.h"
 #include "util.h"
+#include "xport.h"
 
 /* test hook NLT_DUMP_STUBS=FILE: the answer's stub as a "name hex" line (golden bytes from the lab) */
 static void dump_stub(const char *name, const uint8_t *p, size_t n)
@@ -76,4 +78,70 @@ int target_remote_tod(struct target *t, struct target_tod *out, struct nlt_err *
 fail:
 	free(c.out);
 	return -1;
+}
+
+int tod_negotiate_clock(const struct nlt_addr *addr, const char *host, uint64_t deadline_ms, int64_t *offset_ms,
+			int64_t *uncertainty_ms, struct nlt_err *e)
+{
+	static const uint16_t dialects[] = { SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300 };
+	struct smb2_negotiate_req q;
+	struct smb2_negotiate_rep r;
+	struct smb2_hdr h;
+	struct nlt_addr a = *addr;
+	uint8_t out[256], in[2048];
+	size_t have = 0, need = 0;
+	struct wwr w;
+	int64_t sent, got, srv_ms;
+	int fd, st;
+
+	nlt_addr_set_port(&a, 445);
+	memset(&q, 0, sizeof(q));
+	q.security_mode = SMB2_NEGOTIATE_SIGNING_ENABLED;
+	for (size_t i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++)
+		q.dialects[q.n_dialects++] = dialects[i];
+	memset(&h, 0, sizeof(h));
+	h.command = SMB2_NEGOTIATE;
+	h.credits = 1;
+	h.process_id = 0xfeff;
+	wwr_init(&w, out + 4, sizeof(out) - 4);
+	if (smb2_enc_negotiate_req(&w, &h, &q) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 NEGOTIATE (clock) to %s: cannot encode", host);
+	/* the NetBIOS session header: 0, then the length in 24 bits */
+	out[0] = 0;
+	out[1] = (uint8_t)(wwr_len(&w) >> 16);
+	out[2] = (uint8_t)(wwr_len(&w) >> 8);
+	out[3] = (uint8_t)wwr_len(&w);
+	fd = xp_tcp_connect(&a, deadline_ms, &st);
+	if (fd < 0)
+		return nlt_seterr(e, NLT_ENODC, "SMB2 NEGOTIATE (clock) to %s port 445: %s", host, xp_status_str(st));
+	sent = nlt_wall_us();
+	if (xp_send_all(fd, out, wwr_len(&w) + 4, deadline_ms) != XP_OK)
+		goto fail;
+	while (!need || have < need) {
+		ssize_t n = xp_recv_some(fd, in + have, sizeof(in) - have, deadline_ms);
+		if (n <= 0)
+			goto fail;
+		have += (size_t)n;
+		if (!need && have >= 4) {
+			need = 4 + (((size_t)in[1] << 16) | ((size_t)in[2] << 8) | in[3]);
+			if (in[0] != 0 || need > sizeof(in) || need < 4 + 64)
+				goto bad;
+		}
+	}
+	got = nlt_wall_us();
+	xp_close(&fd);
+	if (smb2_dec_hdr(in + 4, need - 4, &h) != WIRE_OK || h.command != SMB2_NEGOTIATE || h.status != 0 ||
+	    smb2_dec_negotiate_rep(in + 4, need - 4, &r) != WIRE_OK || !r.system_time)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 NEGOTIATE (clock) to %s: no usable answer", host);
+	/* FILETIME: 100 ns since 1601 */
+	srv_ms = (int64_t)(r.system_time / 10000u) - 11644473600000LL;
+	*offset_ms = srv_ms - (sent + (got - sent) / 2) / 1000;
+	*uncertainty_ms = (got - sent) / 2000 + 1;
+	return 0;
+bad:
+	xp_close(&fd);
+	return nlt_seterr(e, NLT_EPROTO, "SMB2 NEGOTIATE (clock) to %s: not an SMB2 answer", host);
+fail:
+	xp_close(&fd);
+	return nlt_seterr(e, NLT_ENODC, "SMB2 NEGOTIATE (clock) to %s: no answer", host);
 }

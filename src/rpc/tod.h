@@ -25,4 +25,13 @@ struct target_tod {
  */
 int target_remote_tod(struct target *t, struct target_tod *out, struct nlt_err *e);
 
+/*
+ * A server's clock without a session: the SystemTime of its SMB2 NEGOTIATE answer (MS-SMB2 2.2.4),
+ * on a connection of its own to addr (port 445), offered 2.0.2/2.1/3.0 (no 3.1.1 contexts needed),
+ * closed without a session.  For a logon that failed: was the member's clock why?  offset_ms and
+ * uncertainty_ms as in struct target_tod.  -1 with e when there is no usable answer.
+ */
+int tod_negotiate_clock(const struct nlt_addr *addr, const char *host, uint64_t deadline_ms, int64_t *offset_ms,
+			int64_t *uncertainty_ms, struct nlt_err *e);
+
 #endif
