@@ -412,6 +412,9 @@ static void step_directory(struct nlt_ctx *ctx, struct doctor_evidence *ev)
 	struct doctor_dc *kdc = NULL;
 	int have_k = 0, have_as = 0, machine_ok = 0;
 	char why[400] = "";
+	/* what to do about a directory not read: -U, unless the KDC refused this host's clock (an
+	 * administrator's ticket would be refused the same way) */
+	const char *hint = "; give -U (or -C) to read it as an administrator", *dup_hint = ": give -U (or -C)";
 	uint64_t t0 = nlt_now_us();
 
 	memset(&as, 0, sizeof(as));
@@ -449,6 +452,9 @@ static void step_directory(struct nlt_ctx *ctx, struct doctor_evidence *ev)
 		if (!machine_ok)
 			snprintf(why, sizeof(why), "the machine's own key did not get a ticket from %.100s: %.200s", kdc->name,
 				 ar.verdict != KRBV_NOT_RUN ? ar.message : le.msg);
+		if (!machine_ok && ar.verdict == KRBV_SKEW)
+			hint = dup_hint = " (this host's clock: an administrator's ticket is refused the same way; set the "
+					  "clock first)";
 		doctor_step_add(ev, "credentials", machine_ok ? CHECK_RAN : CHECK_COULD_NOT_RUN, nlt_now_us() - t0, kdc->name,
 				"a TGT as the machine (keytab) to read the directory", "%s",
 				machine_ok ? "ok: the directory is read as the machine" : why);
@@ -530,14 +536,12 @@ none:
 	for (size_t i = 0; i < ev->n_dc; i++) {
 		ev->dc[i].dir_state = CHECK_COULD_NOT_RUN;
 		ev->dc[i].dir_err_cat = NLT_EAUTH;
-		snprintf(ev->dc[i].dir_error, sizeof(ev->dc[i].dir_error), "%.300s%s", why,
-			 ev->admin_given ? "" : "; give -U (or -C) to read it as an administrator");
+		snprintf(ev->dc[i].dir_error, sizeof(ev->dc[i].dir_error), "%.300s%s", why, ev->admin_given ? "" : hint);
 	}
 	ev->dup_state = CHECK_COULD_NOT_RUN;
-	snprintf(ev->dup_error, sizeof(ev->dup_error), "the directory could not be read%s",
-		 ev->admin_given ? "" : ": give -U (or -C)");
+	snprintf(ev->dup_error, sizeof(ev->dup_error), "the directory could not be read%s", ev->admin_given ? "" : dup_hint);
 	doctor_step_add(ev, "directory", CHECK_COULD_NOT_RUN, 0, "every DC", "the machine account's attributes", "%s%s", why,
-			ev->admin_given ? "" : "; give -U (or -C) to read it as an administrator");
+			ev->admin_given ? "" : hint);
 out:
 	if (ev->dup_state == CHECK_NOT_RUN) {
 		ev->dup_state = CHECK_COULD_NOT_RUN;

@@ -433,7 +433,7 @@ static int host_clock_causes(const struct doctor_evidence *ev, const char *use, 
 		    "clock skew: this host's clock is %s the domain's (%zu DC(s) agree with each other: %s, each against "
 		    "this host's; Kerberos allows %d s): Kerberos %s fails whatever the password%s; set this host's "
 		    "clock (NTP)", ahead_behind(-ref->skew_ms, ab, sizeof(ab)), n_clock, list, TRUST_SKEW_LIMIT_S,
-		    ev->remote ? "from this host (reading the directory as the administrator) " : "from this host ",
+		    ev->remote ? "from this host (reading the directory as the administrator)" : "from this host",
 		    nl_ok ? ". The password itself is fine: Netlogon, which does not depend on the clock, accepted it"
 			  : ev->remote ? " (the member's own clock is judged apart, against the DCs')" : "");
 		return 1;

@@ -96,8 +96,8 @@ else bad "faketime +20m: doctor's root cause"; sk_show; fi
 check "... and Netlogon's acceptance of the password is said (the password is fine)" \
 	eval 'jget "j[\"diagnosis\"][\"root\"][\"message\"]" | grep -q "Netlogon, which does not depend on the clock, accepted it"'
 sk_ws1_run +20m doctor -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
-check "faketime +20m: doctor's text names clock_skew and does not send the admin to -U (its Kerberos fails too)" \
-	eval '[ "$rc" -eq 1 ] && printf "%s" "$out" | grep -q "^Diagnosis: clock_skew (broken)" && ! printf "%s" "$out" | sed -n "/^Next:/,\$p" | grep -q -- " -U "'
+check "faketime +20m: doctor's text names clock_skew and nowhere sends the admin to -U (its Kerberos fails too)" \
+	eval '[ "$rc" -eq 1 ] && printf "%s" "$out" | grep -q "^Diagnosis: clock_skew (broken)" && ! printf "%s" "$out" | grep -q -- "-U"'
 sk_sum=$(md5sum <"$WS1_KEYTAB")
 sk_ws1_run +20m --json doctor --fix -K "$WS1_KEYTAB" -m WS1 "$LAB_DOMAIN"
 check "faketime +20m: doctor --fix changes nothing (not_fixable, exit 1, keytab unchanged)" \
