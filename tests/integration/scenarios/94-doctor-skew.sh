@@ -14,7 +14,12 @@
 #   as well) and its clock is checked to be back.
 # Skipped with a message only when the library is missing.  Sourced by ../run.sh.
 
-sk_lib=${NLT_FAKETIME_LIB:-/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1}
+sk_lib=${NLT_FAKETIME_LIB:-}
+if [ -z "$sk_lib" ]; then
+	for sk_lib in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/*/faketime/libfaketime.so.1; do
+		[ -r "$sk_lib" ] && break
+	done
+fi
 if [ ! -r "$sk_lib" ]; then
 	ok "# SKIP clock skew: libfaketime is missing ($sk_lib; apt-get install faketime, see tools/install-deps.sh)"
 else
