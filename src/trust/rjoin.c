@@ -706,6 +706,25 @@ static int dir_open(struct rj_dir *d, int threaded, struct nlt_err *e)
 	}
 }
 
+/*
+ * Test hook (96-rejoin.sh): NLT_TEST_RJOIN_DELAY=dir:MS or member:MS holds that half back for MS
+ * milliseconds (at most 5 s), so the scenario runs both orders of the two halves on purpose.
+ */
+static void test_delay(const char *half)
+{
+	const char *v = getenv("NLT_TEST_RJOIN_DELAY");
+	size_t n = strlen(half);
+	long ms;
+
+	if (!v || strncmp(v, half, n) != 0 || v[n] != ':')
+		return;
+	ms = strtol(v + n + 1, NULL, 10);
+	if (ms > 0 && ms <= 5000) {
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
 static void *dir_thread(void *arg)
 {
 	struct rj_dir *d = arg;
@@ -720,6 +739,7 @@ static void *dir_thread(void *arg)
 	};
 
 	d->rc = -1;
+	test_delay("dir");
 	if (locate_dc(&lr, &d->ctx.rs, &s->res, &d->e) == 0) {
 		s->dc = &s->res.cands[s->res.chosen];
 		nlt_strlcpy(s->realm, s->dc->info.dns_domain[0] ? s->dc->info.dns_domain : d->ctx.domain, sizeof(s->realm));
@@ -969,6 +989,7 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 			goto out;
 		}
 		memset(&te, 0, sizeof(te));
+		test_delay("member");
 		tr = target_open(&t, ctx, req->target, &te);
 		if (tr == 0) {
 			have_t = 1;
