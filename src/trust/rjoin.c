@@ -564,7 +564,7 @@ static int read_after(struct admin_session *s, const char *sam, struct rjoin_acc
 	return 0;
 }
 
-static int password_is_new(const struct rjoin_acct *before, const struct rjoin_acct *after)
+int rjoin_password_new(const struct rjoin_acct *before, const struct rjoin_acct *after)
 {
 	if (!after->exists)
 		return 0;
@@ -806,8 +806,7 @@ static int read_admin_password(const struct nlt_req *req, const struct nlt_ctx *
 	return secret_from_tty(pw, prompt, e);
 }
 
-/* The account name the target's host name suggests (its first label), "" for an address or an odd name. */
-static void guess_sam(const char *host, char *sam, size_t len)
+void rjoin_guess_sam(const char *host, char *sam, size_t len)
 {
 	struct nlt_addr a;
 	char label[64], lower[32];
@@ -978,7 +977,7 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		d->s = &s;
 		d->pw = &pw;
 		d->acct_rc = 1;
-		guess_sam(req->target, d->guess_sam, sizeof(d->guess_sam));
+		rjoin_guess_sam(req->target, d->guess_sam, sizeof(d->guess_sam));
 		pthread_mutex_init(&d->mu, NULL);
 		pthread_cond_init(&d->cv, NULL);
 		if (pthread_create(&th, NULL, dir_thread, d) != 0) {
@@ -1230,7 +1229,7 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 				   res->host, res->sam, le.msg);
 			goto out;
 		}
-		res->password_new = password_is_new(&res->before, &res->after);
+		res->password_new = rjoin_password_new(&res->before, &res->after);
 		if (res->password_new || try >= 4 || nlt_ms_left(s.ld.deadline_ms) < (250 << try) + 1000)
 			break;
 		nlt_vlog("%s on %s does not show the new password yet; reading again in %d ms", res->sam, res->dc, 250 << try);
