@@ -1032,7 +1032,7 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 				}
 			}
 		}
-		nlt_clearerr(&d->e);
+		s.k.as_service = NULL; /* it pointed into d */
 		free(d);
 		if (r < 0)
 			goto out;
