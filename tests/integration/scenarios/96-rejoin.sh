@@ -17,7 +17,8 @@
 #   change, exit 1; the account deleted in AD -> rejoin creates it again.
 # - the directory half runs in a thread beside the member's SMB logon: with either half held back
 #   (NLT_TEST_RJOIN_DELAY), a refused reuse still sends no join or unjoin (NLT_DUMP_STUBS, with a control that
-#   records a join that is sent), and a wrong member password with a good admin reports the SMB logon (exit 5).
+#   records a join that is sent), and a wrong member password with a good admin reports the SMB logon (exit 5);
+#   LDAP refused on the DC discovery chose (after the thread's Kerberos logon): failed over to the other DC.
 # Every --json document is checked against doc/json/rejoin.schema.json.  ws1 is left joined with a keytab
 # that matches (net ads join + keytab create, as lab.sh does), whatever happens (an EXIT trap too).
 
@@ -142,6 +143,17 @@ for dv in 0202:2.0.2:session 0210:2.1:session 0300:3.0:application 0302:3.0.2:ap
 	[ "$rc" -eq 0 ] || show
 done
 check "... and ws1 is joined after them" testjoin_ok
+
+# the DC discovery picks (dcb, cli's site) answers Kerberos but refuses LDAP: the bind fails in the directory thread
+# after its gate, and the main thread fails over to dc1 (KRB5_CONFIG set there); the member is then sent to dc1
+ip netns exec "$CLI_NS" iptables -A OUTPUT -d "$DCB_IP" -p tcp --dport 389 -j REJECT
+out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$bin" -v --json rejoin "${tgt[@]}" -U Administrator \
+	--password-file "$t96/admin.pw" "$LAB_DOMAIN" 2>"$t96/err-fo"); rc=$?
+ip netns exec "$CLI_NS" iptables -D OUTPUT -d "$DCB_IP" -p tcp --dport 389 -j REJECT
+check "LDAP refused on dcb after its Kerberos logon: failed over to dc1, joined there, a new password, exit 0" \
+	eval '[ "$rc" -eq 0 ] && t96_schema && grep -q "LDAP connect to dcb.lab.test .*failing over to dc1.lab.test" "$t96/err-fo" &&
+	      [ "$(jget "(j[\"dc\"][\"name\"], j[\"join\"][\"werror\"], j[\"password_new\"])")" = "('"'dc1.lab.test'"', 0, True)" ] && testjoin_ok'
+[ "$rc" -eq 0 ] || { show; diag <"$t96/err-fo"; }
 
 # ---- 4. leave, then join ---------------------------------------------------------------------------------------
 r96 --json leave "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
