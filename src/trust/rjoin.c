@@ -1229,6 +1229,12 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 				   res->host, res->sam, le.msg);
 			goto out;
 		}
+		if (res->after.exists && res->before.exists) {
+			/* not read again: a join does not change who created or owns the account */
+			nlt_strlcpy(res->after.creator_sid, res->before.creator_sid, sizeof(res->after.creator_sid));
+			nlt_strlcpy(res->after.owner_sid, res->before.owner_sid, sizeof(res->after.owner_sid));
+			res->after.creator_admin = res->before.creator_admin;
+		}
 		res->password_new = rjoin_password_new(&res->before, &res->after);
 		if (res->password_new || try >= 4 || nlt_ms_left(s.ld.deadline_ms) < (250 << try) + 1000)
 			break;

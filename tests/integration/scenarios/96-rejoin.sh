@@ -121,8 +121,8 @@ k1=$(kvno96)
 t0=$(date +%s%N)
 r96 --json rejoin "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
 t1=$(date +%s%N)
-check "rejoin --target ws1 as WS1\\root: exit 0, NetrJoinDomain2 WERR_OK, no unjoin needed, a new password in the directory, reboot pending" \
-	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"join\"][\"werror\"], j[\"unjoin\"], j[\"password_new\"], j[\"reboot_pending\"], j[\"left_unjoined\"], j[\"account_after\"][\"key_version_number\"] > j[\"account_before\"][\"key_version_number\"])")" = "(0, None, True, True, False, True)" ]'
+check "rejoin --target ws1 as WS1\\root: exit 0, NetrJoinDomain2 WERR_OK, no unjoin needed, a new password in the directory, reboot pending, the owner carried over" \
+	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"join\"][\"werror\"], j[\"unjoin\"], j[\"password_new\"], j[\"reboot_pending\"], j[\"left_unjoined\"], j[\"account_after\"][\"key_version_number\"] > j[\"account_before\"][\"key_version_number\"], j[\"account_after\"][\"owner_sid\"] == j[\"account_before\"][\"owner_sid\"] != None)")" = "(0, None, True, True, False, True, True)" ]'
 [ "$rc" -eq 0 ] || show
 echo "# rejoin --target took $(( (t1 - t0) / 1000000 )) ms (the member's join: $(jget 'j["join"]["ms"]') ms); kvno $k1 -> $(kvno96)"
 check "after the rejoin ws1's own tools say it is joined (net rpc testjoin, net ads testjoin)" eval 'testjoin_ok && ads_testjoin_ok'
