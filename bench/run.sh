@@ -21,7 +21,9 @@
 #   BENCH_CAPTURE=1       count round trips from a packet capture (bench/capture.py; 0 = skip)
 #   BENCH_TARGET=1        also the target group (show-target, verify --target; bench/results/target.json)
 #   BENCH_TARGET_ONLY=1   only the target group (use with BENCH_GROUPS=discover)
-#   BENCH_REJOIN=1        also rejoin --target beside net dom join -S (bench/results/rejoin.json)
+#   BENCH_REJOIN=1        also rejoin --target beside net dom join -S (bench/results/rejoin.json); the same as
+#                         the group "rejoin" (BENCH_GROUPS=rejoin measures only that)
+#   BENCH_REJOIN_BIN2=PATH  rejoin group: a second nltrust measured in the same run ("before")
 #
 # Exit 0 whenever the bench ran (targets may MISS: it is a report); 77 when it
 # cannot run here (not root, no namespaces, lab prerequisites missing); 1 when
@@ -63,8 +65,8 @@ fi
 [[ $LOSS =~ ^[0-9]+$ ]] && [ "$LOSS" -le 90 ] || die "BENCH_LOSS must be 0..90 (got '$LOSS')"
 [[ $LOSS_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_LOSS_RUNS must be a positive integer (got '$LOSS_RUNS')"
 SEL=${SEL// /}
-[[ $SEL =~ ^(discover|ping|verify|netlogon|reset|audit)(,(discover|ping|verify|netlogon|reset|audit))*$ ]] ||
-	die "BENCH_GROUPS must be a comma-separated list of discover, ping, verify, netlogon, reset, audit (got '$SEL')"
+[[ $SEL =~ ^(discover|ping|verify|netlogon|reset|audit|rejoin)(,(discover|ping|verify|netlogon|reset|audit|rejoin))*$ ]] ||
+	die "BENCH_GROUPS must be a comma-separated list of discover, ping, verify, netlogon, reset, audit, rejoin (got '$SEL')"
 has() { [[ ,$SEL, == *,$1,* ]]; }
 # one comma list out of the selected groups among the arguments
 pick() {
@@ -448,21 +450,26 @@ PYEOF
 }
 
 # ---- group "rejoin" (issue 9): rejoin --target beside net dom join -S, at RTT 0 and 20 ms ----
-# BENCH_REJOIN=1 runs it after the other groups, into bench/results/rejoin.json.  Both log on to ws1 as its
-# local root (NTLM) and have it join lab.test again with the domain Administrator's password (NetrJoinDomain2);
-# net dom join gets ws1's address (the client namespace has no resolver for net) and the bare domain, so the
-# member locates a DC itself; nltrust names the DC it read the object on (domain\dc).  Our own round trips are
-# ((total - join call) at RTT 20 - the same at RTT 0) / RTT; the member's are (join call at 20 - at 0) / RTT
-# (the lab's latency is on the bridge, so the member's traffic to the DC is delayed too).  ws1 is put back as
-# lab.sh leaves it afterwards (net ads join; net ads keytab create).
+# BENCH_REJOIN=1 or BENCH_GROUPS=...,rejoin runs it after the other groups, into bench/results/rejoin.json.  Both
+# log on to ws1 as its local root (NTLM) and have it join lab.test again with the domain Administrator's password
+# (NetrJoinDomain2); net dom join gets ws1's address (the client namespace has no resolver for net) and the bare
+# domain, so the member locates a DC itself; nltrust names the DC it read the object on (domain\dc).  Timed: the
+# median of RUNS runs each; "ours" is each run minus the member's join call (the `join.ms` of --json).  Round
+# trips, from packets (bench/capture.py), one more run of each tool at each RTT: "turns" in cli's namespace (ours:
+# client <-> DCs and client <-> member; the join call is one of them), and the member's own turns with the DCs
+# during it, captured at the same time in ws1's namespace (its traffic with cli left out).  BENCH_REJOIN_BIN2 adds
+# a second nltrust (e.g. the build before a change) to the same run.  ws1 is put back as lab.sh leaves it
+# afterwards (net ads join; net ads keytab create).
 bench_rejoin() {
-	local out=${BENCH_REJOIN_OUT:-$BENCH/results/rejoin.json} lat r row rp ap
+	local out=${BENCH_REJOIN_OUT:-$BENCH/results/rejoin.json} lat r row rp ap bin2=${BENCH_REJOIN_BIN2:-} label b
 	rp=$TMPD/ws1-root.pw
 	ap=$TMPD/admin.pw
 	install -m 600 "$WS1_LOCAL_PASS_FILE" "$rp"
 	install -m 600 "$LAB_ADMIN_PASS_FILE" "$ap"
 	printf 'username = root\npassword = %s\ndomain = WS1\n' "$(cat "$WS1_LOCAL_PASS_FILE")" >"$TMPD/root.auth"
 	chmod 600 "$TMPD/root.auth"
+	[ -z "$bin2" ] || bin2=$(readlink -f "$bin2")
+	[ -z "$bin2" ] || [ -x "$bin2" ] || die "BENCH_REJOIN_BIN2=$bin2 is not an executable"
 	cat >"$TMPD/rejoin.py" <<'PYEOF'
 import json, statistics, subprocess, sys, time
 runs, label = int(sys.argv[1]), sys.argv[2]
@@ -477,38 +484,99 @@ for _ in range(runs):
         sys.exit(0)
     if "--json" in cmd:
         js.append(json.loads(p.stdout)["join"]["ms"])
-row = {"label": label, "median_ms": round(statistics.median(ts), 1)}
+row = {"label": label, "median_ms": round(statistics.median(ts), 1), "runs_ms": [round(t, 1) for t in ts]}
 if js:
     row["join_call_median_ms"] = round(statistics.median(js), 1)
     row["ours_median_ms"] = round(statistics.median(t - j for t, j in zip(ts, js)), 1)
 print(json.dumps(row))
 PYEOF
+	# the member's side of a capture: ws1's packets with anyone but cli, until SIGTERM
+	cat >"$TMPD/membercap.py" <<'PYEOF'
+import json, select, signal, socket, struct, sys, time
+sys.path.insert(0, sys.argv[1])
+import capture
+excl, out, rtt = sys.argv[2], sys.argv[3], float(sys.argv[4])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(capture.ETH_P_ALL))
+s.bind(("eth0", 0))
+s.setsockopt(socket.SOL_SOCKET, capture.SO_TIMESTAMPNS, 1)
+s.setblocking(False)
+pkts, stop = [], [False]
+signal.signal(signal.SIGTERM, lambda *a: stop.__setitem__(0, True))
+open(out + ".ready", "w").close()
+while not stop[0]:
+    select.select([s], [], [], 0.05)
+    while True:
+        try:
+            data, anc, _, addr = s.recvmsg(65535, 64)
+        except BlockingIOError:
+            break
+        p = capture.parse(data)
+        if not p or excl in (p[1], p[2]):
+            continue
+        t = time.time()
+        for lvl, typ, val in anc:
+            if lvl == socket.SOL_SOCKET and typ == capture.SO_TIMESTAMPNS and len(val) >= 16:
+                sec, nsec = struct.unpack("qq", val[:16])
+                t = sec + nsec / 1e9
+        pkts.append({"t": t, "out": addr[2] == capture.PACKET_OUTGOING, "pkt": p, "sum": hash(data[34:])})
+pkts.sort(key=lambda p: p["t"])
+r = capture.count(pkts, rtt)
+r["span_ms"] = round((pkts[-1]["t"] - pkts[0]["t"]) * 1000, 1) if pkts else 0
+json.dump(r, open(out, "w"))
+PYEOF
+	# CAPTURE LABEL RTT CMD...: one run under capture in cli and in ws1; prints {"label", "rtt_ms", "ours", "member"}
+	rejoin_capture() {
+		local lbl=$1 rt=$2 mp mf=$TMPD/member-cap.json cf=$TMPD/cli-cap.json
+		shift 2
+		rm -f "$mf" "$mf.ready" "$cf"
+		# ip netns exec execs the command: $! is the capture itself (lab.sh exec would be a shell around it)
+		ip netns exec "$WS1_NS" "$PY" "$TMPD/membercap.py" "$BENCH" "$CLI_IP" "$mf" "${rt:-0}" &
+		mp=$!
+		for _ in $(seq 100); do [ -e "$mf.ready" ] && break; sleep 0.05; done
+		"$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$BENCH/capture.py" --rtt-ms "${rt:-0}" --json "$cf" -- "$@" \
+			>/dev/null 2>&1
+		sleep 0.3
+		kill "$mp" 2>/dev/null
+		wait "$mp" 2>/dev/null
+		printf '{"label": "%s", "rtt_ms": "%s", "ours": %s, "member": %s}\n' "$lbl" "$rt" "$(cat "$cf" 2>/dev/null || echo null)" \
+			"$(cat "$mf" 2>/dev/null || echo null)"
+	}
 	: >"$TMPD/rejoin.rows"
+	: >"$TMPD/rejoin.caps"
 	for lat in 0 "$LATENCY_MS"; do
 		"$LAB" latency "$lat" >/dev/null 2>&1 || die "lab.sh latency $lat failed"
 		r=$(rtt || true)
 		say "rejoin: rejoin --target and net dom join at one-way $lat ms (RTT $r ms)"
-		row=$("$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/rejoin.py" "$RUNS" rejoin-target \
-			"$BIN" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$rp" \
-			-U Administrator --password-file "$ap" "$DOMAIN" 2>/dev/null)
-		printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/rejoin.rows"
+		for b in "$BIN" $bin2; do
+			label=rejoin-target
+			[ "$b" = "$BIN" ] || label=rejoin-target-bin2
+			row=$("$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/rejoin.py" "$RUNS" "$label" \
+				"$b" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$rp" \
+				-U Administrator --password-file "$ap" "$DOMAIN" 2>/dev/null)
+			printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/rejoin.rows"
+			rejoin_capture "$label" "$((2 * lat))" "$b" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' \
+				--target-password-file "$rp" -U Administrator --password-file "$ap" "$DOMAIN" >>"$TMPD/rejoin.caps"
+		done
 		row=$("$LAB" exec cli "$PY" "$TMPD/rejoin.py" "$RUNS" net-dom-join \
 			net dom join -S "$WS1_IP" -A "$TMPD/root.auth" domain="$DOMAIN" account='LAB\Administrator' \
 			password="$(cat "$LAB_ADMIN_PASS_FILE")" 2>/dev/null)
 		printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/rejoin.rows"
+		rejoin_capture net-dom-join "$((2 * lat))" net dom join -S "$WS1_IP" -A "$TMPD/root.auth" domain="$DOMAIN" \
+			account='LAB\Administrator' password="$(cat "$LAB_ADMIN_PASS_FILE")" >>"$TMPD/rejoin.caps"
 	done
 	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
 	"$LAB" exec ws1 net ads join -s "$WS1_CONF" -S "$DC1_FQDN" -U "Administrator%$(cat "$LAB_ADMIN_PASS_FILE")" >/dev/null 2>&1 ||
 		say "warning: net ads join on ws1 after the rejoin group failed"
 	"$LAB" exec ws1 net ads keytab create -s "$WS1_CONF" -P >/dev/null 2>&1 || true
 	mkdir -p "$(dirname "$out")"
-	"$PY" - "$TMPD/rejoin.rows" "$out" <<'PYEOF'
+	"$PY" - "$TMPD/rejoin.rows" "$out" "$TMPD/rejoin.caps" "$BIN" "$bin2" <<'PYEOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+caps = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
 by = {}
 for r in rows:
     by.setdefault(r["row"]["label"], []).append(r)
-res = {}
+res = {"binaries": {"rejoin-target": sys.argv[4], "rejoin-target-bin2": sys.argv[5] or None}}
 for label, rs in by.items():
     a, b = rs[0], rs[-1]
     entry = {"rtt0": a["row"], "rtt20": b["row"], "rtt_measured_ms": [a["rtt_ms"], b["rtt_ms"]]}
@@ -521,10 +589,19 @@ for label, rs in by.items():
     if "ours_median_ms" in a["row"]:
         entry["round_trips_ours"] = rt("ours_median_ms")
         entry["round_trips_member_join_call"] = rt("join_call_median_ms")
+    # from packets at RTT 20: the client's turns (ours: minus the join call, which is one turn) and the member's
+    c20 = [c for c in caps if c["label"] == label and c["rtt_ms"] not in ("0", "")]
+    if c20 and c20[-1]["ours"]:
+        t = c20[-1]["ours"]["turns"]
+        entry["capture_rtt20"] = {"client_turns": t,
+                                  "our_turns_without_the_join_call": t - 1 if label.startswith("rejoin") else None,
+                                  "member_turns_with_dcs": (c20[-1]["member"] or {}).get("turns"),
+                                  "client_wall_ms": c20[-1]["ours"].get("wall_ms")}
     res[label] = entry
+res["captures"] = caps
 res["targets"] = "rejoin --target no slower than net dom join -S; our own part <= 12 RT"
 json.dump(res, open(sys.argv[2], "w"), indent=1)
-print(json.dumps(res, indent=1))
+print(json.dumps({k: v for k, v in res.items() if k != "captures"}, indent=1))
 PYEOF
 }
 
@@ -640,7 +717,13 @@ if [ -n "$RESET_GROUPS" ]; then
 		say "warning: WS1\$ does not verify on ws1 after the reset group"
 	fi
 fi
-[ "${BENCH_REJOIN:-0}" != 1 ] || bench_rejoin
+if [ "${BENCH_REJOIN:-0}" = 1 ] || has rejoin; then
+	bench_rejoin
+fi
+if [ "$SEL" = rejoin ]; then
+	say "rejoin only: results in ${BENCH_REJOIN_OUT:-$BENCH/results/rejoin.json}; total $(elapsed) s"
+	exit 0
+fi
 if has audit; then
 	bench_audit
 fi

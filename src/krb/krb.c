@@ -11,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gssapi/gssapi_krb5.h>
+#include <profile.h>
+
 #include "keys.h"
 #include "krb_msg.h"
 #include "xport.h"
@@ -158,8 +161,8 @@ static krb5_error_code KRB5_CALLCONV kdc_send_hook(krb5_context kc, void *data, 
 	return rc;
 }
 
-int krb_open(struct nlt_krb *k, const char *realm, const char *dc_name, const struct nlt_addr *dc_addr,
-	     uint64_t deadline_ms, struct nlt_err *e)
+static int open_common(struct nlt_krb *k, const char *realm, const char *dc_name, const struct nlt_addr *dc_addr,
+		       uint64_t deadline_ms, int private_ctx, struct nlt_err *e)
 {
 	const char *tmp = getenv("TMPDIR");
 	char lower[256], host[80];
@@ -232,9 +235,21 @@ int krb_open(struct nlt_krb *k, const char *realm, const char *dc_name, const st
 		return nlt_seterr(e, NLT_ECONFIG, "cannot write %s: %s", k->conf_path, strerror(errno));
 	}
 	fclose(f);
-	/* GSSAPI (SASL binds) reads the same profile */
-	setenv("KRB5_CONFIG", k->conf_path, 1);
-	rc = krb5_init_context(&k->kc);
+	if (private_ctx) {
+		/* the context reads our profile, not the environment: nothing process-wide is touched */
+		profile_t prof = NULL;
+		const char *files[2] = { k->conf_path, NULL };
+		rc = profile_init(files, &prof);
+		if (!rc)
+			rc = krb5_init_context_profile(prof, 0, &k->kc);
+		if (prof)
+			profile_release(prof);
+		k->private_ctx = 1;
+	} else {
+		/* GSSAPI (SASL binds) reads the same profile */
+		setenv("KRB5_CONFIG", k->conf_path, 1);
+		rc = krb5_init_context(&k->kc);
+	}
 	if (rc)
 		return nlt_seterr(e, NLT_ECONFIG, "Kerberos: cannot initialise a context with %s (error %d)",
 				  k->conf_path, (int)rc);
@@ -243,6 +258,18 @@ int krb_open(struct nlt_krb *k, const char *realm, const char *dc_name, const st
 	nlt_vlog("Kerberos pinned to %s (%s), realm %s, TCP only", k->dc_name[0] ? k->dc_name : k->dc_addr,
 		 k->dc_addr, k->realm);
 	return 0;
+}
+
+int krb_open(struct nlt_krb *k, const char *realm, const char *dc_name, const struct nlt_addr *dc_addr,
+	     uint64_t deadline_ms, struct nlt_err *e)
+{
+	return open_common(k, realm, dc_name, dc_addr, deadline_ms, 0, e);
+}
+
+int krb_open_private(struct nlt_krb *k, const char *realm, const char *dc_name, const struct nlt_addr *dc_addr,
+		     uint64_t deadline_ms, struct nlt_err *e)
+{
+	return open_common(k, realm, dc_name, dc_addr, deadline_ms, 1, e);
 }
 
 void krb_close(struct nlt_krb *k)
@@ -464,6 +491,25 @@ int krb_get_ticket(struct nlt_krb *k, const char *service, krb5_creds **creds, s
 int krb_get_service_ticket(struct nlt_krb *k, const char *service, struct nlt_err *e)
 {
 	return krb_get_ticket(k, service, NULL, e);
+}
+
+int krb_use_ccache_thread(struct nlt_krb *k, struct nlt_err *e)
+{
+	OM_uint32 maj, min = 0;
+
+	/* MIT keeps this name per thread (thread-specific data): GSSAPI calls of this thread only */
+	maj = gss_krb5_ccache_name(&min, k->ccache_name, NULL);
+	if (GSS_ERROR(maj))
+		return nlt_seterr(e, NLT_EINTERNAL, "GSSAPI: cannot select the credential cache %s for this thread (%u)",
+				  k->ccache_name, (unsigned)min);
+	return 0;
+}
+
+int krb_export_profile(struct nlt_krb *k, struct nlt_err *e)
+{
+	if (setenv("KRB5_CONFIG", k->conf_path, 1) != 0)
+		return nlt_seterr(e, NLT_EINTERNAL, "setenv: %s", strerror(errno));
+	return 0;
 }
 
 int krb_use_ccache(struct nlt_krb *k, struct nlt_err *e)

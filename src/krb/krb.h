@@ -25,6 +25,7 @@ struct nlt_krb {
 	char conf_path[128];  /* the private krb5.conf */
 	char ccache_name[64]; /* "MEMORY:nltrust-<pid>" */
 	int keep_env_ccache;  /* -C: use the caller's ccache instead */
+	int private_ctx;      /* krb_open_private(): the context has its profile; KRB5_CONFIG untouched */
 	/* set: AS exchanges ask for this service's ticket ("ldap/dc1.lab.test") instead of a TGT, when
 	 * that one service is all the command needs (saves the TGS round trip); NULL: a TGT */
 	const char *as_service;
@@ -51,6 +52,18 @@ struct nlt_krb {
  */
 int krb_open(struct nlt_krb *k, const char *realm, const char *dc_name, const struct nlt_addr *dc_addr,
 	     uint64_t deadline_ms, struct nlt_err *e);
+/*
+ * The same for a thread that runs beside others: the context is made from the
+ * private profile itself (krb5_init_context_profile), and KRB5_CONFIG is not
+ * set (setenv is not safe while another thread runs).  GSSAPI, which reads
+ * KRB5_CONFIG, gets the profile from krb_export_profile(), called by the
+ * main thread while no other thread can read the environment; the ccache
+ * from krb_use_ccache_thread().
+ */
+int krb_open_private(struct nlt_krb *k, const char *realm, const char *dc_name, const struct nlt_addr *dc_addr,
+		     uint64_t deadline_ms, struct nlt_err *e);
+/* KRB5_CONFIG = k's private profile (setenv: only where no other thread runs or reads the environment). */
+int krb_export_profile(struct nlt_krb *k, struct nlt_err *e);
 /* Get a service ticket (e.g. "ldap/dc1.lab.test") into the command's ccache, so GSSAPI finds it there. */
 int krb_get_service_ticket(struct nlt_krb *k, const char *service, struct nlt_err *e);
 /* The same, also returning the ticket (*creds, krb5_free_creds() it) when creds is not NULL. */
@@ -100,5 +113,7 @@ enum krb_verdict krb_classify(krb5_error_code code);
 
 /* Make the command's ccache the one GSSAPI uses (KRB5CCNAME). */
 int krb_use_ccache(struct nlt_krb *k, struct nlt_err *e);
+/* The same for the calling thread only (gss_krb5_ccache_name: per thread in MIT); no setenv. */
+int krb_use_ccache_thread(struct nlt_krb *k, struct nlt_err *e);
 
 #endif

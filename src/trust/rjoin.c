@@ -3,9 +3,11 @@
 #include "rjoin.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "adattr.h"
 #include "atomicfile.h"
@@ -18,6 +20,7 @@
 #include "target.h"
 #include "util.h"
 #include "wkssvc.h"
+#include "xport.h"
 
 /* ---- pure parts ----------------------------------------------------------- */
 
@@ -529,6 +532,367 @@ static int ask_reboot(struct target *t, const struct nlt_req *req, enum rjoin_op
 										: "not asked", res->reboot_error);
 }
 
+/*
+ * The object after the join: one search on the bound connection for what a new password changes
+ * (msDS-KeyVersionNumber, pwdLastSet) and the DN and flags the report shows.  Nothing else: the creator,
+ * the owner and their groups were read before and a join does not change them.
+ */
+static int read_after(struct admin_session *s, const char *sam, struct rjoin_acct *a, struct nlt_err *e)
+{
+	static const char *const attrs[] = { "userAccountControl", "msDS-KeyVersionNumber", "pwdLastSet", NULL };
+	struct nlt_ldap_entry en;
+	char esc[80], filter[200];
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->creator_admin = -1;
+	nlt_ldap_filter_escape(sam, esc, sizeof(esc));
+	snprintf(filter, sizeof(filter), "(&(objectClass=computer)(sAMAccountName=%s))", esc);
+	r = nlt_ldap_search_one(&s->ld, s->ld.default_nc, LDAP_SCOPE_SUBTREE, filter, attrs, &en, e);
+	if (r < 0)
+		return -1;
+	a->read = 1;
+	if (r > 0)
+		return 0;
+	a->exists = 1;
+	nlt_strlcpy(a->dn, en.dn ? en.dn : "", sizeof(a->dn));
+	parent_dn(a->dn, a->parent, sizeof(a->parent));
+	(void)nlt_ldap_i64(&en, "userAccountControl", &a->uac);
+	a->have_kvno = nlt_ldap_i64(&en, "msDS-KeyVersionNumber", &a->kvno);
+	a->have_pls = nlt_ldap_i64(&en, "pwdLastSet", &a->pwd_last_set);
+	nlt_ldap_entry_free(&en);
+	return 0;
+}
+
+int rjoin_password_new(const struct rjoin_acct *before, const struct rjoin_acct *after)
+{
+	if (!after->exists)
+		return 0;
+	if (!before->exists)
+		return after->have_pls && after->pwd_last_set > 0;
+	return (after->have_kvno && before->have_kvno && after->kvno > before->kvno) ||
+	       (after->have_pls && before->have_pls && after->pwd_last_set > before->pwd_last_set);
+}
+
+/* ---- the directory half, run beside the member's SMB logon -------------------- */
+
+/*
+ * The domain admin's logon and LDAP bind (as admin_open_keep() does, with the password read before)
+ * in a thread of its own while the main thread logs on to the member.  Nothing in this thread calls
+ * setenv: its Kerberos context is made from the private profile (krb_open_private), its ccache is
+ * selected for this thread only (gss_krb5_ccache_name).  GSSAPI (the SASL bind) still reads
+ * KRB5_CONFIG, and the member's NTLM logon (target.c) points it at /dev/null for a moment: so the
+ * bind waits at a gate until that logon is over, and the main thread sets KRB5_CONFIG while this
+ * thread waits there.  The member is not asked to change anything until both halves are done and
+ * the preflight has said yes.
+ */
+struct rj_dir {
+	struct nlt_ctx ctx;          /* a copy: its own resolver state (the two halves both look names up) */
+	struct admin_session *s;
+	const struct secret *pw;
+	char svc[300];               /* "ldap/DC": the AS exchange asks for it directly */
+	char guess_sam[32];          /* the account read before the member names itself ("" none) */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int parked;                  /* 1: waiting at the gate; 2: finished before reaching it */
+	int go;                      /* main: 1 bind, -1 stop */
+	int passed_gate;
+	int failover_left;           /* the DC failed after the gate: the main thread goes on to the next */
+	int rc;
+	struct nlt_err e;
+	int acct_rc;                 /* the early read of guess_sam: 1 not done, 0 read, -1 acct_e */
+	struct rjoin_acct acct;
+	struct nlt_err acct_e;
+};
+
+static int dir_as(struct admin_session *s, const struct secret *pw, struct nlt_err *e)
+{
+	struct krb_as_result as;
+
+	if (krb_as_password(&s->k, s->principal, pw->buf, 1, &as, e) < 0)
+		return -1;
+	switch (as.verdict) {
+	case KRBV_OK:
+		return 0;
+	case KRBV_BAD_PASSWORD:
+		return nlt_seterr(e, NLT_EAUTH, "Kerberos login as %s at %s failed: wrong password", s->principal,
+				  s->k.dc_name);
+	case KRBV_UNKNOWN_CLIENT:
+		return nlt_seterr(e, NLT_EAUTH, "Kerberos login as %s at %s failed: no such user in %s", s->principal,
+				  s->k.dc_name, s->realm);
+	case KRBV_DISABLED:
+		return nlt_seterr(e, NLT_EAUTH, "Kerberos login as %s at %s failed: the account is disabled, locked or "
+						"expired", s->principal, s->k.dc_name);
+	case KRBV_UNREACHABLE:
+		return nlt_seterr(e, NLT_ENODC, "Kerberos login as %s failed: the KDC on %s (%s:88/tcp) %s", s->principal,
+				  s->k.dc_name, s->k.dc_addr,
+				  s->k.last_xp_status ? xp_status_str(s->k.last_xp_status) : "did not answer");
+	default:
+		return nlt_seterr(e, as.verdict == KRBV_SKEW ? NLT_EAUTH : NLT_EPROTO, "Kerberos login as %s at %s failed: %s",
+				  s->principal, s->k.dc_name, as.message);
+	}
+}
+
+/* 1 when the main thread lets the bind go ahead, 0 when it stops us (the member's logon failed) */
+static int dir_gate(struct rj_dir *d)
+{
+	int go;
+
+	pthread_mutex_lock(&d->mu);
+	d->parked = 1;
+	pthread_cond_broadcast(&d->cv);
+	while (!d->go)
+		pthread_cond_wait(&d->cv, &d->mu);
+	go = d->go;
+	pthread_mutex_unlock(&d->mu);
+	return go > 0;
+}
+
+/* Kerberos and LDAP on the chosen DC, failing over as admin_open_keep() does; threaded: in the worker. */
+static int dir_open(struct rj_dir *d, int threaded, struct nlt_err *e)
+{
+	struct admin_session *s = d->s;
+	const struct nlt_req *req = d->ctx.req;
+	uint32_t need = req->server ? 0 : DS_WRITABLE_FLAG | DS_KDC_FLAG;
+	int r;
+
+	for (;;) {
+		int next;
+		nlt_ldap_preconnect(&s->dc->addr);
+		snprintf(d->svc, sizeof(d->svc), "ldap/%.200s", s->dc->info.dc_dns_name);
+		r = (threaded ? krb_open_private : krb_open)(&s->k, s->realm, s->dc->info.dc_dns_name, &s->dc->addr,
+							     d->ctx.deadline_ms, e);
+		if (r == 0) {
+			s->have_krb = 1;
+			/* the LDAP ticket from the AS exchange itself: nothing else of this session needs a TGT */
+			s->k.as_service = d->svc;
+			r = threaded ? krb_use_ccache_thread(&s->k, e) : krb_use_ccache(&s->k, e);
+		}
+		if (r == 0)
+			r = dir_as(s, d->pw, e);
+		if (r == 0 && threaded && !d->passed_gate) {
+			if (!dir_gate(d))
+				return nlt_seterr(e, NLT_EINTERNAL, "stopped: the member's logon failed");
+			d->passed_gate = 1;
+		}
+		if (r == 0)
+			r = nlt_ldap_open(&s->ld, s->dc->info.dc_dns_name, &s->dc->addr, s->dc->info.dns_domain,
+					  d->ctx.deadline_ms, e);
+		if (r == 0) {
+			s->have_ld = 1;
+			return 0;
+		}
+		if (e->cat != NLT_ENODC || req->server)
+			return -1;
+		s->res.cands[s->res.chosen].status = CAND_UNREACH;
+		nlt_strlcpy(s->res.cands[s->res.chosen].detail, e->msg, sizeof(s->res.cands[0].detail));
+		next = locate_choose(s->res.cands, s->res.n, need);
+		if (next < 0)
+			return -1;
+		nlt_vlog("%s: %s; failing over to %s", s->dc->info.dc_dns_name, e->msg, s->res.cands[next].info.dc_dns_name);
+		if (s->have_ld)
+			nlt_ldap_close(&s->ld);
+		if (s->have_krb)
+			krb_close(&s->k);
+		s->have_ld = s->have_krb = 0;
+		s->res.chosen = next;
+		s->dc = &s->res.cands[next];
+		if (threaded && d->passed_gate) {
+			/* KRB5_CONFIG names the first DC's profile: the main thread goes on, where setenv is safe */
+			d->failover_left = 1;
+			return -1;
+		}
+		nlt_clearerr(e);
+	}
+}
+
+/*
+ * Test hook (96-rejoin.sh): NLT_TEST_RJOIN_DELAY=dir:MS or member:MS holds that half back for MS
+ * milliseconds (at most 5 s), so the scenario runs both orders of the two halves on purpose.
+ */
+static void test_delay(const char *half)
+{
+	const char *v = getenv("NLT_TEST_RJOIN_DELAY");
+	size_t n = strlen(half);
+	long ms;
+
+	if (!v || strncmp(v, half, n) != 0 || v[n] != ':')
+		return;
+	ms = strtol(v + n + 1, NULL, 10);
+	if (ms > 0 && ms <= 5000) {
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
+static void *dir_thread(void *arg)
+{
+	struct rj_dir *d = arg;
+	struct admin_session *s = d->s;
+	const struct nlt_req *req = d->ctx.req;
+	struct locate_req lr = {
+		.domain = d->ctx.domain[0] ? d->ctx.domain : NULL,
+		.server = req->server,
+		.site = req->site,
+		.need_flags = req->server ? 0 : DS_WRITABLE_FLAG | DS_KDC_FLAG,
+		.deadline_ms = d->ctx.deadline_ms,
+	};
+
+	d->rc = -1;
+	test_delay("dir");
+	if (locate_dc(&lr, &d->ctx.rs, &s->res, &d->e) == 0) {
+		s->dc = &s->res.cands[s->res.chosen];
+		nlt_strlcpy(s->realm, s->dc->info.dns_domain[0] ? s->dc->info.dns_domain : d->ctx.domain, sizeof(s->realm));
+		for (char *c = s->realm; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		if (strchr(req->user, '@'))
+			nlt_strlcpy(s->principal, req->user, sizeof(s->principal));
+		else
+			snprintf(s->principal, sizeof(s->principal), "%.40s@%.200s", req->user, s->realm);
+		d->rc = dir_open(d, 1, &d->e);
+	}
+	if (d->rc == 0 && d->guess_sam[0]) {
+		/* the member's name is not known yet: read the account its host name says it is */
+		memset(&d->acct_e, 0, sizeof(d->acct_e));
+		d->acct_rc = read_acct(s, d->guess_sam, &d->acct, &d->acct_e);
+	}
+	pthread_mutex_lock(&d->mu);
+	if (!d->parked)
+		d->parked = 2; /* never reached the gate: the main thread must not wait for it */
+	pthread_cond_broadcast(&d->cv);
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+/*
+ * The main thread, once the member's logon is over (ok: it worked): let the bind go, or stop it.
+ * -1 with e when KRB5_CONFIG could not be set (the bind is stopped too).
+ */
+static int dir_release(struct rj_dir *d, int ok, struct nlt_err *e)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&d->mu);
+	while (!d->parked)
+		pthread_cond_wait(&d->cv, &d->mu);
+	if (d->parked == 1) {
+		/* the worker waits at the gate: nothing else reads the environment now */
+		if (ok && krb_export_profile(&d->s->k, e) < 0)
+			ok = 0, r = -1;
+		d->go = ok ? 1 : -1;
+		pthread_cond_broadcast(&d->cv);
+	}
+	pthread_mutex_unlock(&d->mu);
+	return r;
+}
+
+/* The admin's password, read before the thread starts (the terminal and stdin belong to the main thread). */
+static int read_admin_password(const struct nlt_req *req, const struct nlt_ctx *ctx, struct secret *pw,
+			       struct nlt_err *e)
+{
+	char prompt[400], realm[256];
+
+	if (req->stdin_password)
+		return secret_from_fd(pw, 0, "password", e);
+	if (req->password_file)
+		return secret_from_file(pw, req->password_file, "password", e);
+	nlt_strlcpy(realm, ctx->domain, sizeof(realm));
+	for (char *c = realm; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	if (strchr(req->user, '@') || !realm[0])
+		snprintf(prompt, sizeof(prompt), "Password for %.300s: ", req->user);
+	else
+		snprintf(prompt, sizeof(prompt), "Password for %.40s@%.200s: ", req->user, realm);
+	return secret_from_tty(pw, prompt, e);
+}
+
+void rjoin_guess_sam(const char *host, char *sam, size_t len)
+{
+	struct nlt_addr a;
+	char label[64], lower[32];
+	struct nlt_err ign;
+	size_t n = strcspn(host, ".");
+
+	sam[0] = '\0';
+	if (nlt_addr_parse(&a, host, 445) == 0 || n == 0 || n >= sizeof(label))
+		return;
+	memcpy(label, host, n);
+	label[n] = '\0';
+	memset(&ign, 0, sizeof(ign));
+	if (machine_account(label, MACHINE_NETBIOS_MAX, sam, len, lower, sizeof(lower), &ign) < 0)
+		sam[0] = '\0';
+}
+
+/* The member: \PIPE\wkssvc and its computer name (NetrWkstaGetInfo 100). */
+static int member_pipe(struct target *t, struct rpc_conn *conn, int *have_conn, struct wkssvc_info100 *wi,
+		       struct nlt_err *e)
+{
+	uint8_t buf[512], *out = NULL;
+	size_t out_len = 0;
+	struct wwr w;
+
+	if (target_rpc(t, "wkssvc", &wkssvc_syntax, conn, e) < 0)
+		return -1;
+	*have_conn = 1;
+	wwr_init(&w, buf, sizeof(buf));
+	if (wkssvc_enc_get_info(&w, NULL, 100) != WIRE_OK ||
+	    rpc_call(conn, WKSSVC_OP_WKSTA_GET_INFO, buf, wwr_len(&w), &out, &out_len, "NetrWkstaGetInfo", e) < 0) {
+		free(out);
+		return -1;
+	}
+	if (wkssvc_dec_get_info100_rep(out, out_len, wi) != WIRE_OK || wi->werror || !wi->present || !wi->computer[0]) {
+		free(out);
+		return nlt_seterr(e, NLT_EPROTO, "NetrWkstaGetInfo on %s: no computer name in the answer", t->host);
+	}
+	free(out);
+	return 0;
+}
+
+/* What the directory half found: the domain, the DC, the joining account, "domain\dc" for the member. */
+static void fill_dir(struct rjoin_result *res, const struct admin_session *s, const struct nlt_ctx *ctx,
+		     char *account, size_t alen, char *domain_param, size_t dlen)
+{
+	const struct nlt_req *req = ctx->req;
+
+	nlt_strlcpy(res->domain, s->dc->info.dns_domain[0] ? s->dc->info.dns_domain : ctx->domain, sizeof(res->domain));
+	for (char *c = res->domain; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	nlt_strlcpy(res->netbios_domain, s->dc->info.netbios_domain, sizeof(res->netbios_domain));
+	nlt_strlcpy(res->dc, s->dc->info.dc_dns_name, sizeof(res->dc));
+	nlt_addr_str(&s->dc->addr, res->dc_addr, sizeof(res->dc_addr));
+	nlt_strlcpy(res->joiner, s->principal, sizeof(res->joiner));
+	if (strchr(req->user, '\\'))
+		nlt_strlcpy(account, req->user, alen);
+	else
+		snprintf(account, alen, "%.60s\\%.300s", res->netbios_domain, req->user);
+	account[strcspn(account, "@")] = '\0';
+	/* the domain and the DC the member is to use: the one we read the directory on (MS-WKST "domain\dc") */
+	snprintf(domain_param, dlen, "%.250s\\%.300s", res->domain, res->dc);
+}
+
+/* The member's session as the report names it. */
+static void fill_member(struct rjoin_result *res, const struct target *t)
+{
+	nlt_strlcpy(res->address, t->addr_str, sizeof(res->address));
+	snprintf(res->smb, sizeof(res->smb), "%s, %s", target_dialect_str(t->smb.dialect),
+		 t->smb.dialect >= 0x300 ? "application key" : "session key");
+}
+
+/* Concurrency needs an NTLM logon to the member (a Kerberos one sets KRB5CCNAME in target.c). */
+static int can_overlap(const struct nlt_req *req)
+{
+	struct target_user u;
+	struct nlt_err ign;
+	int mech = 0;
+
+	memset(&ign, 0, sizeof(ign));
+	if (getenv("NLT_RJOIN_SERIAL")) /* test and bench hook: the two halves one after the other */
+		return 0;
+	if (target_parse_user(req->target_user, req->target, &u, &ign) < 0 || target_choose_auth(&u, req->target_auth, &mech, &ign) < 0)
+		return 0;
+	return mech == 2;
+}
+
 int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
@@ -539,7 +903,7 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 	struct wkssvc_info100 wi;
 	char lower[32], account[400], domain_param[600], joincmd[1200];
 	const char *opname = op == RJOIN_REJOIN ? "rejoin" : op == RJOIN_JOIN ? "join" : "leave";
-	int r = -1, have_t = 0, have_conn = 0;
+	int r = -1, have_t = 0, have_conn = 0, have_before = 0;
 	uint64_t join_deadline;
 	int join_timeout_ms = req->join_timeout_ms ? req->join_timeout_ms : RJOIN_DEFAULT_JOIN_TIMEOUT_MS;
 
@@ -561,55 +925,118 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 						 "--password-file, --stdin-password or the terminal)", opname);
 	nlt_strlcpy(res->host, req->target, sizeof(res->host));
 
-	/* 1. the domain admin: Kerberos and LDAP on one writable DC; a wrong password ends it here */
-	if (admin_open_keep(&s, ctx, &pw, e) < 0)
-		goto out;
-	if (!pw.set) {
-		nlt_seterr(e, NLT_EUSAGE, "no password for %s", s.principal);
-		goto out;
-	}
-	nlt_strlcpy(res->domain, s.dc->info.dns_domain[0] ? s.dc->info.dns_domain : ctx->domain, sizeof(res->domain));
-	for (char *c = res->domain; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-	nlt_strlcpy(res->netbios_domain, s.dc->info.netbios_domain, sizeof(res->netbios_domain));
-	nlt_strlcpy(res->dc, s.dc->info.dc_dns_name, sizeof(res->dc));
-	nlt_addr_str(&s.dc->addr, res->dc_addr, sizeof(res->dc_addr));
-	nlt_strlcpy(res->joiner, s.principal, sizeof(res->joiner));
-	if (strchr(req->user, '\\'))
-		nlt_strlcpy(account, req->user, sizeof(account));
-	else
-		snprintf(account, sizeof(account), "%.60s\\%.300s", res->netbios_domain, req->user);
-	account[strcspn(account, "@")] = '\0';
-	/* the domain and the DC the member is to use: the one we read the directory on (MS-WKST "domain\dc") */
-	snprintf(domain_param, sizeof(domain_param), "%.250s\\%.300s", res->domain, res->dc);
+	if (!can_overlap(req)) {
+		/* one after the other: the domain admin (Kerberos and LDAP on one writable DC; a wrong password
+		 * ends it here), then the member */
+		if (admin_open_keep(&s, ctx, &pw, e) < 0)
+			goto out;
+		if (!pw.set) {
+			nlt_seterr(e, NLT_EUSAGE, "no password for %s", s.principal);
+			goto out;
+		}
+		fill_dir(res, &s, ctx, account, sizeof(account), domain_param, sizeof(domain_param));
+		if (target_open(&t, ctx, req->target, e) < 0)
+			goto out;
+		have_t = 1;
+		fill_member(res, &t);
+		if (member_pipe(&t, &conn, &have_conn, &wi, e) < 0)
+			goto out;
+	} else {
+		/*
+		 * Both at once: the directory half (discovery, the admin's Kerberos logon, the LDAP bind, the
+		 * account read under the name the host suggests) in a thread, the member's SMB logon, \PIPE\wkssvc
+		 * and its name here.  Errors: the directory's first (as when it ran first), then the member's.
+		 */
+		struct rj_dir *d = calloc(1, sizeof(*d));
+		struct nlt_err te;
+		pthread_t th;
+		int tr, mr = -1;
 
-	/* 2. the member: its local administrator over SMB, then \PIPE\wkssvc */
-	if (target_open(&t, ctx, req->target, e) < 0)
-		goto out;
-	have_t = 1;
-	nlt_strlcpy(res->address, t.addr_str, sizeof(res->address));
-	snprintf(res->smb, sizeof(res->smb), "%s, %s", target_dialect_str(t.smb.dialect),
-		 t.smb.dialect >= 0x300 ? "application key" : "session key");
-	if (target_rpc(&t, "wkssvc", &wkssvc_syntax, &conn, e) < 0)
-		goto out;
-	have_conn = 1;
-	{
-		uint8_t buf[512], *out = NULL;
-		size_t out_len = 0;
-		struct wwr w;
-		wwr_init(&w, buf, sizeof(buf));
-		if (wkssvc_enc_get_info(&w, NULL, 100) != WIRE_OK ||
-		    rpc_call(&conn, WKSSVC_OP_WKSTA_GET_INFO, buf, wwr_len(&w), &out, &out_len, "NetrWkstaGetInfo", e) < 0) {
-			free(out);
+		if (!d) {
+			nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 			goto out;
 		}
-		if (wkssvc_dec_get_info100_rep(out, out_len, &wi) != WIRE_OK || wi.werror || !wi.present ||
-		    !wi.computer[0]) {
-			free(out);
-			nlt_seterr(e, NLT_EPROTO, "NetrWkstaGetInfo on %s: no computer name in the answer", t.host);
+		if (!ctx->domain[0] && !req->server) {
+			free(d);
+			nlt_seterr(e, NLT_ECONFIG, "no domain given and none configured (give DOMAIN or -d)");
 			goto out;
 		}
-		free(out);
+		if (read_admin_password(req, ctx, &pw, e) < 0 || !pw.set) {
+			if (!e->msg[0])
+				nlt_seterr(e, NLT_EUSAGE, "no password for %s", req->user);
+			free(d);
+			goto out;
+		}
+		{
+			/* target.c's NTLM logon sets KRB5_CONFIG to /dev/null and back: a variable that exists already
+			 * is replaced in place, so the other thread never reads an environment being reallocated */
+			if (!getenv("KRB5_CONFIG"))
+				setenv("KRB5_CONFIG", "/dev/null", 1);
+		}
+		d->ctx = *ctx;
+		d->s = &s;
+		d->pw = &pw;
+		d->acct_rc = 1;
+		rjoin_guess_sam(req->target, d->guess_sam, sizeof(d->guess_sam));
+		pthread_mutex_init(&d->mu, NULL);
+		pthread_cond_init(&d->cv, NULL);
+		if (pthread_create(&th, NULL, dir_thread, d) != 0) {
+			pthread_mutex_destroy(&d->mu);
+			pthread_cond_destroy(&d->cv);
+			free(d);
+			nlt_seterr(e, NLT_EINTERNAL, "cannot start a thread");
+			goto out;
+		}
+		memset(&te, 0, sizeof(te));
+		test_delay("member");
+		tr = target_open(&t, ctx, req->target, &te);
+		if (tr == 0) {
+			have_t = 1;
+			fill_member(res, &t);
+		}
+		if (dir_release(d, tr == 0, &te) < 0)
+			tr = -1;
+		if (tr == 0)
+			mr = member_pipe(&t, &conn, &have_conn, &wi, &te);
+		pthread_join(th, NULL);
+		pthread_mutex_destroy(&d->mu);
+		pthread_cond_destroy(&d->cv);
+		r = -1;
+		if (d->rc < 0 && !d->failover_left && (d->parked == 2 || d->passed_gate)) {
+			*e = d->e; /* the directory's own failure (before the gate, or the bind after it) */
+		} else if (tr < 0 || mr < 0) {
+			*e = te;
+		} else if (d->rc < 0 && dir_open(d, 0, e) < 0) {
+			/* the DC failed after the gate: the next one, from here */
+		} else {
+			r = 0;
+		}
+		if (r == 0 && krb_use_ccache(&s.k, e) < 0)
+			r = -1;
+		if (s.dc && (d->rc == 0 || r == 0))
+			fill_dir(res, &s, ctx, account, sizeof(account), domain_param, sizeof(domain_param));
+		if (r == 0) {
+			struct nlt_err ign;
+			memset(&ign, 0, sizeof(ign));
+			/* checked again below, with its error */
+			if (machine_account(wi.computer, MACHINE_NETBIOS_MAX, res->sam, sizeof(res->sam), lower, sizeof(lower),
+					    &ign) == 0 &&
+			    d->acct_rc <= 0 && strcasecmp(d->guess_sam, res->sam) == 0) {
+				/* the account read early is the member's */
+				if (d->acct_rc < 0) {
+					*e = d->acct_e;
+					r = -1;
+				} else {
+					res->before = d->acct;
+					have_before = 1;
+				}
+			}
+		}
+		s.k.as_service = NULL; /* it pointed into d */
+		free(d);
+		if (r < 0)
+			goto out;
+		r = -1;
 	}
 	nlt_strlcpy(res->computer, wi.computer, sizeof(res->computer));
 	nlt_strlcpy(res->member_domain, wi.langroup, sizeof(res->member_domain));
@@ -617,7 +1044,7 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		goto out;
 
 	/* 3. preflight: the object, who may reuse it */
-	if (read_acct(&s, res->sam, &res->before, e) < 0)
+	if (!have_before && read_acct(&s, res->sam, &res->before, e) < 0)
 		goto out;
 	{
 		/* the joiner's SID matters only when an existing account was made by someone who is no administrator
@@ -789,25 +1216,37 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 	}
 	res->reboot_pending = 1;
 
-	/* 7. the directory afterwards, on the same DC (a long join may have used up --timeout: a fresh one) */
+	/* 7. the directory afterwards, on the same DC (a long join may have used up --timeout: a fresh one): one
+	 * search on the connection bound before; again only while the DC does not show the change yet (the
+	 * member may have written it on another DC, and replication takes a moment) */
 	s.ld.deadline_ms = nlt_now_ms() + (uint64_t)req->timeout_ms;
-	{
+	for (int try = 0;; try++) {
 		struct nlt_err le;
 		memset(&le, 0, sizeof(le));
-		if (read_acct(&s, res->sam, &res->after, &le) < 0) {
+		if (read_after(&s, res->sam, &res->after, &le) < 0) {
 			res->password_new = -1;
 			nlt_seterr(e, le.cat, "the member %s answered the join with WERR_OK, but reading %s again failed: %s",
 				   res->host, res->sam, le.msg);
 			goto out;
 		}
-		if (!res->after.exists)
-			res->password_new = 0;
-		else if (!res->before.exists)
-			res->password_new = res->after.have_pls && res->after.pwd_last_set > 0;
-		else
-			res->password_new = (res->after.have_kvno && res->before.have_kvno && res->after.kvno > res->before.kvno) ||
-					    (res->after.have_pls && res->before.have_pls &&
-					     res->after.pwd_last_set > res->before.pwd_last_set);
+		if (res->after.exists && res->before.exists) {
+			/* not read again: a join does not change who created or owns the account */
+			nlt_strlcpy(res->after.creator_sid, res->before.creator_sid, sizeof(res->after.creator_sid));
+			nlt_strlcpy(res->after.owner_sid, res->before.owner_sid, sizeof(res->after.owner_sid));
+			res->after.creator_admin = res->before.creator_admin;
+		}
+		res->password_new = rjoin_password_new(&res->before, &res->after);
+		if (res->password_new || try >= 4 || nlt_ms_left(s.ld.deadline_ms) < (250 << try) + 1000)
+			break;
+		nlt_vlog("%s on %s does not show the new password yet; reading again in %d ms", res->sam, res->dc, 250 << try);
+		{
+			struct timespec ts = { 0, (long)(250 << try) * 1000000L };
+			while (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			(void)nanosleep(&ts, NULL);
+		}
 	}
 	r = 0;
 	/* restart only a member whose new password the directory shows: never on an unconfirmed join */

@@ -58,6 +58,17 @@ int rjoin_sid_str(const uint8_t *b, size_t n, char *out, size_t len);
 /* The owner SID of a self-relative security descriptor (MS-DTYP 2.4.6); -1 when malformed (pure) */
 int rjoin_sd_owner(const uint8_t *sd, size_t n, char *out, size_t len);
 
+/*
+ * After a join: does the object show a new password?  kvno up or pwdLastSet newer than before; an account
+ * that did not exist before needs a pwdLastSet; a missing one never does (pure).
+ */
+int rjoin_password_new(const struct rjoin_acct *before, const struct rjoin_acct *after);
+/*
+ * The account a target's host name suggests, read before the member names itself (NetrWkstaGetInfo
+ * confirms it): the first label as a NetBIOS name + "$"; "" for an address or a label that is none (pure).
+ */
+void rjoin_guess_sam(const char *host, char *sam, size_t len);
+
 /* What the member answered to one call. */
 struct rjoin_call {
 	int ran;                  /* the request was sent */

@@ -151,6 +151,63 @@ static void test_werrors(void **state)
 	}
 }
 
+static void test_password_new(void **state)
+{
+	struct rjoin_acct b, a;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	memset(&a, 0, sizeof(a));
+	b.exists = a.exists = 1;
+	b.have_kvno = a.have_kvno = b.have_pls = a.have_pls = 1;
+	b.kvno = a.kvno = 4;
+	b.pwd_last_set = a.pwd_last_set = 134000000000000000LL;
+	assert_int_equal(rjoin_password_new(&b, &a), 0); /* nothing moved: not confirmed */
+	a.kvno = 5;
+	assert_int_equal(rjoin_password_new(&b, &a), 1);
+	a.kvno = 4;
+	a.pwd_last_set++;
+	assert_int_equal(rjoin_password_new(&b, &a), 1);
+	/* an older value or an unread one is no proof */
+	a.pwd_last_set = b.pwd_last_set - 1;
+	a.have_kvno = 0;
+	a.kvno = 9;
+	assert_int_equal(rjoin_password_new(&b, &a), 0);
+	/* gone after the join: never new */
+	a.exists = 0;
+	a.pwd_last_set = b.pwd_last_set + 10;
+	assert_int_equal(rjoin_password_new(&b, &a), 0);
+	/* created by the join: a password set at all */
+	b.exists = 0;
+	a.exists = 1;
+	assert_int_equal(rjoin_password_new(&b, &a), 1);
+	a.pwd_last_set = 0;
+	assert_int_equal(rjoin_password_new(&b, &a), 0);
+}
+
+static void test_guess_sam(void **state)
+{
+	char sam[32];
+
+	(void)state;
+	rjoin_guess_sam("ws1.lab.test", sam, sizeof(sam));
+	assert_string_equal(sam, "WS1$");
+	rjoin_guess_sam("WS1", sam, sizeof(sam));
+	assert_string_equal(sam, "WS1$");
+	/* an address names no account: the member's own answer decides */
+	rjoin_guess_sam("198.18.0.20", sam, sizeof(sam));
+	assert_string_equal(sam, "");
+	rjoin_guess_sam("fe80::1", sam, sizeof(sam));
+	assert_string_equal(sam, "");
+	/* longer than a NetBIOS name, empty, odd: no guess */
+	rjoin_guess_sam("averyveryverylonghostname.lab.test", sam, sizeof(sam));
+	assert_string_equal(sam, "");
+	rjoin_guess_sam(".lab.test", sam, sizeof(sam));
+	assert_string_equal(sam, "");
+	rjoin_guess_sam("a b.lab.test", sam, sizeof(sam));
+	assert_string_equal(sam, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +216,8 @@ int main(void)
 		cmocka_unit_test(test_admin_groups),
 		cmocka_unit_test(test_reuse_rule),
 		cmocka_unit_test(test_werrors),
+		cmocka_unit_test(test_password_new),
+		cmocka_unit_test(test_guess_sam),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,10 @@
 # - the KB5020276 reuse rule: WS1$ given another user's mS-DS-CreatorSID (set on dc1's sam.ldb with the
 #   relax control: Samba 4.17 does not let a plain user create computers over LDAP) -> refused before any
 #   change, exit 1; the account deleted in AD -> rejoin creates it again.
+# - the directory half runs in a thread beside the member's SMB logon: with either half held back
+#   (NLT_TEST_RJOIN_DELAY), a refused reuse still sends no join or unjoin (NLT_DUMP_STUBS, with a control that
+#   records a join that is sent), and a wrong member password with a good admin reports the SMB logon (exit 5);
+#   LDAP refused on the DC discovery chose (after the thread's Kerberos logon): failed over to the other DC.
 # Every --json document is checked against doc/json/rejoin.schema.json.  ws1 is left joined with a keytab
 # that matches (net ads join + keytab create, as lab.sh does), whatever happens (an EXIT trap too).
 
@@ -117,8 +121,8 @@ k1=$(kvno96)
 t0=$(date +%s%N)
 r96 --json rejoin "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
 t1=$(date +%s%N)
-check "rejoin --target ws1 as WS1\\root: exit 0, NetrJoinDomain2 WERR_OK, no unjoin needed, a new password in the directory, reboot pending" \
-	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"join\"][\"werror\"], j[\"unjoin\"], j[\"password_new\"], j[\"reboot_pending\"], j[\"left_unjoined\"], j[\"account_after\"][\"key_version_number\"] > j[\"account_before\"][\"key_version_number\"])")" = "(0, None, True, True, False, True)" ]'
+check "rejoin --target ws1 as WS1\\root: exit 0, NetrJoinDomain2 WERR_OK, no unjoin needed, a new password in the directory, reboot pending, the owner carried over" \
+	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"join\"][\"werror\"], j[\"unjoin\"], j[\"password_new\"], j[\"reboot_pending\"], j[\"left_unjoined\"], j[\"account_after\"][\"key_version_number\"] > j[\"account_before\"][\"key_version_number\"], j[\"account_after\"][\"owner_sid\"] == j[\"account_before\"][\"owner_sid\"] != None)")" = "(0, None, True, True, False, True, True)" ]'
 [ "$rc" -eq 0 ] || show
 echo "# rejoin --target took $(( (t1 - t0) / 1000000 )) ms (the member's join: $(jget 'j["join"]["ms"]') ms); kvno $k1 -> $(kvno96)"
 check "after the rejoin ws1's own tools say it is joined (net rpc testjoin, net ads testjoin)" eval 'testjoin_ok && ads_testjoin_ok'
@@ -139,6 +143,17 @@ for dv in 0202:2.0.2:session 0210:2.1:session 0300:3.0:application 0302:3.0.2:ap
 	[ "$rc" -eq 0 ] || show
 done
 check "... and ws1 is joined after them" testjoin_ok
+
+# the DC discovery picks (dcb, cli's site) answers Kerberos but refuses LDAP: the bind fails in the directory thread
+# after its gate, and the main thread fails over to dc1 (KRB5_CONFIG set there); the member is then sent to dc1
+ip netns exec "$CLI_NS" iptables -A OUTPUT -d "$DCB_IP" -p tcp --dport 389 -j REJECT
+out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$bin" -v --json rejoin "${tgt[@]}" -U Administrator \
+	--password-file "$t96/admin.pw" "$LAB_DOMAIN" 2>"$t96/err-fo"); rc=$?
+ip netns exec "$CLI_NS" iptables -D OUTPUT -d "$DCB_IP" -p tcp --dport 389 -j REJECT
+check "LDAP refused on dcb after its Kerberos logon: failed over to dc1, joined there, a new password, exit 0" \
+	eval '[ "$rc" -eq 0 ] && t96_schema && grep -q "LDAP connect to dcb.lab.test .*failing over to dc1.lab.test" "$t96/err-fo" &&
+	      [ "$(jget "(j[\"dc\"][\"name\"], j[\"join\"][\"werror\"], j[\"password_new\"])")" = "('"'dc1.lab.test'"', 0, True)" ] && testjoin_ok'
+[ "$rc" -eq 0 ] || { show; diag <"$t96/err-fo"; }
 
 # ---- 4. leave, then join ---------------------------------------------------------------------------------------
 r96 --json leave "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
@@ -217,6 +232,19 @@ check "WS1\\daemon (no SeMachineAccountPrivilege, not an administrator): the mem
 r96 rejoin "${tgt[@]}" -S "$DC1_FQDN" -U Administrator --password-file "$t96/wrong.pw" "$LAB_DOMAIN"
 check "the domain admin's password wrong: refused by our Kerberos login before the member is touched (exit 5), ws1 still joined" \
 	eval '[ "$rc" -eq 5 ] && [ "$(kvno96)" = "$k2" ] && testjoin_ok'
+# the member's local password wrong, the domain admin's right: the directory half (a thread beside the member's
+# logon) passes its Kerberos logon, the SMB logon fails, and that is the error (exit 5) - in both orders of the two
+# halves (the test hook holds one back), nothing changed
+for ord in dir member; do
+	out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" NLT_TEST_RJOIN_DELAY=$ord:400 "$bin" -v --json rejoin \
+		--target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$t96/wrong.pw" "${adm[@]}" "$LAB_DOMAIN" \
+		2>"$t96/err-$ord"); rc=$?
+	check "member's local password wrong, domain admin's right ($ord half held back): the SMB logon's error, exit 5, the admin's Kerberos logon ran, nothing changed" \
+		eval '[ "$rc" -eq 5 ] && t96_schema && jget "j[\"error\"][\"message\"]" | grep -q "SMB2 session setup to ws1.lab.test .*logon failure" &&
+		      grep -q "Kerberos AS exchange as Administrator@LAB.TEST at .*: ok" "$t96/err-$ord" && [ "$(jget "j[\"join\"]")" = None ] &&
+		      [ "$(kvno96)" = "$k2" ] && testjoin_ok'
+	[ "$rc" -eq 5 ] || { show; diag <"$t96/err-$ord"; }
+done
 st user create nlt96joe "$(cat "$t96/joe.pw")"
 r96 --json rejoin "${tgt[@]}" -S "$DC1_FQDN" -U nlt96joe --password-file "$t96/joe.pw" "$LAB_DOMAIN"
 check "a plain domain user: the member's own refusal surfaced (NetrJoinDomain2 WERROR named), 'the member is unchanged', ws1 still joined" \
@@ -271,11 +299,28 @@ check "WS1\$ created by nlt96joe (mS-DS-CreatorSID), joined by Administrator: re
 	eval '[ "$rc" -eq 1 ] && t96_schema && [ "$(jget "(j[\"reuse\"][\"verdict\"], j[\"account_before\"][\"creator_sid\"], j[\"join\"], j[\"unjoin\"])")" = "('"'blocked', '$joe_sid'"', None, None)" ] &&
 	      jget "j[\"error\"][\"message\"]" | grep -q "refusing before any change: .*0xAAC.*nltrust delete-computer ws1" && [ "$(kvno96)" = "$k3" ] && testjoin_ok'
 [ "$rc" -eq 1 ] || show
+# the same refusal with the two halves in either order (the test hook holds one back): the member's SMB session is set
+# up meanwhile (-v), yet no NetrJoinDomain2 or NetrUnjoinDomain2 is sent (NLT_DUMP_STUBS records every one sent and
+# answered) and the account is unchanged
+for ord in dir member; do
+	rm -f "$t96/stubs-$ord"
+	out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" NLT_TEST_RJOIN_DELAY=$ord:400 NLT_DUMP_STUBS="$t96/stubs-$ord" "$bin" -v \
+		--json rejoin "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN" 2>"$t96/err-$ord"); rc=$?
+	check "reuse refused with the $ord half held back: exit 1, the member's SMB session was up, no join or unjoin sent, kvno the same" \
+		eval '[ "$rc" -eq 1 ] && [ "$(jget "(j[\"reuse\"][\"verdict\"], j[\"join\"], j[\"unjoin\"])")" = "('"'blocked'"', None, None)" ] &&
+		      grep -q "SMB2 ws1.lab.test (.*): dialect" "$t96/err-$ord" && ! grep -q "wkssvc_" "$t96/stubs-$ord" 2>/dev/null &&
+		      [ "$(kvno96)" = "$k3" ] && testjoin_ok'
+	[ "$rc" -eq 1 ] || { show; diag <"$t96/err-$ord"; }
+done
 r96 --json rejoin --dry-run "${tgt[@]}" -S "$DC1_FQDN" -U nlt96joe --password-file "$t96/joe.pw" "$LAB_DOMAIN"
 check "the same account joined by its creator nlt96joe: reuse allowed (same_creator)" \
 	eval '[ "$rc" -eq 0 ] && [ "$(jget "j[\"reuse\"][\"verdict\"]")" = same_creator ]'
 st computer delete WS1
-r96 --json rejoin "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
+# NLT_DUMP_STUBS here too: the control for the refusal checks above (a join that is sent is recorded)
+rm -f "$t96/stubs-ok"
+out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" NLT_DUMP_STUBS="$t96/stubs-ok" "$bin" --json rejoin "${tgt[@]}" "${adm[@]}" \
+	"$LAB_DOMAIN" 2>/dev/null); rc=$?
+check "NLT_DUMP_STUBS records the NetrJoinDomain2 that is sent (the control for 'no join sent')" grep -q "^wkssvc_join2 " "$t96/stubs-ok"
 check "WS1\$ deleted in AD: rejoin creates it again in CN=Computers (before: none; after: exists, a password set), ws1's testjoin OK" \
 	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"account_before\"][\"exists\"], j[\"reuse\"][\"verdict\"], j[\"account_after\"][\"dn\"], j[\"password_new\"])")" = "(False, '"'new', 'CN=WS1,CN=Computers,DC=lab,DC=test'"', True)" ] && testjoin_ok'
 [ "$rc" -eq 0 ] || show
