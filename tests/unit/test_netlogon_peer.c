@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -435,6 +436,8 @@ struct fake_dc {
 	unsigned pdus_read[3];     /* PDUs read on each connection */
 	unsigned batch[3];         /* requests already waiting when Authenticate3 was answered */
 	unsigned answers[3];       /* answers written */
+	struct nrpc_creds srv;     /* the DC's side of the last ReqChallenge, kept across connections */
+	int have_creds;
 };
 
 /* One whole PDU into buf; its length, or 0 when the connection ended. */
@@ -530,12 +533,13 @@ static void fake_conn(struct fake_dc *d, int conn, int c)
 {
 	static const uint8_t sc[8] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
 	uint8_t in[4096], b[4096], stub[512];
-	struct nrpc_creds srv;
-	int have_creds = 0, schannel = 0;
+	struct nrpc_creds *srv = &d->srv;
+	int schannel = 0;
 	uint64_t seq = 0;
 	size_t n;
+	struct timeval tv = { 3, 0 };
 
-	memset(&srv, 0, sizeof(srv));
+	(void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)); /* never hang the test */
 	while ((n = fake_read_pdu(c, in, sizeof(in))) > 0) {
 		struct dcerpc_pdu q;
 		size_t k = 0;
@@ -586,8 +590,8 @@ static void fake_conn(struct fake_dc *d, int conn, int c)
 			uint8_t cc[8], ccred[8];
 			assert_true(q.stub_len >= 8);
 			memcpy(cc, q.stub + q.stub_len - 8, 8);
-			assert_int_equal(nrpc_creds_init(&srv, d->nt, cc, sc, ccred), WIRE_OK);
-			have_creds = 1;
+			assert_int_equal(nrpc_creds_init(srv, d->nt, cc, sc, ccred), WIRE_OK);
+			d->have_creds = 1;
 			wwr_init(&w, stub, sizeof(stub));
 			assert_int_equal(nrpc_enc_req_challenge_rep(&w, sc, 0), WIRE_OK);
 			k = fake_response(b, sizeof(b), q.call_id, stub, wwr_len(&w), NULL, 0);
@@ -595,7 +599,7 @@ static void fake_conn(struct fake_dc *d, int conn, int c)
 		} else if (q.opnum == NRPC_OP_AUTHENTICATE3) {
 			struct nrpc_auth3_rep ar;
 			enum fake_act act = d->auth3[conn];
-			assert_true(have_creds);
+			assert_true(d->have_creds);
 			d->batch[conn] = fake_waiting(c);
 			if (act == FA_CLOSE)
 				break;
@@ -603,7 +607,7 @@ static void fake_conn(struct fake_dc *d, int conn, int c)
 			if (act == FA_DENY) {
 				ar.status = 0xc0000022u;
 			} else {
-				memcpy(ar.server_credential, srv.server_cred, 8);
+				memcpy(ar.server_credential, srv->server_cred, 8);
 				ar.flags = NL_NEG_PROPOSED;
 				ar.rid = 1104;
 			}
@@ -617,10 +621,12 @@ static void fake_conn(struct fake_dc *d, int conn, int c)
 			enum fake_act act = d->caps[conn];
 			if (act == FA_CLOSE)
 				break;
-			if (act == FA_FAULT || !schannel) {
+			if (act == FA_FAULT || !schannel || !d->have_creds) {
 				k = fake_fault(b, sizeof(b), q.call_id, 0x00000721u);
 			} else {
-				/* unseal, take the authenticator's timestamp, answer with the return authenticator */
+				/* unseal, take the authenticator's timestamp, answer with the return authenticator; what a
+				 * DC refuses (a seal that does not verify, a wrong authenticator) gets a fault, as from
+				 * Samba (no assert in this thread: the client must fail, never the peer hang) */
 				uint8_t body[512], cred[8];
 				const uint8_t *sig = q.auth_value;
 				size_t len = q.stub_len + q.auth_pad_len;
@@ -628,23 +634,29 @@ static void fake_conn(struct fake_dc *d, int conn, int c)
 				struct nrpc_auth_step step;
 				struct nrpc_caps_rep cr;
 				uint32_t ts;
-				assert_true(len <= sizeof(body) && q.auth_len == SCHANNEL_SIG_LEN);
-				memcpy(body, q.stub, len);
-				assert_int_equal(schannel_unwrap(srv.session_key, seq, 1, 1, &m, sig, q.auth_len), WIRE_OK);
-				seq++;
-				/* ... Authenticator {cred, ts}, ReturnAuthenticator, QueryLevel */
-				ts = (uint32_t)(body[q.stub_len - 20] | body[q.stub_len - 19] << 8 | body[q.stub_len - 18] << 16 |
-						(uint32_t)body[q.stub_len - 17] << 24);
-				nrpc_auth_begin(&srv, ts, cred, &ts, &step);
-				assert_memory_equal(cred, body + q.stub_len - 28, 8);
-				memset(&cr, 0, sizeof(cr));
-				memcpy(cr.ret_auth.cred, step.expect_ret, 8);
-				cr.capabilities = NL_NEG_PROPOSED;
-				(void)nrpc_auth_commit(&srv, &step, step.expect_ret);
-				wwr_init(&w, stub, sizeof(stub));
-				assert_int_equal(nrpc_enc_get_capabilities_rep(&w, 1, &cr), WIRE_OK);
-				k = fake_response(b, sizeof(b), q.call_id, stub, wwr_len(&w), srv.session_key, seq);
-				seq++;
+				if (len > sizeof(body) || q.stub_len < 28 || q.auth_len != SCHANNEL_SIG_LEN ||
+				    (memcpy(body, q.stub, len),
+				     schannel_unwrap(srv->session_key, seq, 1, 1, &m, sig, q.auth_len) != WIRE_OK)) {
+					k = fake_fault(b, sizeof(b), q.call_id, 0x00000721u);
+				} else {
+					seq++;
+					/* ... Authenticator {cred, ts}, ReturnAuthenticator, QueryLevel */
+					ts = (uint32_t)(body[q.stub_len - 20] | body[q.stub_len - 19] << 8 |
+							body[q.stub_len - 18] << 16 | (uint32_t)body[q.stub_len - 17] << 24);
+					nrpc_auth_begin(srv, ts, cred, &ts, &step);
+					if (memcmp(cred, body + q.stub_len - 28, 8) != 0) {
+						k = fake_fault(b, sizeof(b), q.call_id, 0x00000005u);
+					} else {
+						memset(&cr, 0, sizeof(cr));
+						memcpy(cr.ret_auth.cred, step.expect_ret, 8);
+						cr.capabilities = NL_NEG_PROPOSED;
+						(void)nrpc_auth_commit(srv, &step, step.expect_ret);
+						wwr_init(&w, stub, sizeof(stub));
+						assert_int_equal(nrpc_enc_get_capabilities_rep(&w, 1, &cr), WIRE_OK);
+						k = fake_response(b, sizeof(b), q.call_id, stub, wwr_len(&w), srv->session_key, seq);
+						seq++;
+					}
+				}
 			}
 			fake_write(d, conn, c, b, k, act);
 			if (act == FA_TRUNCATE)
@@ -653,7 +665,6 @@ static void fake_conn(struct fake_dc *d, int conn, int c)
 			fail_msg("unexpected opnum %u", q.opnum);
 		}
 	}
-	nrpc_creds_wipe(&srv);
 }
 
 static void *fake_serve(void *arg)
