@@ -464,8 +464,9 @@ static void dc_facts(const struct dc_cand *dc, struct state_dc_facts *f)
 	f->have_flags = 1;
 }
 
+/* One check; *used_dc_cache set (and *facts filled) when the DC's facts came from the DC cache. */
 static int local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, int use_dc_cache, int *used_dc_cache,
-		       struct nlt_err *e)
+		       struct state_dc_facts *facts, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
 	struct locate_req lr = {
@@ -507,6 +508,8 @@ static int local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, int use_d
 		goto out;
 	*used_dc_cache = res.from_cache;
 	dc = &res.cands[res.chosen];
+	if (res.from_cache)
+		dc_facts(dc, facts);
 	nlt_strlcpy(ev->realm, dc->info.dns_domain[0] ? dc->info.dns_domain : ctx->domain, sizeof(ev->realm));
 	for (char *c = ev->realm; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
@@ -702,24 +705,59 @@ out:
 
 int trust_local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, struct nlt_err *e)
 {
+	const struct nlt_req *req = ctx->req;
+	struct locate_req lr = {
+		.domain = ctx->domain[0] ? ctx->domain : NULL,
+		.server = req->server,
+		.site = req->site,
+		.deadline_ms = ctx->deadline_ms,
+	};
+	struct locate_result res;
+	struct state_dc_facts used_facts, pinged;
 	struct trust_report rep;
-	int used = 0, r;
+	struct nlt_err le;
+	int used = 0, r, same;
 
-	r = local_check(ctx, ev, 1, &used, e);
+	r = local_check(ctx, ev, 1, &used, &used_facts, e);
 	if (!used)
 		return r;
 	/*
-	 * The DC's facts came from the cache (no LDAP ping).  Only a healthy verdict stands on them: anything
-	 * else - a refusal, a bind or port that did not answer, an error - may come from a stale cache or a
-	 * DC of another domain at that address, so the DC is pinged and everything judged again from that.
+	 * The DC's facts came from the DC cache (no LDAP ping).  Only a healthy verdict stands on them
+	 * alone.  Anything else - a refusal, a bind, alter_context or port that did not answer, an
+	 * error - may come from a stale cache or a DC of another domain now at that address: the DC is
+	 * pinged first; when it confirms the facts the verdict stands (it was built on the right ones),
+	 * otherwise everything is judged again from the ping's facts.
 	 */
 	memset(&rep, 0, sizeof(rep));
 	if (r == 0)
 		trust_judge(ev, &rep);
 	if (r == 0 && rep.verdict == TRUST_HEALTHY)
 		return 0;
-	nlt_vlog("DC cache: %s on the cached facts about %s; pinging it and judging again",
-		 r < 0 ? e->msg : "no healthy verdict", ctx->req->server);
+	nlt_vlog("DC cache: %s on the cached facts about %s; pinging it to confirm them",
+		 r < 0 ? e->msg : trust_verdict_str(rep.verdict), req->server);
+	nlt_clearerr(&le);
+	if (locate_dc(&lr, &ctx->rs, &res, &le) < 0) {
+		locate_result_free(&res);
+		/* no confirmation: a claim (broken, pending) or an error that may come from the facts is not
+		 * made; the ping's failure is what today's run would have said.  An inconclusive verdict
+		 * claims nothing and names what did not answer: it stands. */
+		if (r == 0 && rep.verdict == TRUST_INCONCLUSIVE) {
+			nlt_vlog("DC cache: the ping to %s failed too (%s); the inconclusive verdict stands", req->server,
+				 le.msg);
+			return 0;
+		}
+		*e = le;
+		return -1;
+	}
+	dc_facts(&res.cands[res.chosen], &pinged);
+	same = state_dc_same(&pinged, &used_facts);
+	locate_result_free(&res);
+	if (same) {
+		nlt_vlog("DC cache: the ping confirms the cached facts about %s; the verdict stands", req->server);
+		return r;
+	}
+	nlt_vlog("DC cache: the ping gives other facts about %s (%s, %s); judging again from them", req->server,
+		 pinged.dc_dns_name, pinged.netbios_domain);
 	nlt_clearerr(e);
-	return local_check(ctx, ev, 0, &used, e);
+	return local_check(ctx, ev, 0, &used, &used_facts, e);
 }
