@@ -530,12 +530,17 @@ static int send_request(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub,
 		if (c->sec && c->sec->wrap(c->sec->ctx, buf + lay.stub_off, lay.stub_len, buf + lay.auth_off) < 0)
 			return nlt_seterr(e, NLT_EINTERNAL, "RPC: cannot seal %s", what);
 		if (c->pending_len) {
-			/* the bind goes in the same write: one round trip for bind and call */
-			if (send_all(c, c->pending_bind, c->pending_len, "RPC bind", e) < 0)
+			/* the bind goes in the same write: one round trip for bind and call (two writes let a fast
+			 * DC answer the bind before the request left: the capture showed two turns at RTT 0) */
+			rpc_cork(c);
+			if (send_all(c, c->pending_bind, c->pending_len, "RPC bind", e) < 0 ||
+			    send_all(c, buf, wwr_len(&w), what, e) < 0 || rpc_flush(c, e) < 0) {
+				c->corked = 0;
 				return -1;
-		}
-		if (send_all(c, buf, wwr_len(&w), what, e) < 0)
+			}
+		} else if (send_all(c, buf, wwr_len(&w), what, e) < 0) {
 			return -1;
+		}
 		if (c->pending_len) {
 			c->pending_len = 0;
 			if (check_bind_ack(c, c->pending_ptype, c->pending_call_id, c->pending_ptype == DCERPC_PT_ALTER, e) < 0) {
