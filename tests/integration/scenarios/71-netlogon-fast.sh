@@ -47,12 +47,12 @@ check "captured on cli: no packet to or from port 389 in 3 warm runs${t71_389:+ 
 check "captured on cli: at most 5 turns (DNS, connect, bind+ReqChallenge, one batch, FIN; was 7); got $t71_best (fewest of 3)" \
 	eval '[ "$t71_best" -le 5 ]'
 
-# a cache naming another domain: pinged, judged again, healthy, the cache corrected
+# a cache naming another domain: pinged (other facts), judged again, healthy, the cache corrected
 cp -p "$dcc" "$fd/dc.good"
 sed -i "s/^dns_domain .*/dns_domain other.test/; s/^netbios_domain .*/netbios_domain OTHER/" "$dcc"
 run_cli -v --json verify --method netlogon $V "$LAB_DOMAIN"
 if [ "$rc" -eq 0 ] && [ "$(jget '(j["verdict"], j["netlogon"]["result"])')" = "('healthy', 'ok')" ] &&
-   printf '%s' "$err" | grep -q "pinging it and judging again" && grep -qx "dns_domain $LAB_DOMAIN" "$dcc" &&
+   printf '%s' "$err" | grep -q "the ping gives other facts about $DC1_FQDN" && grep -qx "dns_domain $LAB_DOMAIN" "$dcc" &&
    grep -qx "netbios_domain ${LAB_NETBIOS_DOMAIN:-LAB}" "$dcc"; then
 	ok "DC cache edited to another domain (other.test/OTHER): pinged, judged again, healthy, cache corrected"
 else bad "DC cache naming another domain"; show; cat "$dcc" | diag; fi
@@ -65,13 +65,14 @@ if [ "$rc" -eq 0 ] && [ "$(jget '(j["verdict"], j["netlogon"]["result"])')" = "(
 	ok "DC cache with a wrong NetBIOS domain and a dead cached port: healthy, both corrected"
 else bad "wrong NetBIOS domain + dead port in the caches"; show; fi
 
-# broken on the DC side, warm cache: BROKEN (password_mismatch), judged after a ping, never healthy
+# broken on the DC side, warm cache: BROKEN (password_mismatch) only once a ping confirmed the facts
 run_cli verify --method netlogon $V "$LAB_DOMAIN" # warm again
 st user setpassword 'NLTF1$' --newpassword="Nlt-f1-broken-$(date +%s%N)"
 run_cli -v --json verify --method netlogon $V "$LAB_DOMAIN"
 if [ "$rc" -eq 1 ] && [ "$(jget '(j["verdict"], j["netlogon"]["result"], j["healthy"])')" = "('broken', 'password_mismatch', False)" ] &&
-   printf '%s' "$err" | grep -q "from the DC cache; no LDAP ping" && printf '%s' "$err" | grep -q "pinging it and judging again"; then
-	ok "trust broken on dc1, warm cache: BROKEN (password_mismatch), confirmed after an LDAP ping"
+   printf '%s' "$err" | grep -q "from the DC cache; no LDAP ping" && printf '%s' "$err" | grep -q "CLDAP ping to $DC1_FQDN" &&
+   printf '%s' "$err" | grep -q "the ping confirms the cached facts"; then
+	ok "trust broken on dc1, warm cache: BROKEN (password_mismatch), the cached facts confirmed by an LDAP ping first"
 else bad "broken trust with a warm cache"; show; fi
 run_cli verify --method netlogon $V "$LAB_DOMAIN"
 check "... and the text says BROKEN, never Healthy (exit 1)" \
