@@ -818,3 +818,196 @@ enum state_kvno_source state_pick_kvno(const struct state_kvno_in *in, uint32_t 
 			 "not read", in->as_kvno, in->expected);
 	return STATE_KVNO_UNCONFIRMED;
 }
+
+/* ---- the DC facts cache (issue 11) ---- */
+
+static const char dc_magic[] = "nltrust-dc 1";
+
+/* printable ASCII without spaces, 1..cap-1 bytes */
+static int dc_value_ok(const char *v, size_t n, size_t cap)
+{
+	if (n == 0 || n >= cap)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int state_dc_parse(const uint8_t *buf, size_t len, struct state_dc_facts *out)
+{
+	static const char *const keys[] = { "dns_domain", "netbios_domain", "dc_dns_name", "dc_netbios_name",
+					    "dc_site", "forest", "flags" };
+	struct state_dc_facts f;
+	unsigned seen = 0;
+	size_t off = 0, line = 0;
+
+	memset(&f, 0, sizeof(f));
+	if (!len || buf[len - 1] != '\n')
+		return -1;
+	while (off < len) {
+		const char *s = (const char *)buf + off, *nl = memchr(s, '\n', len - off), *sp;
+		size_t n = (size_t)(nl - s), k, vlen;
+		char *dst = NULL;
+		size_t cap = 0;
+		off += n + 1;
+		if (line++ == 0) {
+			if (n != sizeof(dc_magic) - 1 || memcmp(s, dc_magic, n) != 0)
+				return -1;
+			continue;
+		}
+		sp = memchr(s, ' ', n);
+		if (!sp)
+			return -1;
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if ((size_t)(sp - s) == strlen(keys[k]) && !memcmp(s, keys[k], (size_t)(sp - s)))
+				break;
+		if (k == sizeof(keys) / sizeof(keys[0]) || (seen & (1u << k)))
+			return -1;
+		seen |= 1u << k;
+		vlen = n - (size_t)(sp - s) - 1;
+		switch (k) {
+		case 0: dst = f.dns_domain, cap = sizeof(f.dns_domain); break;
+		case 1: dst = f.netbios_domain, cap = sizeof(f.netbios_domain); break;
+		case 2: dst = f.dc_dns_name, cap = sizeof(f.dc_dns_name); break;
+		case 3: dst = f.dc_netbios_name, cap = sizeof(f.dc_netbios_name); break;
+		case 4: dst = f.dc_site, cap = sizeof(f.dc_site); break;
+		case 5: dst = f.forest, cap = sizeof(f.forest); break;
+		default: {
+			/* flags 0x%08x */
+			unsigned long v = 0;
+			if (vlen != 10 || sp[1] != '0' || sp[2] != 'x')
+				return -1;
+			for (size_t i = 3; i < 11; i++) {
+				int c = sp[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+				if (d < 0)
+					return -1;
+				v = v << 4 | (unsigned long)d;
+			}
+			f.flags = (uint32_t)v;
+			f.have_flags = 1;
+			continue;
+		}
+		}
+		if (!dc_value_ok(sp + 1, vlen, cap))
+			return -1;
+		memcpy(dst, sp + 1, vlen);
+		dst[vlen] = '\0';
+	}
+	if ((seen & 0xf) != 0xf) /* the four names are required */
+		return -1;
+	*out = f;
+	return 0;
+}
+
+int state_dc_format(const struct state_dc_facts *f, char *buf, size_t cap)
+{
+	const char *v[] = { f->dns_domain, f->netbios_domain, f->dc_dns_name, f->dc_netbios_name, f->dc_site, f->forest };
+	const size_t vcap[] = { sizeof(f->dns_domain), sizeof(f->netbios_domain), sizeof(f->dc_dns_name),
+				sizeof(f->dc_netbios_name), sizeof(f->dc_site), sizeof(f->forest) };
+	static const char *const keys[] = { "dns_domain", "netbios_domain", "dc_dns_name", "dc_netbios_name", "dc_site",
+					    "forest" };
+	size_t off = 0;
+	int n;
+
+	n = snprintf(buf, cap, "%s\n", dc_magic);
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	off = (size_t)n;
+	for (size_t k = 0; k < 6; k++) {
+		size_t len = strnlen(v[k], vcap[k]);
+		if (k >= 4 && len == 0)
+			continue; /* optional */
+		if (!dc_value_ok(v[k], len, vcap[k]))
+			return -1;
+		n = snprintf(buf + off, cap - off, "%s %s\n", keys[k], v[k]);
+		if (n < 0 || (size_t)n >= cap - off)
+			return -1;
+		off += (size_t)n;
+	}
+	if (f->have_flags) {
+		n = snprintf(buf + off, cap - off, "flags 0x%08x\n", f->flags);
+		if (n < 0 || (size_t)n >= cap - off)
+			return -1;
+		off += (size_t)n;
+	}
+	return (int)off;
+}
+
+int state_dc_same(const struct state_dc_facts *a, const struct state_dc_facts *b)
+{
+	return nlt_name_eq(a->dns_domain, b->dns_domain) && nlt_name_eq(a->netbios_domain, b->netbios_domain) &&
+	       nlt_name_eq(a->dc_dns_name, b->dc_dns_name) && nlt_name_eq(a->dc_netbios_name, b->dc_netbios_name);
+}
+
+static int dc_cache_name(const struct nlt_addr *dc, char *name, size_t len)
+{
+	char ab[64];
+
+	nlt_addr_str(dc, ab, sizeof(ab));
+	for (char *c = ab; *c; c++)
+		if (*c == ':')
+			*c = '_'; /* IPv6 */
+	return (size_t)snprintf(name, len, "dc-%s", ab) < len ? 0 : -1;
+}
+
+int state_dc_load(const char *state_dir, const struct nlt_addr *dc, struct state_dc_facts *f)
+{
+	char name[100], path[PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct nlt_err e;
+	int rr, ok;
+
+	if (!state_dir)
+		state_dir = NLT_STATE_DIR;
+	if (dc_cache_name(dc, name, sizeof(name)) < 0 ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, name) >= sizeof(path))
+		return 0;
+	nlt_clearerr(&e);
+	rr = atomicfile_read(path, 4096, ATOMICFILE_RD_OWNED | ATOMICFILE_RD_PRIVATE | ATOMICFILE_RD_MISSING_OK, &buf, &len,
+			     &e);
+	if (rr != 0) {
+		if (rr < 0)
+			nlt_vlog("DC cache: %s; ignored", e.msg);
+		return 0;
+	}
+	ok = state_dc_parse(buf, len, f) == 0;
+	if (!ok)
+		nlt_vlog("DC cache %s: malformed; ignored", path);
+	atomicfile_free(buf, len);
+	return ok;
+}
+
+int state_dc_store(const char *state_dir, const struct nlt_addr *dc, const struct state_dc_facts *f)
+{
+	char name[100], text[2048];
+	struct nlt_err e;
+	int dfd, n, r = -1;
+
+	if (!state_dir)
+		state_dir = NLT_STATE_DIR;
+	if (dc_cache_name(dc, name, sizeof(name)) < 0)
+		return -1;
+	n = state_dc_format(f, text, sizeof(text));
+	if (n < 0) {
+		nlt_vlog("DC cache: the facts about %s cannot be written (a name with spaces or not ASCII); not cached",
+			 f->dc_dns_name);
+		return -1;
+	}
+	(void)mkdir(state_dir, 0700);
+	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		nlt_vlog("DC cache: cannot open %s: %s; not cached", state_dir, strerror(errno));
+		return -1;
+	}
+	nlt_clearerr(&e);
+	if (atomicfile_write_at(dfd, state_dir, name, text, (size_t)n, 0600, &e) < 0) {
+		nlt_vlog("DC cache: %s; not cached", e.msg);
+	} else {
+		nlt_vlog("DC cache: %s/%s = %s, %s (%s)", state_dir, name, f->dc_dns_name, f->netbios_domain, f->dns_domain);
+		r = 0;
+	}
+	close(dfd);
+	return r;
+}

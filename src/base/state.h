@@ -81,6 +81,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "util.h"
 
 #define STATE_REC_VERSION 1
 #define STATE_PW_MAX 512        /* bytes of secret (AD: 240 bytes of UTF-16LE) */
@@ -251,5 +252,42 @@ struct state_kvno_in {
 enum state_kvno_source state_pick_kvno(const struct state_kvno_in *in, uint32_t *kvno, char *why, size_t len);
 /* "directory", "as-rep, consistent with old kvno", "unconfirmed" (the JSON kvno_source values). */
 const char *state_kvno_source_str(enum state_kvno_source s);
+
+/*
+ * The DC facts cache (issue 11): what an LDAP ping told about the DC at one address, so that
+ * `verify -S DC` needs no ping on the happy path.  <state_dir>/dc-<address> (0600, owned by root
+ * or us, no group/other bits; IPv6 ':' as '_'), text:
+ *
+ *     nltrust-dc 1
+ *     dns_domain lab.test
+ *     netbios_domain LAB
+ *     dc_dns_name dc1.lab.test
+ *     dc_netbios_name DC1
+ *     dc_site Default-First-Site-Name      (optional)
+ *     forest lab.test                      (optional)
+ *     flags 0x0003f1fd                     (optional)
+ *
+ * Every key once, values printable ASCII without spaces.  Written only after a Netlogon
+ * secure channel with facts from a real ping succeeded (src/trust/trust_local.c); a hint only:
+ * any verdict but healthy from cached facts is judged again after a ping.  state_dir NULL:
+ * NLT_STATE_DIR.
+ */
+#define STATE_DC_NAME 256
+struct state_dc_facts {
+	char dns_domain[STATE_DC_NAME], netbios_domain[16], dc_dns_name[STATE_DC_NAME], dc_netbios_name[16],
+	     dc_site[STATE_DC_NAME], forest[STATE_DC_NAME];
+	uint32_t flags;
+	int have_flags;
+};
+/* 0 and *f, or -1 (not the format above); pure. */
+int state_dc_parse(const uint8_t *buf, size_t len, struct state_dc_facts *f);
+/* The file's text into buf: its length, or -1 when a value cannot be written (empty, space, not ASCII). */
+int state_dc_format(const struct state_dc_facts *f, char *buf, size_t cap);
+/* 1 and *f when a usable entry exists, else 0 (missing, not ours, bad mode, malformed: -v says which). */
+int state_dc_load(const char *state_dir, const struct nlt_addr *dc, struct state_dc_facts *f);
+/* Best effort: 0 written, -1 not (-v says why). */
+int state_dc_store(const char *state_dir, const struct nlt_addr *dc, const struct state_dc_facts *f);
+/* Same DC facts (names compared without case; site, forest and flags ignored). */
+int state_dc_same(const struct state_dc_facts *a, const struct state_dc_facts *b);
 
 #endif

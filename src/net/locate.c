@@ -1,6 +1,7 @@
 /* src/net/locate.c - DC location with concurrent LDAP pings (see locate.h). */
 #include "config.h"
 #include "locate.h"
+#include "state.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -1041,6 +1042,44 @@ static void fail_summary(const struct locate_result *res, char *buf, size_t len)
 	}
 }
 
+/*
+ * -S with the DC cache: the facts an earlier ping gave about this address (written after a
+ * secure channel with them succeeded) stand in for the ping.  Only when the -S name is that
+ * address or names the cached DC; 1 when taken.
+ */
+static int cand_from_cache(struct locate_result *res, struct dc_cand *c, const char *fqdn, const char *dir)
+{
+	struct state_dc_facts f;
+	struct nl_samlogon_ex *in = &c->info;
+	char ab[64];
+
+	if (!c->have_addr || !state_dc_load(dir, &c->addr, &f))
+		return 0;
+	nlt_addr_str(&c->addr, ab, sizeof(ab));
+	if (nlt_addr_parse(&(struct nlt_addr){ 0 }, fqdn, 389) != 0 && !nlt_name_eq(fqdn, f.dc_dns_name)) {
+		nlt_vlog("DC cache: %s names %s, not %s; pinging it", ab, f.dc_dns_name, fqdn);
+		return 0;
+	}
+	memset(in, 0, sizeof(*in));
+	in->opcode = 23; /* LOGON_SAM_LOGON_RESPONSE_EX, as the ping would have said */
+	in->server_flags = f.have_flags ? f.flags : 0;
+	nlt_strlcpy(in->dns_domain, f.dns_domain, sizeof(in->dns_domain));
+	nlt_strlcpy(in->forest, f.forest[0] ? f.forest : f.dns_domain, sizeof(in->forest));
+	nlt_strlcpy(in->dc_dns_name, f.dc_dns_name, sizeof(in->dc_dns_name));
+	nlt_strlcpy(in->netbios_domain, f.netbios_domain, sizeof(in->netbios_domain));
+	nlt_strlcpy(in->dc_netbios_name, f.dc_netbios_name, sizeof(in->dc_netbios_name));
+	nlt_strlcpy(in->dc_site, f.dc_site, sizeof(in->dc_site));
+	c->status = CAND_OK;
+	c->transport = "cache";
+	snprintf(c->detail, sizeof(c->detail), "from the DC cache (no LDAP ping)");
+	if (f.dns_domain[0])
+		nlt_strlcpy(res->domain, f.dns_domain, sizeof(res->domain));
+	res->from_cache = 1;
+	nlt_vlog("DC %s (%s): %s of %s (%s) from the DC cache; no LDAP ping", fqdn, ab, f.dc_dns_name, f.dns_domain,
+		 f.netbios_domain);
+	return 1;
+}
+
 int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_result *res, struct nlt_err *e)
 {
 	uint64_t t0 = nlt_now_us();
@@ -1067,6 +1106,11 @@ int locate_dc(const struct locate_req *req, struct resolver *rs, struct locate_r
 			goto out;
 		if (c->status == CAND_NOADDR || locate_dns_failed(c->status)) {
 			nlt_seterr(e, NLT_ENODC, "cannot reach DC %s: %s", fqdn, c->detail);
+			goto out;
+		}
+		if (req->use_dc_cache && cand_from_cache(res, c, fqdn, req->dc_cache_dir)) {
+			res->chosen = 0;
+			r = 0;
 			goto out;
 		}
 	} else {

@@ -70,6 +70,11 @@ struct locate_req {
 	int tcp_only;
 	int wait_all;         /* ping: wait for every DC's verdict (no early choice, no site round) */
 	uint64_t deadline_ms; /* absolute */
+	/* with server: take what the state directory's DC cache (state_dc_load) knows about the
+	 * address instead of pinging it; the caller re-judges after a ping when that gives no
+	 * healthy verdict (src/trust/trust_local.c) */
+	int use_dc_cache;
+	const char *dc_cache_dir; /* NULL: NLT_STATE_DIR */
 };
 
 struct locate_result {
@@ -91,6 +96,7 @@ struct locate_result {
 	int rounds;           /* ping rounds (2 when a client-site round was needed) */
 	uint64_t rtt_hint_us; /* RTT measured by DNS (0: none): paces the pings until a DC answers */
 	uint64_t elapsed_us;
+	int from_cache;       /* the chosen DC's facts came from the DC cache: no LDAP ping was sent */
 };
 
 /* Run discovery.  Returns 0 when a DC was chosen; -1 with *e (NLT_ENODC,

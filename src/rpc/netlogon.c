@@ -145,44 +145,86 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint16_t port_hint,
 			uint64_t deadline_ms, struct nl_result *res, struct nlt_err *e);
 
-/* The sealed NetrLogonGetCapabilities: its answer must equal the negotiated flags. */
-static int get_caps(struct rpc_conn *b, struct nrpc_creds *creds, const char *server, const char *computer,
-		    struct nl_result *res, struct nlt_err *e)
+/* Authenticate3's answer judged (as before the pipelining): 1 when it decided the verdict (a refusal, no AES,
+ * a server credential that does not verify), 0 when the channel may go on, -1 on a malformed answer. */
+static int judge_auth3(const struct rpc_conn *a, const uint8_t *out, size_t out_len, struct nrpc_creds *creds,
+		       struct nl_result *res, struct nlt_err *e)
+{
+	struct nrpc_auth3_rep ar;
+
+	if (nrpc_dec_authenticate3_rep(out, out_len, &ar) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "NetrServerAuthenticate3 on %s: malformed reply", a->peer);
+	res->status = ar.status;
+	res->flags = ar.flags;
+	res->rid = ar.rid;
+	if (ar.status) {
+		res->verdict = ar.status == ST_ACCESS_DENIED ? NLV_BAD_PASSWORD
+			       : ar.status == ST_NO_TRUST_SAM_ACCOUNT || ar.status == ST_NO_SUCH_USER ? NLV_NO_ACCOUNT
+			       : ar.status == ST_ACCOUNT_DISABLED ? NLV_DISABLED : NLV_OTHER;
+		return 1;
+	}
+	/* the flags first: without AES the DC computed its credential another way, and comparing it
+	 * with our AES one would call a weak channel a wrong password */
+	if (!(ar.flags & NL_NEG_AES) || !(ar.flags & NL_NEG_AUTHENTICATED_RPC)) {
+		res->verdict = NLV_NO_AES;
+		return 1;
+	}
+	if (nrpc_creds_check_server(creds, ar.server_credential) != WIRE_OK) {
+		/* the DC proved a different secret: as good as ACCESS_DENIED, and never to be trusted */
+		res->verdict = NLV_BAD_PASSWORD;
+		return 1;
+	}
+	return 0;
+}
+
+/* Encode the sealed NetrLogonGetCapabilities with a fresh authenticator (the step to commit on its answer). */
+static int enc_caps(struct nrpc_creds *creds, const char *server, const char *computer, struct nrpc_auth_step *step,
+		    uint8_t *req, size_t cap, size_t *len, struct nlt_err *e)
 {
 	struct nrpc_authenticator au;
-	struct nrpc_auth_step step;
-	struct nrpc_caps_rep cr;
-	uint8_t req[1024], *out = NULL;
-	size_t out_len = 0;
 	struct wwr w;
-	int r = -1;
 
-	nrpc_auth_begin(creds, (uint32_t)time(NULL), au.cred, &au.timestamp, &step);
-	wwr_init(&w, req, sizeof(req));
-	if (nrpc_enc_get_capabilities(&w, server, computer, &au, 1) != WIRE_OK) {
-		nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot encode NetrLogonGetCapabilities");
-		goto out;
-	}
-	if (rpc_call(b, NRPC_OP_GET_CAPABILITIES, req, wwr_len(&w), &out, &out_len, "NetrLogonGetCapabilities", e) < 0)
-		goto out;
-	if (nrpc_dec_get_capabilities_rep(out, out_len, 1, &cr) != WIRE_OK) {
-		nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: malformed reply", b->peer);
-		goto out;
-	}
-	if (cr.status) {
-		nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: 0x%08x (%s)", b->peer, cr.status,
-			   rpc_status_str(cr.status));
-		goto out;
-	}
-	if (nrpc_auth_commit(creds, &step, cr.ret_auth.cred) != WIRE_OK) {
-		nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: the return authenticator does not verify", b->peer);
-		goto out;
-	}
+	nrpc_auth_begin(creds, (uint32_t)time(NULL), au.cred, &au.timestamp, step);
+	wwr_init(&w, req, cap);
+	if (nrpc_enc_get_capabilities(&w, server, computer, &au, 1) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot encode NetrLogonGetCapabilities");
+	*len = wwr_len(&w);
+	return 0;
+}
+
+/* The answer to the sealed NetrLogonGetCapabilities: it must equal the negotiated flags. */
+static int judge_caps(const struct rpc_conn *b, const uint8_t *out, size_t out_len, struct nrpc_creds *creds,
+		      struct nrpc_auth_step *step, struct nl_result *res, struct nlt_err *e)
+{
+	struct nrpc_caps_rep cr;
+
+	if (nrpc_dec_get_capabilities_rep(out, out_len, 1, &cr) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: malformed reply", b->peer);
+	if (cr.status)
+		return nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: 0x%08x (%s)", b->peer, cr.status,
+				  rpc_status_str(cr.status));
+	if (nrpc_auth_commit(creds, step, cr.ret_auth.cred) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "NetrLogonGetCapabilities on %s: the return authenticator does not verify",
+				  b->peer);
 	res->caps = cr.capabilities;
 	res->caps_checked = 1;
 	res->verdict = cr.capabilities == res->flags ? NLV_OK : NLV_DOWNGRADE;
-	r = 0;
-out:
+	return 0;
+}
+
+/* The sealed NetrLogonGetCapabilities, one call. */
+static int get_caps(struct rpc_conn *b, struct nrpc_creds *creds, const char *server, const char *computer,
+		    struct nl_result *res, struct nlt_err *e)
+{
+	struct nrpc_auth_step step;
+	uint8_t req[1024], *out = NULL;
+	size_t len = 0, out_len = 0;
+	int r = -1;
+
+	if (enc_caps(creds, server, computer, &step, req, sizeof(req), &len, e) < 0)
+		return -1;
+	if (rpc_call(b, NRPC_OP_GET_CAPABILITIES, req, len, &out, &out_len, "NetrLogonGetCapabilities", e) == 0)
+		r = judge_caps(b, out, out_len, creds, &step, res, e);
 	free(out);
 	return r;
 }
@@ -234,38 +276,58 @@ out:
 	return r;
 }
 
-static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
-			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint16_t port_hint,
-			uint64_t deadline_ms, struct nl_result *res, struct nlt_err *e)
+/* The names MS-NRPC calls carry: "\\DC1" and "WS1". */
+static int nl_names(const char *dc_name, const char *machine, char *server, size_t slen, char computer[32],
+		    struct nlt_err *e)
 {
-	struct rpc_conn a, b;
-	struct nrpc_creds creds;
-	uint8_t cc[8], sc[8], client_cred[8], req[1024], *out = NULL;
-	char server[300], computer[32], dcshort[64];
-	size_t out_len = 0, n;
-	uint32_t status = 0;
-	struct wwr w;
-	uint64_t t0 = nlt_now_us();
-	int r = -1, have_b = 0;
+	char dcshort[64];
+	size_t n;
 
-	memset(res, 0, sizeof(*res));
-	memset(&creds, 0, sizeof(creds));
-	memset(&a, 0, sizeof(a));
-	a.fd = -1;
-	memset(&b, 0, sizeof(b));
-	b.fd = -1;
-	/* "\\DC1" and "WS1": the NetBIOS-style names MS-NRPC calls carry */
 	nlt_strlcpy(dcshort, dc_name, sizeof(dcshort));
 	if (strchr(dcshort, '.'))
 		*strchr(dcshort, '.') = '\0';
 	for (char *p = dcshort; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
-	snprintf(server, sizeof(server), "\\\\%s", dcshort);
+	snprintf(server, slen, "\\\\%s", dcshort);
 	n = strlen(machine);
 	if (n < 2 || n > 16 || machine[n - 1] != '$')
 		return nlt_seterr(e, NLT_EUSAGE, "netlogon: '%s' is not a machine account name", machine);
 	memcpy(computer, machine, n - 1);
 	computer[n - 1] = '\0';
+	return 0;
+}
+
+/*
+ * One attempt at the secure channel: ReqChallenge (on the cached port, else the endpoint mapper's), then
+ *  - pipelined: Authenticate3, the schannel alter_context and the sealed GetCapabilities in one write
+ *    (the session key and our credential are known once ReqChallenge answered); the verdict comes from
+ *    Authenticate3's answer first; *retry is set when Authenticate3 succeeded but the alter or the call
+ *    failed in a way the pipelining may have caused (refused, a fault, the connection closed between
+ *    answers) - the caller then runs the sequential attempt, never a verdict from that;
+ *  - sequential (NLT_NL_SEQUENTIAL, or the retry): each one alone; a DC that refuses the alter_context
+ *    gets a second connection bound with schannel from the start.
+ * On success the sealed connection is left in *out_conn (password set) when out_conn is not NULL.
+ */
+static int channel_attempt(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
+			   const char *machine, const uint8_t nt_hash[16], uint16_t port_hint, int pipelined,
+			   uint64_t deadline_ms, struct nl_result *res, struct nrpc_creds *creds, struct rpc_conn *out_conn,
+			   int *retry, struct nlt_err *e)
+{
+	struct rpc_conn a, b;
+	uint8_t cc[8], sc[8], client_cred[8], req[1024], *out = NULL;
+	char server[300], computer[32];
+	size_t out_len = 0;
+	uint32_t status = 0;
+	struct wwr w;
+	int r = -1, have_b = 0;
+
+	*retry = 0;
+	memset(&a, 0, sizeof(a));
+	a.fd = -1;
+	memset(&b, 0, sizeof(b));
+	b.fd = -1;
+	if (nl_names(dc_name, machine, server, sizeof(server), computer, e) < 0)
+		return -1;
 
 	/* ReqChallenge with a client challenge that is not degenerate (CVE-2020-1472) */
 	do {
@@ -297,7 +359,7 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 		}
 	}
 	if (!res->port_cached) {
-		if (map_port(dc_name, dc_addr, deadline_ms, &res->port, res, e) < 0)
+		if (!res->port && map_port(dc_name, dc_addr, deadline_ms, &res->port, res, e) < 0)
 			goto out;
 		if (challenge_at(&a, dc_name, dc_addr, res->port, deadline_ms, server, computer, cc, sc, &status, e) < 0)
 			goto out;
@@ -308,95 +370,171 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 		nlt_seterr(e, NLT_EPROTO, "NetrServerReqChallenge on %s: 0x%08x (%s)", a.peer, status, rpc_status_str(status));
 		goto out;
 	}
-	if (nrpc_creds_init(&creds, nt_hash, cc, sc, client_cred) != WIRE_OK) {
+	if (nrpc_creds_init(creds, nt_hash, cc, sc, client_cred) != WIRE_OK) {
 		nlt_seterr(e, NLT_EPROTO, "netlogon: the DC's challenge gives a degenerate credential; refused");
 		goto out;
 	}
 	{
 		struct nrpc_auth3_req aq = { server, machine, NRPC_SC_WORKSTATION, computer, { 0 }, NL_NEG_PROPOSED };
-		struct nrpc_auth3_rep ar;
 		memcpy(aq.client_credential, client_cred, 8);
 		wwr_init(&w, req, sizeof(req));
-		if (nrpc_enc_authenticate3(&w, &aq) != WIRE_OK ||
-		    rpc_call(&a, NRPC_OP_AUTHENTICATE3, req, wwr_len(&w), &out, &out_len, "NetrServerAuthenticate3", e) < 0)
-			goto out;
-		if (nrpc_dec_authenticate3_rep(out, out_len, &ar) != WIRE_OK) {
-			nlt_seterr(e, NLT_EPROTO, "NetrServerAuthenticate3 on %s: malformed reply", a.peer);
-			goto out;
-		}
-		res->status = ar.status;
-		res->flags = ar.flags;
-		res->rid = ar.rid;
-		if (ar.status) {
-			res->verdict = ar.status == ST_ACCESS_DENIED ? NLV_BAD_PASSWORD
-				       : ar.status == ST_NO_TRUST_SAM_ACCOUNT || ar.status == ST_NO_SUCH_USER ? NLV_NO_ACCOUNT
-				       : ar.status == ST_ACCOUNT_DISABLED ? NLV_DISABLED : NLV_OTHER;
-			r = 0;
-			goto out;
-		}
-		/* the flags first: without AES the DC computed its credential another way, and comparing it
-		 * with our AES one would call a weak channel a wrong password */
-		if (!(ar.flags & NL_NEG_AES) || !(ar.flags & NL_NEG_AUTHENTICATED_RPC)) {
-			res->verdict = NLV_NO_AES;
-			r = 0;
-			goto out;
-		}
-		if (nrpc_creds_check_server(&creds, ar.server_credential) != WIRE_OK) {
-			/* the DC proved a different secret: as good as ACCESS_DENIED, and never to be trusted */
-			res->verdict = NLV_BAD_PASSWORD;
-			r = 0;
+		if (nrpc_enc_authenticate3(&w, &aq) != WIRE_OK) {
+			nlt_seterr(e, NLT_EINTERNAL, "netlogon: cannot encode NetrServerAuthenticate3");
 			goto out;
 		}
 	}
-	free(out);
-	out = NULL;
-	/*
-	 * The sealed channel: schannel (PRIVACY) added to this association with alter_context, sent in
-	 * the same write as the sealed LogonGetCapabilities.  A DC that refuses the alter_context gets a
-	 * second connection bound with schannel from the start (the authenticator was not used: the DC
-	 * never processed the call, and ours advances only on a verified return authenticator).
-	 */
-	if (rpc_alter_schannel_deferred(&a, &nrpc_syntax, creds.session_key, netbios_domain, computer, e) < 0)
+	if (pipelined) {
+		struct rpc_inflight f[3];
+		struct nrpc_auth_step step;
+		uint8_t creq[1024];
+		size_t clen = 0;
+		int j;
+
+		rpc_cork(&a);
+		if (rpc_send_request(&a, NRPC_OP_AUTHENTICATE3, req, wwr_len(&w), "NetrServerAuthenticate3", &f[0], e) < 0 ||
+		    rpc_send_alter_schannel(&a, &nrpc_syntax, creds->session_key, netbios_domain, computer, &f[1], e) < 0 ||
+		    enc_caps(creds, server, computer, &step, creq, sizeof(creq), &clen, e) < 0 ||
+		    rpc_send_request(&a, NRPC_OP_GET_CAPABILITIES, creq, clen, "NetrLogonGetCapabilities", &f[2], e) < 0 ||
+		    rpc_flush(&a, e) < 0)
+			goto out;
+		/* Authenticate3's answer decides first, exactly as when it went alone */
+		if (rpc_recv_response(&a, &f[0], &out, &out_len, e) < 0) {
+			/* the connection closed before any answer: the batch itself may be what the DC refused */
+			*retry = a.last_fail == RPC_FAIL_CLOSED;
+			goto out;
+		}
+		j = judge_auth3(&a, out, out_len, creds, res, e);
+		free(out);
+		out = NULL;
+		if (j != 0) {
+			/* a verdict (or a malformed answer): the alter and the call behind it are collected, not judged */
+			(void)rpc_drain(&a, &f[1], 2, 200);
+			r = j > 0 ? 0 : -1;
+			goto out;
+		}
+		if (rpc_recv_alter(&a, &f[1], e) < 0) {
+			if (a.last_fail == RPC_FAIL_REFUSED || a.last_fail == RPC_FAIL_CLOSED) {
+				*retry = 1;
+				if (a.last_fail == RPC_FAIL_REFUSED)
+					(void)rpc_drain(&a, &f[2], 1, 200);
+			}
+			goto out;
+		}
+		if (rpc_recv_response(&a, &f[2], &out, &out_len, e) < 0) {
+			*retry = a.last_fail == RPC_FAIL_REFUSED || a.last_fail == RPC_FAIL_CLOSED;
+			goto out;
+		}
+		if (judge_caps(&a, out, out_len, creds, &step, res, e) < 0)
+			goto out;
+		b = a; /* the sealed connection */
+		memset(&a, 0, sizeof(a));
+		a.fd = -1;
+		b.sec_store.ctx = &b.schannel; /* the provider's state moved with the struct */
+		b.sec = &b.sec_store;
+		have_b = 1;
+		r = 0;
 		goto out;
-	b = a;
-	b.sec_store.ctx = &b.schannel; /* the provider's state moved with the struct */
-	b.sec = &b.sec_store;
-	a.fd = -1;
-	a.sec = NULL;
-	a.n_connects = a.n_calls = 0;
-	if (get_caps(&b, &creds, server, computer, res, e) < 0) {
-		if (!b.pending_failed)
+	}
+
+	/* one at a time */
+	if (rpc_call(&a, NRPC_OP_AUTHENTICATE3, req, wwr_len(&w), &out, &out_len, "NetrServerAuthenticate3", e) < 0)
+		goto out;
+	{
+		int j = judge_auth3(&a, out, out_len, creds, res, e);
+		free(out);
+		out = NULL;
+		if (j != 0) {
+			r = j > 0 ? 0 : -1;
+			goto out;
+		}
+	}
+	if (rpc_alter_schannel(&a, &nrpc_syntax, creds->session_key, netbios_domain, computer, e) == 0) {
+		b = a;
+		memset(&a, 0, sizeof(a));
+		a.fd = -1;
+		b.sec_store.ctx = &b.schannel;
+		b.sec = &b.sec_store;
+		have_b = 1;
+	} else {
+		/* refused: a second connection bound with schannel from the start (no call was sent, so the
+		 * authenticator is unused and ours advances only on a verified return authenticator) */
+		if (a.last_fail != RPC_FAIL_REFUSED && a.last_fail != RPC_FAIL_CLOSED)
 			goto out;
 		nlt_vlog("netlogon: %s; opening a second connection for schannel", e->msg);
 		nlt_clearerr(e);
-		res->n_connects += b.n_connects;
-		res->n_calls += b.n_calls;
-		rpc_close(&b);
 		if (rpc_connect(&b, dc_name, dc_addr, res->port, deadline_ms, e) < 0)
 			goto out;
 		have_b = 1;
-		if (rpc_bind_schannel(&b, &nrpc_syntax, creds.session_key, netbios_domain, computer, e) < 0 ||
-		    get_caps(&b, &creds, server, computer, res, e) < 0)
+		if (rpc_bind_schannel(&b, &nrpc_syntax, creds->session_key, netbios_domain, computer, e) < 0)
 			goto out;
 	}
-	have_b = 1;
-	if (new_password) {
-		if (res->verdict != NLV_OK) {
-			nlt_seterr(e, NLT_EPROTO, "netlogon: the secure channel to %s is downgraded; no password sent", b.peer);
-			goto out;
-		}
-		if (password_set2(&b, &creds, server, machine, computer, new_password, res, e) < 0)
-			goto out;
-	}
+	if (get_caps(&b, creds, server, computer, res, e) < 0)
+		goto out;
 	r = 0;
 out:
+	free(out);
 	res->n_connects += a.n_connects + b.n_connects;
 	res->n_calls += a.n_calls + b.n_calls;
-	res->elapsed_us = nlt_now_us() - t0;
-	free(out);
-	nrpc_creds_wipe(&creds);
 	rpc_close(&a);
-	if (have_b || b.fd >= 0)
+	if (r == 0 && have_b && out_conn && res->caps_checked) {
+		*out_conn = b;
+		out_conn->sec_store.ctx = &out_conn->schannel;
+		out_conn->sec = &out_conn->sec_store;
+		out_conn->n_connects = out_conn->n_calls = 0; /* counted above */
+	} else if (have_b || b.fd >= 0) {
+		rpc_close(&b);
+	}
+	return r;
+}
+
+static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
+			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint16_t port_hint,
+			uint64_t deadline_ms, struct nl_result *res, struct nlt_err *e)
+{
+	struct rpc_conn b;
+	struct nrpc_creds creds;
+	char server[300], computer[32];
+	uint64_t t0 = nlt_now_us();
+	int r = -1, retry = 0, have_b = 0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&creds, 0, sizeof(creds));
+	memset(&b, 0, sizeof(b));
+	b.fd = -1;
+	if (nl_names(dc_name, machine, server, sizeof(server), computer, e) < 0)
+		return -1;
+	r = channel_attempt(dc_name, dc_addr, netbios_domain, machine, nt_hash, port_hint, !getenv("NLT_NL_SEQUENTIAL"),
+			    deadline_ms, res, &creds, new_password ? &b : NULL, &retry, e);
+	if (r < 0 && retry) {
+		/* Authenticate3 succeeded, the pipelined alter_context or call did not: all again, one at a time,
+		 * on a fresh connection to the port that just answered; that exchange alone is judged */
+		uint16_t port = res->port;
+		unsigned nc = res->n_connects, ncalls = res->n_calls;
+		nlt_vlog("netlogon: %s; once more with one call at a time", e->msg);
+		nlt_clearerr(e);
+		memset(res, 0, sizeof(*res));
+		res->port = port;
+		res->n_connects = nc;
+		res->n_calls = ncalls;
+		res->pipeline_retried = 1;
+		nrpc_creds_wipe(&creds);
+		r = channel_attempt(dc_name, dc_addr, netbios_domain, machine, nt_hash, 0, 0, deadline_ms, res, &creds,
+				    new_password ? &b : NULL, &retry, e);
+	}
+	/* a verdict from Authenticate3 (refused, no AES) is returned as it is; the caller judges it */
+	have_b = r == 0 && new_password && res->caps_checked;
+	if (have_b) {
+		if (res->verdict != NLV_OK) {
+			nlt_seterr(e, NLT_EPROTO, "netlogon: the secure channel to %s is downgraded; no password sent", dc_name);
+			r = -1;
+		} else if (password_set2(&b, &creds, server, machine, computer, new_password, res, e) < 0) {
+			r = -1;
+		}
+		res->n_calls += b.n_calls;
+	}
+	res->elapsed_us = nlt_now_us() - t0;
+	nrpc_creds_wipe(&creds);
+	if (have_b)
 		rpc_close(&b);
 	return r;
 }

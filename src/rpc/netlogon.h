@@ -46,6 +46,8 @@ struct nl_result {
 	int port_cached;     /* the port came from the cache, and the bind + ReqChallenge on it answered */
 	int port_stale;      /* a cached port was given and did not answer as Netlogon: the endpoint mapper was asked */
 	int port_validated;  /* ReqChallenge answered on res->port (worth caching) */
+	int pipeline_retried; /* the pipelined alter_context/call failed after Authenticate3 succeeded: judged
+				 from the exchange run again one call at a time */
 	unsigned n_connects, n_calls;
 	uint64_t elapsed_us;
 	int pwset_done;      /* NetrServerPasswordSet2 was answered */

@@ -22,6 +22,7 @@ const char *rpc_status_str(uint32_t status)
 	case 0x1c010002u: return "operation number out of range (the DC does not implement this call)";
 	case 0x1c010003u: return "unknown interface";
 	case 0x000006f7u: return "bad stub data";
+	case 0x00000721u: return "RPC_S_SEC_PKG_ERROR: the security provider refused the call";
 	case 0x1c00001au: return "protocol error";
 	case 0xc0000022u: return "STATUS_ACCESS_DENIED";
 	case 0xc000006du: return "STATUS_LOGON_FAILURE";
@@ -211,50 +212,67 @@ int rpc_bind_ncacn_np(struct rpc_conn *c, struct smb2c *s, const char *pipe, con
 
 #define XP_SET_ERR 1000 /* the transport has set e */
 
-static int recv_exact(struct rpc_conn *c, uint8_t *buf, size_t len, struct nlt_err *e)
+static int recv_exact(struct rpc_conn *c, uint8_t *buf, size_t len, size_t *gotp, struct nlt_err *e)
 {
 	size_t got = 0;
 
+	*gotp = 0;
 	while (got < len) {
 		if (c->xp) {
 			size_t n = 0;
 			if (c->xp->recv_some(c->xp->ctx, buf + got, len - got, &n, c->deadline_ms, e) < 0)
 				return XP_SET_ERR;
 			got += n;
+			*gotp = got;
 			continue;
 		}
 		ssize_t r = xp_recv_some(c->fd, buf + got, len - got, c->deadline_ms);
 		if (r <= 0)
 			return r == 0 ? XP_CLOSED : (int)-r;
 		got += (size_t)r;
+		*gotp = got;
 	}
 	return XP_OK;
 }
 
-/* One PDU off the stream into buf (RPC_PDU_MAX); its length in *len. */
+/* One PDU off the stream into buf (RPC_PDU_MAX); its length in *len.  Sets c->last_fail. */
 static int recv_pdu(struct rpc_conn *c, uint8_t *buf, size_t *len, const char *what, struct nlt_err *e)
 {
 	struct dcerpc_hdr h;
-	int st = recv_exact(c, buf, DCERPC_HDR_LEN, e);
+	size_t got = 0;
+	int st = recv_exact(c, buf, DCERPC_HDR_LEN, &got, e);
 
+	c->last_fail = RPC_FAIL_OTHER;
 	if (st == XP_SET_ERR)
 		return -1;
-	if (st != XP_OK)
+	if (st != XP_OK) {
+		/* closed or reset between PDUs: nothing of an answer was lost (a DC that closes with our
+		 * pipelined requests unread sends a reset) */
+		if ((st == XP_CLOSED || st == XP_REFUSED) && got == 0) {
+			c->last_fail = RPC_FAIL_CLOSED;
+			return nlt_seterr(e, NLT_EPROTO, "%s on %s: the DC %s the connection while waiting for the reply",
+					  what, c->peer, st == XP_CLOSED ? "closed" : "reset");
+		}
+		if (got)
+			return nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply was cut short (%s in its header)", what, c->peer,
+					  st == XP_CLOSED ? "connection closed" : xp_status_str(st));
 		return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "%s on %s: %s while waiting for the reply",
-				  what, c->peer, st == XP_CLOSED ? "the DC closed the connection" : xp_status_str(st));
+				  what, c->peer, xp_status_str(st));
+	}
 	if (dcerpc_dec_hdr(buf, DCERPC_HDR_LEN, &h) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply is not a DCE/RPC PDU", what, c->peer);
-	st = recv_exact(c, buf + DCERPC_HDR_LEN, h.frag_length - DCERPC_HDR_LEN, e);
+	st = recv_exact(c, buf + DCERPC_HDR_LEN, h.frag_length - DCERPC_HDR_LEN, &got, e);
 	if (st == XP_SET_ERR)
 		return -1;
 	if (st != XP_OK)
 		return nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply was cut short (%s)", what, c->peer,
 				  st == XP_CLOSED ? "connection closed" : xp_status_str(st));
 	*len = h.frag_length;
+	c->last_fail = RPC_FAIL_NONE;
 	return 0;
 }
 
-static int send_all(struct rpc_conn *c, const uint8_t *buf, size_t len, const char *what, struct nlt_err *e)
+static int send_now(struct rpc_conn *c, const uint8_t *buf, size_t len, const char *what, struct nlt_err *e)
 {
 	int st;
 
@@ -264,6 +282,37 @@ static int send_all(struct rpc_conn *c, const uint8_t *buf, size_t len, const ch
 	if (st != XP_OK)
 		return nlt_seterr(e, NLT_ENODC, "%s to %s: %s", what, c->peer, xp_status_str(st));
 	return 0;
+}
+
+void rpc_cork(struct rpc_conn *c)
+{
+	c->corked = 1;
+	c->cork_len = 0;
+}
+
+int rpc_flush(struct rpc_conn *c, struct nlt_err *e)
+{
+	size_t n = c->cork_len;
+
+	c->corked = 0;
+	c->cork_len = 0;
+	return n ? send_now(c, c->cork, n, "RPC requests", e) : 0;
+}
+
+static int send_all(struct rpc_conn *c, const uint8_t *buf, size_t len, const char *what, struct nlt_err *e)
+{
+	if (c->corked) {
+		if (len <= sizeof(c->cork) - c->cork_len) {
+			memcpy(c->cork + c->cork_len, buf, len);
+			c->cork_len += len;
+			return 0;
+		}
+		/* more than the batch holds: what is held goes first, in order */
+		if (c->cork_len && send_now(c, c->cork, c->cork_len, what, e) < 0)
+			return -1;
+		c->cork_len = 0;
+	}
+	return send_now(c, buf, len, what, e);
 }
 
 /* Encode a bind / alter_context for iface (with a schannel token when auth) into buf. */
@@ -300,7 +349,7 @@ static int enc_bind(struct rpc_conn *c, uint8_t ptype, const struct dcerpc_synta
 	return 0;
 }
 
-/* Read and check the bind_ack / alter_context_resp of call_id. */
+/* Read and check the bind_ack / alter_context_resp of call_id.  Sets c->last_fail. */
 static int check_bind_ack(struct rpc_conn *c, uint8_t ptype, uint32_t call_id, int auth, struct nlt_err *e)
 {
 	static uint8_t buf[RPC_PDU_MAX];
@@ -309,25 +358,39 @@ static int check_bind_ack(struct rpc_conn *c, uint8_t ptype, uint32_t call_id, i
 	struct dcerpc_pdu r;
 	size_t len = 0;
 
-	if (recv_pdu(c, buf, &len, "RPC bind", e) < 0)
+	if (recv_pdu(c, buf, &len, ptype == DCERPC_PT_ALTER ? "RPC alter_context" : "RPC bind", e) < 0)
 		return -1;
+	c->last_fail = RPC_FAIL_OTHER;
 	if (dcerpc_dec_pdu(buf, len, &r) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s: malformed reply", what, c->peer);
-	if (r.ptype == DCERPC_PT_BIND_NAK)
+	if ((r.ptype == DCERPC_PT_BIND_NAK || r.ptype == DCERPC_PT_FAULT) && r.call_id != call_id && r.call_id != 0)
+		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s: a %s for call %u while waiting for call %u", what, c->peer,
+				  dcerpc_ptype_name(r.ptype), r.call_id, call_id);
+	if (r.ptype == DCERPC_PT_BIND_NAK) {
+		c->last_fail = RPC_FAIL_REFUSED;
 		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s refused (bind_nak, reason %u)", what, c->peer, r.reject_reason);
-	if (r.ptype == DCERPC_PT_FAULT)
+	}
+	if (r.ptype == DCERPC_PT_FAULT) {
+		c->last_fail = RPC_FAIL_REFUSED;
 		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s: fault 0x%08x (%s)", what, c->peer, r.status,
 				  rpc_status_str(r.status));
+	}
 	if (r.ptype != want || r.call_id != call_id || r.n_results < 1)
-		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s: unexpected %s", what, c->peer, dcerpc_ptype_name(r.ptype));
-	if (r.results[0].result != DCERPC_RESULT_ACCEPT)
+		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s: unexpected %s (call %u, waiting for call %u)", what, c->peer,
+				  dcerpc_ptype_name(r.ptype), r.call_id, call_id);
+	if (r.results[0].result != DCERPC_RESULT_ACCEPT) {
+		c->last_fail = RPC_FAIL_REFUSED;
 		return nlt_seterr(e, NLT_EPROTO, "RPC %s on %s: the interface was rejected (result %u, reason %u)", what,
 				  c->peer, r.results[0].result, r.results[0].reason);
-	if (auth && (!r.has_auth || !r.auth_value || nl_auth_dec_response(r.auth_value, r.auth_len) != WIRE_OK))
+	}
+	if (auth && (!r.has_auth || !r.auth_value || nl_auth_dec_response(r.auth_value, r.auth_len) != WIRE_OK)) {
+		c->last_fail = RPC_FAIL_REFUSED;
 		return nlt_seterr(e, NLT_EAUTH, "RPC schannel %s on %s: the DC did not accept the secure channel", what,
 				  c->peer);
+	}
 	if (r.max_recv_frag && r.max_recv_frag < c->max_xmit)
 		c->max_xmit = r.max_recv_frag;
+	c->last_fail = RPC_FAIL_NONE;
 	return 0;
 }
 
@@ -434,17 +497,14 @@ int rpc_alter_schannel_deferred(struct rpc_conn *c, const struct dcerpc_syntax *
 	return 0;
 }
 
-int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stub_len, uint8_t **out, size_t *out_len,
-	     const char *what, struct nlt_err *e)
+/* Encode, seal and send one request (every fragment); its call_id into *call_id. */
+static int send_request(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stub_len, const char *what,
+			uint32_t *call_id, struct nlt_err *e)
 {
 	static uint8_t buf[RPC_PDU_MAX];
-	struct dcerpc_pdu tmpl, r;
-	struct dcerpc_reasm ra;
-	uint8_t *res = NULL;
-	size_t off = 0, len;
+	struct dcerpc_pdu tmpl;
+	size_t off = 0;
 
-	*out = NULL;
-	*out_len = 0;
 	memset(&tmpl, 0, sizeof(tmpl));
 	tmpl.ptype = DCERPC_PT_REQUEST;
 	tmpl.call_id = ++c->call_id;
@@ -458,6 +518,7 @@ int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stu
 		tmpl.auth_context_id = c->sec->auth_context_id;
 		tmpl.auth_len = c->sec->sig_len;
 	}
+	*call_id = tmpl.call_id;
 	c->n_calls++;
 	do {
 		struct dcerpc_layout lay;
@@ -469,12 +530,17 @@ int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stu
 		if (c->sec && c->sec->wrap(c->sec->ctx, buf + lay.stub_off, lay.stub_len, buf + lay.auth_off) < 0)
 			return nlt_seterr(e, NLT_EINTERNAL, "RPC: cannot seal %s", what);
 		if (c->pending_len) {
-			/* the bind goes in the same write: one round trip for bind and call */
-			if (send_all(c, c->pending_bind, c->pending_len, "RPC bind", e) < 0)
+			/* the bind goes in the same write: one round trip for bind and call (two writes let a fast
+			 * DC answer the bind before the request left: the capture showed two turns at RTT 0) */
+			rpc_cork(c);
+			if (send_all(c, c->pending_bind, c->pending_len, "RPC bind", e) < 0 ||
+			    send_all(c, buf, wwr_len(&w), what, e) < 0 || rpc_flush(c, e) < 0) {
+				c->corked = 0;
 				return -1;
-		}
-		if (send_all(c, buf, wwr_len(&w), what, e) < 0)
+			}
+		} else if (send_all(c, buf, wwr_len(&w), what, e) < 0) {
 			return -1;
+		}
 		if (c->pending_len) {
 			c->pending_len = 0;
 			if (check_bind_ack(c, c->pending_ptype, c->pending_call_id, c->pending_ptype == DCERPC_PT_ALTER, e) < 0) {
@@ -483,33 +549,60 @@ int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stu
 			}
 		}
 	} while (off < stub_len);
+	return 0;
+}
 
+/* Read the answer to call_id (every fragment), checked with sec; *out malloc'ed.  Sets c->last_fail. */
+static int recv_response(struct rpc_conn *c, uint32_t call_id, const struct rpc_sec *sec, const char *what,
+			 uint8_t **out, size_t *out_len, struct nlt_err *e)
+{
+	static uint8_t buf[RPC_PDU_MAX];
+	struct dcerpc_pdu r;
+	struct dcerpc_reasm ra;
+	uint8_t *res = NULL;
+	size_t len;
+
+	*out = NULL;
+	*out_len = 0;
 	res = malloc(RPC_MAX_STUB);
 	if (!res)
 		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
-	dcerpc_reasm_init(&ra, res, RPC_MAX_STUB, tmpl.call_id);
+	dcerpc_reasm_init(&ra, res, RPC_MAX_STUB, call_id);
 	while (!ra.done) {
 		if (recv_pdu(c, buf, &len, what, e) < 0)
 			goto fail;
+		c->last_fail = RPC_FAIL_OTHER;
 		if (dcerpc_dec_pdu(buf, len, &r) != WIRE_OK) {
 			nlt_seterr(e, NLT_EPROTO, "%s on %s: malformed reply", what, c->peer);
 			goto fail;
 		}
 		if (r.ptype == DCERPC_PT_FAULT) {
+			/* a fault for another call is not this call's answer (call_id 0: the association's) */
+			if (r.call_id != call_id && r.call_id != 0) {
+				nlt_seterr(e, NLT_EPROTO, "%s on %s: a fault for call %u while waiting for call %u", what,
+					   c->peer, r.call_id, call_id);
+				goto fail;
+			}
+			c->last_fail = RPC_FAIL_REFUSED;
 			nlt_seterr(e, r.status == DCERPC_FAULT_ACCESS_DENIED ? NLT_EAUTH : NLT_EPROTO,
 				   "%s on %s: the DC answered with a fault: 0x%08x (%s)", what, c->peer, r.status,
 				   rpc_status_str(r.status));
 			goto fail;
 		}
-		if (c->sec) {
+		if (r.ptype != DCERPC_PT_RESPONSE || r.call_id != call_id) {
+			nlt_seterr(e, NLT_EPROTO, "%s on %s: unexpected %s for call %u while waiting for call %u", what, c->peer,
+				   dcerpc_ptype_name(r.ptype), r.call_id, call_id);
+			goto fail;
+		}
+		if (sec) {
 			/* the response is protected by the same provider, the DC's direction */
 			size_t stub_off = (size_t)(r.stub - buf);
 			size_t padded = r.stub_len + r.auth_pad_len;
-			if (!r.has_auth || r.auth_type != c->sec->auth_type || !r.auth_value) {
+			if (!r.has_auth || r.auth_type != sec->auth_type || !r.auth_value) {
 				nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply is not sealed", what, c->peer);
 				goto fail;
 			}
-			if (c->sec->unwrap(c->sec->ctx, buf + stub_off, padded, r.auth_value, r.auth_len) < 0) {
+			if (sec->unwrap(sec->ctx, buf + stub_off, padded, r.auth_value, r.auth_len) < 0) {
 				nlt_seterr(e, NLT_EPROTO, "%s on %s: the reply's signature does not verify", what, c->peer);
 				goto fail;
 			}
@@ -519,10 +612,115 @@ int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stu
 			goto fail;
 		}
 	}
+	c->last_fail = RPC_FAIL_NONE;
 	*out = res;
 	*out_len = ra.len;
 	return 0;
 fail:
 	free(res);
 	return -1;
+}
+
+int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stub_len, uint8_t **out, size_t *out_len,
+	     const char *what, struct nlt_err *e)
+{
+	uint32_t call_id = 0;
+
+	*out = NULL;
+	*out_len = 0;
+	if (send_request(c, opnum, stub, stub_len, what, &call_id, e) < 0)
+		return -1;
+	return recv_response(c, call_id, c->sec, what, out, out_len, e);
+}
+
+/* ---- pipelining ---- */
+
+int rpc_send_request(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stub_len, const char *what,
+		     struct rpc_inflight *f, struct nlt_err *e)
+{
+	memset(f, 0, sizeof(*f));
+	if (c->pending_len)
+		return nlt_seterr(e, NLT_EINTERNAL, "RPC: %s pipelined behind a deferred bind", what);
+	f->ptype = DCERPC_PT_REQUEST;
+	f->sec = c->sec;
+	nlt_strlcpy(f->what, what, sizeof(f->what));
+	return send_request(c, opnum, stub, stub_len, what, &f->call_id, e);
+}
+
+int rpc_send_alter_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+			    const char *netbios_domain, const char *computer, struct rpc_inflight *f, struct nlt_err *e)
+{
+	uint8_t tok[64], buf[512];
+	size_t tlen = 0, len = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (c->pending_len)
+		return nlt_seterr(e, NLT_EINTERNAL, "RPC: alter_context pipelined behind a deferred bind");
+	f->ptype = DCERPC_PT_ALTER;
+	nlt_strlcpy(f->what, "RPC schannel alter_context", sizeof(f->what));
+	if (schannel_token(tok, &tlen, netbios_domain, computer, e) < 0 ||
+	    enc_bind(c, DCERPC_PT_ALTER, iface, tok, tlen, buf, sizeof(buf), &len, &f->call_id, e) < 0 ||
+	    send_all(c, buf, len, "RPC alter_context", e) < 0)
+		return -1;
+	schannel_provider(c, session_key);
+	return 0;
+}
+
+int rpc_recv_response(struct rpc_conn *c, const struct rpc_inflight *f, uint8_t **out, size_t *out_len,
+		      struct nlt_err *e)
+{
+	*out = NULL;
+	*out_len = 0;
+	if (f->ptype != DCERPC_PT_REQUEST)
+		return nlt_seterr(e, NLT_EINTERNAL, "RPC: %s is not a request", f->what);
+	return recv_response(c, f->call_id, f->sec, f->what, out, out_len, e);
+}
+
+int rpc_recv_alter(struct rpc_conn *c, const struct rpc_inflight *f, struct nlt_err *e)
+{
+	if (f->ptype != DCERPC_PT_ALTER)
+		return nlt_seterr(e, NLT_EINTERNAL, "RPC: %s is not an alter_context", f->what);
+	return check_bind_ack(c, DCERPC_PT_ALTER, f->call_id, 1, e);
+}
+
+unsigned rpc_drain(struct rpc_conn *c, const struct rpc_inflight *f, unsigned n, unsigned ms)
+{
+	uint64_t saved = c->deadline_ms, d = nlt_now_ms() + ms;
+	unsigned got = 0;
+
+	if (d < c->deadline_ms)
+		c->deadline_ms = d;
+	for (unsigned i = 0; i < n; i++) {
+		struct nlt_err e;
+		uint8_t *out = NULL;
+		size_t out_len = 0;
+		int r;
+		nlt_clearerr(&e);
+		r = f[i].ptype == DCERPC_PT_ALTER ? rpc_recv_alter(c, &f[i], &e)
+						  : rpc_recv_response(c, &f[i], &out, &out_len, &e);
+		free(out);
+		/* a refusal or a fault is an answer too: it was collected */
+		if (r < 0 && c->last_fail != RPC_FAIL_REFUSED) {
+			nlt_vlog("RPC on %s: no answer to %s drained (%s)", c->peer, f[i].what, e.msg);
+			break;
+		}
+		nlt_vlog("RPC on %s: drained the answer to %s (call %u)%s%s", c->peer, f[i].what, f[i].call_id,
+			 r < 0 ? ": " : "", r < 0 ? e.msg : "");
+		got++;
+	}
+	c->deadline_ms = saved;
+	return got;
+}
+
+int rpc_alter_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+		       const char *netbios_domain, const char *computer, struct nlt_err *e)
+{
+	uint8_t tok[64];
+	size_t len = 0;
+
+	if (schannel_token(tok, &len, netbios_domain, computer, e) < 0 ||
+	    do_bind(c, DCERPC_PT_ALTER, iface, tok, len, e) < 0)
+		return -1;
+	schannel_provider(c, session_key);
+	return 0;
 }

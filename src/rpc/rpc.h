@@ -104,6 +104,29 @@ struct rpc_conn {
 	uint32_t pending_call_id;
 	uint8_t pending_ptype;
 	int pending_failed; /* the DC refused that bind/alter_context (rpc_call failed because of it) */
+	/* pipelining: while corked, what is sent is held here and leaves in one write (rpc_flush) */
+	int corked;
+	uint8_t cork[2048];
+	size_t cork_len;
+	/* how the last receive failed (enum rpc_fail): lets a caller tell a refusal from garbage */
+	int last_fail;
+};
+
+/* How a receive failed: the caller of a pipelined batch retries one at a time only after a refusal
+ * or a connection closed between PDUs, never after garbage, a cut PDU or a deadline. */
+enum rpc_fail {
+	RPC_FAIL_NONE = 0,
+	RPC_FAIL_REFUSED, /* a bind_nak, a rejected context, an alter_context without the schannel token, a fault */
+	RPC_FAIL_CLOSED,  /* the peer closed the connection at a PDU boundary */
+	RPC_FAIL_OTHER,   /* a deadline, a cut or malformed PDU, an answer for another call, a bad seal */
+};
+
+/* A request (or alter_context) sent and not yet answered. */
+struct rpc_inflight {
+	uint32_t call_id;
+	uint8_t ptype;                /* DCERPC_PT_REQUEST or DCERPC_PT_ALTER */
+	const struct rpc_sec *sec;    /* the provider its answer is checked with (NULL: none) */
+	char what[48];
 };
 
 int rpc_connect(struct rpc_conn *c, const char *name, const struct nlt_addr *addr, uint16_t port, uint64_t deadline_ms,
@@ -151,6 +174,30 @@ int rpc_alter_schannel_deferred(struct rpc_conn *c, const struct dcerpc_syntax *
 /* One call; *out (malloc'ed, caller frees) holds the reassembled (unsealed) response stub. */
 int rpc_call(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stub_len, uint8_t **out, size_t *out_len,
 	     const char *what, struct nlt_err *e);
+
+/*
+ * Pipelining (several requests in one write, their answers read in order).  rpc_cork: hold what is
+ * sent; rpc_flush: send it in one write.  rpc_send_request encodes (and, with a provider, seals)
+ * one call and records it in *f; rpc_send_alter_schannel sends an alter_context adding schannel
+ * and installs the provider for the requests after it (not for answers to calls already sent:
+ * each *f keeps its own).  rpc_recv_response / rpc_recv_alter read the next PDU, which must be
+ * the answer to f (call_id checked): 0, or -1 with e and c->last_fail.  rpc_drain reads and drops
+ * the answers to f[0..n) for at most ms, stopping at the first failure; it returns how many came.
+ * No deferred bind may be pending (EINTERNAL).
+ */
+void rpc_cork(struct rpc_conn *c);
+int rpc_flush(struct rpc_conn *c, struct nlt_err *e);
+int rpc_send_request(struct rpc_conn *c, uint16_t opnum, const uint8_t *stub, size_t stub_len, const char *what,
+		     struct rpc_inflight *f, struct nlt_err *e);
+int rpc_send_alter_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+			    const char *netbios_domain, const char *computer, struct rpc_inflight *f, struct nlt_err *e);
+int rpc_recv_response(struct rpc_conn *c, const struct rpc_inflight *f, uint8_t **out, size_t *out_len,
+		      struct nlt_err *e);
+int rpc_recv_alter(struct rpc_conn *c, const struct rpc_inflight *f, struct nlt_err *e);
+unsigned rpc_drain(struct rpc_conn *c, const struct rpc_inflight *f, unsigned n, unsigned ms);
+/* alter_context adding schannel, sent alone and its answer read (one round trip). */
+int rpc_alter_schannel(struct rpc_conn *c, const struct dcerpc_syntax *iface, const uint8_t session_key[16],
+		       const char *netbios_domain, const char *computer, struct nlt_err *e);
 
 /* Readable name for a DCE/RPC fault or NTSTATUS-ish code. */
 const char *rpc_status_str(uint32_t status);

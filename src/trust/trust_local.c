@@ -450,7 +450,23 @@ static void ask_another_dc(struct nlt_ctx *ctx, struct trust_evidence *ev, struc
 	locate_result_free(&res2);
 }
 
-int trust_local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, struct nlt_err *e)
+/* The facts the DC cache keeps, from a candidate's LDAP ping answer. */
+static void dc_facts(const struct dc_cand *dc, struct state_dc_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	nlt_strlcpy(f->dns_domain, dc->info.dns_domain, sizeof(f->dns_domain));
+	nlt_strlcpy(f->netbios_domain, dc->info.netbios_domain, sizeof(f->netbios_domain));
+	nlt_strlcpy(f->dc_dns_name, dc->info.dc_dns_name, sizeof(f->dc_dns_name));
+	nlt_strlcpy(f->dc_netbios_name, dc->info.dc_netbios_name, sizeof(f->dc_netbios_name));
+	nlt_strlcpy(f->dc_site, dc->info.dc_site, sizeof(f->dc_site));
+	nlt_strlcpy(f->forest, dc->info.forest, sizeof(f->forest));
+	f->flags = dc->info.server_flags;
+	f->have_flags = 1;
+}
+
+/* One check; *used_dc_cache set (and *facts filled) when the DC's facts came from the DC cache. */
+static int local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, int use_dc_cache, int *used_dc_cache,
+		       struct state_dc_facts *facts, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
 	struct locate_req lr = {
@@ -459,6 +475,8 @@ int trust_local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, struct nlt
 		.site = req->site,
 		.need_flags = req->server ? 0 : DS_KDC_FLAG | DS_WRITABLE_FLAG,
 		.deadline_ms = ctx->deadline_ms,
+		.use_dc_cache = use_dc_cache && req->server,
+		.dc_cache_dir = req->state_dir,
 	};
 	const char *keytab = req->keytab ? req->keytab : DEFAULT_KEYTAB;
 	struct locate_result res;
@@ -485,9 +503,13 @@ int trust_local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, struct nlt
 		nlt_seterr(e, NLT_ECONFIG, "no domain given and none configured (give DOMAIN or -d)");
 		goto out;
 	}
+	*used_dc_cache = 0;
 	if (locate_dc(&lr, &ctx->rs, &res, e) < 0)
 		goto out;
+	*used_dc_cache = res.from_cache;
 	dc = &res.cands[res.chosen];
+	if (res.from_cache)
+		dc_facts(dc, facts);
 	nlt_strlcpy(ev->realm, dc->info.dns_domain[0] ? dc->info.dns_domain : ctx->domain, sizeof(ev->realm));
 	for (char *c = ev->realm; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
@@ -652,6 +674,15 @@ netlogon:
 	/* a port the endpoint mapper named and ReqChallenge confirmed: the next check skips the mapper */
 	if ((ev->method & 2) && ev->nl.port_validated && ev->nl.port != job.port_hint)
 		nl_port_cache_store(req->state_dir, &job.addr, ev->nl.port);
+	/* the facts a ping gave, verified by a secure channel built on them: the next -S run needs no ping */
+	if ((ev->method & 2) && !res.from_cache && ev->nl_state == CHECK_RAN && ev->nl.verdict == NLV_OK &&
+	    nlt_addr_equal(&job.addr, &dc->addr) && nlt_name_eq(ev->nl_dc, dc->info.dc_dns_name)) {
+		struct state_dc_facts now, was;
+		dc_facts(dc, &now);
+		if (!state_dc_load(req->state_dir, &dc->addr, &was) || !state_dc_same(&now, &was) ||
+		    strcmp(now.dc_site, was.dc_site) || now.flags != was.flags)
+			(void)state_dc_store(req->state_dir, &dc->addr, &now);
+	}
 	if (!ev->dc[0]) {
 		/* Netlogon alone: the DC it used is the DC of the report */
 		nlt_strlcpy(ev->dc, dc->info.dc_dns_name, sizeof(ev->dc));
@@ -670,4 +701,63 @@ out:
 	secret_free(&pw);
 	locate_result_free(&res);
 	return r;
+}
+
+int trust_local_check(struct nlt_ctx *ctx, struct trust_evidence *ev, struct nlt_err *e)
+{
+	const struct nlt_req *req = ctx->req;
+	struct locate_req lr = {
+		.domain = ctx->domain[0] ? ctx->domain : NULL,
+		.server = req->server,
+		.site = req->site,
+		.deadline_ms = ctx->deadline_ms,
+	};
+	struct locate_result res;
+	struct state_dc_facts used_facts, pinged;
+	struct trust_report rep;
+	struct nlt_err le;
+	int used = 0, r, same;
+
+	r = local_check(ctx, ev, 1, &used, &used_facts, e);
+	if (!used)
+		return r;
+	/*
+	 * The DC's facts came from the DC cache (no LDAP ping).  Only a healthy verdict stands on them
+	 * alone.  Anything else - a refusal, a bind, alter_context or port that did not answer, an
+	 * error - may come from a stale cache or a DC of another domain now at that address: the DC is
+	 * pinged first; when it confirms the facts the verdict stands (it was built on the right ones),
+	 * otherwise everything is judged again from the ping's facts.
+	 */
+	memset(&rep, 0, sizeof(rep));
+	if (r == 0)
+		trust_judge(ev, &rep);
+	if (r == 0 && rep.verdict == TRUST_HEALTHY)
+		return 0;
+	nlt_vlog("DC cache: %s on the cached facts about %s; pinging it to confirm them",
+		 r < 0 ? e->msg : trust_verdict_str(rep.verdict), req->server);
+	nlt_clearerr(&le);
+	if (locate_dc(&lr, &ctx->rs, &res, &le) < 0) {
+		locate_result_free(&res);
+		/* no confirmation: a claim (broken, pending) or an error that may come from the facts is not
+		 * made; the ping's failure is what today's run would have said.  An inconclusive verdict
+		 * claims nothing and names what did not answer: it stands. */
+		if (r == 0 && rep.verdict == TRUST_INCONCLUSIVE) {
+			nlt_vlog("DC cache: the ping to %s failed too (%s); the inconclusive verdict stands", req->server,
+				 le.msg);
+			return 0;
+		}
+		*e = le;
+		return -1;
+	}
+	dc_facts(&res.cands[res.chosen], &pinged);
+	same = state_dc_same(&pinged, &used_facts);
+	locate_result_free(&res);
+	if (same) {
+		nlt_vlog("DC cache: the ping confirms the cached facts about %s; the verdict stands", req->server);
+		return r;
+	}
+	nlt_vlog("DC cache: the ping gives other facts about %s (%s, %s); judging again from them", req->server,
+		 pinged.dc_dns_name, pinged.netbios_domain);
+	nlt_clearerr(e);
+	return local_check(ctx, ev, 0, &used, &used_facts, e);
 }

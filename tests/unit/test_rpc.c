@@ -422,6 +422,176 @@ static void test_pipe_read_errors(void **state)
 	}
 }
 
+/* ---- what leaves in one write (issue 11): a counting transport ---- */
+
+struct cxp {
+	unsigned sends;
+	uint8_t sent[4096];
+	size_t sent_len;
+	const uint8_t *in;
+	size_t in_len, in_off;
+};
+
+static int cxp_send(void *ctx, const uint8_t *buf, size_t len, uint64_t deadline_ms, struct nlt_err *e)
+{
+	struct cxp *x = ctx;
+
+	(void)deadline_ms;
+	(void)e;
+	x->sends++;
+	assert_true(len <= sizeof(x->sent) - x->sent_len);
+	memcpy(x->sent + x->sent_len, buf, len);
+	x->sent_len += len;
+	return 0;
+}
+
+static int cxp_recv(void *ctx, uint8_t *buf, size_t cap, size_t *n, uint64_t deadline_ms, struct nlt_err *e)
+{
+	struct cxp *x = ctx;
+	size_t k = x->in_len - x->in_off;
+
+	(void)deadline_ms;
+	if (!k)
+		return nlt_seterr(e, NLT_ENODC, "scripted: nothing more to read");
+	if (k > cap)
+		k = cap;
+	memcpy(buf, x->in + x->in_off, k);
+	x->in_off += k;
+	*n = k;
+	return 0;
+}
+
+static void cxp_conn(struct rpc_conn *c, struct cxp *x, const struct peer *script)
+{
+	memset(c, 0, sizeof(*c));
+	memset(x, 0, sizeof(*x));
+	c->fd = -1;
+	c->deadline_ms = nlt_now_ms() + 3000;
+	c->max_xmit = c->max_recv = 5840;
+	snprintf(c->peer, sizeof(c->peer), "scripted DC");
+	c->xp_store.send = cxp_send;
+	c->xp_store.recv_some = cxp_recv;
+	c->xp_store.ctx = x;
+	c->xp = &c->xp_store;
+	x->in = script->out;
+	x->in_len = script->out_len;
+}
+
+/* The PDUs in buf (ptype, call_id), at most max. */
+static size_t split_pdus(const uint8_t *buf, size_t len, uint8_t *ptype, uint32_t *call_id, size_t max)
+{
+	size_t n = 0, off = 0;
+
+	while (off + 16 <= len && n < max) {
+		size_t fl = (size_t)(buf[off + 8] | buf[off + 9] << 8);
+		assert_true(fl >= 16 && off + fl <= len);
+		ptype[n] = buf[off + 2];
+		call_id[n] = (uint32_t)(buf[off + 12] | buf[off + 13] << 8 | buf[off + 14] << 16 | (uint32_t)buf[off + 15] << 24);
+		n++;
+		off += fl;
+	}
+	assert_int_equal(off, len);
+	return n;
+}
+
+static void test_deferred_bind_and_call_in_one_write(void **state)
+{
+	static const uint8_t stub[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct peer script;
+	struct rpc_conn c;
+	struct cxp x;
+	struct nlt_err e;
+	uint8_t *out = NULL, ptype[4];
+	uint32_t cid[4];
+	size_t len = 0;
+
+	(void)state;
+	memset(&script, 0, sizeof(script));
+	{
+		struct dcerpc_pdu pdu;
+		struct wwr w;
+		memset(&pdu, 0, sizeof(pdu));
+		pdu.ptype = DCERPC_PT_BIND_ACK;
+		pdu.pfc_flags = DCERPC_PFC_FIRST | DCERPC_PFC_LAST;
+		pdu.call_id = 1;
+		pdu.max_xmit_frag = pdu.max_recv_frag = 5840;
+		pdu.n_results = 1;
+		pdu.results[0].result = DCERPC_RESULT_ACCEPT;
+		pdu.results[0].ts = dcerpc_syntax_ndr20;
+		wwr_init(&w, script.out, sizeof(script.out));
+		assert_int_equal(dcerpc_enc_pdu(&w, &pdu, NULL), WIRE_OK);
+		script.out_len = wwr_len(&w);
+	}
+	add_pdu(&script, DCERPC_PT_RESPONSE, DCERPC_PFC_FIRST | DCERPC_PFC_LAST, 2, stub, sizeof(stub), 0);
+	cxp_conn(&c, &x, &script);
+	nlt_clearerr(&e);
+	assert_int_equal(rpc_bind_deferred(&c, &nrpc_syntax, &e), 0);
+	assert_int_equal(rpc_call(&c, 4, stub, sizeof(stub), &out, &len, "TestCall", &e), 0);
+	free(out);
+	/* before issue 11 the bind and the request were two sends: a fast DC answered the bind in between */
+	assert_int_equal(x.sends, 1);
+	assert_int_equal(split_pdus(x.sent, x.sent_len, ptype, cid, 4), 2);
+	assert_int_equal(ptype[0], DCERPC_PT_BIND);
+	assert_int_equal(ptype[1], DCERPC_PT_REQUEST);
+	rpc_close(&c);
+}
+
+/* Corked requests leave in one write; their answers are read in order, each call id checked. */
+static void test_pipelined_requests(void **state)
+{
+	static const uint8_t a[4] = { 0xa, 0xa, 0xa, 0xa }, b[4] = { 0xb, 0xb, 0xb, 0xb };
+	(void)state;
+
+	for (int variant = 0; variant < 3; variant++) {
+		struct peer script;
+		struct rpc_conn c;
+		struct rpc_inflight f[2];
+		struct cxp x;
+		struct nlt_err e;
+		uint8_t *out = NULL, ptype[4];
+		uint32_t cid[4];
+		size_t len = 0;
+
+		memset(&script, 0, sizeof(script));
+		if (variant == 0) {
+			add_pdu(&script, DCERPC_PT_RESPONSE, DCERPC_PFC_FIRST | DCERPC_PFC_LAST, 1, a, sizeof(a), 0);
+			add_pdu(&script, DCERPC_PT_RESPONSE, DCERPC_PFC_FIRST | DCERPC_PFC_LAST, 2, b, sizeof(b), 0);
+		} else if (variant == 1) {
+			/* the second call's answer first */
+			add_pdu(&script, DCERPC_PT_RESPONSE, DCERPC_PFC_FIRST | DCERPC_PFC_LAST, 2, b, sizeof(b), 0);
+		} else {
+			/* a fault for the other call */
+			add_pdu(&script, DCERPC_PT_FAULT, DCERPC_PFC_FIRST | DCERPC_PFC_LAST, 2, NULL, 0, 0x1c010002u);
+		}
+		cxp_conn(&c, &x, &script);
+		nlt_clearerr(&e);
+		rpc_cork(&c);
+		assert_int_equal(rpc_send_request(&c, 4, a, sizeof(a), "CallA", &f[0], &e), 0);
+		assert_int_equal(rpc_send_request(&c, 5, b, sizeof(b), "CallB", &f[1], &e), 0);
+		assert_int_equal(x.sends, 0);
+		assert_int_equal(rpc_flush(&c, &e), 0);
+		assert_int_equal(x.sends, 1);
+		assert_int_equal(split_pdus(x.sent, x.sent_len, ptype, cid, 4), 2);
+		assert_int_equal(cid[0], f[0].call_id);
+		assert_int_equal(cid[1], f[1].call_id);
+		if (variant == 0) {
+			assert_int_equal(rpc_recv_response(&c, &f[0], &out, &len, &e), 0);
+			assert_memory_equal(out, a, 4);
+			free(out);
+			assert_int_equal(rpc_recv_response(&c, &f[1], &out, &len, &e), 0);
+			assert_memory_equal(out, b, 4);
+			free(out);
+		} else {
+			assert_int_equal(rpc_recv_response(&c, &f[0], &out, &len, &e), -1);
+			assert_null(out);
+			assert_int_equal(e.cat, NLT_EPROTO);
+			assert_int_equal(c.last_fail, RPC_FAIL_OTHER); /* not a refusal of this call: no retry */
+			assert_non_null(strstr(e.msg, "while waiting for call 1"));
+		}
+		rpc_close(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +601,8 @@ int main(void)
 		cmocka_unit_test(test_schannel_reply_must_verify),
 		cmocka_unit_test(test_pipe_bind_and_call_in_one_write),
 		cmocka_unit_test(test_pipe_read_errors),
+		cmocka_unit_test(test_deferred_bind_and_call_in_one_write),
+		cmocka_unit_test(test_pipelined_requests),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

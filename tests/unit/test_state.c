@@ -1377,6 +1377,95 @@ static void failpoints_fire_only_on_their_name(void **state)
 	nlt_failpoint("commit-begin");
 }
 
+/* The DC facts cache (issue 11): only the exact format is a hint; a round trip keeps every fact. */
+static void dc_cache_parse_and_format(void **state)
+{
+	static const char good[] = "nltrust-dc 1\ndns_domain lab.test\nnetbios_domain LAB\ndc_dns_name dc1.lab.test\n"
+				   "dc_netbios_name DC1\ndc_site Default-First-Site-Name\nforest lab.test\nflags 0x000013fd\n";
+	static const char *const bad[] = {
+		"",
+		"nltrust-dc 1\n",
+		"nltrust-dc 2\ndns_domain lab.test\nnetbios_domain LAB\ndc_dns_name dc1.lab.test\ndc_netbios_name DC1\n",
+		/* a required name missing */
+		"nltrust-dc 1\ndns_domain lab.test\nnetbios_domain LAB\ndc_dns_name dc1.lab.test\n",
+		/* a key twice */
+		"nltrust-dc 1\ndns_domain lab.test\ndns_domain x.test\nnetbios_domain LAB\ndc_dns_name d\ndc_netbios_name D\n",
+		/* unknown key, no newline at the end, empty value, space in a value, NetBIOS name too long */
+		"nltrust-dc 1\ndns_domain lab.test\nnetbios_domain LAB\ndc_dns_name d\ndc_netbios_name D\nport 1\n",
+		"nltrust-dc 1\ndns_domain lab.test\nnetbios_domain LAB\ndc_dns_name d\ndc_netbios_name D",
+		"nltrust-dc 1\ndns_domain \nnetbios_domain LAB\ndc_dns_name d\ndc_netbios_name D\n",
+		"nltrust-dc 1\ndns_domain lab test\nnetbios_domain LAB\ndc_dns_name d\ndc_netbios_name D\n",
+		"nltrust-dc 1\ndns_domain lab.test\nnetbios_domain ABCDEFGHIJKLMNOP\ndc_dns_name d\ndc_netbios_name D\n",
+		/* flags not 0x + 8 lower-case hex digits; a control character */
+		"nltrust-dc 1\ndns_domain l\nnetbios_domain L\ndc_dns_name d\ndc_netbios_name D\nflags 0x13fd\n",
+		"nltrust-dc 1\ndns_domain l\nnetbios_domain L\ndc_dns_name d\ndc_netbios_name D\nflags 0x000013FD\n",
+		"nltrust-dc 1\ndns_domain l\x01\nnetbios_domain L\ndc_dns_name d\ndc_netbios_name D\n",
+	};
+	struct state_dc_facts f, g;
+	char text[2048];
+	int n;
+	(void)state;
+
+	assert_int_equal(state_dc_parse((const uint8_t *)good, strlen(good), &f), 0);
+	assert_string_equal(f.dns_domain, "lab.test");
+	assert_string_equal(f.netbios_domain, "LAB");
+	assert_string_equal(f.dc_dns_name, "dc1.lab.test");
+	assert_string_equal(f.dc_netbios_name, "DC1");
+	assert_string_equal(f.dc_site, "Default-First-Site-Name");
+	assert_int_equal(f.flags, 0x13fd);
+	assert_true(f.have_flags);
+	n = state_dc_format(&f, text, sizeof(text));
+	assert_int_equal(n, (int)strlen(good));
+	assert_memory_equal(text, good, strlen(good));
+	/* every prefix is refused, but those that end a line after the four names (the rest is optional) */
+	for (size_t i = 0, req_end = (size_t)(strstr(good, "dc_site") - good); i < strlen(good); i++)
+		assert_int_equal(state_dc_parse((const uint8_t *)good, i, &g), i >= req_end && good[i - 1] == '\n' ? 0 : -1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&g, 0x5a, sizeof(g));
+		assert_int_equal(state_dc_parse((const uint8_t *)bad[i], strlen(bad[i]), &g), -1);
+		assert_int_equal((unsigned char)g.dns_domain[0], 0x5a); /* untouched */
+	}
+	/* a value that cannot be written is not cached */
+	g = f;
+	strcpy(g.dc_site, "Site With Spaces");
+	assert_int_equal(state_dc_format(&g, text, sizeof(text)), -1);
+	/* the same DC: names without case; the site does not make it another */
+	g = f;
+	strcpy(g.netbios_domain, "lab");
+	strcpy(g.dc_site, "Branch");
+	assert_true(state_dc_same(&f, &g));
+	strcpy(g.dns_domain, "other.test");
+	assert_false(state_dc_same(&f, &g));
+}
+
+/* store + load in a private directory; a file with group/other bits is not trusted */
+static void dc_cache_store_and_load(void **state)
+{
+	char dir[] = "/tmp/nlt-dccache-XXXXXX", path[200];
+	struct state_dc_facts f, g;
+	struct nlt_addr a;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(nlt_addr_parse(&a, "198.18.0.10", 0), 0);
+	memset(&f, 0, sizeof(f));
+	strcpy(f.dns_domain, "lab.test");
+	strcpy(f.netbios_domain, "LAB");
+	strcpy(f.dc_dns_name, "dc1.lab.test");
+	strcpy(f.dc_netbios_name, "DC1");
+	assert_int_equal(state_dc_load(dir, &a, &g), 0);
+	assert_int_equal(state_dc_store(dir, &a, &f), 0);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(state_dc_load(dir, &a, &g), 1);
+	assert_true(state_dc_same(&f, &g));
+	assert_false(g.have_flags);
+	snprintf(path, sizeof(path), "%s/dc-198.18.0.10", dir);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(state_dc_load(dir, &a, &g), 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1413,6 +1502,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(secure_read_enforces_its_limits, setup, teardown),
 		cmocka_unit_test(temp_names_are_recognised_exactly),
 		cmocka_unit_test(failpoints_fire_only_on_their_name),
+		cmocka_unit_test(dc_cache_parse_and_format),
+		cmocka_unit_test(dc_cache_store_and_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
