@@ -205,7 +205,7 @@ def tool_table(a):
                    "--state-dir", os.path.join(a.work_dir or "/nonexistent", "nlcache-%s" % a.host),
                    "-K", a.ws1_keytab or "", "-m", "WS1", a.domain],
              expect=r"^Healthy", account="WS1",
-             covers="given the DC (no discovery beyond its LDAP ping), the Netlogon port from the "
+             covers="given the DC (no discovery; no LDAP ping once the state directory knows the DC), the Netlogon port from the "
                     "state directory's cache (validated by the bind), ReqChallenge + Authenticate3, "
                     "server credential, sealed LogonGetCapabilities"),
         dict(id="impacket-netlogon", group="netlogon", host="ws1", base="nltrust-netlogon",

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -128,8 +129,10 @@ static void judge_kerberos(const struct trust_evidence *ev, struct trust_report 
 		return;
 	case KRBV_SKEW:
 		if (ev->as.have_skew)
-			trust_add(rep, FINDING_BROKEN, NLT_EPROBLEM, "this host's clock is %lld s off %.100s's (more than the 5 "
-				"minutes Kerberos allows): fix the time", (long long)ev->as.skew_s, dc);
+			/* skew_s is the KDC's time minus ours: negative when this host is ahead */
+			trust_add(rep, FINDING_BROKEN, NLT_EPROBLEM, "this host's clock is %lld s %s %.100s's (more than the 5 "
+				"minutes Kerberos allows): fix the time", (long long)llabs(ev->as.skew_s),
+				ev->as.skew_s < 0 ? "ahead of" : "behind", dc);
 		else
 			trust_add(rep, FINDING_BROKEN, NLT_EPROBLEM, "this host's clock is more than 5 minutes off %.100s's: Kerberos "
 				"refuses it (fix the time)", dc);

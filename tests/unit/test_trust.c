@@ -298,6 +298,28 @@ static void netlogon_alone_without_secret(void **state)
 	assert_int_equal(count_kind(&rep, FINDING_NOTE), 1);
 }
 
+/* Kerberos refused for clock skew: broken, and the text says which side is ahead (skew_s = KDC - us) */
+static void skew_names_the_side_that_is_ahead(void **state)
+{
+	struct trust_evidence ev;
+	struct trust_report rep;
+	(void)state;
+
+	healthy_evidence(&ev);
+	ev.as.verdict = KRBV_SKEW;
+	ev.as.have_skew = 1;
+	ev.as.skew_s = -1200;
+	ev.dir_state = CHECK_NOT_RUN;
+	trust_judge(&ev, &rep);
+	assert_int_equal(rep.verdict, TRUST_BROKEN);
+	assert_true(rep.decisive >= 0);
+	assert_non_null(strstr(rep.f[rep.decisive].text, "this host's clock is 1200 s ahead of dc1.lab.test's"));
+	ev.as.skew_s = 900;
+	trust_judge(&ev, &rep);
+	assert_non_null(strstr(rep.f[rep.decisive].text, "this host's clock is 900 s behind dc1.lab.test's"));
+	assert_null(strstr(rep.f[rep.decisive].text, "password"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +334,7 @@ int main(void)
 		cmocka_unit_test(keytab_and_journal_disagree),
 		cmocka_unit_test(no_aes_is_not_a_password_problem),
 		cmocka_unit_test(netlogon_alone_without_secret),
+		cmocka_unit_test(skew_names_the_side_that_is_ahead),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,8 +6,7 @@
 # dcb while dc1's inbound replication is paused (the DCs disagree, the member's DC has the older
 # value); disabled; deleted (then joined again); its own DC (-S) filtered: --fix heals by rediscovery;
 # another object holding its dNSHostName; moved on dc1 with the move not on dcb yet.  Clock skew is not made here: the lab's hosts
-# share one kernel clock and the lab has no per-process clock (no faketime); the diagnosis of
-# skew is unit-tested (tests/unit/test_doctor.c).
+# share one kernel clock; 94-doctor-skew.sh skews nltrust and ws1's smbd with libfaketime.
 #
 # The member is a scratch account, NLTD1, joined by nltrust with its own keytab and journal in
 # ws1's namespace: resetting WS1$ itself would leave ws1's winbind (secrets.tdb) behind, and the
