@@ -11,8 +11,7 @@
 #include "secret.h"
 #include "xport.h"
 
-/* The admin's password, read once (standard input cannot be read twice) before any DC is tried. */
-static int read_password(const struct nlt_req *req, const char *principal, struct secret *pw, struct nlt_err *e)
+int admin_read_password(const struct nlt_req *req, const char *principal, struct secret *pw, struct nlt_err *e)
 {
 	char prompt[400];
 
@@ -27,8 +26,7 @@ static int read_password(const struct nlt_req *req, const char *principal, struc
 	return secret_from_tty(pw, prompt, e);
 }
 
-/* The admin's TGT from the password into the command's memory ccache. */
-static int admin_password(struct admin_session *s, const struct secret *pw, struct nlt_err *e)
+int admin_login(struct admin_session *s, const struct secret *pw, struct nlt_err *e)
 {
 	struct krb_as_result as;
 	int r;
@@ -95,7 +93,7 @@ static int open_on_dc(struct admin_session *s, struct nlt_ctx *ctx, const struct
 		s->k.keep_env_ccache = 1;
 		if (setenv("KRB5CCNAME", s->k.ccache_name, 1) != 0)
 			return nlt_seterr(e, NLT_EINTERNAL, "setenv failed");
-	} else if (krb_use_ccache(&s->k, e) < 0 || admin_password(s, pw, e) < 0) {
+	} else if (krb_use_ccache(&s->k, e) < 0 || admin_login(s, pw, e) < 0) {
 		return -1;
 	}
 	snprintf(svc, sizeof(svc), "ldap/%.200s", s->dc->info.dc_dns_name);
@@ -104,6 +102,43 @@ static int open_on_dc(struct admin_session *s, struct nlt_ctx *ctx, const struct
 	if (nlt_ldap_open(&s->ld, s->dc->info.dc_dns_name, &s->dc->addr, s->dc->info.dns_domain, ctx->deadline_ms, e) < 0)
 		return -1;
 	s->have_ld = 1;
+	return 0;
+}
+
+void admin_name_dc(struct admin_session *s, const struct nlt_req *req, const char *domain)
+{
+	s->dc = &s->res.cands[s->res.chosen];
+	nlt_strlcpy(s->realm, s->dc->info.dns_domain[0] ? s->dc->info.dns_domain : domain, sizeof(s->realm));
+	for (char *c = s->realm; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	if (req->user) {
+		if (strchr(req->user, '@'))
+			nlt_strlcpy(s->principal, req->user, sizeof(s->principal));
+		else
+			snprintf(s->principal, sizeof(s->principal), "%.40s@%.200s", req->user, s->realm);
+	}
+}
+
+int admin_failover(struct admin_session *s, const struct nlt_req *req, const struct nlt_err *why)
+{
+	uint32_t need = req->server ? 0 : DS_WRITABLE_FLAG | DS_KDC_FLAG;
+	int next;
+
+	if (why->cat != NLT_ENODC || req->server)
+		return -1;
+	s->res.cands[s->res.chosen].status = CAND_UNREACH;
+	nlt_strlcpy(s->res.cands[s->res.chosen].detail, why->msg, sizeof(s->res.cands[0].detail));
+	next = locate_choose(s->res.cands, s->res.n, need);
+	if (next < 0)
+		return -1;
+	nlt_vlog("%s: %s; failing over to %s", s->dc->info.dc_dns_name, why->msg, s->res.cands[next].info.dc_dns_name);
+	if (s->have_ld)
+		nlt_ldap_close(&s->ld);
+	if (s->have_krb)
+		krb_close(&s->k);
+	s->have_ld = s->have_krb = 0;
+	s->res.chosen = next;
+	s->dc = &s->res.cands[next];
 	return 0;
 }
 
@@ -132,40 +167,17 @@ int admin_open_keep(struct admin_session *s, struct nlt_ctx *ctx, struct secret 
 		return nlt_seterr(e, NLT_ECONFIG, "no domain given and none configured (give DOMAIN or -d)");
 	if (locate_dc(&lr, &ctx->rs, &s->res, e) < 0)
 		return -1;
-	s->dc = &s->res.cands[s->res.chosen];
-	nlt_strlcpy(s->realm, s->dc->info.dns_domain[0] ? s->dc->info.dns_domain : ctx->domain, sizeof(s->realm));
-	for (char *c = s->realm; *c; c++)
-		*c = (char)toupper((unsigned char)*c);
-	if (req->user) {
-		if (strchr(req->user, '@'))
-			nlt_strlcpy(s->principal, req->user, sizeof(s->principal));
-		else
-			snprintf(s->principal, sizeof(s->principal), "%.40s@%.200s", req->user, s->realm);
-	}
-	if (!req->ccache && read_password(req, s->principal, &pw, e) < 0)
+	admin_name_dc(s, req, ctx->domain);
+	if (!req->ccache && admin_read_password(req, s->principal, &pw, e) < 0)
 		return -1;
 	/*
 	 * Everything of the command goes to one DC.  When that DC's KDC or LDAP cannot be reached
 	 * (NLT_ENODC) before anything was changed, the next suitable DC of discovery takes over.
 	 */
 	for (;;) {
-		int next;
 		r = open_on_dc(s, ctx, &pw, e);
-		if (r == 0 || e->cat != NLT_ENODC || req->server)
+		if (r == 0 || admin_failover(s, req, e) < 0)
 			break;
-		s->res.cands[s->res.chosen].status = CAND_UNREACH;
-		nlt_strlcpy(s->res.cands[s->res.chosen].detail, e->msg, sizeof(s->res.cands[0].detail));
-		next = locate_choose(s->res.cands, s->res.n, need);
-		if (next < 0)
-			break;
-		nlt_vlog("%s: %s; failing over to %s", s->dc->info.dc_dns_name, e->msg, s->res.cands[next].info.dc_dns_name);
-		if (s->have_ld)
-			nlt_ldap_close(&s->ld);
-		if (s->have_krb)
-			krb_close(&s->k);
-		s->have_ld = s->have_krb = 0;
-		s->res.chosen = next;
-		s->dc = &s->res.cands[next];
 		nlt_clearerr(e);
 	}
 	if (r == 0 && keep && pw.set)

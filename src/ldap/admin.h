@@ -17,6 +17,8 @@
 #include "locate.h"
 #include "output.h"
 
+struct secret;
+
 struct admin_session {
 	struct locate_result res;
 	const struct dc_cand *dc;
@@ -34,9 +36,22 @@ int admin_open(struct admin_session *s, struct nlt_ctx *ctx, struct nlt_err *e);
  * The same, and the admin's password (when one was read: not with -C) copied to keep for a
  * second use (the remote join hands it to the member); the caller wipes it with secret_free().
  */
-struct secret;
 int admin_open_keep(struct admin_session *s, struct nlt_ctx *ctx, struct secret *keep, struct nlt_err *e);
 void admin_close(struct admin_session *s);
+
+/*
+ * The pieces admin_open() is made of, for a caller that runs them itself (rejoin --target runs the
+ * directory half in a thread of its own).  admin_name_dc: s->dc, the realm and the principal from
+ * the chosen candidate of s->res and -U.  admin_login: the admin's TGT from the password into
+ * s->k's ccache, each refusal named (exit 5; an unreachable KDC 4).  admin_failover: after the
+ * error why on s->dc, mark it unreachable and move s to the next suitable DC (closing what was
+ * open): 0 moved, -1 when why is not a reachability error, -S pinned the DC, or none is left.
+ */
+/* The admin's password (-U needed): standard input, --password-file or the terminal, asked as principal. */
+int admin_read_password(const struct nlt_req *req, const char *principal, struct secret *pw, struct nlt_err *e);
+void admin_name_dc(struct admin_session *s, const struct nlt_req *req, const char *domain);
+int admin_login(struct admin_session *s, const struct secret *pw, struct nlt_err *e);
+int admin_failover(struct admin_session *s, const struct nlt_req *req, const struct nlt_err *why);
 /* The DC of the session as the shared JSON shape {name, address, site}. */
 struct json_object *admin_dc_json(const struct admin_session *s);
 /* DCs discovery chose first that admin_open() skipped (KDC or LDAP unreachable), with why:

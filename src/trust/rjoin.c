@@ -605,34 +605,6 @@ struct rj_dir {
 	struct nlt_err acct_e;
 };
 
-static int dir_as(struct admin_session *s, const struct secret *pw, struct nlt_err *e)
-{
-	struct krb_as_result as;
-
-	if (krb_as_password(&s->k, s->principal, pw->buf, 1, &as, e) < 0)
-		return -1;
-	switch (as.verdict) {
-	case KRBV_OK:
-		return 0;
-	case KRBV_BAD_PASSWORD:
-		return nlt_seterr(e, NLT_EAUTH, "Kerberos login as %s at %s failed: wrong password", s->principal,
-				  s->k.dc_name);
-	case KRBV_UNKNOWN_CLIENT:
-		return nlt_seterr(e, NLT_EAUTH, "Kerberos login as %s at %s failed: no such user in %s", s->principal,
-				  s->k.dc_name, s->realm);
-	case KRBV_DISABLED:
-		return nlt_seterr(e, NLT_EAUTH, "Kerberos login as %s at %s failed: the account is disabled, locked or "
-						"expired", s->principal, s->k.dc_name);
-	case KRBV_UNREACHABLE:
-		return nlt_seterr(e, NLT_ENODC, "Kerberos login as %s failed: the KDC on %s (%s:88/tcp) %s", s->principal,
-				  s->k.dc_name, s->k.dc_addr,
-				  s->k.last_xp_status ? xp_status_str(s->k.last_xp_status) : "did not answer");
-	default:
-		return nlt_seterr(e, as.verdict == KRBV_SKEW ? NLT_EAUTH : NLT_EPROTO, "Kerberos login as %s at %s failed: %s",
-				  s->principal, s->k.dc_name, as.message);
-	}
-}
-
 /* 1 when the main thread lets the bind go ahead, 0 when it stops us (the member's logon failed) */
 static int dir_gate(struct rj_dir *d)
 {
@@ -653,11 +625,9 @@ static int dir_open(struct rj_dir *d, int threaded, struct nlt_err *e)
 {
 	struct admin_session *s = d->s;
 	const struct nlt_req *req = d->ctx.req;
-	uint32_t need = req->server ? 0 : DS_WRITABLE_FLAG | DS_KDC_FLAG;
 	int r;
 
 	for (;;) {
-		int next;
 		nlt_ldap_preconnect(&s->dc->addr);
 		snprintf(d->svc, sizeof(d->svc), "ldap/%.200s", s->dc->info.dc_dns_name);
 		r = (threaded ? krb_open_private : krb_open)(&s->k, s->realm, s->dc->info.dc_dns_name, &s->dc->addr,
@@ -669,7 +639,7 @@ static int dir_open(struct rj_dir *d, int threaded, struct nlt_err *e)
 			r = threaded ? krb_use_ccache_thread(&s->k, e) : krb_use_ccache(&s->k, e);
 		}
 		if (r == 0)
-			r = dir_as(s, d->pw, e);
+			r = admin_login(s, d->pw, e);
 		if (r == 0 && threaded && !d->passed_gate) {
 			if (!dir_gate(d))
 				return nlt_seterr(e, NLT_EINTERNAL, "stopped: the member's logon failed");
@@ -682,21 +652,8 @@ static int dir_open(struct rj_dir *d, int threaded, struct nlt_err *e)
 			s->have_ld = 1;
 			return 0;
 		}
-		if (e->cat != NLT_ENODC || req->server)
+		if (admin_failover(s, req, e) < 0)
 			return -1;
-		s->res.cands[s->res.chosen].status = CAND_UNREACH;
-		nlt_strlcpy(s->res.cands[s->res.chosen].detail, e->msg, sizeof(s->res.cands[0].detail));
-		next = locate_choose(s->res.cands, s->res.n, need);
-		if (next < 0)
-			return -1;
-		nlt_vlog("%s: %s; failing over to %s", s->dc->info.dc_dns_name, e->msg, s->res.cands[next].info.dc_dns_name);
-		if (s->have_ld)
-			nlt_ldap_close(&s->ld);
-		if (s->have_krb)
-			krb_close(&s->k);
-		s->have_ld = s->have_krb = 0;
-		s->res.chosen = next;
-		s->dc = &s->res.cands[next];
 		if (threaded && d->passed_gate) {
 			/* KRB5_CONFIG names the first DC's profile: the main thread goes on, where setenv is safe */
 			d->failover_left = 1;
@@ -741,14 +698,7 @@ static void *dir_thread(void *arg)
 	d->rc = -1;
 	test_delay("dir");
 	if (locate_dc(&lr, &d->ctx.rs, &s->res, &d->e) == 0) {
-		s->dc = &s->res.cands[s->res.chosen];
-		nlt_strlcpy(s->realm, s->dc->info.dns_domain[0] ? s->dc->info.dns_domain : d->ctx.domain, sizeof(s->realm));
-		for (char *c = s->realm; *c; c++)
-			*c = (char)toupper((unsigned char)*c);
-		if (strchr(req->user, '@'))
-			nlt_strlcpy(s->principal, req->user, sizeof(s->principal));
-		else
-			snprintf(s->principal, sizeof(s->principal), "%.40s@%.200s", req->user, s->realm);
+		admin_name_dc(s, req, d->ctx.domain);
 		d->rc = dir_open(d, 1, &d->e);
 	}
 	if (d->rc == 0 && d->guess_sam[0]) {
@@ -790,20 +740,16 @@ static int dir_release(struct rj_dir *d, int ok, struct nlt_err *e)
 static int read_admin_password(const struct nlt_req *req, const struct nlt_ctx *ctx, struct secret *pw,
 			       struct nlt_err *e)
 {
-	char prompt[400], realm[256];
+	char principal[300], realm[256];
 
-	if (req->stdin_password)
-		return secret_from_fd(pw, 0, "password", e);
-	if (req->password_file)
-		return secret_from_file(pw, req->password_file, "password", e);
 	nlt_strlcpy(realm, ctx->domain, sizeof(realm));
 	for (char *c = realm; *c; c++)
 		*c = (char)toupper((unsigned char)*c);
 	if (strchr(req->user, '@') || !realm[0])
-		snprintf(prompt, sizeof(prompt), "Password for %.300s: ", req->user);
+		nlt_strlcpy(principal, req->user, sizeof(principal));
 	else
-		snprintf(prompt, sizeof(prompt), "Password for %.40s@%.200s: ", req->user, realm);
-	return secret_from_tty(pw, prompt, e);
+		snprintf(principal, sizeof(principal), "%.40s@%.200s", req->user, realm);
+	return admin_read_password(req, principal, pw, e);
 }
 
 void rjoin_guess_sam(const char *host, char *sam, size_t len)
