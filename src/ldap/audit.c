@@ -161,10 +161,68 @@ static void domain_of(const char *sid, char *out, size_t len)
 	out[n] = '\0';
 }
 
+static const char *gpo_label(const struct audit_policy *p, int i, char *buf, size_t len)
+{
+	if (i < 0 || (size_t)i >= p->n_gpo)
+		return "?";
+	snprintf(buf, len, "GPO '%.200s' %s", p->gpo[i].name[0] ? p->gpo[i].name : "(no name)", p->gpo[i].guid);
+	return buf;
+}
+
+/* where the limit comes from, for a finding */
+static const char *stale_why(const struct audit_run *r, char *buf, size_t len)
+{
+	char g[300];
+
+	switch (r->stale_src) {
+	case AUDIT_STALE_OPTION:
+		return "--stale-days";
+	case AUDIT_STALE_DEFAULT:
+		return "Windows' default; no domain GPO sets it";
+	case AUDIT_STALE_POLICY:
+		snprintf(buf, len, "%s", gpo_label(&r->pol, r->pol.max_age_gpo, g, sizeof(g)));
+		return buf;
+	default:
+		return "assumed: the domain's policy was not read";
+	}
+}
+
+/* "; password changes are disabled by policy (...)" when a GPO says so, else "" */
+static const char *disabled_why(const struct audit_run *r, char *buf, size_t len)
+{
+	char g[300];
+
+	if (!r->pol.disable_known || !r->pol.disable_change)
+		return "";
+	snprintf(buf, len, "; password changes are disabled by policy (DisablePasswordChange=%u, %s)",
+		 r->pol.disable_change, gpo_label(&r->pol, r->pol.disable_gpo, g, sizeof(g)));
+	return buf;
+}
+
+void audit_apply_policy(struct audit_run *r, int opt_days)
+{
+	const struct audit_policy *p = &r->pol;
+
+	if (opt_days >= 0) {
+		r->stale_days = opt_days;
+		r->stale_src = AUDIT_STALE_OPTION;
+	} else if (p->state == AUDIT_POL_READ && p->have_max_age && p->max_age >= 1 && p->max_age <= 999 &&
+		   p->max_age_gpo >= 0) {
+		r->stale_days = (int)p->max_age;
+		r->stale_src = AUDIT_STALE_POLICY;
+	} else if (p->state == AUDIT_POL_READ && !p->have_max_age) {
+		r->stale_days = AUDIT_DEFAULT_STALE_DAYS;
+		r->stale_src = AUDIT_STALE_DEFAULT;
+	} else {
+		r->stale_days = AUDIT_DEFAULT_STALE_DAYS;
+		r->stale_src = AUDIT_STALE_ASSUMED;
+	}
+}
+
 static void judge_one(struct audit_run *r, struct audit_acct *a)
 {
 	int64_t t;
-	char dom[200];
+	char dom[200], why[400], dis[400];
 
 	if (a->have & AH_UAC && a->uac & UAC_ACCOUNTDISABLE)
 		add_finding(a, AK_DISABLED, "the account is disabled");
@@ -172,9 +230,9 @@ static void judge_one(struct audit_run *r, struct audit_acct *a)
 		add_finding(a, AK_PASSWORD_STALE, "the password was never set (pwdLastSet %s)",
 			    a->have & AH_PWDLASTSET ? "is 0" : "is missing");
 	else if (r->now - t > (int64_t)r->stale_days * 86400)
-		add_finding(a, AK_PASSWORD_STALE, "the password is %lld days old (limit %d days, %s)",
-			    (long long)((r->now - t) / 86400), r->stale_days,
-			    r->stale_src == AUDIT_STALE_OPTION ? "--stale-days" : "Windows' default");
+		add_finding(a, AK_PASSWORD_STALE, "the password is %lld days old (limit %d days, %s)%s",
+			    (long long)((r->now - t) / 86400), r->stale_days, stale_why(r, why, sizeof(why)),
+			    disabled_why(r, dis, sizeof(dis)));
 	if (!(a->have & AH_LASTLOGON) || ad_filetime_to_unix(a->lastlogon) < 0)
 		add_finding(a, AK_NEVER_LOGGED_ON, "never logged on (no lastLogonTimestamp)");
 	if (a->have & AH_ENCTYPES) {
@@ -347,6 +405,40 @@ void audit_judge(struct audit_run *r)
 			}
 		r->n_flagged += (size_t)flagged;
 	}
+}
+
+enum audit_verdict audit_verdict(const struct audit_run *r, char *why, size_t why_len)
+{
+	char dummy[8];
+
+	if (!why)
+		why = dummy, why_len = sizeof(dummy);
+	why[0] = '\0';
+	if (r->n_flagged)
+		return AUDIT_FINDINGS;
+	if (r->n_not_compared) {
+		for (size_t d = 0; d < r->n_dc; d++)
+			if (!r->dc[d].primary && r->dc[d].state != AUDIT_DC_READ) {
+				snprintf(why, why_len, "kvno/pwdLastSet were not compared with %s: %s", r->dc[d].name,
+					 r->dc[d].reason[0] ? r->dc[d].reason : "not tried");
+				break;
+			}
+		if (!why[0])
+			snprintf(why, why_len, "kvno/pwdLastSet were not compared with every DC");
+		return AUDIT_INCONCLUSIVE;
+	}
+	if (r->stale_src == AUDIT_STALE_ASSUMED) {
+		snprintf(why, why_len, "the password-age limit is assumed (30 days): the domain's policy was not read: %s",
+			 r->pol.reason[0] ? r->pol.reason : "not tried");
+		return AUDIT_INCONCLUSIVE;
+	}
+	if (r->stale_src != AUDIT_STALE_OPTION && r->pol.n_unevaluated_total) {
+		snprintf(why, why_len, "GPOs linked on %zu container%s (%s%s) were not evaluated: the limit may differ there",
+			 r->pol.n_unevaluated_total, r->pol.n_unevaluated_total == 1 ? "" : "s", r->pol.unevaluated[0],
+			 r->pol.n_unevaluated_total > 1 ? ", ..." : "");
+		return AUDIT_INCONCLUSIVE;
+	}
+	return AUDIT_CLEAN;
 }
 
 struct audit_acct *audit_add(struct audit_run *r)
