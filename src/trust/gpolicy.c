@@ -256,8 +256,24 @@ static void read_gpo(struct gpo_reader *g, const char *dn, struct audit_gpo *out
 	nlt_clearerr(&e);
 	rc = smb2c_read_file(&g->smb, path, g->file, SMB2C_FILE_MAX, &got, &e);
 	if (rc == 1) {
-		out->state = AUDIT_GPO_NO_TEMPLATE;
-		snprintf(out->note, sizeof(out->note), "no GptTmpl.inf: the GPO has no security settings");
+		/* no template: the GPO has no security settings, unless the GPO itself is not on this DC's
+		 * SYSVOL (not replicated there: Samba does not replicate SYSVOL): every GPO has a GPT.INI */
+		char ini[800];
+		size_t pl = strlen(path) - strlen(TEMPLATE);
+		snprintf(ini, sizeof(ini), "%.*s\\GPT.INI", (int)pl, path);
+		nlt_clearerr(&e);
+		rc = smb2c_read_file(&g->smb, ini, g->file, SMB2C_FILE_MAX, &got, &e);
+		if (rc == 0) {
+			out->state = AUDIT_GPO_NO_TEMPLATE;
+			snprintf(out->note, sizeof(out->note), "no GptTmpl.inf: the GPO has no security settings");
+		} else {
+			out->state = AUDIT_GPO_FAILED;
+			if (rc == 1)
+				snprintf(out->note, sizeof(out->note),
+					 "the GPO is not on %.200s's SYSVOL (no GPT.INI: SYSVOL not replicated there?)", g->smb.host);
+			else
+				nlt_strlcpy(out->note, e.msg, sizeof(out->note));
+		}
 		goto cache;
 	}
 	if (rc < 0) {
