@@ -123,6 +123,75 @@ run_cli --json audit "${padm[@]}" --stale-days 30 --ou "$POU" "$LAB_DOMAIN"
 check "--stale-days 30 overrides the policy's 10 (source option), the policy still reported" \
 	test "$(jget '(j["stale_days_source"], j["policy"]["max_password_age_days"])'):$(pstale)" = "('option', 10):"
 
+# ---- a GPO linked on the OU: precedence, enforced, disabled link, blocked inheritance -------------
+pst() { "$lab" exec dc1 samba-tool gpo "$@" -H "ldap://$DC1_FQDN" -U "$padmpw" -s "$DC1_CONF" 2>&1; }
+# pol_linkopt CONTAINER GUID OPTIONS: the options of an existing link in the container's gPLink
+# (samba-tool 4.17's setlink refuses a link that exists), written on dc1 as the system
+pol_linkopt() {
+	"$lab" exec dc1 "$LAB_PYTHON" - "$LAB_DIR/dc1/private/sam.ldb" "$DC1_CONF" "$@" <<'EOF2'
+import re, sys
+from samba.samdb import SamDB
+from samba.auth import system_session
+from samba.param import LoadParm
+import ldb
+lp = LoadParm(); lp.load(sys.argv[2])
+db = SamDB(url=sys.argv[1], session_info=system_session(), lp=lp)
+dn, guid, opt = sys.argv[3], sys.argv[4].lower(), sys.argv[5]
+v = str(db.search(dn, ldb.SCOPE_BASE, attrs=["gPLink"])[0]["gPLink"][0])
+nv = re.sub(r"(\[LDAP://cn=%s,[^;\]]*;)\d+\]" % re.escape(guid), lambda m: m.group(1) + opt + "]", v, flags=re.I)
+if nv == v and ";%s]" % opt not in v:
+    sys.exit("no link to %s on %s" % (guid, dn))
+m = ldb.Message(); m.dn = ldb.Dn(db, dn)
+m["gPLink"] = ldb.MessageElement(nv, ldb.FLAG_MOD_REPLACE, "gPLink")
+db.modify(m)
+EOF2
+}
+ougpo=$(pst create nltpolou | sed -n 's/.* created as \({[0-9A-Fa-f-]*}\).*/\1/p')
+# (each change is made on dc1 and pulled to dcb, which audit reads from)
+if [ -n "$ougpo" ] && pst setlink "$POU" "$ougpo" >/dev/null && pol_repl; then
+	# its template (MaximumPasswordAge=4,25) on both DCs, beside the domain's 4,10
+	for d in "$sv1" "$svb/Policies"; do
+		mkdir -p "$d/$ougpo/MACHINE/Microsoft/Windows NT/SecEdit"
+		cp "$sv1/$tmpl_rel/GptTmpl.inf" "$d/$ougpo/MACHINE/Microsoft/Windows NT/SecEdit/GptTmpl.inf"
+		[ -f "$d/$ougpo/GPT.INI" ] || cp "$sv1/$ougpo/GPT.INI" "$d/$ougpo/GPT.INI" 2>/dev/null || cp -a "$sv1/$ougpo" "$d/"
+		python3 - "$d/$ougpo/MACHINE/Microsoft/Windows NT/SecEdit/GptTmpl.inf" <<'EOF2'
+import sys
+p = sys.argv[1]; t = open(p, "rb").read().decode("utf-16-le").lstrip("\ufeff").replace("MaximumPasswordAge=4,10", "MaximumPasswordAge=4,25")
+open(p, "wb").write(b"\xff\xfe" + t.encode("utf-16-le"))
+EOF2
+	done
+	run_cli --json audit "${padm[@]}" --ou "$POU" "$LAB_DOMAIN"
+	if [ "$(jget '(j["stale_days"], j["stale_days_source"], j["policy"]["max_password_age_gpo"]["name"], j["policy"]["max_password_age_gpo"]["linked_on"], [g["name"] for g in j["policy"]["gpos"]])'):$(pstale)" = "(25, 'policy', 'nltpolou', '$POU', ['nltpolou', 'Default Domain Policy']):" ]; then
+		ok "a GPO linked on the OU (25 days) wins over the domain's (10): the 20-day password is not stale"
+	else bad "OU-linked GPO precedence"; show; fi
+	pol_linkopt "$PBASE" "$DDP_GUID" 2 || bad "99b: could not enforce the domain's link"; pol_repl
+	run_cli --json audit "${padm[@]}" --ou "$POU" "$LAB_DOMAIN"
+	check "the domain's link enforced: its 10 days win over the OU's 25 (the 20-day password stale)" \
+		test "$(jget '(j["stale_days"], [(g["name"], g["enforced"]) for g in j["policy"]["gpos"]])'):$(pstale)" = "(10, [('Default Domain Policy', True), ('nltpolou', False)]):NLTPOLOLD\$"
+	pol_linkopt "$PBASE" "$DDP_GUID" 0 || bad "99b: could not restore the domain's link"
+	pol_linkopt "$POU" "$ougpo" 1 || bad "99b: could not disable the OU's link"
+	pst setinheritance "$POU" block >/dev/null; pol_repl
+	run_cli --json audit "${padm[@]}" --ou "$POU" "$LAB_DOMAIN"
+	check "the OU's link disabled and inheritance blocked: no GPO applies, Windows' default (30 days)" \
+		test "$(jget '(j["stale_days_source"], j["policy"]["gpos"], j["policy"]["state"])')" = "('default', [], 'read')"
+	pst setinheritance "$POU" inherit >/dev/null
+	pol_linkopt "$POU" "$ougpo" 0; pol_repl
+	# the whole domain: the OU's GPO sets the value and is not on the path: listed, never ignored
+	run_cli --json audit "${padm[@]}" "$LAB_DOMAIN"
+	check "domain-wide: the OU linking a GPO that sets the value is listed as not evaluated" \
+		test "$(jget '(j["stale_days"], j["policy"]["not_evaluated_total"], j["policy"]["not_evaluated"][0].startswith("'"$POU"': GPO") and "nltpolou" in j["policy"]["not_evaluated"][0])')" = "(10, 1, True)"
+	run_cli audit "${padm[@]}" "$LAB_DOMAIN"
+	check "text: 'NOT evaluated: OU=nltpol,...'" eval 'printf "%s" "$out" | grep -q "^            NOT evaluated: $POU: GPO"'
+	run_cli --json audit "${padm[@]}" --ou "CN=NLTPOLNEW,$POU" "$LAB_DOMAIN"
+	check "the fresh account alone, the OU's GPO on its path: evaluated, clean (exit 0)" \
+		test "$rc:$(jget '(j["verdict"], j["stale_days"], j["policy"]["not_evaluated_total"])')" = "0:('clean', 25, 0)"
+	pst del "$ougpo" >/dev/null || bad "99b: samba-tool gpo del $ougpo failed"
+	pol_repl
+	rm -rf "$sv1/$ougpo" "$svb/Policies/$ougpo"
+else
+	bad "99b: could not create and link a GPO on $POU (samba-tool gpo create/setlink)"
+fi
+
 # ---- DisablePasswordChange=4,1 -------------------------------------------------------------------
 pol_tmpl "MaximumPasswordAge=4,10" "DisablePasswordChange=4,1"
 run_cli --json audit "${padm[@]}" --ou "$POU" "$LAB_DOMAIN"
