@@ -1265,8 +1265,11 @@ static int file_read_at(struct smb2c *c, const struct smb2_file_id *fid, const c
 		*eof = 1;
 		return 0;
 	}
-	if (h.status != SMB2_STATUS_SUCCESS)
-		return status_err(c, &h, "file read", e);
+	if (h.status != SMB2_STATUS_SUCCESS) {
+		char op[300];
+		snprintf(op, sizeof(op), "read %.250s", path);
+		return status_err(c, &h, op, e);
+	}
 	if (smb2_dec_read_rep(c->buf, n, &rr) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 read %s from %s: malformed answer", path, c->peer);
 	if (rr.len > want)
@@ -1311,8 +1314,11 @@ int smb2c_read_file(struct smb2c *c, const char *path, uint8_t *out, size_t cap,
 									   : "STATUS_OBJECT_PATH_NOT_FOUND");
 		return 1;
 	}
-	if (h.status != SMB2_STATUS_SUCCESS)
-		return status_err(c, &h, "file open", e);
+	if (h.status != SMB2_STATUS_SUCCESS) {
+		char op[300];
+		snprintf(op, sizeof(op), "open %.250s", path);
+		return status_err(c, &h, op, e);
+	}
 	if (smb2_dec_create_rep(c->buf, n, &crr) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 open %s on %s: malformed answer", path, c->peer);
 	if (crr.end_of_file > cap) {
