@@ -363,7 +363,7 @@ static void fail(struct audit_policy *p, const char *fmt, ...)
  */
 static void below(struct gpo_reader *g, struct audit_policy *p, const char *base, const char *filter, int scope)
 {
-	static const char *const attrs[] = { "gPLink", NULL };
+	static const char *const attrs[] = { "gPLink", "gPOptions", NULL };
 	LDAPMessage *res = NULL;
 	struct timeval tv;
 	int ms = nlt_ms_left(g->s->ld.deadline_ms), rc, seen = 0;
@@ -388,6 +388,7 @@ static void below(struct gpo_reader *g, struct audit_policy *p, const char *base
 	}
 	for (LDAPMessage *en = ldap_first_entry(g->s->ld.ld, res); en; en = ldap_next_entry(g->s->ld.ld, en)) {
 		struct berval **v = ldap_get_values_len(g->s->ld.ld, en, "gPLink");
+		struct berval **o = ldap_get_values_len(g->s->ld.ld, en, "gPOptions");
 		char *dn = ldap_get_dn(g->s->ld.ld, en);
 		struct gpo_link links[GPO_MAX_LINKS];
 		size_t nl = 0;
@@ -414,6 +415,18 @@ static void below(struct gpo_reader *g, struct audit_policy *p, const char *base
 					 tmp.state == AUDIT_GPO_READ ? "sets a machine-password value" : "could not be read");
 			}
 		}
+		/* an OU below that blocks inheritance: an unenforced GPO of the path that decides a value does
+		 * not apply to the accounts there (their limit may be Windows' default, or their own GPO's) */
+		if (!matters && dn && strcasecmp(dn, base) != 0 && o && o[0] && o[0]->bv_len == 1 && o[0]->bv_val[0] == '1') {
+			int i = p->max_age_gpo >= 0 && !p->gpo[p->max_age_gpo].enforced ? p->max_age_gpo
+				: p->disable_gpo >= 0 && !p->gpo[p->disable_gpo].enforced ? p->disable_gpo
+											    : -1;
+			if (i >= 0) {
+				matters = 1;
+				snprintf(why, sizeof(why), "blocks inheritance: GPO '%.120s' %s does not apply there",
+					 gname(&p->gpo[i]), p->gpo[i].guid);
+			}
+		}
 		if (matters) {
 			if (p->n_unevaluated < AUDIT_MAX_UNEVALUATED)
 				snprintf(p->unevaluated[p->n_unevaluated++], sizeof(p->unevaluated[0]), "%.300s: %.200s", dn,
@@ -423,6 +436,8 @@ static void below(struct gpo_reader *g, struct audit_policy *p, const char *base
 		seen++;
 		if (v)
 			ldap_value_free_len(v);
+		if (o)
+			ldap_value_free_len(o);
 		ldap_memfree(dn);
 	}
 	nlt_vlog("audit: %d container(s) with gPLink under %s, %zu not evaluated", seen, base, p->n_unevaluated_total);
@@ -499,7 +514,7 @@ void gpo_read_policy(struct admin_session *s, struct nlt_ctx *ctx, const char *b
 	}
 	gpo_decide(p);
 	/* GPOs linked below the base, and on sites: not evaluated per account; listed when they matter */
-	below(g, p, base, "(&(objectClass=organizationalUnit)(gPLink=*))", LDAP_SCOPE_SUBTREE);
+	below(g, p, base, "(&(objectClass=organizationalUnit)(|(gPLink=*)(gPOptions=1)))", LDAP_SCOPE_SUBTREE);
 	if (s->ld.config_nc[0]) {
 		char sites[600];
 		snprintf(sites, sizeof(sites), "CN=Sites,%s", s->ld.config_nc);

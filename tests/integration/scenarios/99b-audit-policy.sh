@@ -123,6 +123,16 @@ run_cli --json audit "${padm[@]}" --stale-days 30 --ou "$POU" "$LAB_DOMAIN"
 check "--stale-days 30 overrides the policy's 10 (source option), the policy still reported" \
 	test "$(jget '(j["stale_days_source"], j["policy"]["max_password_age_days"])'):$(pstale)" = "('option', 10):"
 
+# ---- an OU below the base that blocks inheritance: the domain's GPO does not reach it -------------
+"$lab" exec dc1 samba-tool gpo setinheritance "$POU" block -H "ldap://$DC1_FQDN" -U "$padmpw" -s "$DC1_CONF" >/dev/null 2>&1; pol_repl
+run_cli --json audit "${padm[@]}" "$LAB_DOMAIN"
+check "domain-wide: OU=nltpol blocks inheritance, so the domain's 10 days do not reach it: listed as not evaluated" \
+	test "$(jget '(j["stale_days"], j["policy"]["not_evaluated_total"], j["policy"]["not_evaluated"][0].startswith("'"$POU"': blocks inheritance: GPO '"'"'Default Domain Policy'"'"'"))')" = "(10, 1, True)"
+run_cli --json audit "${padm[@]}" --ou "$POU" "$LAB_DOMAIN"
+check "--ou on the blocking OU: no GPO applies there, Windows' default, the 20-day password not stale" \
+	test "$(jget '(j["stale_days_source"], j["policy"]["gpos"])'):$(pstale)" = "('default', []):"
+"$lab" exec dc1 samba-tool gpo setinheritance "$POU" inherit -H "ldap://$DC1_FQDN" -U "$padmpw" -s "$DC1_CONF" >/dev/null 2>&1; pol_repl
+
 # ---- a GPO linked on the OU: precedence, enforced, disabled link, blocked inheritance -------------
 pst() { "$lab" exec dc1 samba-tool gpo "$@" -H "ldap://$DC1_FQDN" -U "$padmpw" -s "$DC1_CONF" 2>&1; }
 # pol_linkopt CONTAINER GUID OPTIONS: the options of an existing link in the container's gPLink
