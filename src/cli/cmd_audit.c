@@ -91,6 +91,8 @@ static struct json_object *policy_json(const struct audit_run *r)
 	json_object_object_add(o, "disable_password_change",
 			       p->disable_known ? json_object_new_boolean(p->disable_change != 0) : NULL);
 	json_object_object_add(o, "disable_password_change_gpo", p->disable_known ? gpo_ref_json(p, p->disable_gpo) : NULL);
+	json_object_object_add(o, "disable_password_change_reason",
+			       p->disable_why[0] ? json_object_new_string(p->disable_why) : NULL);
 	json_object_object_add(o, "ou_path_evaluated", json_object_new_boolean(p->ou_links));
 	a = json_object_new_array();
 	for (size_t i = 0; i < p->n_unevaluated; i++)
@@ -327,6 +329,11 @@ static void print_text(const struct audit_run *r, const struct admin_session *s,
 		if (pol->disable_known && pol->disable_change) {
 			snprintf(note, sizeof(note), "password changes are disabled by policy (DisablePasswordChange=%u, %s)",
 				 pol->disable_change, gpo_words(pol, pol->disable_gpo, g, sizeof(g)));
+			printf("            ");
+			out_wrap(stdout, out_safe(note, s3, sizeof(s3)), 12, 12, TEXT_WIDTH);
+		}
+		if (pol->state == AUDIT_POL_READ && !pol->disable_known) {
+			snprintf(note, sizeof(note), "DisablePasswordChange not known: %.500s", pol->disable_why);
 			printf("            ");
 			out_wrap(stdout, out_safe(note, s3, sizeof(s3)), 12, 12, TEXT_WIDTH);
 		}

@@ -142,6 +142,7 @@ struct audit_policy {
 	int disable_known;  /* DisablePasswordChange decided (set by a GPO, or by none) */
 	uint32_t disable_change;
 	int disable_gpo;
+	char disable_why[400]; /* not decided: why */
 	int ou_links;       /* the OU path of --ou was evaluated */
 	/* containers with GPO links that were not evaluated (OUs below the base, sites) */
 	char unevaluated[AUDIT_MAX_UNEVALUATED][512];

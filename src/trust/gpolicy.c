@@ -103,25 +103,26 @@ static int decide_one(const struct audit_policy *p, unsigned bit, const char *wh
 
 void gpo_decide(struct audit_policy *p)
 {
-	char why[400] = "";
-	int m = decide_one(p, GPO_HAVE_MAX_AGE, "MaximumPasswordAge", why, sizeof(why));
-	int d = decide_one(p, GPO_HAVE_DISABLE, "DisablePasswordChange", why[0] ? why + strlen(why) : why,
-			   why[0] ? 0 : sizeof(why));
+	char mwhy[400] = "", dwhy[400] = "";
+	int m = decide_one(p, GPO_HAVE_MAX_AGE, "MaximumPasswordAge", mwhy, sizeof(mwhy));
+	int d = decide_one(p, GPO_HAVE_DISABLE, "DisablePasswordChange", dwhy, sizeof(dwhy));
 
 	p->have_max_age = m >= 0;
 	p->max_age_gpo = m >= 0 ? m : -1;
 	p->max_age = m >= 0 ? p->gpo[m].max_age : 0;
+	/* DisablePasswordChange only explains: undecided, it is said, and the limit still stands */
 	p->disable_known = d != -2;
 	p->disable_gpo = d >= 0 ? d : -1;
 	p->disable_change = d >= 0 ? p->gpo[d].disable_change : 0;
+	nlt_strlcpy(p->disable_why, d == -2 ? dwhy : "", sizeof(p->disable_why));
 	if (m >= 0 && (p->max_age < 1 || p->max_age > 999)) {
-		snprintf(why, sizeof(why), "GPO '%.200s' %s sets MaximumPasswordAge=%u, outside the 1-999 days Windows takes",
+		snprintf(mwhy, sizeof(mwhy), "GPO '%.200s' %s sets MaximumPasswordAge=%u, outside the 1-999 days Windows takes",
 			 gname(&p->gpo[m]), p->gpo[m].guid, p->max_age);
 		m = -2;
 	}
-	if (m == -2 || d == -2) {
+	if (m == -2) {
 		p->state = AUDIT_POL_FAILED;
-		nlt_strlcpy(p->reason, why, sizeof(p->reason));
+		nlt_strlcpy(p->reason, mwhy, sizeof(p->reason));
 	} else {
 		p->state = AUDIT_POL_READ;
 		p->reason[0] = '\0';
@@ -439,6 +440,14 @@ static void below(struct gpo_reader *g, struct audit_policy *p, const char *base
 		if (o)
 			ldap_value_free_len(o);
 		ldap_memfree(dn);
+	}
+	if (rc == LDAP_SIZELIMIT_EXCEEDED) {
+		/* more than we look at: the rest is unknown, said, never taken for "nothing there" */
+		if (p->n_unevaluated < AUDIT_MAX_UNEVALUATED)
+			snprintf(p->unevaluated[p->n_unevaluated++], sizeof(p->unevaluated[0]),
+				 "%.300s: more than %d containers with GPO links or blocked inheritance; the rest not looked at",
+				 base, MAX_BELOW);
+		p->n_unevaluated_total++;
 	}
 	nlt_vlog("audit: %d container(s) with gPLink under %s, %zu not evaluated", seen, base, p->n_unevaluated_total);
 	ldap_msgfree(res);

@@ -44,8 +44,9 @@ size_t gpo_precedence(const struct gpo_cand *c, size_t n, const uint32_t *som_op
 /*
  * Pure: from p->gpo[0..n_gpo) in precedence order, the first GPO that was read and sets a value
  * decides it.  A GPO before that which could not be read (NOT_READ, FAILED) or has a malformed
- * value leaves the value undecided: p->state AUDIT_POL_FAILED with the reason; a
- * MaximumPasswordAge outside 1-999 days likewise.  Otherwise AUDIT_POL_READ.
+ * value leaves the value undecided: for MaximumPasswordAge (or one outside 1-999 days) p->state
+ * AUDIT_POL_FAILED with the reason, else AUDIT_POL_READ; an undecided DisablePasswordChange is
+ * disable_known 0 with disable_why (it only explains a finding, the limit stands).
  */
 void gpo_decide(struct audit_policy *p);
 

@@ -266,6 +266,15 @@ static void test_decide(void **state)
 	assert_non_null(strstr(p.reason, "'broken'"));
 	assert_non_null(strstr(p.reason, "access denied"));
 	assert_false(p.disable_known);
+	/* the limit decided, DisablePasswordChange not (an unreadable GPO after the limit's): the limit stands */
+	memset(&p, 0, sizeof(p));
+	add_gpo(&p, "top", AUDIT_GPO_READ, GPO_HAVE_MAX_AGE, 10, 0);
+	add_gpo(&p, "broken", AUDIT_GPO_FAILED, 0, 0, 0);
+	gpo_decide(&p);
+	assert_int_equal(p.state, AUDIT_POL_READ);
+	assert_int_equal(p.max_age, 10);
+	assert_false(p.disable_known);
+	assert_non_null(strstr(p.disable_why, "'broken'"));
 	/* a zeroed GPO slot (not read) is not "sets nothing" */
 	memset(&p, 0, sizeof(p));
 	p.n_gpo = 1;
