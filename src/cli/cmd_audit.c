@@ -119,6 +119,41 @@ static struct json_object *policy_json(const struct audit_run *r)
 		json_object_array_add(a, j);
 	}
 	json_object_object_add(o, "gpos", a);
+	a = json_object_new_array();
+	for (size_t z = 0; z < p->n_zone; z++) {
+		const struct audit_zone *zn = &p->zone[z];
+		struct json_object *j = json_object_new_object(), *g;
+		json_object_object_add(j, "container", json_object_new_string(zn->dn));
+		json_object_object_add(j, "state", json_object_new_string(zn->state == AUDIT_POL_READ ? "read" : "not_read"));
+		json_object_object_add(j, "reason", zn->reason[0] ? json_object_new_string(zn->reason) : NULL);
+		json_object_object_add(j, "stale_days", json_object_new_int(zn->stale_days));
+		json_object_object_add(j, "stale_days_source", json_object_new_string(stale_src_word(zn->stale_src)));
+		json_object_object_add(j, "max_password_age_days", zn->have_max_age ? json_object_new_int64(zn->max_age) : NULL);
+		g = NULL;
+		if (zn->max_age_guid[0]) {
+			g = json_object_new_object();
+			json_object_object_add(g, "guid", json_object_new_string(zn->max_age_guid));
+			json_object_object_add(g, "name", json_object_new_string(zn->max_age_name));
+			json_object_object_add(g, "linked_on", json_object_new_string(zn->max_age_som));
+		}
+		json_object_object_add(j, "max_password_age_gpo", g);
+		json_object_object_add(j, "disable_password_change",
+				       zn->disable_known ? json_object_new_boolean(zn->disable_change != 0) : NULL);
+		g = NULL;
+		if (zn->disable_known && zn->disable_guid[0]) {
+			g = json_object_new_object();
+			json_object_object_add(g, "guid", json_object_new_string(zn->disable_guid));
+			json_object_object_add(g, "name", json_object_new_string(zn->disable_name));
+			json_object_object_add(g, "linked_on", json_object_new_string(zn->disable_som));
+		}
+		json_object_object_add(j, "disable_password_change_gpo", g);
+		json_object_object_add(j, "disable_password_change_reason",
+				       zn->disable_why[0] ? json_object_new_string(zn->disable_why) : NULL);
+		json_object_object_add(j, "accounts", json_object_new_int64((int64_t)zn->n_accounts));
+		json_object_array_add(a, j);
+	}
+	json_object_object_add(o, "zones", a);
+	json_object_object_add(o, "base_accounts", json_object_new_int64((int64_t)p->n_base_accounts));
 	json_object_object_add(o, "elapsed_ms", json_object_new_int64((int64_t)p->ms));
 	return o;
 }
@@ -331,6 +366,24 @@ static void print_text(const struct audit_run *r, const struct admin_session *s,
 				 pol->disable_change, gpo_words(pol, pol->disable_gpo, g, sizeof(g)));
 			printf("            ");
 			out_wrap(stdout, out_safe(note, s3, sizeof(s3)), 12, 12, TEXT_WIDTH);
+		}
+		for (size_t z = 0; z < pol->n_zone; z++) {
+			const struct audit_zone *zn = &pol->zone[z];
+			char what[700];
+			if (zn->stale_src == AUDIT_STALE_OPTION)
+				snprintf(what, sizeof(what), "--stale-days");
+			else if (zn->stale_src == AUDIT_STALE_POLICY)
+				snprintf(what, sizeof(what), "%d days (MaximumPasswordAge of GPO '%.200s' %s)", zn->stale_days,
+					 zn->max_age_name, zn->max_age_guid);
+			else if (zn->stale_src == AUDIT_STALE_DEFAULT)
+				snprintf(what, sizeof(what), "30 days (Windows default; no GPO sets it there)");
+			else
+				snprintf(what, sizeof(what), "policy not read: %.400s; assuming 30 days", zn->reason);
+			snprintf(note, sizeof(note), "under %.300s (%zu account%s): %.500s%s", zn->dn, zn->n_accounts,
+				 zn->n_accounts == 1 ? "" : "s", what,
+				 zn->disable_known && zn->disable_change ? "; password changes disabled by policy" : "");
+			printf("            ");
+			out_wrap(stdout, out_safe(note, s3, sizeof(s3)), 12, 14, TEXT_WIDTH);
 		}
 		if (pol->state == AUDIT_POL_READ && !pol->disable_known) {
 			snprintf(note, sizeof(note), "DisablePasswordChange not known: %.500s", pol->disable_why);

@@ -131,6 +131,28 @@ enum audit_pol_state {
 	AUDIT_POL_FAILED,       /* reason says why; the limit is assumed */
 };
 
+/*
+ * An OU below the base whose GPOs (linked there or on OUs between it and the base), or whose
+ * blocked inheritance, give its accounts another decision than the container around it.  Its
+ * accounts are judged by it (the deepest zone holding an account decides).
+ */
+#define AUDIT_MAX_ZONES 16
+struct audit_zone {
+	char dn[512];
+	int state;          /* enum audit_pol_state */
+	char reason[400];
+	int have_max_age;   /* a GPO sets MaximumPasswordAge */
+	uint32_t max_age;
+	char max_age_guid[40], max_age_name[256], max_age_som[512];
+	int disable_known;
+	uint32_t disable_change;
+	char disable_guid[40], disable_name[256], disable_som[512];
+	char disable_why[400];
+	/* set by audit_apply_policy and audit_judge */
+	int stale_days, stale_src;
+	size_t n_accounts;
+};
+
 /* Which GPO decided a value: an index into gpo[], or -1 (none sets it). */
 struct audit_policy {
 	int state;          /* enum audit_pol_state */
@@ -149,6 +171,9 @@ struct audit_policy {
 	size_t n_unevaluated, n_unevaluated_total;
 	struct audit_gpo gpo[AUDIT_MAX_GPOS];
 	size_t n_gpo;
+	struct audit_zone zone[AUDIT_MAX_ZONES];
+	size_t n_zone;
+	size_t n_base_accounts; /* accounts in no zone (judged by the base's decision) */
 	uint64_t ms;
 };
 
@@ -184,6 +209,8 @@ int audit_os_pre_aes(const char *os);
  * it, else 30 assumed.  Sets r->stale_days and r->stale_src.
  */
 void audit_apply_policy(struct audit_run *r, int opt_days);
+/* Pure: the zone of r->pol whose decision the object dn gets (the deepest one holding it), -1: the base's. */
+int audit_zone_of(const struct audit_run *r, const char *dn);
 
 /* Pure: every finding of every account, the counts, the cross-DC comparison. */
 void audit_judge(struct audit_run *r);

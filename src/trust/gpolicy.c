@@ -453,15 +453,262 @@ static void below(struct gpo_reader *g, struct audit_policy *p, const char *base
 	ldap_msgfree(res);
 }
 
+/*
+ * The GPOs that apply under the containers soms[0..n) (the domain head first, each next one inside
+ * the one before; gplinks[k] and opts[k] theirs) into p->gpo[] in precedence order, read, and
+ * decided (gpo_decide).  p's other fields are left as they are.
+ */
+static void chain_policy(struct gpo_reader *g, const char *const *soms, const char *const *gplinks, const uint32_t *opts,
+			 size_t n, struct audit_policy *p)
+{
+	struct gpo_link links[GPO_MAX_LINKS];
+	size_t n_cand = 0, n_order;
+
+	p->n_gpo = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t nl = 0;
+		if (gpo_dec_gplink(gplinks[k], strlen(gplinks[k]), links, GPO_MAX_LINKS, &nl) != WIRE_OK) {
+			fail(p, "the gPLink of '%.300s' is not readable", soms[k]);
+			return;
+		}
+		if (nl > sizeof(g->cand) / sizeof(g->cand[0]) - n_cand) {
+			fail(p, "more than %zu GPO links on the path to '%.300s'", sizeof(g->cand) / sizeof(g->cand[0]), soms[n - 1]);
+			return;
+		}
+		for (size_t i = 0; i < nl; i++) {
+			g->cand[n_cand].som = k;
+			g->cand[n_cand].pos = i;
+			g->cand[n_cand].options = links[i].options;
+			snprintf(g->cand_dn[n_cand], sizeof(g->cand_dn[0]), "%.*s", (int)(links[i].dn_len < 511 ? links[i].dn_len : 511),
+				 links[i].dn);
+			n_cand++;
+		}
+	}
+	n_order = gpo_precedence(g->cand, n_cand, opts, n, g->order);
+	if (n_order > AUDIT_MAX_GPOS) {
+		fail(p, "more than %d GPOs apply under '%.300s'", AUDIT_MAX_GPOS, soms[n - 1]);
+		return;
+	}
+	for (size_t i = 0; i < n_order; i++) {
+		struct audit_gpo *a = &p->gpo[p->n_gpo++];
+		memset(a, 0, sizeof(*a));
+		a->enforced = (g->cand[g->order[i]].options & GPO_LINK_ENFORCED) != 0;
+		nlt_strlcpy(a->som, soms[g->cand[g->order[i]].som], sizeof(a->som));
+		read_gpo(g, g->cand_dn[g->order[i]], a);
+	}
+	gpo_decide(p);
+}
+
+/* number of RDNs of dn (unescaped commas + 1) */
+static size_t dn_depth(const char *dn)
+{
+	size_t starts[64];
+
+	return dn_parents(dn, starts, 64) + 1;
+}
+
+/* is dn inside (or equal to) anc, at an RDN boundary, case-insensitively? */
+static int dn_within(const char *dn, const char *anc)
+{
+	size_t l = strlen(dn), al = strlen(anc);
+
+	return l >= al && strcasecmp(dn + l - al, anc) == 0 && (l == al || dn[l - al - 1] == ',');
+}
+
+/* the zone (or the base, -1) whose decision a container inside dn inherits: the deepest zone holding dn */
+static int zone_holding(const struct audit_policy *p, const char *dn)
+{
+	int best = -1;
+	size_t bl = 0;
+
+	for (size_t z = 0; z < p->n_zone; z++)
+		if (dn_within(dn, p->zone[z].dn) && strlen(p->zone[z].dn) > bl) {
+			best = (int)z;
+			bl = strlen(p->zone[z].dn);
+		}
+	return best;
+}
+
+static void gpo_ref(const struct audit_policy *tp, int i, char *guid, char *name, char *som)
+{
+	guid[0] = name[0] = som[0] = '\0';
+	if (i < 0 || (size_t)i >= tp->n_gpo)
+		return;
+	memcpy(guid, tp->gpo[i].guid, sizeof(tp->gpo[i].guid));
+	memcpy(name, tp->gpo[i].name, sizeof(tp->gpo[i].name));
+	memcpy(som, tp->gpo[i].som, sizeof(tp->gpo[i].som));
+}
+
+/* the decision of tp as a zone for dn */
+static void zone_fill(struct audit_zone *z, const char *dn, const struct audit_policy *tp)
+{
+	memset(z, 0, sizeof(*z));
+	nlt_strlcpy(z->dn, dn, sizeof(z->dn));
+	z->state = tp->state;
+	nlt_strlcpy(z->reason, tp->reason, sizeof(z->reason));
+	z->have_max_age = tp->state == AUDIT_POL_READ && tp->have_max_age;
+	z->max_age = tp->max_age;
+	gpo_ref(tp, tp->max_age_gpo, z->max_age_guid, z->max_age_name, z->max_age_som);
+	z->disable_known = tp->disable_known;
+	z->disable_change = tp->disable_change;
+	gpo_ref(tp, tp->disable_gpo, z->disable_guid, z->disable_name, z->disable_som);
+	nlt_strlcpy(z->disable_why, tp->disable_why, sizeof(z->disable_why));
+}
+
+static int zone_same(const struct audit_zone *a, const struct audit_zone *b)
+{
+	return a->state == b->state && a->have_max_age == b->have_max_age && (!a->have_max_age || a->max_age == b->max_age) &&
+	       strcmp(a->max_age_guid, b->max_age_guid) == 0 && a->disable_known == b->disable_known &&
+	       a->disable_change == b->disable_change && strcmp(a->disable_guid, b->disable_guid) == 0 &&
+	       strcmp(a->reason, b->reason) == 0;
+}
+
+struct special {
+	char *dn, *gplink;
+	uint32_t opt;
+	size_t depth;
+};
+
+static int special_cmp(const void *x, const void *y)
+{
+	const struct special *a = x, *b = y;
+
+	return (a->depth > b->depth) - (a->depth < b->depth);
+}
+
+static void unevaluated(struct audit_policy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void unevaluated(struct audit_policy *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->n_unevaluated < AUDIT_MAX_UNEVALUATED) {
+		va_start(ap, fmt);
+		vsnprintf(p->unevaluated[p->n_unevaluated++], sizeof(p->unevaluated[0]), fmt, ap);
+		va_end(ap);
+	}
+	p->n_unevaluated_total++;
+}
+
+/*
+ * OUs below the base that link GPOs or block inheritance: each one whose accounts get another
+ * decision than the container holding it becomes a zone (its own path evaluated: the base's
+ * containers, then the linking/blocking OUs down to it).  What cannot be looked at is listed.
+ */
+static void zones(struct gpo_reader *g, struct audit_policy *p, const char *const *soms, const char *const *gplinks,
+		  const uint32_t *opts, size_t n_som, const char *base)
+{
+	static const char *const attrs[] = { "gPLink", "gPOptions", NULL };
+	static const char filter[] = "(&(objectClass=organizationalUnit)(|(gPLink=*)(gPOptions=1)))";
+	struct special *sp = NULL;
+	struct audit_policy *tp = NULL;
+	struct audit_zone base_zone, zz;
+	LDAPMessage *res = NULL;
+	struct timeval tv;
+	size_t n = 0;
+	int ms = nlt_ms_left(g->s->ld.deadline_ms), rc;
+
+	if (ms <= 0)
+		ms = 1;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	rc = ldap_search_ext_s(g->s->ld.ld, base, LDAP_SCOPE_SUBTREE, filter, (char **)(uintptr_t)attrs, 0, NULL, NULL, &tv,
+			       MAX_BELOW, &res);
+	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+		if (res)
+			ldap_msgfree(res);
+		if (rc != LDAP_NO_SUCH_OBJECT)
+			unevaluated(p, "%.300s: the search for OUs with GPO links failed: %.150s", base, ldap_err2string(rc));
+		return;
+	}
+	if (rc == LDAP_SIZELIMIT_EXCEEDED)
+		unevaluated(p, "%.300s: more than %d OUs with GPO links or blocked inheritance; the rest not looked at", base,
+			    MAX_BELOW);
+	sp = calloc(MAX_BELOW + 1, sizeof(*sp));
+	tp = calloc(1, sizeof(*tp));
+	if (!sp || !tp) {
+		unevaluated(p, "%.300s: out of memory", base);
+		goto out;
+	}
+	for (LDAPMessage *en = ldap_first_entry(g->s->ld.ld, res); en && n < MAX_BELOW; en = ldap_next_entry(g->s->ld.ld, en)) {
+		struct berval **v = ldap_get_values_len(g->s->ld.ld, en, "gPLink");
+		struct berval **o = ldap_get_values_len(g->s->ld.ld, en, "gPOptions");
+		char *dn = ldap_get_dn(g->s->ld.ld, en);
+		if (dn && strcasecmp(dn, base) != 0) {
+			sp[n].dn = strdup(dn);
+			sp[n].gplink = v && v[0] ? strndup(v[0]->bv_val, v[0]->bv_len) : strdup("");
+			sp[n].opt = o && o[0] && o[0]->bv_len == 1 && o[0]->bv_val[0] == '1' ? GPO_OPTIONS_BLOCK_INHERITANCE : 0;
+			sp[n].depth = dn_depth(dn);
+			if (sp[n].dn && sp[n].gplink)
+				n++;
+			else
+				free(sp[n].dn), free(sp[n].gplink);
+		}
+		if (v)
+			ldap_value_free_len(v);
+		if (o)
+			ldap_value_free_len(o);
+		ldap_memfree(dn);
+	}
+	qsort(sp, n, sizeof(*sp), special_cmp);
+	/* the base's decision, as a zone, for comparing */
+	{
+		struct audit_policy *bp = p;
+		memset(&base_zone, 0, sizeof(base_zone));
+		zone_fill(&base_zone, base, bp);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *c_dn[MAX_SOM], *c_gl[MAX_SOM];
+		uint32_t c_opt[MAX_SOM];
+		size_t c = 0;
+		int holder;
+		if (n_som + 1 > MAX_SOM) {
+			unevaluated(p, "%.300s: too deep to evaluate", sp[i].dn);
+			continue;
+		}
+		for (size_t k = 0; k < n_som; k++) {
+			c_dn[c] = soms[k];
+			c_gl[c] = gplinks[k];
+			c_opt[c++] = opts[k];
+		}
+		for (size_t j = 0; j <= i && c < MAX_SOM; j++)
+			if (sp[j].depth < sp[i].depth ? dn_within(sp[i].dn, sp[j].dn) : j == i) {
+				c_dn[c] = sp[j].dn;
+				c_gl[c] = sp[j].gplink;
+				c_opt[c++] = sp[j].opt;
+			}
+		memset(tp, 0, sizeof(*tp));
+		tp->max_age_gpo = tp->disable_gpo = -1;
+		chain_policy(g, c_dn, c_gl, c_opt, c, tp);
+		zone_fill(&zz, sp[i].dn, tp);
+		holder = zone_holding(p, sp[i].dn);
+		if (zone_same(&zz, holder >= 0 ? &p->zone[holder] : &base_zone))
+			continue; /* its accounts get what the container around it gives */
+		if (p->n_zone == AUDIT_MAX_ZONES) {
+			unevaluated(p, "%.300s: its GPOs give another policy, and more than %d such OUs are not evaluated",
+				    sp[i].dn, AUDIT_MAX_ZONES);
+			continue;
+		}
+		p->zone[p->n_zone++] = zz;
+	}
+	nlt_vlog("audit: %zu OU(s) below %s link GPOs or block inheritance; %zu with a policy of their own", n, base,
+		 p->n_zone);
+out:
+	for (size_t i = 0; sp && i < n; i++) {
+		free(sp[i].dn);
+		free(sp[i].gplink);
+	}
+	free(sp);
+	free(tp);
+	ldap_msgfree(res);
+}
+
 void gpo_read_policy(struct admin_session *s, struct nlt_ctx *ctx, const char *base, struct audit_policy *p)
 {
 	struct gpo_reader *g = calloc(1, sizeof(*g));
 	const char *dom = s->ld.default_nc;
-	size_t starts[MAX_SOM * 4], ns, dl = strlen(dom), bl = strlen(base), n_som = 0, n_cand = 0;
-	const char *som_dn[MAX_SOM];
+	size_t starts[MAX_SOM * 4], ns, dl = strlen(dom), bl = strlen(base), n_som = 0;
+	const char *som_dn[MAX_SOM], *som_gl[MAX_SOM];
 	uint32_t som_opt[MAX_SOM];
-	struct gpo_link links[GPO_MAX_LINKS];
-	size_t n_order;
 	uint64_t t0 = nlt_now_ms();
 	struct nlt_err e;
 
@@ -494,36 +741,17 @@ void gpo_read_policy(struct admin_session *s, struct nlt_ctx *ctx, const char *b
 		som_dn[n_som++] = base;
 	p->ou_links = n_som > 1;
 	for (size_t k = 0; k < n_som; k++) {
-		size_t nl = 0;
 		nlt_clearerr(&e);
 		if (read_som(g, som_dn[k], g->gplink[k], sizeof(g->gplink[k]), &som_opt[k], &e) < 0) {
 			fail(p, "%.390s", e.msg);
 			goto out;
 		}
-		if (gpo_dec_gplink(g->gplink[k], strlen(g->gplink[k]), links, GPO_MAX_LINKS, &nl) != WIRE_OK) {
-			fail(p, "the gPLink of '%.300s' is not readable", som_dn[k]);
-			goto out;
-		}
-		for (size_t i = 0; i < nl && n_cand < sizeof(g->cand) / sizeof(g->cand[0]); i++) {
-			g->cand[n_cand].som = k;
-			g->cand[n_cand].pos = i;
-			g->cand[n_cand].options = links[i].options;
-			snprintf(g->cand_dn[n_cand], sizeof(g->cand_dn[0]), "%.*s", (int)(links[i].dn_len < 511 ? links[i].dn_len : 511),
-				 links[i].dn);
-			n_cand++;
-		}
+		som_gl[k] = g->gplink[k];
 	}
-	n_order = gpo_precedence(g->cand, n_cand, som_opt, n_som, g->order);
-	for (size_t i = 0; i < n_order && p->n_gpo < AUDIT_MAX_GPOS; i++) {
-		struct audit_gpo *a = &p->gpo[p->n_gpo++];
-		memset(a, 0, sizeof(*a));
-		a->enforced = (g->cand[g->order[i]].options & GPO_LINK_ENFORCED) != 0;
-		nlt_strlcpy(a->som, som_dn[g->cand[g->order[i]].som], sizeof(a->som));
-		read_gpo(g, g->cand_dn[g->order[i]], a);
-	}
-	gpo_decide(p);
-	/* GPOs linked below the base, and on sites: not evaluated per account; listed when they matter */
-	below(g, p, base, "(&(objectClass=organizationalUnit)(|(gPLink=*)(gPOptions=1)))", LDAP_SCOPE_SUBTREE);
+	chain_policy(g, som_dn, som_gl, som_opt, n_som, p);
+	/* OUs below the base with GPO links or blocked inheritance: a policy of their own, per account */
+	zones(g, p, som_dn, som_gl, som_opt, n_som, base);
+	/* sites: which one applies depends on the member; listed when one of their GPOs sets a value */
 	if (s->ld.config_nc[0]) {
 		char sites[600];
 		snprintf(sites, sizeof(sites), "CN=Sites,%s", s->ld.config_nc);

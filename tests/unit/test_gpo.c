@@ -396,6 +396,102 @@ static void test_audit_policy(void **state)
 	done(r);
 }
 
+/* OUs below the base with a policy of their own: each account judged by the deepest zone holding it */
+static void test_zones(void **state)
+{
+	struct audit_run *r = run_with(20);
+	struct audit_acct *a;
+	struct audit_zone *z;
+	char why[600];
+
+	(void)state;
+	free(r->a[0].dn);
+	r->a[0].dn = strdup("CN=M,OU=sub,OU=pol,DC=lab,DC=test");
+	a = audit_add(r); /* the same age, in no zone */
+	a->sam = strdup("N$");
+	a->dn = strdup("CN=N,OU=other,DC=lab,DC=test");
+	a->sid = strdup("S-1-5-21-1-2-3-1101");
+	a->have = r->a[0].have;
+	a->uac = 4096;
+	a->pwdlastset = r->a[0].pwdlastset;
+	a->lastlogon = r->a[0].lastlogon;
+	a->enctypes = 28;
+	a = audit_add(r); /* in the outer zone only: "OU=pol" is not a suffix match of "OU=xpol" */
+	a->sam = strdup("X$");
+	a->dn = strdup("CN=X,OU=xpol,DC=lab,DC=test");
+	a->sid = strdup("S-1-5-21-1-2-3-1102");
+	a->have = r->a[0].have;
+	a->uac = 4096;
+	a->pwdlastset = r->a[0].pwdlastset;
+	a->lastlogon = r->a[0].lastlogon;
+	a->enctypes = 28;
+	/* the base: a GPO sets 10 days */
+	add_gpo(&r->pol, "domain", AUDIT_GPO_READ, GPO_HAVE_MAX_AGE, 10, 0);
+	gpo_decide(&r->pol);
+	/* OU=pol: 25 days; OU=sub,OU=pol: Windows' default (blocked) */
+	z = &r->pol.zone[r->pol.n_zone++];
+	snprintf(z->dn, sizeof(z->dn), "OU=pol,DC=lab,DC=test");
+	z->state = AUDIT_POL_READ;
+	z->have_max_age = 1;
+	z->max_age = 25;
+	snprintf(z->max_age_guid, sizeof(z->max_age_guid), "{P}");
+	snprintf(z->max_age_name, sizeof(z->max_age_name), "pol");
+	z->disable_known = 1;
+	z = &r->pol.zone[r->pol.n_zone++];
+	snprintf(z->dn, sizeof(z->dn), "ou=SUB,OU=pol,DC=lab,DC=test");
+	z->state = AUDIT_POL_READ;
+	z->disable_known = 1;
+	assert_int_equal(audit_zone_of(r, "CN=M,OU=sub,OU=pol,DC=lab,DC=test"), 1);
+	assert_int_equal(audit_zone_of(r, "CN=Y,OU=pol,DC=lab,DC=test"), 0);
+	assert_int_equal(audit_zone_of(r, "OU=pol,DC=lab,DC=test"), 0);
+	assert_int_equal(audit_zone_of(r, "CN=X,OU=xpol,DC=lab,DC=test"), -1);
+	assert_int_equal(audit_zone_of(r, "CN=N,OU=other,DC=lab,DC=test"), -1);
+	audit_apply_policy(r, -1);
+	assert_int_equal(r->stale_days, 10);
+	assert_int_equal(r->pol.zone[0].stale_days, 25);
+	assert_int_equal(r->pol.zone[0].stale_src, AUDIT_STALE_POLICY);
+	assert_int_equal(r->pol.zone[1].stale_days, 30);
+	assert_int_equal(r->pol.zone[1].stale_src, AUDIT_STALE_DEFAULT);
+	audit_judge(r);
+	/* M (20 days, zone default 30): fine; N and X (base 10): stale, by the domain's GPO */
+	assert_null(stale_msg(r));
+	for (size_t i = 1; i < 3; i++) {
+		const char *m = NULL;
+		for (size_t f = 0; f < r->a[i].n_f; f++)
+			if (r->a[i].f[f].kind == AK_PASSWORD_STALE)
+				m = r->a[i].f[f].message;
+		assert_non_null(m);
+		assert_non_null(strstr(m, "limit 10 days, GPO 'domain' {domain}"));
+	}
+	assert_int_equal(r->pol.zone[1].n_accounts, 1);
+	assert_int_equal(r->pol.zone[0].n_accounts, 0);
+	assert_int_equal(r->pol.n_base_accounts, 2);
+	/* a zone whose policy was not read, with accounts, and no finding elsewhere: inconclusive */
+	r->pol.zone[1].state = AUDIT_POL_FAILED;
+	snprintf(r->pol.zone[1].reason, sizeof(r->pol.zone[1].reason), "GPO 'x' could not be read");
+	audit_apply_policy(r, 40); /* with --stale-days every zone takes the option */
+	assert_int_equal(r->pol.zone[1].stale_src, AUDIT_STALE_OPTION);
+	audit_apply_policy(r, -1);
+	assert_int_equal(r->pol.zone[1].stale_src, AUDIT_STALE_ASSUMED);
+	for (size_t i = 0; i < r->n; i++) { /* judge afresh */
+		for (size_t f = 0; f < r->a[i].n_f; f++)
+			free(r->a[i].f[f].message);
+		free(r->a[i].f);
+		r->a[i].f = NULL;
+		r->a[i].n_f = 0;
+		r->a[i].kinds = 0;
+	}
+	free(r->a[1].dn);
+	r->a[1].dn = strdup("CN=N,OU=sub,OU=pol,DC=lab,DC=test");
+	free(r->a[2].dn);
+	r->a[2].dn = strdup("CN=X,OU=sub,OU=pol,DC=lab,DC=test");
+	audit_judge(r);
+	assert_int_equal(r->n_flagged, 0);
+	assert_int_equal(audit_verdict(r, why, sizeof(why)), AUDIT_INCONCLUSIVE);
+	assert_non_null(strstr(why, "under ou=SUB,OU=pol,DC=lab,DC=test"));
+	done(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_audit_policy),
+		cmocka_unit_test(test_zones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,7 +86,7 @@ pol_tmpl_rm() { rm -rf "$sv1/$DDP_GUID/MACHINE/Microsoft" "$svb/Policies/$DDP_GU
 
 if ! pol_setup >/dev/null 2>&1 || ! pol_repl; then bad "99b: could not create OU=nltpol with its accounts"; fi
 # names of the accounts with a password_stale finding, and the JSON policy fields, from $out
-pstale() { jget '" ".join(sorted(a["sam_account_name"] for a in j["accounts"] if any(f["check"] == "password_stale" for f in a["findings"])))'; }
+pstale() { jget '" ".join(sorted(a["sam_account_name"] for a in j["accounts"] if a["sam_account_name"].startswith("NLTPOL") and any(f["check"] == "password_stale" for f in a["findings"])))'; }
 
 # ---- dcb's SYSVOL has no GPO folders (the lab's as built): the policy is not read, said ----------
 run_cli --json audit "${padm[@]}" -S "$DCB_FQDN" --ou "CN=NLTPOLNEW,$POU" "$LAB_DOMAIN"
@@ -126,8 +126,8 @@ check "--stale-days 30 overrides the policy's 10 (source option), the policy sti
 # ---- an OU below the base that blocks inheritance: the domain's GPO does not reach it -------------
 "$lab" exec dc1 samba-tool gpo setinheritance "$POU" block -H "ldap://$DC1_FQDN" -U "$padmpw" -s "$DC1_CONF" >/dev/null 2>&1; pol_repl
 run_cli --json audit "${padm[@]}" "$LAB_DOMAIN"
-check "domain-wide: OU=nltpol blocks inheritance, so the domain's 10 days do not reach it: listed as not evaluated" \
-	test "$(jget '(j["stale_days"], j["policy"]["not_evaluated_total"], j["policy"]["not_evaluated"][0].startswith("'"$POU"': blocks inheritance: GPO '"'"'Default Domain Policy'"'"'"))')" = "(10, 1, True)"
+check "domain-wide: OU=nltpol blocks inheritance: its accounts get Windows' default, the rest the domain's 10 days" \
+	test "$(jget '(j["stale_days"], [(z["container"], z["stale_days"], z["stale_days_source"], z["accounts"]) for z in j["policy"]["zones"]], j["policy"]["not_evaluated_total"])'):$(pstale)" = "(10, [('$POU', 30, 'default', 3)], 0):"
 run_cli --json audit "${padm[@]}" --ou "$POU" "$LAB_DOMAIN"
 check "--ou on the blocking OU: no GPO applies there, Windows' default, the 20-day password not stale" \
 	test "$(jget '(j["stale_days_source"], j["policy"]["gpos"])'):$(pstale)" = "('default', []):"
@@ -186,12 +186,14 @@ EOF2
 		test "$(jget '(j["stale_days_source"], j["policy"]["gpos"], j["policy"]["state"])')" = "('default', [], 'read')"
 	pst setinheritance "$POU" inherit >/dev/null
 	pol_linkopt "$POU" "$ougpo" 0; pol_repl
-	# the whole domain: the OU's GPO sets the value and is not on the path: listed, never ignored
+	# the whole domain: the OU's GPO gives its accounts 25 days, the rest keep the domain's 10
 	run_cli --json audit "${padm[@]}" "$LAB_DOMAIN"
-	check "domain-wide: the OU linking a GPO that sets the value is listed as not evaluated" \
-		test "$(jget '(j["stale_days"], j["policy"]["not_evaluated_total"], j["policy"]["not_evaluated"][0].startswith("'"$POU"': GPO") and "nltpolou" in j["policy"]["not_evaluated"][0])')" = "(10, 1, True)"
+	check "domain-wide: the OU linking a GPO that sets 25 days is a zone of its own (3 accounts), the 20-day password not stale" \
+		test "$(jget '(j["stale_days"], [(z["container"], z["stale_days"], z["stale_days_source"], z["max_password_age_gpo"]["name"], z["accounts"]) for z in j["policy"]["zones"]], j["policy"]["not_evaluated_total"])'):$(pstale)" = "(10, [('$POU', 25, 'policy', 'nltpolou', 3)], 0):"
 	run_cli audit "${padm[@]}" "$LAB_DOMAIN"
-	check "text: 'NOT evaluated: OU=nltpol,...'" eval 'printf "%s" "$out" | grep -q "^            NOT evaluated: $POU: GPO"'
+	check "text: the zone's line names the OU, its 25 days and the GPO" \
+		eval 'printf "%s" "$out" | grep -q "^            under $POU (3 accounts): 25 days (MaximumPasswordAge of" &&
+		      printf "%s" "$out" | grep -q "nltpolou. {"'
 	run_cli --json audit "${padm[@]}" --ou "CN=NLTPOLNEW,$POU" "$LAB_DOMAIN"
 	check "the fresh account alone, the OU's GPO on its path: evaluated, clean (exit 0)" \
 		test "$rc:$(jget '(j["verdict"], j["stale_days"], j["policy"]["not_evaluated_total"])')" = "0:('clean', 25, 0)"
