@@ -890,3 +890,14 @@ int smb2_dec_direct_tcp(const uint8_t in[4], size_t *len)
 	*len = ((size_t)in[1] << 16) | ((size_t)in[2] << 8) | in[3];
 	return WIRE_OK;
 }
+
+void smb2_create_req_file_read(struct smb2_create_req *req, const char *path)
+{
+	memset(req, 0, sizeof(*req));
+	req->impersonation_level = SMB2_IMPERSONATION_IMPERSONATION;
+	req->desired_access = SMB2_FILE_READ_DATA | SMB2_FILE_READ_ATTRIBUTES;
+	req->share_access = SMB2_FILE_SHARE_READ;
+	req->create_disposition = SMB2_FILE_OPEN;
+	req->create_options = SMB2_FILE_NON_DIRECTORY_FILE;
+	req->name = path;
+}

@@ -400,4 +400,18 @@ int smb2_dec_direct_tcp(const uint8_t in[4], size_t *len);
 /* Name of a command for messages ("negotiate", "session_setup", ...). */
 const char *smb2_cmd_name(uint16_t cmd);
 
+
+/* ---- reading a file on a disk share (audit: SYSVOL) ------------------ */
+#define SMB2_FILE_READ_DATA 0x00000001u
+#define SMB2_FILE_READ_ATTRIBUTES 0x00000080u
+#define SMB2_STATUS_END_OF_FILE 0xc0000011u
+#define SMB2_STATUS_OBJECT_NAME_NOT_FOUND 0xc0000034u
+#define SMB2_STATUS_OBJECT_PATH_NOT_FOUND 0xc000003au
+/*
+ * The open of an existing file for reading only: FILE_READ_DATA | FILE_READ_ATTRIBUTES, others
+ * may read it too (FILE_SHARE_READ), FILE_OPEN (never creates), FILE_NON_DIRECTORY_FILE, no
+ * oplock.  path is relative to the share, components separated by '\', no leading '\'.
+ */
+void smb2_create_req_file_read(struct smb2_create_req *req, const char *path);
+
 #endif

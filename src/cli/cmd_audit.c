@@ -13,13 +13,150 @@
 #include "adattr.h"
 #include "admin.h"
 #include "audit.h"
+#include "gpolicy.h"
 #include "output.h"
 
 #define TEXT_WIDTH 100 /* as --help and ping: long lines wrap at word boundaries */
 
-static const char STALE_DEFAULT_NOTE[] =
-	"Windows' default \"Domain member: Maximum machine account password age\" (30 days); "
-	"the domain's group policies were not read";
+static const char *const gpo_state_word[] = {
+	[AUDIT_GPO_NOT_READ] = "not_read", [AUDIT_GPO_READ] = "read", [AUDIT_GPO_NO_TEMPLATE] = "no_template",
+	[AUDIT_GPO_SKIPPED] = "skipped", [AUDIT_GPO_FAILED] = "failed",
+};
+
+static const char *stale_src_word(int src)
+{
+	return src == AUDIT_STALE_OPTION ? "option" : src == AUDIT_STALE_DEFAULT ? "default"
+						  : src == AUDIT_STALE_POLICY ? "policy" : "assumed";
+}
+
+/* "GPO 'name' {GUID}" of gpo[i] */
+static const char *gpo_words(const struct audit_policy *p, int i, char *buf, size_t len)
+{
+	if (i < 0 || (size_t)i >= p->n_gpo)
+		return "?";
+	snprintf(buf, len, "GPO '%.200s' %s", p->gpo[i].name[0] ? p->gpo[i].name : "(no name)", p->gpo[i].guid);
+	return buf;
+}
+
+/* the stale limit's source in words (text and the JSON stale_days_note) */
+static const char *stale_note(const struct audit_run *r, char *buf, size_t len)
+{
+	char g[300];
+
+	switch (r->stale_src) {
+	case AUDIT_STALE_OPTION:
+		snprintf(buf, len, "--stale-days%s", r->pol.state == AUDIT_POL_READ ? "" : "; the domain's policy was not read");
+		break;
+	case AUDIT_STALE_DEFAULT:
+		snprintf(buf, len, "policy: %d days (Windows default; no domain GPO sets it)", r->stale_days);
+		break;
+	case AUDIT_STALE_POLICY:
+		snprintf(buf, len, "policy: %d days (MaximumPasswordAge of %s)", r->stale_days,
+			 gpo_words(&r->pol, r->pol.max_age_gpo, g, sizeof(g)));
+		break;
+	default:
+		snprintf(buf, len, "policy not read: %.300s; assuming %d days",
+			 r->pol.reason[0] ? r->pol.reason : "not tried", r->stale_days);
+		break;
+	}
+	return buf;
+}
+
+static struct json_object *gpo_ref_json(const struct audit_policy *p, int i)
+{
+	struct json_object *o;
+
+	if (i < 0 || (size_t)i >= p->n_gpo)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "guid", json_object_new_string(p->gpo[i].guid));
+	json_object_object_add(o, "name", json_object_new_string(p->gpo[i].name));
+	json_object_object_add(o, "linked_on", json_object_new_string(p->gpo[i].som));
+	return o;
+}
+
+static struct json_object *policy_json(const struct audit_run *r)
+{
+	const struct audit_policy *p = &r->pol;
+	struct json_object *o = json_object_new_object(), *a;
+
+	json_object_object_add(o, "state", json_object_new_string(p->state == AUDIT_POL_READ ? "read"
+								  : p->state == AUDIT_POL_FAILED ? "not_read"
+												 : "not_tried"));
+	json_object_object_add(o, "reason", p->reason[0] ? json_object_new_string(p->reason) : NULL);
+	json_object_object_add(o, "server", p->server[0] ? json_object_new_string(p->server) : NULL);
+	json_object_object_add(o, "max_password_age_days",
+			       p->state == AUDIT_POL_READ && p->have_max_age ? json_object_new_int64(p->max_age) : NULL);
+	json_object_object_add(o, "max_password_age_gpo", p->state == AUDIT_POL_READ ? gpo_ref_json(p, p->max_age_gpo) : NULL);
+	json_object_object_add(o, "disable_password_change",
+			       p->disable_known ? json_object_new_boolean(p->disable_change != 0) : NULL);
+	json_object_object_add(o, "disable_password_change_gpo", p->disable_known ? gpo_ref_json(p, p->disable_gpo) : NULL);
+	json_object_object_add(o, "disable_password_change_reason",
+			       p->disable_why[0] ? json_object_new_string(p->disable_why) : NULL);
+	json_object_object_add(o, "ou_path_evaluated", json_object_new_boolean(p->ou_links));
+	a = json_object_new_array();
+	for (size_t i = 0; i < p->n_unevaluated; i++)
+		json_object_array_add(a, json_object_new_string(p->unevaluated[i]));
+	json_object_object_add(o, "not_evaluated", a);
+	json_object_object_add(o, "not_evaluated_total", json_object_new_int64((int64_t)p->n_unevaluated_total));
+	a = json_object_new_array();
+	for (size_t i = 0; i < p->n_gpo; i++) {
+		const struct audit_gpo *g = &p->gpo[i];
+		struct json_object *j = json_object_new_object();
+		json_object_object_add(j, "guid", json_object_new_string(g->guid));
+		json_object_object_add(j, "name", json_object_new_string(g->name));
+		json_object_object_add(j, "linked_on", json_object_new_string(g->som));
+		json_object_object_add(j, "enforced", json_object_new_boolean(g->enforced));
+		json_object_object_add(j, "status", json_object_new_string(gpo_state_word[g->state < 5 ? g->state : 0]));
+		json_object_object_add(j, "note", g->note[0] ? json_object_new_string(g->note) : NULL);
+		json_object_object_add(j, "max_password_age_days",
+				       g->state == AUDIT_GPO_READ && (g->have & GPO_HAVE_MAX_AGE) ? json_object_new_int64(g->max_age)
+												   : NULL);
+		json_object_object_add(j, "disable_password_change",
+				       g->state == AUDIT_GPO_READ && (g->have & GPO_HAVE_DISABLE)
+					       ? json_object_new_int64(g->disable_change)
+					       : NULL);
+		json_object_array_add(a, j);
+	}
+	json_object_object_add(o, "gpos", a);
+	a = json_object_new_array();
+	for (size_t z = 0; z < p->n_zone; z++) {
+		const struct audit_zone *zn = &p->zone[z];
+		struct json_object *j = json_object_new_object(), *g;
+		json_object_object_add(j, "container", json_object_new_string(zn->dn));
+		json_object_object_add(j, "state", json_object_new_string(zn->state == AUDIT_POL_READ ? "read" : "not_read"));
+		json_object_object_add(j, "reason", zn->reason[0] ? json_object_new_string(zn->reason) : NULL);
+		json_object_object_add(j, "stale_days", json_object_new_int(zn->stale_days));
+		json_object_object_add(j, "stale_days_source", json_object_new_string(stale_src_word(zn->stale_src)));
+		json_object_object_add(j, "max_password_age_days", zn->have_max_age ? json_object_new_int64(zn->max_age) : NULL);
+		g = NULL;
+		if (zn->max_age_guid[0]) {
+			g = json_object_new_object();
+			json_object_object_add(g, "guid", json_object_new_string(zn->max_age_guid));
+			json_object_object_add(g, "name", json_object_new_string(zn->max_age_name));
+			json_object_object_add(g, "linked_on", json_object_new_string(zn->max_age_som));
+		}
+		json_object_object_add(j, "max_password_age_gpo", g);
+		json_object_object_add(j, "disable_password_change",
+				       zn->disable_known ? json_object_new_boolean(zn->disable_change != 0) : NULL);
+		g = NULL;
+		if (zn->disable_known && zn->disable_guid[0]) {
+			g = json_object_new_object();
+			json_object_object_add(g, "guid", json_object_new_string(zn->disable_guid));
+			json_object_object_add(g, "name", json_object_new_string(zn->disable_name));
+			json_object_object_add(g, "linked_on", json_object_new_string(zn->disable_som));
+		}
+		json_object_object_add(j, "disable_password_change_gpo", g);
+		json_object_object_add(j, "disable_password_change_reason",
+				       zn->disable_why[0] ? json_object_new_string(zn->disable_why) : NULL);
+		json_object_object_add(j, "accounts", json_object_new_int64((int64_t)zn->n_accounts));
+		json_object_array_add(a, j);
+	}
+	json_object_object_add(o, "zones", a);
+	json_object_object_add(o, "base_accounts", json_object_new_int64((int64_t)p->n_base_accounts));
+	json_object_object_add(o, "elapsed_ms", json_object_new_int64((int64_t)p->ms));
+	return o;
+}
 
 /* s escaped for the terminal; the buffer is the caller's until the next call with it */
 static const char *safe(const char *s, char *buf, size_t len)
@@ -143,6 +280,8 @@ static const char *cross_state(const struct audit_run *r)
 static struct json_object *summary_json(const struct audit_run *r, const struct admin_session *s, const char *base)
 {
 	struct json_object *o = json_object_new_object(), *c = json_object_new_object(), *x, *a;
+	enum audit_verdict v = audit_verdict(r, NULL, 0);
+	char note[600];
 
 	json_object_object_add(o, "domain", json_object_new_string(s->realm));
 	json_object_object_add(o, "base", json_object_new_string(base));
@@ -150,12 +289,9 @@ static struct json_object *summary_json(const struct audit_run *r, const struct 
 	json_object_object_add(o, "skipped_dcs", admin_skipped_json(s));
 	json_object_object_add(o, "accounts_read", json_object_new_int64((int64_t)r->n));
 	json_object_object_add(o, "stale_days", json_object_new_int(r->stale_days));
-	json_object_object_add(o, "stale_days_source",
-			       json_object_new_string(r->stale_src == AUDIT_STALE_OPTION ? "option" : "default"));
-	json_object_object_add(o, "stale_days_note",
-			       json_object_new_string(r->stale_src == AUDIT_STALE_OPTION
-							      ? "--stale-days; the domain's group policies were not read"
-							      : STALE_DEFAULT_NOTE));
+	json_object_object_add(o, "stale_days_source", json_object_new_string(stale_src_word(r->stale_src)));
+	json_object_object_add(o, "stale_days_note", json_object_new_string(stale_note(r, note, sizeof(note))));
+	json_object_object_add(o, "policy", policy_json(r));
 	for (unsigned k = 0; k < AK__COUNT; k++)
 		json_object_object_add(c, audit_kind_key((enum audit_kind)k), json_object_new_int64((int64_t)r->count[k]));
 	json_object_object_add(o, "summary", c);
@@ -176,12 +312,12 @@ static struct json_object *summary_json(const struct audit_run *r, const struct 
 	}
 	json_object_object_add(x, "dcs", a);
 	json_object_object_add(o, "cross_dc", x);
-	json_object_object_add(o, "verdict", json_object_new_string(r->n_flagged ? "findings"
-								   : r->n_not_compared ? "inconclusive"
-										       : "clean"));
-	json_object_object_add(o, "healthy", r->n_flagged ? json_object_new_boolean(0)
-				 : r->n_not_compared ? NULL
-						     : json_object_new_boolean(1));
+	json_object_object_add(o, "verdict", json_object_new_string(v == AUDIT_FINDINGS ? "findings"
+								   : v == AUDIT_CLEAN ? "clean"
+										      : "inconclusive"));
+	json_object_object_add(o, "healthy", v == AUDIT_FINDINGS ? json_object_new_boolean(0)
+				 : v == AUDIT_CLEAN ? json_object_new_boolean(1)
+						    : NULL);
 	return o;
 }
 
@@ -199,13 +335,69 @@ static void print_text(const struct audit_run *r, const struct admin_session *s,
 		printf("Read from:  %s as %s (sealed LDAP, SSF %u), %llu ms, paged\n", safe(p->name, s1, sizeof(s1)),
 		       s->principal, s->ld.ssf, (unsigned long long)p->ms);
 	admin_print_skipped(s);
-	if (r->stale_src == AUDIT_STALE_OPTION)
-		snprintf(s3, sizeof(s3), "a password older than %d days (--stale-days; the domain's group policies were not read)",
-			 r->stale_days);
-	else
-		snprintf(s3, sizeof(s3), "a password older than %d days: %s", r->stale_days, STALE_DEFAULT_NOTE);
-	printf("Stale:      ");
-	out_wrap(stdout, s3, 12, 12, TEXT_WIDTH);
+	{
+		char note[OUT_SAFE_SIZE(600)], g[300];
+		const struct audit_policy *pol = &r->pol;
+		if (r->stale_src == AUDIT_STALE_OPTION) {
+			if (pol->state == AUDIT_POL_READ && pol->have_max_age)
+				snprintf(note, sizeof(note), "--stale-days (policy: %u days, MaximumPasswordAge of %s)",
+					 pol->max_age, gpo_words(pol, pol->max_age_gpo, g, sizeof(g)));
+			else if (pol->state == AUDIT_POL_READ)
+				snprintf(note, sizeof(note), "--stale-days (policy: 30 days, Windows default; no domain GPO sets it)");
+			else
+				snprintf(note, sizeof(note), "--stale-days (policy not read: %.300s)",
+					 pol->reason[0] ? pol->reason : "not tried");
+		} else {
+			stale_note(r, note, sizeof(note));
+		}
+		snprintf(s3, sizeof(s3), "a password older than %d days: %.560s", r->stale_days, note);
+		printf("Stale:      ");
+		out_wrap(stdout, out_safe(s3, note, sizeof(note)), 12, 12, TEXT_WIDTH);
+		if (pol->state == AUDIT_POL_READ) {
+			snprintf(note, sizeof(note), "%zu GPO%s linked %s, read from \\\\%s\\SYSVOL in %llu ms",
+				 pol->n_gpo, pol->n_gpo == 1 ? "" : "s",
+				 pol->ou_links ? "on the domain and the OU path to the base" : "on the domain",
+				 pol->server, (unsigned long long)pol->ms);
+			printf("Policy:     ");
+			out_wrap(stdout, out_safe(note, s3, sizeof(s3)), 12, 12, TEXT_WIDTH);
+		}
+		if (pol->disable_known && pol->disable_change) {
+			snprintf(note, sizeof(note), "password changes are disabled by policy (DisablePasswordChange=%u, %s)",
+				 pol->disable_change, gpo_words(pol, pol->disable_gpo, g, sizeof(g)));
+			printf("            ");
+			out_wrap(stdout, out_safe(note, s3, sizeof(s3)), 12, 12, TEXT_WIDTH);
+		}
+		for (size_t z = 0; z < pol->n_zone; z++) {
+			const struct audit_zone *zn = &pol->zone[z];
+			char what[700];
+			if (zn->stale_src == AUDIT_STALE_OPTION)
+				snprintf(what, sizeof(what), "--stale-days");
+			else if (zn->stale_src == AUDIT_STALE_POLICY)
+				snprintf(what, sizeof(what), "%d days (MaximumPasswordAge of GPO '%.200s' %s)", zn->stale_days,
+					 zn->max_age_name, zn->max_age_guid);
+			else if (zn->stale_src == AUDIT_STALE_DEFAULT)
+				snprintf(what, sizeof(what), "30 days (Windows default; no GPO sets it there)");
+			else
+				snprintf(what, sizeof(what), "policy not read: %.400s; assuming 30 days", zn->reason);
+			snprintf(note, sizeof(note), "under %.300s (%zu account%s): %.500s%s", zn->dn, zn->n_accounts,
+				 zn->n_accounts == 1 ? "" : "s", what,
+				 zn->disable_known && zn->disable_change ? "; password changes disabled by policy" : "");
+			printf("            ");
+			out_wrap(stdout, out_safe(note, s3, sizeof(s3)), 12, 14, TEXT_WIDTH);
+		}
+		if (pol->state == AUDIT_POL_READ && !pol->disable_known) {
+			snprintf(note, sizeof(note), "DisablePasswordChange not known: %.500s", pol->disable_why);
+			printf("            ");
+			out_wrap(stdout, out_safe(note, s3, sizeof(s3)), 12, 12, TEXT_WIDTH);
+		}
+		for (size_t i = 0; i < pol->n_unevaluated; i++) {
+			snprintf(note, sizeof(note), "NOT evaluated: %s", pol->unevaluated[i]);
+			printf("            ");
+			out_wrap(stdout, out_safe(note, s3, sizeof(s3)), 12, 14, TEXT_WIDTH);
+		}
+		if (pol->n_unevaluated_total > pol->n_unevaluated)
+			printf("            and %zu more containers not evaluated\n", pol->n_unevaluated_total - pol->n_unevaluated);
+	}
 	if (r->n_dc <= 1)
 		printf("Other DCs:  none (one DC): nothing to compare\n");
 	for (size_t d = 1; d < r->n_dc; d++) {
@@ -252,6 +444,7 @@ int cmd_audit(struct nlt_ctx *ctx, struct nlt_err *e)
 	struct admin_session s;
 	struct audit_run *r = calloc(1, sizeof(*r));
 	const char *base;
+	char why[700];
 	int rc = -1;
 
 	memset(&s, 0, sizeof(s));
@@ -262,13 +455,14 @@ int cmd_audit(struct nlt_ctx *ctx, struct nlt_err *e)
 		return nlt_seterr(e, NLT_EUSAGE, "audit takes no computer name (nltrust audit [DOMAIN] [--ou DN])");
 	}
 	r->now = time(NULL);
-	r->stale_days = req->stale_days >= 0 ? req->stale_days : AUDIT_DEFAULT_STALE_DAYS;
-	r->stale_src = req->stale_days >= 0 ? AUDIT_STALE_OPTION : AUDIT_STALE_DEFAULT;
 	if (admin_open(&s, ctx, e) < 0)
 		goto out;
 	base = req->ou ? req->ou : s.ld.default_nc;
 	if (audit_collect(r, &s, ctx, base, e) < 0)
 		goto out;
+	/* the machine-password policy of the GPOs (SYSVOL over SMB2); what could not be read is said */
+	gpo_read_policy(&s, ctx, base, &r->pol);
+	audit_apply_policy(r, req->stale_days);
 	audit_judge(r);
 	if (req->ndjson) {
 		for (size_t i = 0; i < r->n; i++) {
@@ -289,20 +483,18 @@ int cmd_audit(struct nlt_ctx *ctx, struct nlt_err *e)
 	} else if (!req->quiet) {
 		print_text(r, &s, base);
 	}
-	if (r->n_flagged) {
-		nlt_seterr(e, NLT_EPROBLEM, "%zu of %zu computer accounts %s findings%s", r->n_flagged, r->n,
+	switch (audit_verdict(r, why, sizeof(why))) {
+	case AUDIT_FINDINGS:
+		nlt_seterr(e, NLT_EPROBLEM, "%zu of %zu computer accounts %s findings%s%s", r->n_flagged, r->n,
 			   r->n_flagged == 1 ? "has" : "have",
-			   r->n_not_compared ? "; the cross-DC comparison is incomplete" : "");
+			   r->n_not_compared ? "; the cross-DC comparison is incomplete" : "",
+			   r->stale_src == AUDIT_STALE_ASSUMED ? "; the password-age policy was not read (30 days assumed)" : "");
 		goto out;
-	}
-	if (r->n_not_compared) {
-		for (size_t d = 1; d < r->n_dc; d++)
-			if (r->dc[d].state != AUDIT_DC_READ) {
-				nlt_seterr(e, NLT_ENODC, "no finding in %zu account%s, but kvno/pwdLastSet were not compared with %s: %s",
-					   r->n, r->n == 1 ? "" : "s", r->dc[d].name, r->dc[d].reason[0] ? r->dc[d].reason : "not tried");
-				break;
-			}
+	case AUDIT_INCONCLUSIVE:
+		nlt_seterr(e, NLT_ENODC, "no finding in %zu account%s, but %s", r->n, r->n == 1 ? "" : "s", why);
 		goto out;
+	case AUDIT_CLEAN:
+		break;
 	}
 	rc = 0;
 out:

@@ -102,7 +102,7 @@ static const struct nlt_optdef {
 	{ "rotate", OPT_ROTATE, no_argument, NULL, ONLY(CMD_REPAIR), "when the channel works, ask the target to change its trust password (CHANGE_PASSWORD) and verify again" },
 	{ "dry-run", OPT_DRY_RUN, no_argument, NULL, ONLY(CMD_REPAIR), "verify, then print the steps that would run; change nothing" },
 	{ "ou", OPT_OU, required_argument, "DN", ONLY(CMD_AUDIT), "audit only the computer accounts under this DN (default: the whole domain)" },
-	{ "stale-days", OPT_STALE_DAYS, required_argument, "N", ONLY(CMD_AUDIT), "a password older than N days is stale (default 30, Windows' default machine password age; the domain's GPOs are not read)" },
+	{ "stale-days", OPT_STALE_DAYS, required_argument, "N", ONLY(CMD_AUDIT), "a password older than N days is stale (default: the domain's GPO policy, MaximumPasswordAge read from SYSVOL, else 30)" },
 	{ "ndjson", OPT_NDJSON, no_argument, NULL, ONLY(CMD_AUDIT), "one JSON line per account, then one line with the summary" },
 	{ "machine-password-file", OPT_MACHINE_PASSWORD_FILE, required_argument, "FILE", ONLY(CMD_VERIFY), "test this machine password (first line of FILE) instead of the keytab; not with -K" },
 	{ "fix", OPT_FIX, no_argument, NULL, ONLY(CMD_DOCTOR), "repair: rediscover, then rotate the password as the machine, then reset it as the administrator (-U/-C); with --target: repair --target's REDISCOVER, then a rejoin only with --allow-rejoin; stop at the first that heals" },

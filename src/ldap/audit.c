@@ -161,20 +161,150 @@ static void domain_of(const char *sid, char *out, size_t len)
 	out[n] = '\0';
 }
 
+static const char *gpo_label(const struct audit_policy *p, int i, char *buf, size_t len)
+{
+	if (i < 0 || (size_t)i >= p->n_gpo)
+		return "?";
+	snprintf(buf, len, "GPO '%.200s' %s", p->gpo[i].name[0] ? p->gpo[i].name : "(no name)", p->gpo[i].guid);
+	return buf;
+}
+
+/* the limit, its source and the disable setting an account gets: the base's, or a zone's */
+struct eff {
+	int days, src;
+	char gpo[320];     /* "GPO 'name' {GUID}" deciding MaximumPasswordAge */
+	uint32_t disable;  /* DisablePasswordChange when decided and set */
+	char dgpo[320];
+	const char *where; /* the zone's DN, or NULL */
+	const char *reason;
+};
+
+static void eff_of(const struct audit_run *r, int z, struct eff *e)
+{
+	const struct audit_policy *p = &r->pol;
+	char g[300];
+
+	memset(e, 0, sizeof(*e));
+	if (z < 0) {
+		e->days = r->stale_days;
+		e->src = r->stale_src;
+		if (p->max_age_gpo >= 0)
+			nlt_strlcpy(e->gpo, gpo_label(p, p->max_age_gpo, g, sizeof(g)), sizeof(e->gpo));
+		if (p->disable_known && p->disable_change) {
+			e->disable = p->disable_change;
+			nlt_strlcpy(e->dgpo, gpo_label(p, p->disable_gpo, g, sizeof(g)), sizeof(e->dgpo));
+		}
+		e->reason = p->reason;
+		return;
+	}
+	e->days = p->zone[z].stale_days;
+	e->src = p->zone[z].stale_src;
+	e->where = p->zone[z].dn;
+	e->reason = p->zone[z].reason;
+	if (p->zone[z].max_age_guid[0])
+		snprintf(e->gpo, sizeof(e->gpo), "GPO '%.200s' %s", p->zone[z].max_age_name[0] ? p->zone[z].max_age_name : "(no name)",
+			 p->zone[z].max_age_guid);
+	if (p->zone[z].disable_known && p->zone[z].disable_change) {
+		e->disable = p->zone[z].disable_change;
+		snprintf(e->dgpo, sizeof(e->dgpo), "GPO '%.200s' %s",
+			 p->zone[z].disable_name[0] ? p->zone[z].disable_name : "(no name)", p->zone[z].disable_guid);
+	}
+}
+
+/* where the limit comes from, for a finding */
+static const char *stale_why(const struct eff *e, char *buf, size_t len)
+{
+	switch (e->src) {
+	case AUDIT_STALE_OPTION:
+		return "--stale-days";
+	case AUDIT_STALE_DEFAULT:
+		return "Windows' default; no domain GPO sets it";
+	case AUDIT_STALE_POLICY:
+		snprintf(buf, len, "%s", e->gpo[0] ? e->gpo : "?");
+		return buf;
+	default:
+		return "assumed: the domain's policy was not read";
+	}
+}
+
+/* "; password changes are disabled by policy (...)" when a GPO says so, else "" */
+static const char *disabled_why(const struct eff *e, char *buf, size_t len)
+{
+	if (!e->disable)
+		return "";
+	snprintf(buf, len, "; password changes are disabled by policy (DisablePasswordChange=%u, %s)", e->disable,
+		 e->dgpo[0] ? e->dgpo : "?");
+	return buf;
+}
+
+static void limit_of(int opt_days, int state, int have_max_age, uint32_t max_age, int decided_by_gpo, int *days,
+		     int *src)
+{
+	if (opt_days >= 0) {
+		*days = opt_days;
+		*src = AUDIT_STALE_OPTION;
+	} else if (state == AUDIT_POL_READ && have_max_age && max_age >= 1 && max_age <= 999 && decided_by_gpo) {
+		*days = (int)max_age;
+		*src = AUDIT_STALE_POLICY;
+	} else if (state == AUDIT_POL_READ && !have_max_age) {
+		*days = AUDIT_DEFAULT_STALE_DAYS;
+		*src = AUDIT_STALE_DEFAULT;
+	} else {
+		*days = AUDIT_DEFAULT_STALE_DAYS;
+		*src = AUDIT_STALE_ASSUMED;
+	}
+}
+
+void audit_apply_policy(struct audit_run *r, int opt_days)
+{
+	struct audit_policy *p = &r->pol;
+
+	limit_of(opt_days, p->state, p->have_max_age, p->max_age, p->max_age_gpo >= 0, &r->stale_days, &r->stale_src);
+	for (size_t z = 0; z < p->n_zone; z++)
+		limit_of(opt_days, p->zone[z].state, p->zone[z].have_max_age, p->zone[z].max_age,
+			 p->zone[z].max_age_guid[0] != '\0', &p->zone[z].stale_days, &p->zone[z].stale_src);
+}
+
+int audit_zone_of(const struct audit_run *r, const char *dn)
+{
+	const struct audit_policy *p = &r->pol;
+	size_t l = dn ? strlen(dn) : 0, best_len = 0;
+	int best = -1;
+
+	for (size_t z = 0; z < p->n_zone; z++) {
+		size_t zl = strlen(p->zone[z].dn);
+		if (!zl || l < zl || strcasecmp(dn + l - zl, p->zone[z].dn) != 0 || (l > zl && dn[l - zl - 1] != ','))
+			continue;
+		if (zl > best_len) {
+			best = (int)z;
+			best_len = zl;
+		}
+	}
+	return best;
+}
+
 static void judge_one(struct audit_run *r, struct audit_acct *a)
 {
 	int64_t t;
-	char dom[200];
+	char dom[200], why[400], dis[400];
+	int z = audit_zone_of(r, a->dn);
+	struct eff e;
+
+	eff_of(r, z, &e);
+	if (z >= 0)
+		r->pol.zone[z].n_accounts++;
+	else
+		r->pol.n_base_accounts++;
 
 	if (a->have & AH_UAC && a->uac & UAC_ACCOUNTDISABLE)
 		add_finding(a, AK_DISABLED, "the account is disabled");
 	if (!(a->have & AH_PWDLASTSET) || (t = ad_filetime_to_unix(a->pwdlastset)) < 0)
 		add_finding(a, AK_PASSWORD_STALE, "the password was never set (pwdLastSet %s)",
 			    a->have & AH_PWDLASTSET ? "is 0" : "is missing");
-	else if (r->now - t > (int64_t)r->stale_days * 86400)
-		add_finding(a, AK_PASSWORD_STALE, "the password is %lld days old (limit %d days, %s)",
-			    (long long)((r->now - t) / 86400), r->stale_days,
-			    r->stale_src == AUDIT_STALE_OPTION ? "--stale-days" : "Windows' default");
+	else if (r->now - t > (int64_t)e.days * 86400)
+		add_finding(a, AK_PASSWORD_STALE, "the password is %lld days old (limit %d days, %s)%s",
+			    (long long)((r->now - t) / 86400), e.days, stale_why(&e, why, sizeof(why)),
+			    disabled_why(&e, dis, sizeof(dis)));
 	if (!(a->have & AH_LASTLOGON) || ad_filetime_to_unix(a->lastlogon) < 0)
 		add_finding(a, AK_NEVER_LOGGED_ON, "never logged on (no lastLogonTimestamp)");
 	if (a->have & AH_ENCTYPES) {
@@ -332,6 +462,9 @@ static void judge_cross_dc(struct audit_run *r)
 
 void audit_judge(struct audit_run *r)
 {
+	r->pol.n_base_accounts = 0;
+	for (size_t z = 0; z < r->pol.n_zone; z++)
+		r->pol.zone[z].n_accounts = 0;
 	memset(r->count, 0, sizeof(r->count));
 	r->n_flagged = r->n_compared = r->n_not_compared = 0;
 	for (size_t i = 0; i < r->n; i++)
@@ -347,6 +480,46 @@ void audit_judge(struct audit_run *r)
 			}
 		r->n_flagged += (size_t)flagged;
 	}
+}
+
+enum audit_verdict audit_verdict(const struct audit_run *r, char *why, size_t why_len)
+{
+	char dummy[8];
+
+	if (!why)
+		why = dummy, why_len = sizeof(dummy);
+	why[0] = '\0';
+	if (r->n_flagged)
+		return AUDIT_FINDINGS;
+	if (r->n_not_compared) {
+		for (size_t d = 0; d < r->n_dc; d++)
+			if (!r->dc[d].primary && r->dc[d].state != AUDIT_DC_READ) {
+				snprintf(why, why_len, "kvno/pwdLastSet were not compared with %s: %s", r->dc[d].name,
+					 r->dc[d].reason[0] ? r->dc[d].reason : "not tried");
+				break;
+			}
+		if (!why[0])
+			snprintf(why, why_len, "kvno/pwdLastSet were not compared with every DC");
+		return AUDIT_INCONCLUSIVE;
+	}
+	if (r->stale_src == AUDIT_STALE_ASSUMED && (r->pol.n_base_accounts || !r->n)) {
+		snprintf(why, why_len, "the password-age limit is assumed (30 days): the domain's policy was not read: %s",
+			 r->pol.reason[0] ? r->pol.reason : "not tried");
+		return AUDIT_INCONCLUSIVE;
+	}
+	for (size_t z = 0; z < r->pol.n_zone; z++)
+		if (r->pol.zone[z].stale_src == AUDIT_STALE_ASSUMED && r->pol.zone[z].n_accounts) {
+			snprintf(why, why_len, "the password-age limit is assumed (30 days) under %.250s: its policy was not read: %.250s",
+				 r->pol.zone[z].dn, r->pol.zone[z].reason[0] ? r->pol.zone[z].reason : "not tried");
+			return AUDIT_INCONCLUSIVE;
+		}
+	if (r->stale_src != AUDIT_STALE_OPTION && r->pol.n_unevaluated_total) {
+		snprintf(why, why_len, "GPOs linked on %zu container%s (%s%s) were not evaluated: the limit may differ there",
+			 r->pol.n_unevaluated_total, r->pol.n_unevaluated_total == 1 ? "" : "s", r->pol.unevaluated[0],
+			 r->pol.n_unevaluated_total > 1 ? ", ..." : "");
+		return AUDIT_INCONCLUSIVE;
+	}
+	return AUDIT_CLEAN;
 }
 
 struct audit_acct *audit_add(struct audit_run *r)

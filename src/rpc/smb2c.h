@@ -152,4 +152,22 @@ int smb2c_logoff(struct smb2c *c, struct nlt_err *e);
 void smb2c_logoff_quick(struct smb2c *c);
 void smb2c_free(struct smb2c *c);
 
+
+/*
+ * Files on a disk share (audit reads GPO templates from SYSVOL).  smb2c_tree_connect_disk:
+ * TREE_CONNECT \\host\share, which must be a disk share; the share's ENCRYPT_DATA is honoured
+ * and 3.0/3.0.2 validate the negotiation, as for IPC$.  The session then works in that tree
+ * (one tree at a time: c->tree_id).
+ */
+#define SMB2C_FILE_MAX (1024 * 1024) /* smb2c_read_file never reads a larger file */
+int smb2c_tree_connect_disk(struct smb2c *c, const char *share, struct nlt_err *e);
+/*
+ * Open path (relative to the tree, '\\' between components) for reading, READ it in chunks of
+ * max_io from offset 0 to the size the open reported, CLOSE.  A file larger than cap (at most
+ * SMB2C_FILE_MAX) is refused without reading it.  0 with *out_len; 1 when the file or a
+ * folder on its path does not exist (e names it, c->last_status is
+ * STATUS_OBJECT_NAME_NOT_FOUND / _PATH_NOT_FOUND); -1 with e otherwise.
+ */
+int smb2c_read_file(struct smb2c *c, const char *path, uint8_t *out, size_t cap, size_t *out_len, struct nlt_err *e);
+
 #endif

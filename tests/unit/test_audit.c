@@ -182,6 +182,7 @@ static void test_each_finding(void **state)
 	struct audit_acct *a;
 
 	(void)state;
+	r->stale_src = AUDIT_STALE_DEFAULT; /* the GPOs were read and none sets it */
 	clean(r, "ok", 1100);
 	a = clean(r, "stale", 1101);
 	a->pwdlastset = ft(NOW - 31 * 86400);
@@ -213,7 +214,7 @@ static void test_each_finding(void **state)
 	assert_int_equal(r->a[0].n_f, 0);
 	assert_true(has(&r->a[1], AK_PASSWORD_STALE));
 	assert_int_equal(r->a[1].n_f, 1);
-	assert_non_null(strstr(msg(&r->a[1], AK_PASSWORD_STALE), "31 days old (limit 30 days, Windows' default)"));
+	assert_non_null(strstr(msg(&r->a[1], AK_PASSWORD_STALE), "31 days old (limit 30 days, Windows' default; no domain GPO sets it)"));
 	assert_int_equal(r->a[2].n_f, 0);
 	assert_true(has(&r->a[3], AK_PASSWORD_STALE));
 	assert_non_null(strstr(msg(&r->a[3], AK_PASSWORD_STALE), "never set"));

@@ -1,0 +1,58 @@
+/*
+ * src/trust/gpolicy.h - the machine-password policy of the domain's GPOs, for audit: "Domain member:
+ * Maximum machine account password age" (Netlogon MaximumPasswordAge) and "... Disable machine
+ * account password changes" (DisablePasswordChange), as a member under the audited base would
+ * get them from GPOs linked on the domain head and on the OU path down to --ou.
+ *
+ * Reading (gpo_read_policy): gPLink/gPOptions of each container over the admin session's LDAP,
+ * each linked GPO's object (displayName, gPCFileSysPath, flags), then one SMB2 session (the
+ * admin's Kerberos ticket, cifs/DC) to the DC the session reads from, TREE_CONNECT SYSVOL and
+ * each GPO's MACHINE\Microsoft\Windows NT\SecEdit\GptTmpl.inf.  Containers below the base and
+ * sites that link GPOs are read too: when one of their GPOs sets a value (or cannot be read)
+ * the container is listed as not evaluated.  Never fails: what could not be read is in the
+ * policy's state and reason.
+ *
+ * Deciding (gpo_precedence, gpo_decide) is pure: tests/unit/test_gpo.c (named
+ * gpolicy so that proto/gpo.h, the two formats, keeps its plain name).
+ */
+#ifndef NLT_TRUST_GPOLICY_H
+#define NLT_TRUST_GPOLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "gpo.h"
+
+/* One link on the container path: som 0 is the domain head, then each OU down to the base. */
+struct gpo_cand {
+	size_t som;       /* depth of the container the link is on */
+	size_t pos;       /* its position in that container's gPLink string (0 first) */
+	uint32_t options; /* GPO_LINK_DISABLED, GPO_LINK_ENFORCED */
+};
+
+/*
+ * Pure: the links that apply to an object in the deepest container, highest precedence first,
+ * as indices into c[] in order[] (room for n); returns how many.  Disabled links are left out;
+ * a container whose gPOptions blocks inheritance (som_options[k] & 1) leaves out the unenforced
+ * links of every container above it.  Enforced links come first, the domain's before an OU's;
+ * then the unenforced ones, the deepest container's first; on one container the link listed
+ * last in gPLink (link order 1) first.
+ */
+size_t gpo_precedence(const struct gpo_cand *c, size_t n, const uint32_t *som_options, size_t n_som, size_t *order);
+
+/*
+ * Pure: from p->gpo[0..n_gpo) in precedence order, the first GPO that was read and sets a value
+ * decides it.  A GPO before that which could not be read (NOT_READ, FAILED) or has a malformed
+ * value leaves the value undecided: for MaximumPasswordAge (or one outside 1-999 days) p->state
+ * AUDIT_POL_FAILED with the reason, else AUDIT_POL_READ; an undecided DisablePasswordChange is
+ * disable_known 0 with disable_why (it only explains a finding, the limit stands).
+ */
+void gpo_decide(struct audit_policy *p);
+
+struct admin_session;
+struct nlt_ctx;
+/* Read the policy for objects under base (the domain's DN or --ou) into p (see above). */
+void gpo_read_policy(struct admin_session *s, struct nlt_ctx *ctx, const char *base, struct audit_policy *p);
+
+#endif
