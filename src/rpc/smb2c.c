@@ -386,8 +386,11 @@ int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host
 	if (smb2_enc_negotiate_req(&w, &h, &q) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 negotiate with %s: cannot encode", c->peer);
 	smb2_preauth_update(c->preauth, c->buf + 4, wwr_len(&w));
-	if (need_credits(c, 1, "negotiate", e) || send_msgs(c, wwr_len(&w), "negotiate", e) ||
-	    recv_msgs(c, h.message_id, &n, "negotiate", e))
+	if (need_credits(c, 1, "negotiate", e) || send_msgs(c, wwr_len(&w), "negotiate", e))
+		return -1;
+	if (opts && opts->while_negotiating)
+		opts->while_negotiating(opts->while_negotiating_arg);
+	if (recv_msgs(c, h.message_id, &n, "negotiate", e))
 		return -1;
 	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.command != SMB2_NEGOTIATE)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: not a NEGOTIATE answer", c->peer);
@@ -1129,6 +1132,110 @@ int smb2c_recv_transceive(struct smb2c *c, uint64_t mid, const struct smb2_file_
 			memcpy(out + *out_len, rr.data, rr.len);
 		*out_len += rr.len;
 		c->n_reads++;
+	}
+	return 0;
+}
+
+/*
+ * TREE_CONNECT IPC$ + CREATE pipe as one compound, pipelined (see smb2c.h): both message ids are in
+ * flight, the server may answer the CREATE in the compound or (asynchronously) in a frame of its own.
+ */
+int smb2c_send_open_pipe(struct smb2c *c, const char *pipe, uint64_t *mid, struct nlt_err *e)
+{
+	struct smb2_create_req cr;
+	struct smb2_hdr h1, h2;
+	struct wwr w;
+	char path[300];
+	size_t starts[2];
+
+	if (!c->have_keys)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: no session", c->peer);
+	if (c->n_pending + 2 > SMB2C_MAX_PENDING)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: more than %d requests in flight", c->peer,
+				  SMB2C_MAX_PENDING);
+	snprintf(path, sizeof(path), "\\\\%s\\IPC$", c->host);
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	h1 = new_hdr(c, SMB2_TREE_CONNECT);
+	h1.tree_id = 0;
+	starts[0] = 0;
+	smb2_enc_tree_connect_req(&w, &h1, path);
+	smb2_chain_link(&w, starts[0]);
+	starts[1] = wwr_len(&w);
+	h2 = new_hdr(c, SMB2_CREATE);
+	h2.flags |= SMB2_FLAGS_RELATED_OPERATIONS;
+	h2.tree_id = UINT32_MAX;
+	h2.session_id = UINT64_MAX;
+	smb2_create_req_pipe(&cr, pipe);
+	if (smb2_enc_create_req(&w, &h2, &cr) != WIRE_OK || sign_chain(c, starts, 2, wwr_len(&w)))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: cannot encode", c->peer);
+	if (need_credits(c, 2, "tree connect", e) || pending_add(c, h1.message_id, "tree connect", e) ||
+	    pending_add(c, h2.message_id, "create", e) || send_msgs(c, wwr_len(&w), "tree connect + create", e))
+		return -1;
+	*mid = h1.message_id;
+	return 0;
+}
+
+int smb2c_recv_open_pipe(struct smb2c *c, uint64_t mid, const char *pipe, uint32_t *tree_id, uint32_t *share_flags,
+			 struct smb2_file_id *fid, struct nlt_err *e)
+{
+	struct smb2_tree_connect_rep tr;
+	struct smb2_create_rep crr;
+	struct smb2_hdr h;
+	size_t n, ml, ml2;
+	int more;
+	const uint8_t *m2;
+
+	if (recv_mid(c, mid, &n, "tree connect", e) < 0) {
+		pending_take(c, mid + 1); /* the connection is of no further use for this open */
+		return -1;
+	}
+	if (smb2_chain_next(c->buf, n, &ml, &more) != WIRE_OK || smb2_dec_hdr(c->buf, ml, &h) != WIRE_OK ||
+	    h.command != SMB2_TREE_CONNECT) {
+		pending_take(c, mid + 1);
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: malformed answer", c->peer);
+	}
+	if (more)
+		pending_take(c, mid + 1); /* the CREATE's answer is in this compound */
+	if (h.status != SMB2_STATUS_SUCCESS)
+		return status_err(c, &h, "tree connect IPC$", e); /* a CREATE answered apart stays in flight */
+	if (smb2_dec_tree_connect_rep(c->buf, ml, &tr) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: malformed answer", c->peer);
+	if (tr.share_type != SMB2_SHARE_TYPE_PIPE)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: IPC$ is not a pipe share", c->peer);
+	*tree_id = h.tree_id;
+	*share_flags = tr.share_flags;
+	if (!more) {
+		/* the CREATE answered in a frame of its own (asynchronously) */
+		if (recv_mid(c, mid + 1, &n, "create", e) < 0)
+			return -1;
+		ml = 0;
+	}
+	m2 = c->buf + ml;
+	if (smb2_chain_next(m2, n - ml, &ml2, &more) != WIRE_OK || smb2_dec_hdr(m2, ml2, &h) != WIRE_OK ||
+	    h.command != SMB2_CREATE)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
+	if (h.status != SMB2_STATUS_SUCCESS)
+		return status_err(c, &h, "create pipe", e);
+	if (smb2_dec_create_rep(m2, ml2, &crr) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
+	*fid = crr.file_id;
+	return 0;
+}
+
+int smb2c_use_tree(struct smb2c *c, uint32_t tree_id, uint32_t share_flags, struct nlt_err *e)
+{
+	c->tree_id = tree_id;
+	c->share_flags = share_flags;
+	if ((c->share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) && !c->encrypt) {
+		if (c->dialect < SMB2_DIALECT_300 || !c->keys.cipher_key_len)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: the share requires encryption we cannot do",
+					  c->peer);
+		c->encrypt = 1;
+	}
+	if ((c->dialect == SMB2_DIALECT_300 || c->dialect == SMB2_DIALECT_302) && !c->validated) {
+		if (c->n_pending)
+			return nlt_seterr(e, NLT_EINTERNAL, "SMB2 validate negotiate with %s: requests in flight", c->peer);
+		return validate_negotiate(c, e);
 	}
 	return 0;
 }
