@@ -24,6 +24,36 @@ static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
 
 /* ---- framing and transport ---- */
 
+/*
+ * Give the connection up after an answer failed its check: a message that does not verify says
+ * nothing true, not even which request it answers, and the stream may be out of step.  Every later
+ * call fails at once, naming that first cause (MS-SMB2 3.2.5.1.3 lets a client disconnect).
+ */
+static int give_up(struct smb2c *c, struct nlt_err *e)
+{
+	const char *why = e ? strstr(e->msg, c->peer) : NULL;
+
+	if (!c->broken[0] && e) {
+		why = why ? why + strlen(c->peer) : e->msg;
+		if (why[0] == ':' && why[1] == ' ')
+			why += 2;
+		snprintf(c->broken, sizeof(c->broken), "%.190s", why[0] ? why : "an answer failed its check");
+	} else if (!c->broken[0]) {
+		snprintf(c->broken, sizeof(c->broken), "an answer failed its check");
+	}
+	return -1;
+}
+
+/* -1 with e when the connection was given up (give_up) */
+static int given_up(struct smb2c *c, const char *op, struct nlt_err *e)
+{
+	if (!c->broken[0])
+		return 0;
+	return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: refused: an earlier answer on this connection failed its check (%s)",
+			  op, c->peer, c->broken);
+}
+
+
 static int recv_exact(struct smb2c *c, uint8_t *buf, size_t len)
 {
 	size_t got = 0;
@@ -44,6 +74,8 @@ static int send_msgs(struct smb2c *c, size_t len, const char *op, struct nlt_err
 	size_t flen = len;
 	int st;
 
+	if (given_up(c, op, e))
+		return -1;
 	if (c->encrypt) {
 		uint8_t nonce[16] = { 0 };
 		size_t nl = smb2_cipher_nonce_len(c->cipher), n;
@@ -73,8 +105,24 @@ static int send_msgs(struct smb2c *c, size_t len, const char *op, struct nlt_err
  * checks it when it has to wait).  pending: the interim answers seen so far,
  * for the error.
  */
+static int recv_frame_1(struct smb2c *c, unsigned pending, struct smb2_hdr *h, size_t *len, const char *op,
+			struct nlt_err *e);
+
+/* recv_frame_1, and the connection given up unless nothing of a frame had come (a plain timeout) */
 static int recv_frame(struct smb2c *c, unsigned pending, struct smb2_hdr *h, size_t *len, const char *op,
 		      struct nlt_err *e)
+{
+	int r = recv_frame_1(c, pending, h, len, op, e);
+
+	if (r == -2)
+		return -1;
+	if (r < 0)
+		return give_up(c, e);
+	return 0;
+}
+
+static int recv_frame_1(struct smb2c *c, unsigned pending, struct smb2_hdr *h, size_t *len, const char *op,
+			struct nlt_err *e)
 {
 	uint8_t fh[4];
 	size_t n;
@@ -86,14 +134,19 @@ static int recv_frame(struct smb2c *c, unsigned pending, struct smb2_hdr *h, siz
 		st = recv_exact(c, fh, 4);
 	if (st == XP_OK && smb2_dec_direct_tcp(fh, &n) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: not a direct-TCP frame", op, c->peer);
-	if (st == XP_TIMEOUT && pending)
-		return nlt_seterr(e, NLT_ENODC,
-				  "SMB2 %s to %s: no final answer before the deadline (the server answered "
-				  "STATUS_PENDING %u time%s)",
-				  op, c->peer, pending, pending == 1 ? "" : "s");
+	if (st == XP_TIMEOUT && pending) {
+		nlt_seterr(e, NLT_ENODC,
+			   "SMB2 %s to %s: no final answer before the deadline (the server answered "
+			   "STATUS_PENDING %u time%s)",
+			   op, c->peer, pending, pending == 1 ? "" : "s");
+		return -2;
+	}
+	if (st == XP_TIMEOUT) {
+		nlt_seterr(e, NLT_ENODC, "SMB2 %s to %s: no answer: %s", op, c->peer, xp_status_str(st));
+		return -2; /* between frames: a later deadline may still see the answer */
+	}
 	if (st != XP_OK)
-		return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op,
-				  c->peer, xp_status_str(st));
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op, c->peer, xp_status_str(st));
 	if (n > SMB2C_BUF || n < 4)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame of %zu bytes", op, c->peer, n);
 	if ((st = recv_exact(c, c->tmp, n)) != XP_OK) {
@@ -147,14 +200,18 @@ static int recv_msgs(struct smb2c *c, uint64_t mid, size_t *len, const char *op,
 	unsigned pending = 0;
 	struct smb2_hdr h;
 
+	if (given_up(c, op, e))
+		return -1;
 	for (;;) {
 		if (recv_frame(c, pending, &h, len, op, e) < 0)
 			return -1;
 		if (is_oplock_break(&h))
 			continue;
-		if (h.message_id != mid)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, expected %llu", op, c->peer,
-					  (unsigned long long)h.message_id, (unsigned long long)mid);
+		if (h.message_id != mid) {
+			nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, expected %llu", op, c->peer,
+				   (unsigned long long)h.message_id, (unsigned long long)mid);
+			return give_up(c, e);
+		}
 		if (smb2_is_interim(&h)) {
 			if (pending < UINT32_MAX)
 				pending++;
@@ -193,7 +250,14 @@ static int recv_any(struct smb2c *c, size_t *len, uint64_t *mid, const char *op,
  * established session's messages must carry SMB2_FLAGS_SIGNED and a
  * signature that verifies.  Before the keys exist nothing can be checked.
  */
+static int check_chain_1(struct smb2c *c, size_t len, const char *op, struct nlt_err *e);
+
 static int check_chain(struct smb2c *c, size_t len, const char *op, struct nlt_err *e)
+{
+	return check_chain_1(c, len, op, e) < 0 ? give_up(c, e) : 0;
+}
+
+static int check_chain_1(struct smb2c *c, size_t len, const char *op, struct nlt_err *e)
 {
 	size_t off = 0;
 	int more = 1;
@@ -947,6 +1011,8 @@ static int pending_add(struct smb2c *c, uint64_t mid, const char *op, struct nlt
  */
 static int recv_mid(struct smb2c *c, uint64_t mid, size_t *len, const char *op, struct nlt_err *e)
 {
+	if (given_up(c, op, e))
+		return -1;
 	for (size_t i = 0; i < c->n_stash; i++) {
 		struct smb2c_stash *st = &c->stash[i];
 		if (st->mid != mid)
@@ -979,13 +1045,17 @@ static int recv_mid(struct smb2c *c, uint64_t mid, size_t *len, const char *op, 
 			*len = n;
 			return 0;
 		}
-		if (!pending_has(c, got))
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, which was not asked", op,
-					  c->peer, (unsigned long long)got);
+		if (!pending_has(c, got)) {
+			nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, which was not asked", op, c->peer,
+				   (unsigned long long)got);
+			return give_up(c, e);
+		}
 		for (size_t i = 0; i < c->n_stash; i++)
-			if (c->stash[i].mid == got)
-				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: two answers to message %llu", op, c->peer,
-						  (unsigned long long)got);
+			if (c->stash[i].mid == got) {
+				nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: two answers to message %llu", op, c->peer,
+					   (unsigned long long)got);
+				return give_up(c, e);
+			}
 		if (c->n_stash >= SMB2C_MAX_PENDING)
 			return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s to %s: too many answers kept", op, c->peer);
 		st = &c->stash[c->n_stash];

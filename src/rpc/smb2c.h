@@ -73,6 +73,9 @@ struct smb2c {
 		uint8_t *msg;
 	} stash[SMB2C_MAX_PENDING];
 	size_t n_stash;
+	/* an answer failed its check (signature, decryption, framing, ids): nothing more on this
+	 * connection is believed; why (the first error's cause), repeated by every later call */
+	char broken[200];
 	uint8_t *buf;           /* SMB2C_BUF: requests are built and responses read here */
 	uint8_t *tmp;           /* SMB2C_BUF + 52: transform / plain copy */
 };

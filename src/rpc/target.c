@@ -779,6 +779,7 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 	uint64_t lb_mid = 0, lo_mid = 0, sc_mid = 0, nc_mid = 0, q12_mid = 0, q3_mid = 0, sb_mid = 0, sg_mid = 0;
 	int lsa_up = 0, srv_sent = 0, nl_sent = 0, nl_tree = 0, srv_open = 0, lp_r;
 	uint64_t la_mid = 0;
+	enum nlt_cat lsa_cat;
 	struct lsa_handle h;
 	uint32_t st;
 	struct wwr w;
@@ -1021,6 +1022,7 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 		srvsvc_serial(t, ti, &se);
 	if (!ti->have_lsa && !ti->lsa_err[0])
 		save_err(ti->lsa_err, sizeof(ti->lsa_err), &le);
+	lsa_cat = le.cat ? le.cat : NLT_EPROTO; /* a deadline stays a deadline (exit 4), not a protocol error */
 	if (!ti->have_srv)
 		save_err(ti->srv_err, sizeof(ti->srv_err), &se);
 	free(ans);
@@ -1054,7 +1056,7 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 			save_err(ti->wks_err, sizeof(ti->wks_err), &le);
 	}
 	if (!ti->have_lsa && !ti->have_srv && !ti->have_wks) {
-		nlt_seterr(e, NLT_EPROTO, "show-target %s: nothing could be read: %s", t->host, ti->lsa_err);
+		nlt_seterr(e, lsa_cat, "show-target %s: nothing could be read: %s", t->host, ti->lsa_err);
 		return -1;
 	}
 	return 0;
