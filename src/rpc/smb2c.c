@@ -54,14 +54,18 @@ static int given_up(struct smb2c *c, const char *op, struct nlt_err *e)
 }
 
 
-static int recv_exact(struct smb2c *c, uint8_t *buf, size_t len)
+/* *got (optional): how many bytes came before a failure */
+static int recv_exact(struct smb2c *c, uint8_t *buf, size_t len, size_t *got_out)
 {
 	size_t got = 0;
 
 	while (got < len) {
 		ssize_t r = xp_recv_some(c->fd, buf + got, len - got, c->deadline_ms);
-		if (r < 0)
+		if (r < 0) {
+			if (got_out)
+				*got_out = got;
 			return (int)-r;
+		}
 		got += (size_t)r;
 	}
 	return XP_OK;
@@ -125,13 +129,15 @@ static int recv_frame_1(struct smb2c *c, unsigned pending, struct smb2_hdr *h, s
 			struct nlt_err *e)
 {
 	uint8_t fh[4];
-	size_t n;
+	size_t n, got = 0;
 	int st;
 
 	if (nlt_now_ms() >= c->deadline_ms)
 		st = XP_TIMEOUT;
 	else
-		st = recv_exact(c, fh, 4);
+		st = recv_exact(c, fh, 4, &got);
+	if (st == XP_TIMEOUT && got) /* part of a frame header: the stream is out of step */
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame cut short: %s", op, c->peer, xp_status_str(st));
 	if (st == XP_OK && smb2_dec_direct_tcp(fh, &n) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: not a direct-TCP frame", op, c->peer);
 	if (st == XP_TIMEOUT && pending) {
@@ -149,7 +155,7 @@ static int recv_frame_1(struct smb2c *c, unsigned pending, struct smb2_hdr *h, s
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op, c->peer, xp_status_str(st));
 	if (n > SMB2C_BUF || n < 4)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame of %zu bytes", op, c->peer, n);
-	if ((st = recv_exact(c, c->tmp, n)) != XP_OK) {
+	if ((st = recv_exact(c, c->tmp, n, NULL)) != XP_OK) {
 		/* the deadline, reached in the middle of a frame, is still the deadline (and the flood's) */
 		if (st == XP_TIMEOUT && pending)
 			return nlt_seterr(e, NLT_ENODC,

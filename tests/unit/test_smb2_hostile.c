@@ -50,6 +50,7 @@ enum mode {
 	M_UNSIGNED,
 	M_UNSIGNED_NO_SID,
 	M_TRUNC_FRAME_HOLD,
+	M_TRUNC_HDR_HOLD,
 	M_TRUNC_FRAME_CLOSE,
 	M_TRUNC_MSG,
 	M_BAD_FRAME_HDR,
@@ -419,6 +420,14 @@ static void answer_ioctl(struct peer *p)
 		write_full(p->fd, p->tmp, n + 4);
 		return;
 	}
+	if (p->mode == M_TRUNC_HDR_HOLD) {
+		uint8_t f[4];
+		struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+		smb2_put_direct_tcp(f, len);
+		write_full(p->fd, f, 2); /* half of the frame header, then nothing */
+		(void)poll(&pf, 1, FLOOD_MS);
+		return;
+	}
 	if (p->mode == M_TRUNC_FRAME_HOLD || p->mode == M_TRUNC_FRAME_CLOSE || p->mode == M_BAD_FRAME_HDR ||
 	    p->mode == M_HUGE_FRAME) {
 		uint8_t f[4];
@@ -643,7 +652,8 @@ static void *peer_main(void *arg)
 			break;
 		case SMB2_IOCTL:
 			answer_ioctl(p);
-			if (p->mode == M_PENDING_FLOOD || p->mode == M_PENDING_SLOW || p->mode == M_TRUNC_FRAME_HOLD)
+			if (p->mode == M_PENDING_FLOOD || p->mode == M_PENDING_SLOW || p->mode == M_TRUNC_FRAME_HOLD ||
+			    p->mode == M_TRUNC_HDR_HOLD)
 				goto out;
 			if (p->mode == M_TRUNC_FRAME_CLOSE)
 				goto out;
@@ -823,6 +833,20 @@ static void test_truncated_frame_held_open(void **state)
 	start(&f, M_TRUNC_FRAME_HOLD);
 	assert_int_equal(open_pipe(&f), 0);
 	assert_refused(&f, transceive(&f), NLT_EPROTO, "cut short");
+	finish(&f);
+}
+
+static void test_truncated_header_held_open(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_TRUNC_HDR_HOLD);
+	assert_int_equal(open_pipe(&f), 0);
+	/* two bytes of a frame header, then silence: at the deadline the stream is out of step, so the
+	 * connection is given up (not read on at a later deadline from the middle of a header) */
+	assert_refused(&f, transceive(&f), NLT_EPROTO, "cut short");
+	f.c.deadline_ms = nlt_now_ms() + DEADLINE_MS;
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "earlier answer on this connection failed");
 	finish(&f);
 }
 
@@ -1214,6 +1238,7 @@ int main(void)
 		cmocka_unit_test(test_unsigned),
 		cmocka_unit_test(test_unsigned_without_session),
 		cmocka_unit_test(test_truncated_frame_held_open),
+		cmocka_unit_test(test_truncated_header_held_open),
 		cmocka_unit_test(test_truncated_frame_then_close),
 		cmocka_unit_test(test_truncated_message),
 		cmocka_unit_test(test_not_a_frame),
