@@ -1261,10 +1261,8 @@ int smb2c_recv_open_pipe(struct smb2c *c, uint64_t mid, const char *pipe, uint32
 	int more;
 	const uint8_t *m2;
 
-	if (recv_mid(c, mid, &n, "tree connect", e) < 0) {
-		pending_take(c, mid + 1); /* the connection is of no further use for this open */
-		return -1;
-	}
+	if (recv_mid(c, mid, &n, "tree connect", e) < 0)
+		return -1; /* the CREATE stays in flight: an answer that comes late is kept, not taken for a stray */
 	if (smb2_chain_next(c->buf, n, &ml, &more) != WIRE_OK || smb2_dec_hdr(c->buf, ml, &h) != WIRE_OK ||
 	    h.command != SMB2_TREE_CONNECT) {
 		pending_take(c, mid + 1);
