@@ -74,6 +74,8 @@ enum mode {
 	M_PIPE_FLOOD,     /* every request in flight answered STATUS_PENDING, over and over */
 	M_PIPE_ONE,       /* the same, but the second IOCTL of the batch gets its real answer once */
 	M_PIPE_BADSIG,    /* three IOCTLs answered 2nd (a bad signature), 1st, 3rd */
+	M_NL_DENIED,      /* show-target: the early netlogon open refused (ACCESS_DENIED), asked again:
+			     NL_RETRY_STATUS; every IOCTL refused (INVALID_PARAMETER), other CREATEs fine */
 };
 
 struct peer {
@@ -89,6 +91,8 @@ struct peer {
 	size_t n_rh;
 	int n_tcon;               /* TREE_CONNECT compounds seen (pipelined modes) */
 	int nl_early;             /* a CREATE \PIPE\netlogon came while the first TREE_CONNECT was unanswered */
+	uint32_t nl_retry_status; /* M_NL_DENIED: the answer to a lone CREATE \PIPE\netlogon */
+	int nl_retries;           /* ... how many came */
 };
 
 static void put32(uint8_t *b, uint32_t v)
@@ -609,6 +613,85 @@ static void pipe_badsig(struct peer *p)
 	}
 }
 
+/* ---- show-target's netlogon probe refused, asked again ---- */
+
+/* Whether the CREATE message at p->in + off names the pipe `name` (ASCII). */
+static int create_names(const struct peer *p, size_t off, const char *name)
+{
+	size_t body = off + 64, no, nl, n = strlen(name);
+
+	if (body + 48 > p->in_len)
+		return 0;
+	no = (size_t)p->in[body + 44] | (size_t)p->in[body + 45] << 8;
+	nl = (size_t)p->in[body + 46] | (size_t)p->in[body + 47] << 8;
+	if (nl != 2 * n || off + no + nl > p->in_len)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (p->in[off + no + 2 * i] != (uint8_t)name[i] || p->in[off + no + 2 * i + 1] != 0)
+			return 0;
+	return 1;
+}
+
+/* A signed ERROR answer to req with status st, appended to w (the caller signs). */
+static void error_body(struct wwr *w, const struct smb2_hdr *req, uint32_t st)
+{
+	rsp_hdr(w, req, st, 8, 0);
+	wwr_u16le(w, 9);
+	wwr_u8(w, 0);
+	wwr_u8(w, 0);
+	wwr_u32le(w, 0);
+	wwr_u8(w, 0);
+}
+
+/* M_NL_DENIED: one request chain in p->in answered (signed). */
+static void nl_denied_answer(struct peer *p)
+{
+	struct wwr w;
+	size_t len, s1;
+
+	wwr_init(&w, p->out, sizeof(p->out));
+	if (p->rh[0].command == SMB2_TREE_CONNECT && p->n_rh == 2) {
+		size_t off2 = (size_t)p->in[20] | (size_t)p->in[21] << 8 | (size_t)p->in[22] << 16 |
+			      (size_t)p->in[23] << 24;
+		rsp_hdr(&w, &p->rh[0], 0, 8, 0);
+		tcon_body(&w);
+		smb2_chain_link(&w, 0);
+		s1 = wwr_len(&w);
+		if (create_names(p, off2, "netlogon")) {
+			error_body(&w, &p->rh[1], 0xc0000022); /* access denied: not "no such pipe" */
+		} else {
+			rsp_hdr(&w, &p->rh[1], 0, 8, 0);
+			create_body(&w);
+		}
+		len = wwr_len(&w);
+		assert_int_equal(w.err, WIRE_OK);
+		sign(p, p->out, s1);
+		sign(p, p->out + s1, len - s1);
+		peer_send(p, p->out, len);
+		return;
+	}
+	if (p->rh[0].command == SMB2_CREATE && create_names(p, 0, "netlogon")) {
+		p->nl_retries++;
+		if (p->nl_retry_status)
+			error_body(&w, &p->rh[0], p->nl_retry_status);
+		else {
+			rsp_hdr(&w, &p->rh[0], 0, 8, 0);
+			create_body(&w);
+		}
+	} else if (p->rh[0].command == SMB2_CREATE) {
+		rsp_hdr(&w, &p->rh[0], 0, 8, 0);
+		create_body(&w);
+	} else if (p->rh[0].command == SMB2_IOCTL) {
+		error_body(&w, &p->rh[0], 0xc000000d); /* invalid parameter: the RPC call fails, plainly */
+	} else {
+		return; /* CLOSE, LOGOFF: not answered */
+	}
+	len = wwr_len(&w);
+	assert_int_equal(w.err, WIRE_OK);
+	sign(p, p->out, len);
+	peer_send(p, p->out, len);
+}
+
 static void *peer_main(void *arg)
 {
 	struct peer *p = arg;
@@ -630,6 +713,10 @@ static void *peer_main(void *arg)
 	p->have_keys = 1;
 	/* then whatever the client sends */
 	while (peer_recv(p) == 0) {
+		if (p->mode == M_NL_DENIED) {
+			nl_denied_answer(p);
+			continue;
+		}
 		if (p->mode == M_PIPE_FLOOD || p->mode == M_PIPE_ONE || p->mode == M_PIPE_BADSIG) {
 			if (p->rh[0].command == SMB2_TREE_CONNECT) {
 				int r = pipe_tcon(p);
@@ -1229,6 +1316,63 @@ static void test_show_target_netlogon_last(void **state)
 	free(f.p);
 }
 
+/*
+ * The early \PIPE\netlogon open refused otherwise than "no such pipe" (ACCESS_DENIED): target_show
+ * asks again, alone, on the lsarpc tree, and reports what that answer says; never "served" or "not
+ * served" from the refusal itself.
+ */
+static void nl_retry_case(uint32_t retry_status, int want_netlogon)
+{
+	struct fx f;
+	struct target t;
+	struct target_info ti;
+	struct nlt_err e;
+	int rc;
+
+	start(&f, M_NL_DENIED);
+	f.p->nl_retry_status = retry_status;
+	memset(&t, 0, sizeof(t));
+	t.smb = f.c;
+	snprintf(t.host, sizeof(t.host), "srv.hostile.test");
+	t.user.kind = TACCT_LOCAL;
+	t.mech = 2;
+	nlt_clearerr(&e);
+	t.smb.deadline_ms = nlt_now_ms() + 2000;
+	rc = target_show(&t, &ti, &e);
+	f.c = t.smb;
+	print_message("    -> rc %d netlogon %d (%s) [%s]\n", rc, ti.netlogon, ti.netlogon_err, e.msg);
+	assert_int_equal(rc, -1); /* every RPC call was refused: nothing could be read */
+	assert_int_equal(e.cat, NLT_EPROTO);
+	assert_int_equal(ti.netlogon, want_netlogon);
+	if (want_netlogon == 1)
+		assert_int_equal(t.nl_tree, 0); /* the open of the retry is on the session's tree */
+	if (want_netlogon < 0)
+		assert_non_null(strstr(ti.netlogon_err, "srv.hostile.test"));
+	smb2c_free(&f.c);
+	pthread_join(f.t, NULL);
+	assert_int_equal(f.p->nl_retries, 1);
+	close(f.p->lfd);
+	free(f.p);
+}
+
+static void test_show_target_netlogon_retry_not_found(void **state)
+{
+	(void)state;
+	nl_retry_case(0xc0000034, 0);
+}
+
+static void test_show_target_netlogon_retry_served(void **state)
+{
+	(void)state;
+	nl_retry_case(0, 1);
+}
+
+static void test_show_target_netlogon_retry_denied(void **state)
+{
+	(void)state;
+	nl_retry_case(0xc0000022, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1263,6 +1407,9 @@ int main(void)
 		cmocka_unit_test(test_pipelined_bad_signature),
 		cmocka_unit_test(test_show_target_pending_flood),
 		cmocka_unit_test(test_show_target_netlogon_last),
+		cmocka_unit_test(test_show_target_netlogon_retry_not_found),
+		cmocka_unit_test(test_show_target_netlogon_retry_served),
+		cmocka_unit_test(test_show_target_netlogon_retry_denied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
