@@ -24,14 +24,48 @@ static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
 
 /* ---- framing and transport ---- */
 
-static int recv_exact(struct smb2c *c, uint8_t *buf, size_t len)
+/*
+ * Give the connection up after an answer failed its check: a message that does not verify says
+ * nothing true, not even which request it answers, and the stream may be out of step.  Every later
+ * call fails at once, naming that first cause (MS-SMB2 3.2.5.1.3 lets a client disconnect).
+ */
+static int give_up(struct smb2c *c, struct nlt_err *e)
+{
+	const char *why = e ? strstr(e->msg, c->peer) : NULL;
+
+	if (!c->broken[0] && e) {
+		why = why ? why + strlen(c->peer) : e->msg;
+		if (why[0] == ':' && why[1] == ' ')
+			why += 2;
+		snprintf(c->broken, sizeof(c->broken), "%.190s", why[0] ? why : "an answer failed its check");
+	} else if (!c->broken[0]) {
+		snprintf(c->broken, sizeof(c->broken), "an answer failed its check");
+	}
+	return -1;
+}
+
+/* -1 with e when the connection was given up (give_up) */
+static int given_up(struct smb2c *c, const char *op, struct nlt_err *e)
+{
+	if (!c->broken[0])
+		return 0;
+	return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: refused: an earlier answer on this connection failed its check (%s)",
+			  op, c->peer, c->broken);
+}
+
+
+/* *got (optional): how many bytes came before a failure */
+static int recv_exact(struct smb2c *c, uint8_t *buf, size_t len, size_t *got_out)
 {
 	size_t got = 0;
 
 	while (got < len) {
 		ssize_t r = xp_recv_some(c->fd, buf + got, len - got, c->deadline_ms);
-		if (r < 0)
+		if (r < 0) {
+			if (got_out)
+				*got_out = got;
 			return (int)-r;
+		}
 		got += (size_t)r;
 	}
 	return XP_OK;
@@ -44,6 +78,8 @@ static int send_msgs(struct smb2c *c, size_t len, const char *op, struct nlt_err
 	size_t flen = len;
 	int st;
 
+	if (given_up(c, op, e))
+		return -1;
 	if (c->encrypt) {
 		uint8_t nonce[16] = { 0 };
 		size_t nl = smb2_cipher_nonce_len(c->cipher), n;
@@ -73,30 +109,53 @@ static int send_msgs(struct smb2c *c, size_t len, const char *op, struct nlt_err
  * checks it when it has to wait).  pending: the interim answers seen so far,
  * for the error.
  */
+static int recv_frame_1(struct smb2c *c, unsigned pending, struct smb2_hdr *h, size_t *len, const char *op,
+			struct nlt_err *e);
+
+/* recv_frame_1, and the connection given up unless nothing of a frame had come (a plain timeout) */
 static int recv_frame(struct smb2c *c, unsigned pending, struct smb2_hdr *h, size_t *len, const char *op,
 		      struct nlt_err *e)
 {
+	int r = recv_frame_1(c, pending, h, len, op, e);
+
+	if (r == -2)
+		return -1;
+	if (r < 0)
+		return give_up(c, e);
+	return 0;
+}
+
+static int recv_frame_1(struct smb2c *c, unsigned pending, struct smb2_hdr *h, size_t *len, const char *op,
+			struct nlt_err *e)
+{
 	uint8_t fh[4];
-	size_t n;
+	size_t n, got = 0;
 	int st;
 
 	if (nlt_now_ms() >= c->deadline_ms)
 		st = XP_TIMEOUT;
 	else
-		st = recv_exact(c, fh, 4);
+		st = recv_exact(c, fh, 4, &got);
+	if (st == XP_TIMEOUT && got) /* part of a frame header: the stream is out of step */
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame cut short: %s", op, c->peer, xp_status_str(st));
 	if (st == XP_OK && smb2_dec_direct_tcp(fh, &n) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: not a direct-TCP frame", op, c->peer);
-	if (st == XP_TIMEOUT && pending)
-		return nlt_seterr(e, NLT_ENODC,
-				  "SMB2 %s to %s: no final answer before the deadline (the server answered "
-				  "STATUS_PENDING %u time%s)",
-				  op, c->peer, pending, pending == 1 ? "" : "s");
+	if (st == XP_TIMEOUT && pending) {
+		nlt_seterr(e, NLT_ENODC,
+			   "SMB2 %s to %s: no final answer before the deadline (the server answered "
+			   "STATUS_PENDING %u time%s)",
+			   op, c->peer, pending, pending == 1 ? "" : "s");
+		return -2;
+	}
+	if (st == XP_TIMEOUT) {
+		nlt_seterr(e, NLT_ENODC, "SMB2 %s to %s: no answer: %s", op, c->peer, xp_status_str(st));
+		return -2; /* between frames: a later deadline may still see the answer */
+	}
 	if (st != XP_OK)
-		return nlt_seterr(e, st == XP_TIMEOUT ? NLT_ENODC : NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op,
-				  c->peer, xp_status_str(st));
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: no answer: %s", op, c->peer, xp_status_str(st));
 	if (n > SMB2C_BUF || n < 4)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: frame of %zu bytes", op, c->peer, n);
-	if ((st = recv_exact(c, c->tmp, n)) != XP_OK) {
+	if ((st = recv_exact(c, c->tmp, n, NULL)) != XP_OK) {
 		/* the deadline, reached in the middle of a frame, is still the deadline (and the flood's) */
 		if (st == XP_TIMEOUT && pending)
 			return nlt_seterr(e, NLT_ENODC,
@@ -147,14 +206,18 @@ static int recv_msgs(struct smb2c *c, uint64_t mid, size_t *len, const char *op,
 	unsigned pending = 0;
 	struct smb2_hdr h;
 
+	if (given_up(c, op, e))
+		return -1;
 	for (;;) {
 		if (recv_frame(c, pending, &h, len, op, e) < 0)
 			return -1;
 		if (is_oplock_break(&h))
 			continue;
-		if (h.message_id != mid)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, expected %llu", op, c->peer,
-					  (unsigned long long)h.message_id, (unsigned long long)mid);
+		if (h.message_id != mid) {
+			nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, expected %llu", op, c->peer,
+				   (unsigned long long)h.message_id, (unsigned long long)mid);
+			return give_up(c, e);
+		}
 		if (smb2_is_interim(&h)) {
 			if (pending < UINT32_MAX)
 				pending++;
@@ -193,7 +256,14 @@ static int recv_any(struct smb2c *c, size_t *len, uint64_t *mid, const char *op,
  * established session's messages must carry SMB2_FLAGS_SIGNED and a
  * signature that verifies.  Before the keys exist nothing can be checked.
  */
+static int check_chain_1(struct smb2c *c, size_t len, const char *op, struct nlt_err *e);
+
 static int check_chain(struct smb2c *c, size_t len, const char *op, struct nlt_err *e)
+{
+	return check_chain_1(c, len, op, e) < 0 ? give_up(c, e) : 0;
+}
+
+static int check_chain_1(struct smb2c *c, size_t len, const char *op, struct nlt_err *e)
 {
 	size_t off = 0;
 	int more = 1;
@@ -386,8 +456,11 @@ int smb2c_connect(struct smb2c *c, const struct nlt_addr *addr, const char *host
 	if (smb2_enc_negotiate_req(&w, &h, &q) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 negotiate with %s: cannot encode", c->peer);
 	smb2_preauth_update(c->preauth, c->buf + 4, wwr_len(&w));
-	if (need_credits(c, 1, "negotiate", e) || send_msgs(c, wwr_len(&w), "negotiate", e) ||
-	    recv_msgs(c, h.message_id, &n, "negotiate", e))
+	if (need_credits(c, 1, "negotiate", e) || send_msgs(c, wwr_len(&w), "negotiate", e))
+		return -1;
+	if (opts && opts->while_negotiating)
+		opts->while_negotiating(opts->while_negotiating_arg);
+	if (recv_msgs(c, h.message_id, &n, "negotiate", e))
 		return -1;
 	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.command != SMB2_NEGOTIATE)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 negotiate with %s: not a NEGOTIATE answer", c->peer);
@@ -944,6 +1017,8 @@ static int pending_add(struct smb2c *c, uint64_t mid, const char *op, struct nlt
  */
 static int recv_mid(struct smb2c *c, uint64_t mid, size_t *len, const char *op, struct nlt_err *e)
 {
+	if (given_up(c, op, e))
+		return -1;
 	for (size_t i = 0; i < c->n_stash; i++) {
 		struct smb2c_stash *st = &c->stash[i];
 		if (st->mid != mid)
@@ -976,13 +1051,17 @@ static int recv_mid(struct smb2c *c, uint64_t mid, size_t *len, const char *op, 
 			*len = n;
 			return 0;
 		}
-		if (!pending_has(c, got))
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, which was not asked", op,
-					  c->peer, (unsigned long long)got);
+		if (!pending_has(c, got)) {
+			nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: answer to message %llu, which was not asked", op, c->peer,
+				   (unsigned long long)got);
+			return give_up(c, e);
+		}
 		for (size_t i = 0; i < c->n_stash; i++)
-			if (c->stash[i].mid == got)
-				return nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: two answers to message %llu", op, c->peer,
-						  (unsigned long long)got);
+			if (c->stash[i].mid == got) {
+				nlt_seterr(e, NLT_EPROTO, "SMB2 %s to %s: two answers to message %llu", op, c->peer,
+					   (unsigned long long)got);
+				return give_up(c, e);
+			}
 		if (c->n_stash >= SMB2C_MAX_PENDING)
 			return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s to %s: too many answers kept", op, c->peer);
 		st = &c->stash[c->n_stash];
@@ -1129,6 +1208,108 @@ int smb2c_recv_transceive(struct smb2c *c, uint64_t mid, const struct smb2_file_
 			memcpy(out + *out_len, rr.data, rr.len);
 		*out_len += rr.len;
 		c->n_reads++;
+	}
+	return 0;
+}
+
+/*
+ * TREE_CONNECT IPC$ + CREATE pipe as one compound, pipelined (see smb2c.h): both message ids are in
+ * flight, the server may answer the CREATE in the compound or (asynchronously) in a frame of its own.
+ */
+int smb2c_send_open_pipe(struct smb2c *c, const char *pipe, uint64_t *mid, struct nlt_err *e)
+{
+	struct smb2_create_req cr;
+	struct smb2_hdr h1, h2;
+	struct wwr w;
+	char path[300];
+	size_t starts[2];
+
+	if (!c->have_keys)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: no session", c->peer);
+	if (c->n_pending + 2 > SMB2C_MAX_PENDING)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: more than %d requests in flight", c->peer,
+				  SMB2C_MAX_PENDING);
+	snprintf(path, sizeof(path), "\\\\%s\\IPC$", c->host);
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	h1 = new_hdr(c, SMB2_TREE_CONNECT);
+	h1.tree_id = 0;
+	starts[0] = 0;
+	smb2_enc_tree_connect_req(&w, &h1, path);
+	smb2_chain_link(&w, starts[0]);
+	starts[1] = wwr_len(&w);
+	h2 = new_hdr(c, SMB2_CREATE);
+	h2.flags |= SMB2_FLAGS_RELATED_OPERATIONS;
+	h2.tree_id = UINT32_MAX;
+	h2.session_id = UINT64_MAX;
+	smb2_create_req_pipe(&cr, pipe);
+	if (smb2_enc_create_req(&w, &h2, &cr) != WIRE_OK || sign_chain(c, starts, 2, wwr_len(&w)))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: cannot encode", c->peer);
+	if (need_credits(c, 2, "tree connect", e) || pending_add(c, h1.message_id, "tree connect", e) ||
+	    pending_add(c, h2.message_id, "create", e) || send_msgs(c, wwr_len(&w), "tree connect + create", e))
+		return -1;
+	*mid = h1.message_id;
+	return 0;
+}
+
+int smb2c_recv_open_pipe(struct smb2c *c, uint64_t mid, const char *pipe, uint32_t *tree_id, uint32_t *share_flags,
+			 struct smb2_file_id *fid, struct nlt_err *e)
+{
+	struct smb2_tree_connect_rep tr;
+	struct smb2_create_rep crr;
+	struct smb2_hdr h;
+	size_t n, ml, ml2;
+	int more;
+	const uint8_t *m2;
+
+	if (recv_mid(c, mid, &n, "tree connect", e) < 0)
+		return -1; /* the CREATE stays in flight: an answer that comes late is kept, not taken for a stray */
+	if (smb2_chain_next(c->buf, n, &ml, &more) != WIRE_OK || smb2_dec_hdr(c->buf, ml, &h) != WIRE_OK ||
+	    h.command != SMB2_TREE_CONNECT) {
+		pending_take(c, mid + 1);
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: malformed answer", c->peer);
+	}
+	if (more)
+		pending_take(c, mid + 1); /* the CREATE's answer is in this compound */
+	if (h.status != SMB2_STATUS_SUCCESS)
+		return status_err(c, &h, "tree connect IPC$", e); /* a CREATE answered apart stays in flight */
+	if (smb2_dec_tree_connect_rep(c->buf, ml, &tr) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: malformed answer", c->peer);
+	if (tr.share_type != SMB2_SHARE_TYPE_PIPE)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: IPC$ is not a pipe share", c->peer);
+	*tree_id = h.tree_id;
+	*share_flags = tr.share_flags;
+	if (!more) {
+		/* the CREATE answered in a frame of its own (asynchronously) */
+		if (recv_mid(c, mid + 1, &n, "create", e) < 0)
+			return -1;
+		ml = 0;
+	}
+	m2 = c->buf + ml;
+	if (smb2_chain_next(m2, n - ml, &ml2, &more) != WIRE_OK || smb2_dec_hdr(m2, ml2, &h) != WIRE_OK ||
+	    h.command != SMB2_CREATE)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
+	if (h.status != SMB2_STATUS_SUCCESS)
+		return status_err(c, &h, "create pipe", e);
+	if (smb2_dec_create_rep(m2, ml2, &crr) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
+	*fid = crr.file_id;
+	return 0;
+}
+
+int smb2c_use_tree(struct smb2c *c, uint32_t tree_id, uint32_t share_flags, struct nlt_err *e)
+{
+	c->tree_id = tree_id;
+	c->share_flags = share_flags;
+	if ((c->share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) && !c->encrypt) {
+		if (c->dialect < SMB2_DIALECT_300 || !c->keys.cipher_key_len)
+			return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: the share requires encryption we cannot do",
+					  c->peer);
+		c->encrypt = 1;
+	}
+	if ((c->dialect == SMB2_DIALECT_300 || c->dialect == SMB2_DIALECT_302) && !c->validated) {
+		if (c->n_pending)
+			return nlt_seterr(e, NLT_EINTERNAL, "SMB2 validate negotiate with %s: requests in flight", c->peer);
+		return validate_negotiate(c, e);
 	}
 	return 0;
 }

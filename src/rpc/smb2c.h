@@ -73,6 +73,9 @@ struct smb2c {
 		uint8_t *msg;
 	} stash[SMB2C_MAX_PENDING];
 	size_t n_stash;
+	/* an answer failed its check (signature, decryption, framing, ids): nothing more on this
+	 * connection is believed; why (the first error's cause), repeated by every later call */
+	char broken[200];
 	uint8_t *buf;           /* SMB2C_BUF: requests are built and responses read here */
 	uint8_t *tmp;           /* SMB2C_BUF + 52: transform / plain copy */
 };
@@ -82,6 +85,10 @@ struct smb2c_opts {
 	uint16_t max_dialect;   /* offer no dialect above this (0: up to 3.1.1) */
 	int force_encrypt;      /* encrypt after the session setup even if not asked to */
 	uint32_t max_io;        /* bytes asked for per IOCTL/READ answer (0: SMB2C_MAX_IO) */
+	/* local work done while the NEGOTIATE answer is on its way (e.g. loading a GSSAPI mechanism);
+	 * called once, after the NEGOTIATE is sent and before its answer is read; NULL: none */
+	void (*while_negotiating)(void *arg);
+	void *while_negotiating_arg;
 };
 /*
  * Connect to addr (port included, normally 445) and NEGOTIATE.  host names
@@ -146,6 +153,22 @@ int smb2c_send_transceive(struct smb2c *c, const struct smb2_file_id *fid, const
 			  uint64_t *mid, struct nlt_err *e);
 int smb2c_recv_transceive(struct smb2c *c, uint64_t mid, const struct smb2_file_id *fid, uint8_t *out, size_t cap,
 			  size_t *out_len, struct nlt_err *e);
+/*
+ * TREE_CONNECT IPC$ + CREATE pipe compounded, pipelined beside other requests: another tree of the
+ * same session (its id in *tree_id; c->tree_id is not changed), e.g. a pipe whose open is slow
+ * asked for before the other calls.  Not on 3.0/3.0.2 before the first smb2c_open_pipe (which
+ * validates the negotiation).  A request on that pipe needs c->tree_id set to its tree while it is
+ * sent and answered.
+ */
+int smb2c_send_open_pipe(struct smb2c *c, const char *pipe, uint64_t *mid, struct nlt_err *e);
+int smb2c_recv_open_pipe(struct smb2c *c, uint64_t mid, const char *pipe, uint32_t *tree_id, uint32_t *share_flags,
+			 struct smb2_file_id *fid, struct nlt_err *e);
+/*
+ * Make tree_id (from smb2c_recv_open_pipe) the session's tree, as smb2c_open_pipe does: encryption
+ * switched on when the share asks for it, and on 3.0/3.0.2 FSCTL_VALIDATE_NEGOTIATE_INFO (nothing
+ * may be in flight then).
+ */
+int smb2c_use_tree(struct smb2c *c, uint32_t tree_id, uint32_t share_flags, struct nlt_err *e);
 /* LOGOFF (best effort when e is NULL) and close the socket; wipes the keys. */
 int smb2c_logoff(struct smb2c *c, struct nlt_err *e);
 /* LOGOFF sent, not waited for (the server ends the session's opens and trees with it); socket closed, keys wiped. */

@@ -3,6 +3,8 @@
 #include "target.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +334,50 @@ static int acquire_cred(struct target *t, struct secret *pw, gss_cred_id_t *cred
 	return 0;
 }
 
+/*
+ * NTLM's credential is acquired while the NEGOTIATE answer is on its way: loading gss-ntlmssp and
+ * the OpenSSL it initialises is a few ms of CPU that used to come before the first packet.
+ */
+struct acq {
+	struct target *t;
+	struct secret *pw;
+	gss_cred_id_t *cred;
+	struct nlt_err err;
+	int ran, r;
+};
+
+/*
+ * gss-ntlmssp does NTLM's MD4/MD5/RC4 with OpenSSL 3, whose first initialisation also loads every
+ * error string of libcrypto into a hash table: ~300 KB of show-target's peak RSS (issue 8: <= 10 MB;
+ * medians of 10 runs 10.42 -> 10.12 MB) for messages nothing here prints (gss-ntlmssp reports its
+ * own minor codes).  OpenSSL runs each stage of its initialisation once, so asking first with
+ * OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS (0x1, openssl/crypto.h; a documented, stable value) keeps them
+ * out.  The configuration (openssl.cnf, the administrator's policy) still loads.  The library is the
+ * one gss-ntlmssp links on Debian 12 and its successors so far; without it nothing is done.
+ */
+static void openssl_no_error_strings(void)
+{
+	void *h = dlopen("libcrypto.so.3", RTLD_LAZY | RTLD_LOCAL);
+	int (*init)(uint64_t, const void *);
+
+	if (!h)
+		return;
+	*(void **)&init = dlsym(h, "OPENSSL_init_crypto");
+	if (init)
+		(void)init(0x1 /* OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS */, NULL);
+	/* not dlclose()d: gss-ntlmssp loads the same library next (one more reference) */
+}
+
+static void acq_run(void *arg)
+{
+	struct acq *a = arg;
+
+	a->ran = 1;
+	if (a->t->mech == 2 && !getenv("NLT_OPENSSL_ERROR_STRINGS"))
+		openssl_no_error_strings();
+	a->r = acquire_cred(a->t, a->pw, a->cred, &a->err);
+}
+
 int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
@@ -340,6 +386,7 @@ int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct 
 	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
 	OM_uint32 min;
 	int r;
+	struct acq acq;
 
 	memset(t, 0, sizeof(*t));
 	t->smb.fd = -1;
@@ -351,27 +398,49 @@ int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct 
 		return -1;
 	if (t->user.kind == TACCT_CCACHE && req->ccache && req->ccache[0] && setenv("KRB5CCNAME", req->ccache, 1) != 0)
 		return nlt_seterr(e, NLT_EINTERNAL, "setenv KRB5CCNAME failed");
+	memset(&pw, 0, sizeof(pw));
+	memset(&acq, 0, sizeof(acq));
+	memset(&so, 0, sizeof(so));
 	if (t->user.kind != TACCT_CCACHE) {
-		memset(&pw, 0, sizeof(pw));
 		if (read_password(req, &t->user, &pw, e) < 0)
 			return -1;
-		r = t->mech == 1 ? kinit_memory(t, &pw, e) : acquire_cred(t, &pw, &cred, e);
-		secret_free(&pw);
-		if (r < 0)
-			return -1;
+		if (t->mech == 1) {
+			r = kinit_memory(t, &pw, e);
+			secret_free(&pw);
+			if (r < 0)
+				return -1;
+		} else {
+			acq.t = t;
+			acq.pw = &pw;
+			acq.cred = &cred;
+			nlt_clearerr(&acq.err);
+			so.while_negotiating = acq_run;
+			so.while_negotiating_arg = &acq;
+		}
 	}
-	if (resolve_host(t, ctx, host, e) < 0)
-		goto fail;
+	if (resolve_host(t, ctx, host, e) < 0) {
+		r = -1;
+		goto conn_done;
+	}
 	nlt_addr_str(&t->addr, t->addr_str, sizeof(t->addr_str));
-	memset(&so, 0, sizeof(so));
 	{
 		const char *d = getenv("NLT_SMB2_MAX_DIALECT"); /* test hook: cap what we offer */
 		if (d)
 			so.max_dialect = (uint16_t)strtoul(d, NULL, 16);
 	}
-	if (smb2c_connect(&t->smb, &t->addr, host, &so, ctx->deadline_ms, e) < 0)
+	r = smb2c_connect(&t->smb, &t->addr, host, &so, ctx->deadline_ms, e);
+	t->connected = r == 0;
+conn_done:
+	if (so.while_negotiating && !acq.ran)
+		acq_run(&acq); /* the network failed first: a local problem with the credential still comes first */
+	secret_free(&pw);
+	if (so.while_negotiating && acq.r < 0) {
+		if (e)
+			*e = acq.err;
 		goto fail;
-	t->connected = 1;
+	}
+	if (r < 0)
+		goto fail;
 	if (smb2c_session_setup_cred(&t->smb, cred == GSS_C_NO_CREDENTIAL ? NULL : cred, t->mech == 2, e) < 0) {
 		const char *why = target_logon_why(t->user.kind, t->mech == 2, t->smb.last_status, t->smb.last_gss_minor);
 		if (why[0] && e) {
@@ -694,19 +763,49 @@ static void srvsvc_serial(struct target *t, struct target_info *ti, struct nlt_e
 		rpc_close(&c);
 }
 
+/*
+ * The answer to the \PIPE\netlogon probe (mid): served (left open: LOGOFF closes it), not served
+ * (STATUS_OBJECT_NAME_NOT_FOUND), or unknown with its error.  own_tree: sent as TREE_CONNECT + CREATE.
+ */
+static void nl_take(struct target *t, struct target_info *ti, uint64_t mid, int own_tree)
+{
+	struct nlt_err ne;
+	struct smb2_file_id fid;
+	uint32_t tree = 0, sf = 0;
+	int r;
+
+	nlt_clearerr(&ne);
+	t->smb.last_status = 0;
+	r = own_tree ? smb2c_recv_open_pipe(&t->smb, mid, "netlogon", &tree, &sf, &fid, &ne)
+		     : smb2c_recv_create(&t->smb, mid, "netlogon", &fid, &ne);
+	if (r == 0) {
+		ti->netlogon = 1;
+		ti->netlogon_fid = fid;
+		if (own_tree) {
+			t->nl_tree = tree;
+			t->nl_fid = fid;
+		}
+	} else if (t->smb.last_status == 0xc0000034) {
+		ti->netlogon = 0;
+	} else {
+		save_err(ti->netlogon_err, sizeof(ti->netlogon_err), &ne);
+	}
+}
+
 int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 {
 	struct rpc_conn c;
-	struct nlt_err le, se;
+	struct nlt_err le, se, le2;
 	struct tpipe lp, sp;
-	struct smb2_file_id nfid;
 	uint8_t buf[512], *ans = NULL, *out = NULL;
 	const size_t ans_cap = 8192;
 	const uint8_t *stub;
 	size_t len, stub_len, out_len;
 	uint32_t lb_call = 0, lo_call = 0, q12_call = 0, q3_call = 0, sb_call = 0, sg_call = 0;
 	uint64_t lb_mid = 0, lo_mid = 0, sc_mid = 0, nc_mid = 0, q12_mid = 0, q3_mid = 0, sb_mid = 0, sg_mid = 0;
-	int lsa_up = 0, srv_sent = 0, nl_sent = 0, srv_open = 0;
+	int lsa_up = 0, srv_sent = 0, nl_sent = 0, nl_tree = 0, srv_open = 0, lp_r;
+	uint64_t la_mid = 0;
+	enum nlt_cat lsa_cat;
 	struct lsa_handle h;
 	uint32_t st;
 	struct wwr w;
@@ -719,13 +818,53 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 	ti->netlogon = -1;
 	nlt_clearerr(&le);
 	nlt_clearerr(&se);
+	nlt_clearerr(&le2);
 	snprintf(lp.peer, sizeof(lp.peer), "%.50s \\PIPE\\lsarpc", t->smb.host);
 	snprintf(sp.peer, sizeof(sp.peer), "%.50s \\PIPE\\srvsvc", t->smb.host);
 	if (!(ans = malloc(ans_cap)))
 		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 
-	/* 1: TREE_CONNECT + CREATE lsarpc */
-	if (smb2c_open_pipe(&t->smb, "lsarpc", &lp.fid, &le) < 0) {
+	/*
+	 * 1: TREE_CONNECT + CREATE lsarpc, and beside it TREE_CONNECT + CREATE netlogon (two compounds, one
+	 * pipe CREATE each): a Samba member takes 30-370 ms to say it has no \PIPE\netlogon, and smbd
+	 * answers nothing else meanwhile, so asked first its wait overlaps the round trips of batch 2
+	 * instead of trailing batch 3.  Its own tree: a request needs a TreeId, and the lsarpc tree is not
+	 * known yet.  Not on 3.0/3.0.2, where the first tree connect is followed by VALIDATE_NEGOTIATE with
+	 * nothing else in flight: there the probe goes with batch 3 on the lsarpc tree.
+	 */
+	if (t->smb.dialect != SMB2_DIALECT_300 && t->smb.dialect != SMB2_DIALECT_302 && !getenv("NLT_NETLOGON_LAST")) {
+		uint32_t tree = 0, sf = 0;
+		int r = -1;
+
+		smb2c_hold(&t->smb);
+		if (smb2c_send_open_pipe(&t->smb, "lsarpc", &la_mid, &le) == 0) {
+			struct nlt_err ne;
+			nlt_clearerr(&ne);
+			if (smb2c_send_open_pipe(&t->smb, "netlogon", &nc_mid, &ne) == 0)
+				nl_sent = nl_tree = 1;
+			else
+				save_err(ti->netlogon_err, sizeof(ti->netlogon_err), &ne);
+		}
+		smb2c_flush(&t->smb);
+		if (la_mid) {
+			t->smb.last_status = 0;
+			r = smb2c_recv_open_pipe(&t->smb, la_mid, "lsarpc", &tree, &sf, &lp.fid, &le);
+			if (nl_sent && tree && (sf & SMB2_SHAREFLAG_ENCRYPT_DATA) && !t->smb.encrypt) {
+				/* the share wants encryption the session did not have: the probe went out plain, its
+				 * answer is taken before encryption is switched on */
+				uint32_t last = t->smb.last_status;
+				nl_take(t, ti, nc_mid, 1);
+				nl_sent = 0;
+				t->smb.last_status = last;
+			}
+			if (tree && smb2c_use_tree(&t->smb, tree, sf, r < 0 ? NULL : &le) < 0)
+				r = -1;
+		}
+		lp_r = r;
+	} else {
+		lp_r = smb2c_open_pipe(&t->smb, "lsarpc", &lp.fid, &le);
+	}
+	if (lp_r < 0) {
 		if (t->smb.last_status == 0xc0000022 && t->user.kind == TACCT_LOCAL) {
 			size_t n = strlen(le.msg);
 			snprintf(le.msg + n, sizeof(le.msg) - n, ": %s", target_logon_why(TACCT_LOCAL, 1, 0xc0000022, 0));
@@ -811,10 +950,12 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 		else
 			(void)tp_send(t, &sp, buf, len, &sg_mid, &se);
 	}
-	/* the netlogon probe last: a Samba member takes a while to say it has no such pipe */
-	if (t->smb.tree_id) {
+	/* the netlogon probe last when it could not go with batch 1: a Samba member takes a while to say it
+	 * has no such pipe */
+	if (t->smb.tree_id && !nl_tree) {
 		struct nlt_err ne;
 		nlt_clearerr(&ne);
+		ti->netlogon_err[0] = '\0';
 		if (smb2c_send_create(&t->smb, "netlogon", &nc_mid, &ne) == 0)
 			nl_sent = 1;
 		else
@@ -885,19 +1026,18 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 			se = ge;
 	}
 	/* \PIPE\netlogon: served or not (a Samba member does not serve it); left open: LOGOFF closes it */
-	if (nl_sent) {
-		struct nlt_err ne;
-		nlt_clearerr(&ne);
-		t->smb.last_status = 0;
-		if (smb2c_recv_create(&t->smb, nc_mid, "netlogon", &nfid, &ne) == 0) {
-			ti->netlogon = 1;
-			ti->netlogon_fid = nfid;
-
-		}
-		else if (t->smb.last_status == 0xc0000034)
-			ti->netlogon = 0;
+	if (nl_sent)
+		nl_take(t, ti, nc_mid, nl_tree);
+	if (ti->netlogon < 0 && nl_tree && t->smb.tree_id && !t->smb.n_pending) {
+		/* the probe on a tree of its own failed otherwise than "no such pipe": asked again, alone */
+		uint64_t m;
+		nlt_vlog("show-target: %s: the early \\PIPE\\netlogon probe failed (%s): asked again", t->host,
+			 ti->netlogon_err);
+		ti->netlogon_err[0] = '\0';
+		if (smb2c_send_create(&t->smb, "netlogon", &m, &le2) == 0)
+			nl_take(t, ti, m, 0);
 		else
-			save_err(ti->netlogon_err, sizeof(ti->netlogon_err), &ne);
+			save_err(ti->netlogon_err, sizeof(ti->netlogon_err), &le2);
 	}
 	if (!ti->have_lsa && lp.reset && !t->smb.n_pending) {
 		memset(&ti->lsa, 0, sizeof(ti->lsa));
@@ -908,6 +1048,7 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 		srvsvc_serial(t, ti, &se);
 	if (!ti->have_lsa && !ti->lsa_err[0])
 		save_err(ti->lsa_err, sizeof(ti->lsa_err), &le);
+	lsa_cat = le.cat ? le.cat : NLT_EPROTO; /* a deadline stays a deadline (exit 4), not a protocol error */
 	if (!ti->have_srv)
 		save_err(ti->srv_err, sizeof(ti->srv_err), &se);
 	free(ans);
@@ -941,7 +1082,7 @@ int target_show(struct target *t, struct target_info *ti, struct nlt_err *e)
 			save_err(ti->wks_err, sizeof(ti->wks_err), &le);
 	}
 	if (!ti->have_lsa && !ti->have_srv && !ti->have_wks) {
-		nlt_seterr(e, NLT_EPROTO, "show-target %s: nothing could be read: %s", t->host, ti->lsa_err);
+		nlt_seterr(e, lsa_cat, "show-target %s: nothing could be read: %s", t->host, ti->lsa_err);
 		return -1;
 	}
 	return 0;
@@ -959,7 +1100,15 @@ int target_calls(struct target *t, const char *pipe, const struct dcerpc_syntax 
 int target_calls_fid(struct target *t, const char *pipe, const struct smb2_file_id *fid,
 		     const struct dcerpc_syntax *iface, struct target_call *calls, size_t n, struct nlt_err *e)
 {
-	return calls_on(t, pipe, fid, iface, calls, n, e);
+	uint32_t saved = t->smb.tree_id;
+	int r;
+
+	/* show-target's netlogon open is on a tree of its own (target_show, batch 1): its requests name that tree */
+	if (t->nl_tree && !memcmp(fid, &t->nl_fid, sizeof(*fid)))
+		t->smb.tree_id = t->nl_tree;
+	r = calls_on(t, pipe, fid, iface, calls, n, e);
+	t->smb.tree_id = saved;
+	return r;
 }
 
 static int calls_on(struct target *t, const char *pipe, const struct smb2_file_id *open_fid,

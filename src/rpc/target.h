@@ -50,6 +50,8 @@ struct target {
 	unsigned n_dns;    /* DNS look-ups made (for round-trip counts) */
 	krb5_context kc;   /* a password kinit: the context and MEMORY ccache, freed by target_close */
 	krb5_ccache cc;
+	uint32_t nl_tree;  /* show-target's \PIPE\netlogon open on a tree of its own (0: on smb.tree_id) */
+	struct smb2_file_id nl_fid;
 };
 
 int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct nlt_err *e);

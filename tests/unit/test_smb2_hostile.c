@@ -33,6 +33,7 @@
 #include "smb2.h"
 #include "smb2_crypto.h"
 #include "smb2c.h"
+#include "target.h"
 #include "util.h"
 #include "wire.h"
 
@@ -49,6 +50,7 @@ enum mode {
 	M_UNSIGNED,
 	M_UNSIGNED_NO_SID,
 	M_TRUNC_FRAME_HOLD,
+	M_TRUNC_HDR_HOLD,
 	M_TRUNC_FRAME_CLOSE,
 	M_TRUNC_MSG,
 	M_BAD_FRAME_HDR,
@@ -68,6 +70,12 @@ enum mode {
 	M_ENC_WRONG_SID,
 	M_WRONG_SID,
 	M_WRONG_TID,
+	/* pipelined batches (smb2c_send_* then smb2c_recv_*): */
+	M_PIPE_FLOOD,     /* every request in flight answered STATUS_PENDING, over and over */
+	M_PIPE_ONE,       /* the same, but the second IOCTL of the batch gets its real answer once */
+	M_PIPE_BADSIG,    /* three IOCTLs answered 2nd (a bad signature), 1st, 3rd */
+	M_NL_DENIED,      /* show-target: the early netlogon open refused (ACCESS_DENIED), asked again:
+			     NL_RETRY_STATUS; every IOCTL refused (INVALID_PARAMETER), other CREATEs fine */
 };
 
 struct peer {
@@ -81,6 +89,10 @@ struct peer {
 	size_t in_len;
 	struct smb2_hdr rh[4];    /* the request chain's headers */
 	size_t n_rh;
+	int n_tcon;               /* TREE_CONNECT compounds seen (pipelined modes) */
+	int nl_early;             /* a CREATE \PIPE\netlogon came while the first TREE_CONNECT was unanswered */
+	uint32_t nl_retry_status; /* M_NL_DENIED: the answer to a lone CREATE \PIPE\netlogon */
+	int nl_retries;           /* ... how many came */
 };
 
 static void put32(uint8_t *b, uint32_t v)
@@ -412,6 +424,14 @@ static void answer_ioctl(struct peer *p)
 		write_full(p->fd, p->tmp, n + 4);
 		return;
 	}
+	if (p->mode == M_TRUNC_HDR_HOLD) {
+		uint8_t f[4];
+		struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+		smb2_put_direct_tcp(f, len);
+		write_full(p->fd, f, 2); /* half of the frame header, then nothing */
+		(void)poll(&pf, 1, FLOOD_MS);
+		return;
+	}
 	if (p->mode == M_TRUNC_FRAME_HOLD || p->mode == M_TRUNC_FRAME_CLOSE || p->mode == M_BAD_FRAME_HDR ||
 	    p->mode == M_HUGE_FRAME) {
 		uint8_t f[4];
@@ -435,6 +455,243 @@ static void answer_ioctl(struct peer *p)
 	}
 }
 
+/* ---- pipelined batches ---- */
+
+/* Whether the request chain in p->in is a TREE_CONNECT + CREATE of the pipe `name` (ASCII). */
+static int is_tcon_create_of(const struct peer *p, const char *name)
+{
+	size_t off2, body, no, nl, n = strlen(name);
+
+	if (p->n_rh < 2 || p->rh[0].command != SMB2_TREE_CONNECT || p->rh[1].command != SMB2_CREATE)
+		return 0;
+	off2 = (size_t)p->in[20] | (size_t)p->in[21] << 8 | (size_t)p->in[22] << 16 | (size_t)p->in[23] << 24;
+	body = off2 + 64;
+	if (body + 48 > p->in_len)
+		return 0;
+	no = (size_t)p->in[body + 44] | (size_t)p->in[body + 45] << 8;
+	nl = (size_t)p->in[body + 46] | (size_t)p->in[body + 47] << 8;
+	if (nl != 2 * n || off2 + no + nl > p->in_len)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (p->in[off2 + no + 2 * i] != (uint8_t)name[i] || p->in[off2 + no + 2 * i + 1] != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * A TREE_CONNECT compound in a pipelined mode: the first is held up to 100 ms to see whether the
+ * client sends more without waiting for it (show-target asks for \PIPE\netlogon beside it); then
+ * every compound is answered well.  -1 when the connection ended.
+ */
+static int pipe_tcon(struct peer *p)
+{
+	struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+	struct smb2_hdr first[4];
+	size_t n_first = p->n_rh;
+
+	if (p->n_tcon++ || poll(&pf, 1, 100) != 1) {
+		answer_tcon_create(p);
+		return 0;
+	}
+	memcpy(first, p->rh, sizeof(first));
+	if (peer_recv(p))
+		return -1;
+	if (is_tcon_create_of(p, "netlogon"))
+		p->nl_early = 1;
+	{
+		struct smb2_hdr second[4];
+		size_t n_second = p->n_rh;
+		memcpy(second, p->rh, sizeof(second));
+		memcpy(p->rh, first, sizeof(first));
+		p->n_rh = n_first;
+		answer_tcon_create(p);
+		memcpy(p->rh, second, sizeof(second));
+		p->n_rh = n_second;
+	}
+	if (p->rh[0].command == SMB2_TREE_CONNECT) {
+		p->n_tcon++;
+		answer_tcon_create(p);
+		return 0;
+	}
+	return 1; /* another request: the caller floods it */
+}
+
+static int interim_for(struct peer *p, const struct smb2_hdr *req)
+{
+	uint8_t m[128];
+	struct wwr w;
+
+	wwr_init(&w, m, sizeof(m));
+	rsp_hdr(&w, req, SMB2_STATUS_PENDING, 1, 1);
+	wwr_u16le(&w, 9);
+	wwr_u8(&w, 0);
+	wwr_u8(&w, 0);
+	wwr_u32le(&w, 0);
+	wwr_u8(&w, 0);
+	assert_int_equal(w.err, WIRE_OK);
+	return peer_send_enc(p, m, wwr_len(&w), 0); /* interim answers go unsigned, as servers send them */
+}
+
+/* The real (signed) answer to the IOCTL req; its signature spoilt when bad. */
+static int ioctl_answer_for(struct peer *p, const struct smb2_hdr *req, int bad)
+{
+	static const uint8_t pdu[10] = { 5, 0, 2, 3, 10, 0, 0, 0, 0xab, 0xcd };
+	struct wwr w;
+	size_t len;
+
+	wwr_init(&w, p->out, sizeof(p->out));
+	rsp_hdr(&w, req, 0, 8, 0);
+	ioctl_body(&w, pdu, sizeof(pdu));
+	len = wwr_len(&w);
+	assert_int_equal(w.err, WIRE_OK);
+	sign(p, p->out, len);
+	if (bad)
+		p->out[SMB2_SIG_OFF + 7] ^= 0x01;
+	return peer_send(p, p->out, len);
+}
+
+/*
+ * Entered at the first request that is not a TREE_CONNECT compound: M_PIPE_FLOOD / M_PIPE_ONE answer
+ * every request in flight (and every one that follows) with STATUS_PENDING, as fast as the client
+ * reads, until FLOOD_MS; M_PIPE_ONE gives the second IOCTL its real answer once, after the third has
+ * come.  TREE_CONNECT compounds that come meanwhile are answered well.
+ */
+static void pipe_flood(struct peer *p)
+{
+	struct smb2_hdr q[16];
+	size_t nq = 0, n_ioctl = 0;
+	int answered = 0;
+	uint64_t t0 = nlt_now_ms();
+
+	q[nq++] = p->rh[0];
+	n_ioctl += p->rh[0].command == SMB2_IOCTL;
+	while (nlt_now_ms() - t0 < FLOOD_MS) {
+		struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+		while (poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN)) {
+			if (peer_recv(p))
+				return;
+			if (p->rh[0].command == SMB2_TREE_CONNECT)
+				answer_tcon_create(p);
+			else if (p->rh[0].command != SMB2_LOGOFF && p->rh[0].command != SMB2_CLOSE && nq < 16) {
+				q[nq++] = p->rh[0];
+				n_ioctl += p->rh[0].command == SMB2_IOCTL;
+			}
+			pf.revents = 0;
+		}
+		if (p->mode == M_PIPE_ONE && !answered && n_ioctl >= 3) {
+			for (size_t i = 0, k = 0; i < nq; i++) {
+				if (q[i].command != SMB2_IOCTL || ++k != 2)
+					continue;
+				if (ioctl_answer_for(p, &q[i], 0))
+					return;
+				q[i] = q[--nq];
+				break;
+			}
+			answered = 1;
+		}
+		for (size_t i = 0; i < nq; i++)
+			if (interim_for(p, &q[i]))
+				return;
+	}
+}
+
+/* Three IOCTLs in flight: answered 2nd (signature spoilt), 1st, 3rd. */
+static void pipe_badsig(struct peer *p)
+{
+	struct smb2_hdr q[3];
+
+	q[0] = p->rh[0];
+	for (int i = 1; i < 3; i++) {
+		if (peer_recv(p))
+			return;
+		q[i] = p->rh[0];
+	}
+	if (ioctl_answer_for(p, &q[1], 1) == 0 && ioctl_answer_for(p, &q[0], 0) == 0 &&
+	    ioctl_answer_for(p, &q[2], 0) == 0) {
+		struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+		(void)poll(&pf, 1, FLOOD_MS); /* held open: a client waiting for a real answer 2 waits in vain */
+	}
+}
+
+/* ---- show-target's netlogon probe refused, asked again ---- */
+
+/* Whether the CREATE message at p->in + off names the pipe `name` (ASCII). */
+static int create_names(const struct peer *p, size_t off, const char *name)
+{
+	size_t body = off + 64, no, nl, n = strlen(name);
+
+	if (body + 48 > p->in_len)
+		return 0;
+	no = (size_t)p->in[body + 44] | (size_t)p->in[body + 45] << 8;
+	nl = (size_t)p->in[body + 46] | (size_t)p->in[body + 47] << 8;
+	if (nl != 2 * n || off + no + nl > p->in_len)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (p->in[off + no + 2 * i] != (uint8_t)name[i] || p->in[off + no + 2 * i + 1] != 0)
+			return 0;
+	return 1;
+}
+
+/* A signed ERROR answer to req with status st, appended to w (the caller signs). */
+static void error_body(struct wwr *w, const struct smb2_hdr *req, uint32_t st)
+{
+	rsp_hdr(w, req, st, 8, 0);
+	wwr_u16le(w, 9);
+	wwr_u8(w, 0);
+	wwr_u8(w, 0);
+	wwr_u32le(w, 0);
+	wwr_u8(w, 0);
+}
+
+/* M_NL_DENIED: one request chain in p->in answered (signed). */
+static void nl_denied_answer(struct peer *p)
+{
+	struct wwr w;
+	size_t len, s1;
+
+	wwr_init(&w, p->out, sizeof(p->out));
+	if (p->rh[0].command == SMB2_TREE_CONNECT && p->n_rh == 2) {
+		size_t off2 = (size_t)p->in[20] | (size_t)p->in[21] << 8 | (size_t)p->in[22] << 16 |
+			      (size_t)p->in[23] << 24;
+		rsp_hdr(&w, &p->rh[0], 0, 8, 0);
+		tcon_body(&w);
+		smb2_chain_link(&w, 0);
+		s1 = wwr_len(&w);
+		if (create_names(p, off2, "netlogon")) {
+			error_body(&w, &p->rh[1], 0xc0000022); /* access denied: not "no such pipe" */
+		} else {
+			rsp_hdr(&w, &p->rh[1], 0, 8, 0);
+			create_body(&w);
+		}
+		len = wwr_len(&w);
+		assert_int_equal(w.err, WIRE_OK);
+		sign(p, p->out, s1);
+		sign(p, p->out + s1, len - s1);
+		peer_send(p, p->out, len);
+		return;
+	}
+	if (p->rh[0].command == SMB2_CREATE && create_names(p, 0, "netlogon")) {
+		p->nl_retries++;
+		if (p->nl_retry_status)
+			error_body(&w, &p->rh[0], p->nl_retry_status);
+		else {
+			rsp_hdr(&w, &p->rh[0], 0, 8, 0);
+			create_body(&w);
+		}
+	} else if (p->rh[0].command == SMB2_CREATE) {
+		rsp_hdr(&w, &p->rh[0], 0, 8, 0);
+		create_body(&w);
+	} else if (p->rh[0].command == SMB2_IOCTL) {
+		error_body(&w, &p->rh[0], 0xc000000d); /* invalid parameter: the RPC call fails, plainly */
+	} else {
+		return; /* CLOSE, LOGOFF: not answered */
+	}
+	len = wwr_len(&w);
+	assert_int_equal(w.err, WIRE_OK);
+	sign(p, p->out, len);
+	peer_send(p, p->out, len);
+}
+
 static void *peer_main(void *arg)
 {
 	struct peer *p = arg;
@@ -456,13 +713,34 @@ static void *peer_main(void *arg)
 	p->have_keys = 1;
 	/* then whatever the client sends */
 	while (peer_recv(p) == 0) {
+		if (p->mode == M_NL_DENIED) {
+			nl_denied_answer(p);
+			continue;
+		}
+		if (p->mode == M_PIPE_FLOOD || p->mode == M_PIPE_ONE || p->mode == M_PIPE_BADSIG) {
+			if (p->rh[0].command == SMB2_TREE_CONNECT) {
+				int r = pipe_tcon(p);
+				if (r < 0)
+					goto out;
+				if (r == 0)
+					continue;
+			}
+			if (p->mode == M_PIPE_BADSIG && p->rh[0].command == SMB2_IOCTL)
+				pipe_badsig(p);
+			else if (p->mode != M_PIPE_BADSIG && p->rh[0].command != SMB2_LOGOFF)
+				pipe_flood(p);
+			else
+				continue;
+			goto out;
+		}
 		switch (p->rh[0].command) {
 		case SMB2_TREE_CONNECT:
 			answer_tcon_create(p);
 			break;
 		case SMB2_IOCTL:
 			answer_ioctl(p);
-			if (p->mode == M_PENDING_FLOOD || p->mode == M_PENDING_SLOW || p->mode == M_TRUNC_FRAME_HOLD)
+			if (p->mode == M_PENDING_FLOOD || p->mode == M_PENDING_SLOW || p->mode == M_TRUNC_FRAME_HOLD ||
+			    p->mode == M_TRUNC_HDR_HOLD)
 				goto out;
 			if (p->mode == M_TRUNC_FRAME_CLOSE)
 				goto out;
@@ -642,6 +920,20 @@ static void test_truncated_frame_held_open(void **state)
 	start(&f, M_TRUNC_FRAME_HOLD);
 	assert_int_equal(open_pipe(&f), 0);
 	assert_refused(&f, transceive(&f), NLT_EPROTO, "cut short");
+	finish(&f);
+}
+
+static void test_truncated_header_held_open(void **state)
+{
+	struct fx f;
+	(void)state;
+	start(&f, M_TRUNC_HDR_HOLD);
+	assert_int_equal(open_pipe(&f), 0);
+	/* two bytes of a frame header, then silence: at the deadline the stream is out of step, so the
+	 * connection is given up (not read on at a later deadline from the middle of a header) */
+	assert_refused(&f, transceive(&f), NLT_EPROTO, "cut short");
+	f.c.deadline_ms = nlt_now_ms() + DEADLINE_MS;
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "earlier answer on this connection failed");
 	finish(&f);
 }
 
@@ -837,6 +1129,250 @@ static void test_signed_wrong_tree(void **state)
 	finish(&f);
 }
 
+/* ---- pipelined batches ---- */
+
+#define NPIPE 3
+
+struct batch {
+	int rc[NPIPE];
+	struct nlt_err e[NPIPE];
+	size_t n[NPIPE];
+	uint8_t out[NPIPE][256];
+	uint64_t done[NPIPE]; /* ms after the batch left when each answer (or error) was taken */
+};
+
+/* NPIPE transceives on the pipe in flight at once, then their answers taken in the order sent. */
+static void batch(struct fx *f, struct batch *b)
+{
+	static const uint8_t req[8] = { 5, 0, 0, 3, 0x10, 0, 0, 0 };
+	uint64_t mid[NPIPE], t0 = nlt_now_ms();
+
+	memset(b, 0, sizeof(*b));
+	f->c.deadline_ms = t0 + DEADLINE_MS;
+	smb2c_hold(&f->c);
+	for (int i = 0; i < NPIPE; i++)
+		if (smb2c_send_transceive(&f->c, &f->fid, req, sizeof(req), &mid[i], &f->e) != 0)
+			fail_msg("pipelined send %d: %s", i, f->e.msg);
+	smb2c_flush(&f->c);
+	for (int i = 0; i < NPIPE; i++) {
+		b->rc[i] = smb2c_recv_transceive(&f->c, mid[i], &f->fid, b->out[i], sizeof(b->out[i]), &b->n[i], &b->e[i]);
+		b->done[i] = nlt_now_ms() - t0;
+		print_message("    [%d] rc %d after %llu ms: %s\n", i, b->rc[i], (unsigned long long)b->done[i],
+			      b->rc[i] ? b->e[i].msg : "answered");
+	}
+	f->elapsed = nlt_now_ms() - t0;
+}
+
+/* Answer i is the peer's real one, or answer i was refused with cat and a one-line error naming the peer and what. */
+static void assert_answered(const struct batch *b, int i)
+{
+	assert_int_equal(b->rc[i], 0);
+	assert_int_equal(b->n[i], 10);
+	assert_int_equal(b->out[i][9], 0xcd);
+}
+
+static void assert_batch_refused(const struct batch *b, int i, enum nlt_cat cat, const char *what)
+{
+	if (b->rc[i] != -1)
+		fail_msg("request %d of the batch was taken as answered (%zu bytes)", i, b->n[i]);
+	assert_int_equal(b->e[i].cat, cat);
+	if (what && !strstr(b->e[i].msg, what))
+		fail_msg("error %d \"%s\" does not say \"%s\"", i, b->e[i].msg, what);
+	assert_non_null(strstr(b->e[i].msg, "srv.hostile.test (127.0.0.1)"));
+	assert_null(strchr(b->e[i].msg, '\n'));
+	assert_true(strncmp(b->e[i].msg, "SMB2 ", 5) == 0); /* names the operation */
+}
+
+static void test_pipelined_pending_flood(void **state)
+{
+	struct fx f;
+	struct batch b;
+	(void)state;
+	start(&f, M_PIPE_FLOOD);
+	assert_int_equal(open_pipe(&f), 0);
+	batch(&f, &b);
+	/* the first ends at the deadline, naming the flood; the others have no time left: no hang, no answer */
+	assert_batch_refused(&b, 0, NLT_ENODC, "STATUS_PENDING");
+	assert_batch_refused(&b, 1, NLT_ENODC, NULL);
+	assert_batch_refused(&b, 2, NLT_ENODC, NULL);
+	if (f.elapsed > DEADLINE_MS + SLACK_MS)
+		fail_msg("the batch took %llu ms, past the %d ms deadline", (unsigned long long)f.elapsed, DEADLINE_MS);
+	assert_true(b.done[0] >= DEADLINE_MS - 5); /* not given up early either */
+	finish(&f);
+}
+
+static void test_pipelined_one_answered_rest_flooded(void **state)
+{
+	struct fx f;
+	struct batch b;
+	(void)state;
+	start(&f, M_PIPE_ONE);
+	assert_int_equal(open_pipe(&f), 0);
+	batch(&f, &b);
+	/* the answer that came while waiting for the first is kept (checked) and handed over */
+	assert_batch_refused(&b, 0, NLT_ENODC, "STATUS_PENDING");
+	assert_answered(&b, 1);
+	assert_batch_refused(&b, 2, NLT_ENODC, NULL);
+	if (f.elapsed > DEADLINE_MS + SLACK_MS)
+		fail_msg("the batch took %llu ms, past the %d ms deadline", (unsigned long long)f.elapsed, DEADLINE_MS);
+	finish(&f);
+}
+
+static void test_pipelined_bad_signature(void **state)
+{
+	struct fx f;
+	struct batch b;
+	(void)state;
+	start(&f, M_PIPE_BADSIG);
+	assert_int_equal(open_pipe(&f), 0);
+	batch(&f, &b);
+	/*
+	 * The second answer's signature is bad: it is refused, and nothing that follows on this
+	 * connection is believed (a forged message's MessageId says nothing): every request of the batch
+	 * is refused at once, naming the signature, instead of the one whose answer was forged waiting
+	 * for the deadline.
+	 */
+	for (int i = 0; i < NPIPE; i++) {
+		assert_batch_refused(&b, i, NLT_EPROTO, "signature does not verify");
+		if (b.done[i] >= DEADLINE_MS)
+			fail_msg("request %d was refused after %llu ms: not at once", i, (unsigned long long)b.done[i]);
+	}
+	/* and the connection stays refused */
+	assert_refused_fast(&f, transceive(&f), NLT_EPROTO, "signature does not verify");
+	finish(&f);
+}
+
+/*
+ * show-target's own batches (target_show: two TREE_CONNECT + CREATE compounds, then the lsarpc and
+ * srvsvc calls pipelined) against a peer that answers every pipelined request STATUS_PENDING: the
+ * command ends at the deadline with exit 4 (no answer), one line naming the peer, and no verdict.
+ */
+static void test_show_target_pending_flood(void **state)
+{
+	struct fx f;
+	struct target t;
+	struct target_info ti;
+	struct nlt_err e;
+	uint64_t t0;
+	int rc;
+	(void)state;
+
+	start(&f, M_PIPE_FLOOD);
+	memset(&t, 0, sizeof(t));
+	t.smb = f.c; /* the session; handed back before finish() frees it */
+	snprintf(t.host, sizeof(t.host), "srv.hostile.test");
+	t.user.kind = TACCT_LOCAL;
+	t.mech = 2;
+	nlt_clearerr(&e);
+	t0 = nlt_now_ms();
+	t.smb.deadline_ms = t0 + DEADLINE_MS;
+	rc = target_show(&t, &ti, &e);
+	f.elapsed = nlt_now_ms() - t0;
+	f.c = t.smb;
+	print_message("    -> rc %d: %s [cat %d, %llu ms]\n", rc, e.msg, (int)e.cat, (unsigned long long)f.elapsed);
+	assert_int_equal(rc, -1);
+	assert_false(ti.have_lsa || ti.have_srv || ti.have_wks);
+	assert_int_equal(e.cat, NLT_ENODC);
+	assert_non_null(strstr(e.msg, "srv.hostile.test"));
+	assert_non_null(strstr(e.msg, "STATUS_PENDING"));
+	assert_null(strchr(e.msg, '\n'));
+	if (f.elapsed > DEADLINE_MS + 100 + SLACK_MS) /* + the peer's 100 ms look at the first compound */
+		fail_msg("target_show took %llu ms, past the %d ms deadline", (unsigned long long)f.elapsed, DEADLINE_MS);
+	smb2c_free(&f.c);
+	pthread_join(f.t, NULL);
+	/* the \PIPE\netlogon probe left beside the first TREE_CONNECT, not after it was answered (a Samba
+	 * member's slow "no such pipe" then overlaps the next round trip) */
+	assert_int_equal(f.p->nl_early, 1);
+	close(f.p->lfd);
+	free(f.p);
+}
+
+/* The same with the probe sent last (NLT_NETLOGON_LAST=1, as on 3.0/3.0.2): it is not early. */
+static void test_show_target_netlogon_last(void **state)
+{
+	struct fx f;
+	struct target t;
+	struct target_info ti;
+	struct nlt_err e;
+	(void)state;
+
+	start(&f, M_PIPE_FLOOD);
+	memset(&t, 0, sizeof(t));
+	t.smb = f.c;
+	snprintf(t.host, sizeof(t.host), "srv.hostile.test");
+	t.user.kind = TACCT_LOCAL;
+	t.mech = 2;
+	nlt_clearerr(&e);
+	t.smb.deadline_ms = nlt_now_ms() + DEADLINE_MS;
+	setenv("NLT_NETLOGON_LAST", "1", 1);
+	assert_int_equal(target_show(&t, &ti, &e), -1);
+	unsetenv("NLT_NETLOGON_LAST");
+	assert_int_equal(e.cat, NLT_ENODC);
+	f.c = t.smb;
+	smb2c_free(&f.c);
+	pthread_join(f.t, NULL);
+	assert_int_equal(f.p->nl_early, 0);
+	close(f.p->lfd);
+	free(f.p);
+}
+
+/*
+ * The early \PIPE\netlogon open refused otherwise than "no such pipe" (ACCESS_DENIED): target_show
+ * asks again, alone, on the lsarpc tree, and reports what that answer says; never "served" or "not
+ * served" from the refusal itself.
+ */
+static void nl_retry_case(uint32_t retry_status, int want_netlogon)
+{
+	struct fx f;
+	struct target t;
+	struct target_info ti;
+	struct nlt_err e;
+	int rc;
+
+	start(&f, M_NL_DENIED);
+	f.p->nl_retry_status = retry_status;
+	memset(&t, 0, sizeof(t));
+	t.smb = f.c;
+	snprintf(t.host, sizeof(t.host), "srv.hostile.test");
+	t.user.kind = TACCT_LOCAL;
+	t.mech = 2;
+	nlt_clearerr(&e);
+	t.smb.deadline_ms = nlt_now_ms() + 2000;
+	rc = target_show(&t, &ti, &e);
+	f.c = t.smb;
+	print_message("    -> rc %d netlogon %d (%s) [%s]\n", rc, ti.netlogon, ti.netlogon_err, e.msg);
+	assert_int_equal(rc, -1); /* every RPC call was refused: nothing could be read */
+	assert_int_equal(e.cat, NLT_EPROTO);
+	assert_int_equal(ti.netlogon, want_netlogon);
+	if (want_netlogon == 1)
+		assert_int_equal(t.nl_tree, 0); /* the open of the retry is on the session's tree */
+	if (want_netlogon < 0)
+		assert_non_null(strstr(ti.netlogon_err, "srv.hostile.test"));
+	smb2c_free(&f.c);
+	pthread_join(f.t, NULL);
+	assert_int_equal(f.p->nl_retries, 1);
+	close(f.p->lfd);
+	free(f.p);
+}
+
+static void test_show_target_netlogon_retry_not_found(void **state)
+{
+	(void)state;
+	nl_retry_case(0xc0000034, 0);
+}
+
+static void test_show_target_netlogon_retry_served(void **state)
+{
+	(void)state;
+	nl_retry_case(0, 1);
+}
+
+static void test_show_target_netlogon_retry_denied(void **state)
+{
+	(void)state;
+	nl_retry_case(0xc0000022, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -846,6 +1382,7 @@ int main(void)
 		cmocka_unit_test(test_unsigned),
 		cmocka_unit_test(test_unsigned_without_session),
 		cmocka_unit_test(test_truncated_frame_held_open),
+		cmocka_unit_test(test_truncated_header_held_open),
 		cmocka_unit_test(test_truncated_frame_then_close),
 		cmocka_unit_test(test_truncated_message),
 		cmocka_unit_test(test_not_a_frame),
@@ -865,6 +1402,14 @@ int main(void)
 		cmocka_unit_test(test_encrypted_wrong_session),
 		cmocka_unit_test(test_signed_wrong_session),
 		cmocka_unit_test(test_signed_wrong_tree),
+		cmocka_unit_test(test_pipelined_pending_flood),
+		cmocka_unit_test(test_pipelined_one_answered_rest_flooded),
+		cmocka_unit_test(test_pipelined_bad_signature),
+		cmocka_unit_test(test_show_target_pending_flood),
+		cmocka_unit_test(test_show_target_netlogon_last),
+		cmocka_unit_test(test_show_target_netlogon_retry_not_found),
+		cmocka_unit_test(test_show_target_netlogon_retry_served),
+		cmocka_unit_test(test_show_target_netlogon_retry_denied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
