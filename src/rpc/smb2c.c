@@ -748,34 +748,69 @@ static int validate_negotiate(struct smb2c *c, struct nlt_err *e)
 	return 0;
 }
 
-int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid, struct nlt_err *e)
+/*
+ * TREE_CONNECT \\host\IPC$ + CREATE \PIPE\pipe as one related compound in c->buf (framed at +4,
+ * signed when the session signs): *len bytes, the two headers (their message ids) in h1 and h2.
+ */
+static int enc_tree_create(struct smb2c *c, const char *pipe, struct smb2_hdr *h1, struct smb2_hdr *h2, size_t *len,
+			   struct nlt_err *e)
 {
 	struct smb2_create_req cr;
-	struct smb2_tree_connect_rep tr;
-	struct smb2_create_rep crr;
-	struct smb2_hdr h1, h2, h;
 	struct wwr w;
 	char path[300];
-	size_t starts[2], n, ml;
-	int more;
+	size_t starts[2];
 
 	if (!c->have_keys)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: no session", c->peer);
 	snprintf(path, sizeof(path), "\\\\%s\\IPC$", c->host);
 	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	h1 = new_hdr(c, SMB2_TREE_CONNECT);
+	*h1 = new_hdr(c, SMB2_TREE_CONNECT);
+	h1->tree_id = 0;
 	starts[0] = 0;
-	smb2_enc_tree_connect_req(&w, &h1, path);
+	smb2_enc_tree_connect_req(&w, h1, path);
 	smb2_chain_link(&w, starts[0]);
 	starts[1] = wwr_len(&w);
-	h2 = new_hdr(c, SMB2_CREATE);
-	h2.flags |= SMB2_FLAGS_RELATED_OPERATIONS;
-	h2.tree_id = UINT32_MAX;
-	h2.session_id = UINT64_MAX;
+	*h2 = new_hdr(c, SMB2_CREATE);
+	h2->flags |= SMB2_FLAGS_RELATED_OPERATIONS;
+	h2->tree_id = UINT32_MAX;
+	h2->session_id = UINT64_MAX;
 	smb2_create_req_pipe(&cr, pipe);
-	if (smb2_enc_create_req(&w, &h2, &cr) != WIRE_OK || sign_chain(c, starts, 2, wwr_len(&w)))
+	if (smb2_enc_create_req(&w, h2, &cr) != WIRE_OK || sign_chain(c, starts, 2, wwr_len(&w)))
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: cannot encode", c->peer);
-	if (need_credits(c, 2, "tree connect", e) || send_msgs(c, wwr_len(&w), "tree connect + create", e) ||
+	*len = wwr_len(&w);
+	return 0;
+}
+
+/* The CREATE answer of the compound at m[len] (the first message there): the pipe's file id. */
+static int dec_create_in(struct smb2c *c, const uint8_t *m, size_t len, const char *pipe, struct smb2_file_id *fid,
+			 struct nlt_err *e)
+{
+	struct smb2_create_rep crr;
+	struct smb2_hdr h;
+	size_t ml;
+	int more;
+
+	if (smb2_chain_next(m, len, &ml, &more) != WIRE_OK || smb2_dec_hdr(m, ml, &h) != WIRE_OK ||
+	    h.command != SMB2_CREATE)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
+	if (h.status != SMB2_STATUS_SUCCESS)
+		return status_err(c, &h, "create pipe", e);
+	if (smb2_dec_create_rep(m, ml, &crr) != WIRE_OK)
+		return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
+	*fid = crr.file_id;
+	return 0;
+}
+
+int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid, struct nlt_err *e)
+{
+	struct smb2_tree_connect_rep tr;
+	struct smb2_hdr h1, h2, h;
+	size_t len, n, ml;
+	int more;
+
+	if (enc_tree_create(c, pipe, &h1, &h2, &len, e) < 0)
+		return -1;
+	if (need_credits(c, 2, "tree connect", e) || send_msgs(c, len, "tree connect + create", e) ||
 	    recv_msgs(c, h1.message_id, &n, "tree connect", e) || check_chain(c, n, "tree connect + create", e))
 		return -1;
 	/* first: TREE_CONNECT */
@@ -796,27 +831,9 @@ int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid,
 			return -1;
 		ml = 0;
 	}
-	{
-		const uint8_t *m2 = c->buf + ml;
-		size_t l2 = n - ml, ml2;
-		if (smb2_chain_next(m2, l2, &ml2, &more) != WIRE_OK || smb2_dec_hdr(m2, ml2, &h) != WIRE_OK ||
-		    h.command != SMB2_CREATE)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
-		if (h.status != SMB2_STATUS_SUCCESS)
-			return status_err(c, &h, "create pipe", e);
-		if (smb2_dec_create_rep(m2, ml2, &crr) != WIRE_OK)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
-	}
-	*fid = crr.file_id;
-	if ((c->share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) && !c->encrypt) {
-		if (c->dialect < SMB2_DIALECT_300 || !c->keys.cipher_key_len)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect to %s: the share requires encryption we cannot do",
-					  c->peer);
-		c->encrypt = 1;
-	}
-	if ((c->dialect == SMB2_DIALECT_300 || c->dialect == SMB2_DIALECT_302) && !c->validated)
-		return validate_negotiate(c, e);
-	return 0;
+	if (dec_create_in(c, c->buf + ml, n - ml, pipe, fid, e) < 0)
+		return -1;
+	return smb2c_use_tree(c, c->tree_id, c->share_flags, e);
 }
 
 /* ---- IOCTL transceive + READ ---- */
@@ -1218,34 +1235,16 @@ int smb2c_recv_transceive(struct smb2c *c, uint64_t mid, const struct smb2_file_
  */
 int smb2c_send_open_pipe(struct smb2c *c, const char *pipe, uint64_t *mid, struct nlt_err *e)
 {
-	struct smb2_create_req cr;
 	struct smb2_hdr h1, h2;
-	struct wwr w;
-	char path[300];
-	size_t starts[2];
+	size_t len;
 
-	if (!c->have_keys)
-		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: no session", c->peer);
 	if (c->n_pending + 2 > SMB2C_MAX_PENDING)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: more than %d requests in flight", c->peer,
 				  SMB2C_MAX_PENDING);
-	snprintf(path, sizeof(path), "\\\\%s\\IPC$", c->host);
-	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	h1 = new_hdr(c, SMB2_TREE_CONNECT);
-	h1.tree_id = 0;
-	starts[0] = 0;
-	smb2_enc_tree_connect_req(&w, &h1, path);
-	smb2_chain_link(&w, starts[0]);
-	starts[1] = wwr_len(&w);
-	h2 = new_hdr(c, SMB2_CREATE);
-	h2.flags |= SMB2_FLAGS_RELATED_OPERATIONS;
-	h2.tree_id = UINT32_MAX;
-	h2.session_id = UINT64_MAX;
-	smb2_create_req_pipe(&cr, pipe);
-	if (smb2_enc_create_req(&w, &h2, &cr) != WIRE_OK || sign_chain(c, starts, 2, wwr_len(&w)))
-		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect to %s: cannot encode", c->peer);
+	if (enc_tree_create(c, pipe, &h1, &h2, &len, e) < 0)
+		return -1;
 	if (need_credits(c, 2, "tree connect", e) || pending_add(c, h1.message_id, "tree connect", e) ||
-	    pending_add(c, h2.message_id, "create", e) || send_msgs(c, wwr_len(&w), "tree connect + create", e))
+	    pending_add(c, h2.message_id, "create", e) || send_msgs(c, len, "tree connect + create", e))
 		return -1;
 	*mid = h1.message_id;
 	return 0;
@@ -1255,11 +1254,9 @@ int smb2c_recv_open_pipe(struct smb2c *c, uint64_t mid, const char *pipe, uint32
 			 struct smb2_file_id *fid, struct nlt_err *e)
 {
 	struct smb2_tree_connect_rep tr;
-	struct smb2_create_rep crr;
 	struct smb2_hdr h;
-	size_t n, ml, ml2;
+	size_t n, ml;
 	int more;
-	const uint8_t *m2;
 
 	if (recv_mid(c, mid, &n, "tree connect", e) < 0)
 		return -1; /* the CREATE stays in flight: an answer that comes late is kept, not taken for a stray */
@@ -1284,16 +1281,7 @@ int smb2c_recv_open_pipe(struct smb2c *c, uint64_t mid, const char *pipe, uint32
 			return -1;
 		ml = 0;
 	}
-	m2 = c->buf + ml;
-	if (smb2_chain_next(m2, n - ml, &ml2, &more) != WIRE_OK || smb2_dec_hdr(m2, ml2, &h) != WIRE_OK ||
-	    h.command != SMB2_CREATE)
-		return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
-	if (h.status != SMB2_STATUS_SUCCESS)
-		return status_err(c, &h, "create pipe", e);
-	if (smb2_dec_create_rep(m2, ml2, &crr) != WIRE_OK)
-		return nlt_seterr(e, NLT_EPROTO, "SMB2 create %s on %s: malformed answer", pipe, c->peer);
-	*fid = crr.file_id;
-	return 0;
+	return dec_create_in(c, c->buf + ml, n - ml, pipe, fid, e);
 }
 
 int smb2c_use_tree(struct smb2c *c, uint32_t tree_id, uint32_t share_flags, struct nlt_err *e)
