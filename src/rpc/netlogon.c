@@ -141,6 +141,22 @@ out:
 	return r;
 }
 
+/*
+ * NLT_NL_SEQUENTIAL, read once before main(): open_channel() runs in verify's Netlogon thread,
+ * where getenv would race krb_open's setenv in the main thread (trust_local.c).
+ */
+static int nl_sequential;
+
+__attribute__((constructor)) static void nl_read_env(void)
+{
+	nl_sequential = getenv("NLT_NL_SEQUENTIAL") != NULL;
+}
+
+void nl_force_sequential(int on)
+{
+	nl_sequential = on;
+}
+
 static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, const char *netbios_domain,
 			const char *machine, const uint8_t nt_hash[16], const char *new_password, uint16_t port_hint,
 			uint64_t deadline_ms, struct nl_result *res, struct nlt_err *e);
@@ -503,7 +519,7 @@ static int open_channel(const char *dc_name, const struct nlt_addr *dc_addr, con
 	b.fd = -1;
 	if (nl_names(dc_name, machine, server, sizeof(server), computer, e) < 0)
 		return -1;
-	r = channel_attempt(dc_name, dc_addr, netbios_domain, machine, nt_hash, port_hint, !getenv("NLT_NL_SEQUENTIAL"),
+	r = channel_attempt(dc_name, dc_addr, netbios_domain, machine, nt_hash, port_hint, !nl_sequential,
 			    deadline_ms, res, &creds, new_password ? &b : NULL, &retry, e);
 	if (r < 0 && retry) {
 		/* Authenticate3 succeeded, the pipelined alter_context or call did not: all again, one at a time,

@@ -79,6 +79,8 @@ int nl_secure_channel_at(const char *dc_name, const struct nlt_addr *dc_addr, co
  * when there is no usable entry (missing, not ours, group/other bits, not a port >= 1024);
  * store says why it could not in -v output only.
  */
+/* The one-call-at-a-time exchange only (as NLT_NL_SEQUENTIAL=1 at start-up does); for tests. */
+void nl_force_sequential(int on);
 int nl_port_cache_parse(const uint8_t *buf, size_t len, uint16_t *port);
 uint16_t nl_port_cache_load(const char *state_dir, const struct nlt_addr *dc);
 void nl_port_cache_store(const char *state_dir, const struct nlt_addr *dc, uint16_t port);

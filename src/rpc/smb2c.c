@@ -1503,8 +1503,13 @@ int smb2c_read_file(struct smb2c *c, const char *path, uint8_t *out, size_t cap,
 				rc = -1;
 				break;
 			}
-			if (eof || got == 0)
-				break; /* it shrank: what there is */
+			if (eof || got == 0) {
+				/* it shrank while we read: a part is not the file (a GPO's settings sit near its end) */
+				rc = nlt_seterr(e, NLT_EPROTO, "SMB2 read %s on %s: the file ended at %zu of the %llu bytes its "
+						"open reported (it changed while read)", path, c->peer, off,
+						(unsigned long long)crr.end_of_file);
+				break;
+			}
 			off += got;
 		}
 	}

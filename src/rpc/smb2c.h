@@ -187,7 +187,8 @@ int smb2c_tree_connect_disk(struct smb2c *c, const char *share, struct nlt_err *
 /*
  * Open path (relative to the tree, '\\' between components) for reading, READ it in chunks of
  * max_io from offset 0 to the size the open reported, CLOSE.  A file larger than cap (at most
- * SMB2C_FILE_MAX) is refused without reading it.  0 with *out_len; 1 when the file or a
+ * SMB2C_FILE_MAX) is refused without reading it, and a file that ends before that size (it changed
+ * while read) is an error, not a shorter file.  0 with *out_len; 1 when the file or a
  * folder on its path does not exist (e names it, c->last_status is
  * STATUS_OBJECT_NAME_NOT_FOUND / _PATH_NOT_FOUND); -1 with e otherwise.
  */

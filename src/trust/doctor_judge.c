@@ -395,8 +395,9 @@ static const char *ahead_behind(int64_t ms, char *buf, size_t len)
 /*
  * The clocks of this host (where nltrust runs) and of each DC, as ping's probes measured them
  * (skew_ms = the DC's clock minus this host's).  When every DC whose clock is known is off this
- * host's by more than Kerberos allows and the DCs agree with each other, this host's clock is the
- * wrong one: one cause, on the DC this host uses.  Otherwise each DC that is off is named.
+ * host's by more than Kerberos allows and the DCs (at least two) agree with each other, this host's
+ * clock is the wrong one: one cause, on the DC this host uses.  Otherwise each DC that is off is
+ * named (with one DC's clock known, without saying which side is wrong).
  */
 static int host_clock_causes(const struct doctor_evidence *ev, const char *use, struct doctor_diagnosis *d)
 {
@@ -425,7 +426,8 @@ static int host_clock_causes(const struct doctor_evidence *ev, const char *use, 
 	}
 	if (!n_off)
 		return 0;
-	if (n_off == n_clock && !skewed(hi - lo)) {
+	/* one clock known cannot say which side is wrong: named neutrally below */
+	if (n_clock >= 2 && n_off == n_clock && !skewed(hi - lo)) {
 		const struct trust_evidence *tv = &ev->tv;
 		int nl_ok = !ev->remote && tv->nl_state == CHECK_RAN && tv->nl.verdict == NLV_OK;
 		/* --target: this host's clock is not the member's; it only keeps the directory from being read here */
@@ -445,7 +447,9 @@ static int host_clock_causes(const struct doctor_evidence *ev, const char *use, 
 		add(d, DCAUSE_CLOCK_SKEW, FINDING_BROKEN, NLT_EPROBLEM, x->name, NULL,
 		    "clock skew: %s's clock is %s this host's%s (%s; Kerberos allows %d s): Kerberos with %s fails "
 		    "whatever the password; set %s's clock (NTP)", x->name, ahead_behind(x->skew_ms, ab, sizeof(ab)),
-		    n_off < n_clock ? ", while another DC agrees with this host" : " and the DCs disagree with each other",
+		    n_off < n_clock ? ", while another DC agrees with this host"
+		    : n_clock == 1  ? " (the only DC whose clock is known: either clock may be the wrong one)"
+				    : " and the DCs disagree with each other",
 		    list, TRUST_SKEW_LIMIT_S, x->name, n_off < n_clock ? x->name : "whichever is wrong");
 	}
 	return 1;

@@ -477,6 +477,24 @@ static void one_dc_clock_off(void **state)
 	free(ev);
 }
 
+/* only one DC's clock known and off: it cannot say which side is wrong, so this host is not blamed */
+static void single_dc_clock_off_blames_neither(void **state)
+{
+	struct doctor_evidence *ev = healthy();
+	struct doctor_diagnosis d;
+	(void)state;
+	ev->dc[0].skew_ms = 600000;
+	ev->dc[1].have_clock = 0;
+	doctor_diagnose(ev, &d);
+	assert_int_equal(d.verdict, TRUST_BROKEN);
+	assert_int_equal(d.c[0].kind, DCAUSE_CLOCK_SKEW);
+	assert_string_equal(d.c[0].dc, "dc1.lab.test");
+	assert_null(strstr(d.c[0].text, "this host's clock is"));
+	assert_non_null(strstr(d.c[0].text, "dc1.lab.test's clock is 600 s ahead of this host's"));
+	assert_non_null(strstr(d.c[0].text, "either clock may be the wrong one"));
+	free(ev);
+}
+
 /* +2 minutes (faketime +2m): under Kerberos' 5, not a cause */
 static void clock_under_limit_is_healthy(void **state)
 {
@@ -793,6 +811,7 @@ int main(void)
 		cmocka_unit_test(clock_skew),
 		cmocka_unit_test(host_clock_ahead_of_every_dc),
 		cmocka_unit_test(one_dc_clock_off),
+		cmocka_unit_test(single_dc_clock_off_blames_neither),
 		cmocka_unit_test(clock_under_limit_is_healthy),
 		cmocka_unit_test(duplicate_and_no_aes),
 		cmocka_unit_test(pending_change),

@@ -843,7 +843,7 @@ static void pipelined_garbage_is_protocol_error(void **state)
 	}
 }
 
-/* NLT_NL_SEQUENTIAL=1: the one-at-a-time exchange alone (how a DC that cannot take the batch is asked). */
+/* NLT_NL_SEQUENTIAL=1 (nl_force_sequential): the one-at-a-time exchange alone (how a DC that cannot take the batch is asked). */
 static void sequential_ok(void **state)
 {
 	struct fake_dc d;
@@ -851,10 +851,10 @@ static void sequential_ok(void **state)
 	struct nlt_err e;
 	(void)state;
 
-	setenv("NLT_NL_SEQUENTIAL", "1", 1);
+	nl_force_sequential(1);
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(fake_run(&d, &res, &e), 0);
-	unsetenv("NLT_NL_SEQUENTIAL");
+	nl_force_sequential(0);
 	assert_int_equal(res.verdict, NLV_OK);
 	assert_int_equal(d.batch[0], 0);
 	assert_int_equal(d.accepted, 1);
