@@ -670,12 +670,19 @@ static void zones(struct gpo_reader *g, struct audit_policy *p, const char *cons
 			c_gl[c] = gplinks[k];
 			c_opt[c++] = opts[k];
 		}
-		for (size_t j = 0; j <= i && c < MAX_SOM; j++)
+		for (size_t j = 0; j <= i; j++)
 			if (sp[j].depth < sp[i].depth ? dn_within(sp[i].dn, sp[j].dn) : j == i) {
+				if (c == MAX_SOM)
+					break;
 				c_dn[c] = sp[j].dn;
 				c_gl[c] = sp[j].gplink;
 				c_opt[c++] = sp[j].opt;
 			}
+		if (c == 0 || c_dn[c - 1] != sp[i].dn) {
+			/* the chain down to this OU did not fit: a part of it is not its policy */
+			unevaluated(p, "%.300s: too deep to evaluate", sp[i].dn);
+			continue;
+		}
 		memset(tp, 0, sizeof(*tp));
 		tp->max_age_gpo = tp->disable_gpo = -1;
 		chain_policy(g, c_dn, c_gl, c_opt, c, tp);
@@ -731,13 +738,24 @@ void gpo_read_policy(struct admin_session *s, struct nlt_ctx *ctx, const char *b
 		goto out;
 	}
 	ns = dn_parents(base, starts, sizeof(starts) / sizeof(starts[0]));
+	{
+		/* every container from the domain head to the base, or the policy is not read (never a part) */
+		size_t need = 1 + (bl > dl);
+		for (size_t i = 0; i < ns; i++)
+			need += bl - starts[i] > dl;
+		if (need > MAX_SOM || ns >= sizeof(starts) / sizeof(starts[0])) {
+			fail(p, "the base '%.200s' is more than %d containers below the domain's head: its GPO links are not "
+				"evaluated", base, MAX_SOM - 1);
+			goto out;
+		}
+	}
 	som_dn[n_som++] = dom;
 	for (size_t i = ns; i-- > 0;) {
 		/* parents of base from the top: those longer than the domain's DN */
-		if (bl - starts[i] > dl && n_som < MAX_SOM)
+		if (bl - starts[i] > dl)
 			som_dn[n_som++] = base + starts[i];
 	}
-	if (bl > dl && n_som < MAX_SOM)
+	if (bl > dl)
 		som_dn[n_som++] = base;
 	p->ou_links = n_som > 1;
 	for (size_t k = 0; k < n_som; k++) {
