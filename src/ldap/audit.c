@@ -301,10 +301,13 @@ static void judge_one(struct audit_run *r, struct audit_acct *a)
 	if (!(a->have & AH_PWDLASTSET) || (t = ad_filetime_to_unix(a->pwdlastset)) < 0)
 		add_finding(a, AK_PASSWORD_STALE, "the password was never set (pwdLastSet %s)",
 			    a->have & AH_PWDLASTSET ? "is 0" : "is missing");
-	else if (r->now - t > (int64_t)e.days * 86400)
+	else if (r->now - t > (int64_t)e.days * 86400) {
 		add_finding(a, AK_PASSWORD_STALE, "the password is %lld days old (limit %d days, %s)%s",
 			    (long long)((r->now - t) / 86400), e.days, stale_why(&e, why, sizeof(why)),
 			    disabled_why(&e, dis, sizeof(dis)));
+		/* the real limit may be up to 999 days: only older than that is stale whatever the policy */
+		a->stale_assumed = e.src == AUDIT_STALE_ASSUMED && r->now - t <= (int64_t)999 * 86400;
+	}
 	if (!(a->have & AH_LASTLOGON) || ad_filetime_to_unix(a->lastlogon) < 0)
 		add_finding(a, AK_NEVER_LOGGED_ON, "never logged on (no lastLogonTimestamp)");
 	if (a->have & AH_ENCTYPES) {
@@ -476,7 +479,9 @@ void audit_judge(struct audit_run *r)
 		for (unsigned k = 0; k < AK__COUNT; k++)
 			if (r->a[i].kinds & (1u << k)) {
 				r->count[k]++;
-				flagged |= kinds[k].problem;
+				/* stale against an assumed limit is a lead, not a finding: the verdict says unknown */
+				if (!(k == AK_PASSWORD_STALE && r->a[i].stale_assumed))
+					flagged |= kinds[k].problem;
 			}
 		r->n_flagged += (size_t)flagged;
 	}

@@ -64,6 +64,8 @@ struct audit_acct {
 	struct audit_finding *f;
 	size_t n_f;
 	uint32_t kinds; /* bit per enum audit_kind */
+	int stale_assumed; /* AK_PASSWORD_STALE judged against the assumed 30 days (policy not read): not a
+			    * problem on its own (audit_verdict: inconclusive), a lead */
 };
 
 /* The values another DC holds for an account, keyed by objectSid. */

@@ -245,6 +245,36 @@ static void test_each_finding(void **state)
 	done(r);
 }
 
+/* The policy was not read (30 days assumed): a 45-day-old password is a lead, not a finding, and
+ * the run is inconclusive; one older than any policy allows (999 days) is stale whatever it says. */
+static void test_stale_assumed_is_not_a_finding(void **state)
+{
+	struct audit_run *r = new_run();
+	struct audit_acct *a;
+	char why[600];
+
+	(void)state;
+	r->stale_src = AUDIT_STALE_ASSUMED;
+	strcpy(r->pol.reason, "SMB2 connect to dcb.lab.test: timed out");
+	a = clean(r, "old45", 1100);
+	a->pwdlastset = ft(NOW - 45 * 86400);
+	audit_judge(r);
+	assert_true(has(&r->a[0], AK_PASSWORD_STALE));
+	assert_int_equal(r->n_flagged, 0);
+	assert_int_equal(audit_verdict(r, why, sizeof(why)), AUDIT_INCONCLUSIVE);
+	assert_non_null(strstr(why, "assumed"));
+	done(r);
+
+	r = new_run();
+	r->stale_src = AUDIT_STALE_ASSUMED;
+	a = clean(r, "old1200", 1101);
+	a->pwdlastset = ft(NOW - 1200 * 86400);
+	audit_judge(r);
+	assert_int_equal(r->n_flagged, 1);
+	assert_int_equal(audit_verdict(r, why, sizeof(why)), AUDIT_FINDINGS);
+	done(r);
+}
+
 static void test_stale_option(void **state)
 {
 	struct audit_run *r = new_run();
@@ -390,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_each_finding),
 		cmocka_unit_test(test_stale_option),
+		cmocka_unit_test(test_stale_assumed_is_not_a_finding),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_cross_dc),
 		cmocka_unit_test(test_zeroed_dc_is_not_compared),
