@@ -19,6 +19,7 @@
 #include "netlogon.h"
 #include "nrpc.h"
 #include "secret.h"
+#include "tod.h"
 
 int target_parse_user(const char *spec, const char *host, struct target_user *u, struct nlt_err *e)
 {
@@ -378,7 +379,7 @@ static void acq_run(void *arg)
 	a->r = acquire_cred(a->t, a->pw, a->cred, &a->err);
 }
 
-int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct nlt_err *e)
+static int target_open_once(struct target *t, struct nlt_ctx *ctx, const char *host, struct nlt_err *e)
 {
 	const struct nlt_req *req = ctx->req;
 	struct smb2c_opts so;
@@ -1273,4 +1274,17 @@ const char *target_cipher_str(const struct smb2c *c)
 	case SMB2_CIPHER_AES256_GCM: return "AES-256-GCM";
 	}
 	return "unknown";
+}
+
+/*
+ * The logon of every --target command.  A Kerberos logon the member refused is followed by its
+ * clock (tod_logon_clock_hint): a skewed member refuses every ticket whatever its trust.
+ */
+int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct nlt_err *e)
+{
+	if (target_open_once(t, ctx, host, e) == 0)
+		return 0;
+	if (e && e->cat == NLT_EAUTH && t->mech == 1 && t->addr_str[0])
+		tod_logon_clock_hint(t, ctx->deadline_ms, e);
+	return -1;
 }

@@ -145,3 +145,31 @@ fail:
 	xp_close(&fd);
 	return nlt_seterr(e, NLT_ENODC, "SMB2 NEGOTIATE (clock) to %s: no answer", host);
 }
+
+/*
+ * A Kerberos logon the member refused: a member whose clock is more than 300 s off refuses every
+ * ticket (a skewed Samba member answers LOGON_FAILURE, which says nothing of the clock).  Its SMB2
+ * NEGOTIATE answer carries its clock without a logon: when that is off this host's by more than
+ * Kerberos allows, the error says so (the trust is then not what the refusal shows).
+ */
+void tod_logon_clock_hint(const struct target *t, uint64_t deadline_ms, struct nlt_err *e)
+{
+	struct nlt_err le;
+	int64_t off = 0, unc = 0;
+	size_t n = strlen(e->msg);
+
+	nlt_clearerr(&le);
+	if (tod_negotiate_clock(&t->addr, t->host, deadline_ms, &off, &unc, &le) < 0) {
+		nlt_vlog("%s: the member's clock after the refused logon: %s", t->host, le.msg);
+		return;
+	}
+	nlt_vlog("%s: its clock (SMB2 NEGOTIATE) is %+.1f s (+-%.1f s) from this host's", t->host, off / 1000.0,
+		 unc / 1000.0);
+	if (llabs(off) <= (int64_t)TOD_KERBEROS_SKEW_S * 1000)
+		return;
+	snprintf(e->msg + n, sizeof(e->msg) - n,
+		 "; but its clock is %.0f s %s this host's (its SMB2 NEGOTIATE answer), and Kerberos refuses every ticket "
+		 "beyond %d s of skew: the clock may be why, not the trust (nltrust ping compares this host's with the "
+		 "DCs'; a logon with --target-auth ntlm does not depend on it)",
+		 llabs(off) / 1000.0, off > 0 ? "ahead of" : "behind", TOD_KERBEROS_SKEW_S);
+}

@@ -34,4 +34,14 @@ int target_remote_tod(struct target *t, struct target_tod *out, struct nlt_err *
 int tod_negotiate_clock(const struct nlt_addr *addr, const char *host, uint64_t deadline_ms, int64_t *offset_ms,
 			int64_t *uncertainty_ms, struct nlt_err *e);
 
+/* Kerberos' default clock skew (krb5.conf clockskew; Windows' "Maximum tolerance ... clock synchronization") */
+#define TOD_KERBEROS_SKEW_S 300
+
+/*
+ * After t's Kerberos logon was refused (NLT_EAUTH): ask its clock with tod_negotiate_clock and, when
+ * it is more than TOD_KERBEROS_SKEW_S off this host's, append to e->msg that the clock, not the
+ * trust, may be why.  Nothing is appended when its clock is fine or cannot be read (-v says which).
+ */
+void tod_logon_clock_hint(const struct target *t, uint64_t deadline_ms, struct nlt_err *e);
+
 #endif

@@ -651,34 +651,6 @@ static void lower_copy(char *dst, size_t len, const char *src)
 		*c = (char)tolower((unsigned char)*c);
 }
 
-/*
- * A Kerberos logon the member refused: a member whose clock is more than 300 s off refuses every
- * ticket (a skewed Samba member answers LOGON_FAILURE, which says nothing of the clock).  Its SMB2
- * NEGOTIATE answer carries its clock without a logon: when that is off this host's by more than
- * Kerberos allows, the error says so (the trust is then not what the refusal shows).
- */
-static void logon_clock_hint(struct nlt_ctx *ctx, const struct target *t, struct nlt_err *e)
-{
-	struct nlt_err le;
-	int64_t off = 0, unc = 0;
-	size_t n = strlen(e->msg);
-
-	nlt_clearerr(&le);
-	if (tod_negotiate_clock(&t->addr, t->host, ctx->deadline_ms, &off, &unc, &le) < 0) {
-		nlt_vlog("doctor --target: the member's clock after the refused logon: %s", le.msg);
-		return;
-	}
-	nlt_vlog("doctor --target: %s's clock (SMB2 NEGOTIATE) is %+.1f s (+-%.1f s) from this host's", t->host,
-		 off / 1000.0, unc / 1000.0);
-	if (llabs(off) <= (int64_t)TRUST_SKEW_LIMIT_S * 1000)
-		return;
-	snprintf(e->msg + n, sizeof(e->msg) - n,
-		 "; but its clock is %.0f s %s this host's (its SMB2 NEGOTIATE answer), and Kerberos refuses every ticket "
-		 "beyond %d s of skew: the clock may be why, not the trust (nltrust ping compares this host's with the "
-		 "DCs'; a logon with --target-auth ntlm does not depend on it)",
-		 llabs(off) / 1000.0, off > 0 ? "ahead of" : "behind", TRUST_SKEW_LIMIT_S);
-}
-
 /* (a') the member's clock: srvsvc NetrRemoteTOD on the session step_member has (the judge compares it
  * with the DCs' clocks that step_ports measures, both against this host's) */
 static void step_member_clock(struct target *t, struct doctor_evidence *ev)
@@ -720,8 +692,6 @@ static int step_member(struct nlt_ctx *ctx, struct doctor_evidence *ev, const ch
 	if (!ti)
 		return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
 	if (target_open(&t, ctx, req->target, e) < 0) {
-		if (e && e->cat == NLT_EAUTH && t.mech == 1 && t.addr_str[0])
-			logon_clock_hint(ctx, &t, e);
 		free(ti);
 		return -1;
 	}

@@ -149,6 +149,15 @@ if sk_ws1_smbd +20m; then
 	check "... a Kerberos logon to it is refused (exit 5) and the error says its clock is 1200 s ahead of this host's" \
 		eval '[ "$rc" -eq 5 ] && printf "%s" "$out" | grep -q "its clock is 1[12][0-9][0-9] s ahead of this host.s (its SMB2 NEGOTIATE answer)"'
 	[ "$rc" -eq 5 ] || show
+	# every --target command logs on through target_open: verify --target and show-target say the same
+	for sk_cmd in "verify --target" "show-target"; do
+		# shellcheck disable=SC2086 # the command's words
+		out=$("$lab" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" KRB5CCNAME="FILE:$sk_dir/adm.cc" \
+			"$bin" $sk_cmd "$WS1_FQDN" -C 2>&1); rc=$?
+		check "... $sk_cmd -C: refused (exit 5) and the error names ws1's clock 1200 s ahead" \
+			eval '[ "$rc" -eq 5 ] && printf "%s" "$out" | grep -q "its clock is 1[12][0-9][0-9] s ahead of this host.s (its SMB2 NEGOTIATE answer)"'
+		[ "$rc" -eq 5 ] || show
+	done
 else
 	bad "ws1's smbd could not be restarted under libfaketime (+20m)"
 fi
