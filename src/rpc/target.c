@@ -1336,7 +1336,7 @@ int target_rpc_first(struct target *t, const char *pipe, const struct dcerpc_syn
 	uint32_t b_call = 0, q_call = 0, b_status = 0, q_status = 0;
 	uint64_t b_mid = 0, q_mid = 0;
 	uint16_t max_xmit = 0;
-	int bound = 0, answered = 0;
+	int bound, answered, attempt = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -1344,13 +1344,18 @@ int target_rpc_first(struct target *t, const char *pipe, const struct dcerpc_syn
 	first->out = NULL;
 	first->out_len = 0;
 	nlt_clearerr(&first->err);
+	if (getenv("NLT_RJOIN_PIPE_SERIAL")) /* bench and test hook: bind, then the call (as before) */
+		goto serial;
+again:
 	nlt_clearerr(&be);
-	memset(&p, 0, sizeof(p));
+	memset(&p, 0, sizeof(p)); /* a new pipe: a new association, call ids from 1 */
 	p.name = pipe;
 	snprintf(p.peer, sizeof(p.peer), "%.50s \\PIPE\\%.20s", t->smb.host, pipe);
 	t->smb.last_status = 0;
-	if (getenv("NLT_RJOIN_PIPE_SERIAL")) /* bench and test hook: bind, then the call (as before) */
-		goto serial;
+	bound = answered = 0;
+	b_status = q_status = 0;
+	b_mid = q_mid = 0;
+	max_xmit = 0;
 
 	/* 1: TREE_CONNECT + CREATE in one compound (VALIDATE_NEGOTIATE after it on 3.0/3.0.2), or a CREATE */
 	if (t->smb.tree_id) {
@@ -1430,11 +1435,17 @@ int target_rpc_first(struct target *t, const char *pipe, const struct dcerpc_syn
 		return 0;
 	}
 	if (!bound && b_status && fp_refused(t)) {
-		/* a pipelined bind refused or reset (a Samba RPC helper that was starting): once more, on a pipe
-		 * of its own, bound alone, then the call */
-		nlt_vlog("%s refused or reset the pipelined %s bind (NTSTATUS 0x%08x): asked again, one call at a time",
-			 t->host, pipe, b_status);
+		/* a pipelined bind refused or reset: a Samba RPC helper that was not running (it exits after ~45 s
+		 * idle) resets a bind and a request that come together on the pipe that started it.  Once more on
+		 * a new pipe (the helper runs now), pipelined; then bound alone and the call after it. */
 		nlt_clearerr(&first->err);
+		if (!attempt++) {
+			nlt_vlog("%s refused or reset the pipelined %s bind (NTSTATUS 0x%08x): asked again on a new pipe",
+				 t->host, pipe, b_status);
+			goto again;
+		}
+		nlt_vlog("%s refused or reset the pipelined %s bind again (NTSTATUS 0x%08x): asked one call at a time",
+			 t->host, pipe, b_status);
 		goto serial;
 	}
 	if (!bound)

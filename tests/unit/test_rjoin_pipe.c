@@ -9,7 +9,8 @@
  * - the name comes from the answer, and the pipe is handed over bound: a later rpc_call on it
  *   continues the call ids (3 after bind 1 and request 2) and is answered;
  * - a pipelined bind (and its request) reset at the SMB level, as a Samba RPC helper that was
- *   starting answers them, falls back to a pipe of its own, bound alone, and still gives the name;
+ *   starting answers them, is sent again on a new pipe, and after a second reset bound alone on a
+ *   pipe of its own; either way the name is the member's;
  * - a request refused at the SMB level behind an accepted bind is asked again alone on that pipe;
  * - a fault for the request is the call's error (no fallback, nothing made up).
  */
@@ -50,6 +51,7 @@
 enum mode {
 	M_OK,          /* every answer good */
 	M_BIND_RESET,  /* the first pipelined bind and its request: STATUS_CONNECTION_RESET */
+	M_BIND_RESET2, /* the first two pipelined binds (and their requests) reset */
 	M_REQ_BUSY,    /* the first request behind a bind: STATUS_PIPE_BUSY; the bind accepted */
 	M_REQ_FAULT,   /* the first request: a DCE/RPC fault (access denied) */
 };
@@ -65,7 +67,7 @@ struct peer {
 	struct smb2_hdr rh[4];
 	size_t n_rh;
 	/* what the client did */
-	int n_tcon, n_bind, n_req, req_early, refused;
+	int n_tcon, n_create, n_bind, n_req, req_early, refused;
 	uint32_t call_ids[8];
 	uint16_t opnums[8];
 };
@@ -263,7 +265,7 @@ static int on_bind(struct peer *p, const struct dcerpc_pdu *bind)
 			note_req(p, &q);
 		}
 	}
-	if (p->mode == M_BIND_RESET && p->n_bind == 1) {
+	if ((p->mode == M_BIND_RESET && p->n_bind == 1) || (p->mode == M_BIND_RESET2 && p->n_bind <= 2)) {
 		p->refused++;
 		error_rep(p, &breq, NT_CONNECTION_RESET);
 		if (have_q)
@@ -303,6 +305,18 @@ static void *peer_main(void *arg)
 		struct dcerpc_pdu q;
 		if (p->rh[0].command == SMB2_TREE_CONNECT && p->n_rh == 2) {
 			tcon_create(p);
+			continue;
+		}
+		if (p->rh[0].command == SMB2_CREATE && p->n_rh == 1) {
+			/* a CREATE on the session's tree */
+			struct wwr w;
+			p->n_create++;
+			wwr_init(&w, p->out, sizeof(p->out));
+			rsp_hdr(&w, &p->rh[0], 0, 16, 0);
+			body_create(&w, 0x3300 + (uint64_t)p->n_create);
+			assert_int_equal(w.err, WIRE_OK);
+			sign(p, p->out, wwr_len(&w));
+			peer_send(p, p->out, wwr_len(&w));
 			continue;
 		}
 		if (ioctl_pdu(p, &q) < 0)
@@ -463,8 +477,8 @@ static void test_serial_hook_waits_for_the_bind(void **state)
 	free(f.p);
 }
 
-/* A pipelined bind reset (a Samba RPC helper starting): a pipe of its own, bound alone; the right name. */
-static void test_bind_reset_falls_back(void **state)
+/* A pipelined bind reset (a Samba RPC helper starting): a new pipe on the same tree, pipelined again; the right name. */
+static void test_bind_reset_asked_again(void **state)
 {
 	struct fx f;
 	struct rpc_conn c;
@@ -474,7 +488,7 @@ static void test_bind_reset_falls_back(void **state)
 	(void)state;
 	start(&f, M_BIND_RESET);
 	if (get_name(&f, &c, &wi, &e) != 0)
-		fail_msg("no fallback: %s", e.msg);
+		fail_msg("not asked again: %s", e.msg);
 	assert_string_equal(wi.computer, "WS1");
 	assert_string_equal(wi.langroup, "LAB");
 	later_call(&c);
@@ -482,11 +496,38 @@ static void test_bind_reset_falls_back(void **state)
 	finish(&f);
 	assert_int_equal(f.p->refused, 1);
 	assert_int_equal(f.p->req_early, 1);
-	assert_int_equal(f.p->n_tcon, 2);  /* the fallback opened the pipe again */
+	assert_int_equal(f.p->n_tcon, 1);   /* the new pipe on the tree we have */
+	assert_int_equal(f.p->n_create, 1);
 	assert_int_equal(f.p->n_bind, 2);
-	assert_int_equal(f.p->n_req, 3);   /* the reset request, then the call alone, then the later call */
+	assert_int_equal(f.p->n_req, 3);    /* the reset request, the request again, then the later call */
 	assert_int_equal(f.p->call_ids[1], 2); /* a fresh association: bind 1, call 2 */
 	assert_int_equal(f.p->call_ids[2], 3);
+	free(f.p);
+}
+
+/* Reset twice: then a pipe of its own, bound alone, the call after the bind_ack; still the right name. */
+static void test_bind_reset_twice_one_at_a_time(void **state)
+{
+	struct fx f;
+	struct rpc_conn c;
+	struct wkssvc_info100 wi;
+	struct nlt_err e;
+
+	(void)state;
+	start(&f, M_BIND_RESET2);
+	if (get_name(&f, &c, &wi, &e) != 0)
+		fail_msg("no fallback: %s", e.msg);
+	assert_string_equal(wi.computer, "WS1");
+	later_call(&c);
+	rpc_close(&c);
+	finish(&f);
+	assert_int_equal(f.p->refused, 2);
+	assert_int_equal(f.p->n_tcon, 2);   /* target_rpc: TREE_CONNECT + CREATE again */
+	assert_int_equal(f.p->n_create, 1);
+	assert_int_equal(f.p->n_bind, 3);
+	assert_int_equal(f.p->n_req, 4);
+	assert_int_equal(f.p->call_ids[2], 2);
+	assert_int_equal(f.p->call_ids[3], 3);
 	free(f.p);
 }
 
@@ -546,7 +587,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bind_and_getinfo_one_flight),
 		cmocka_unit_test(test_serial_hook_waits_for_the_bind),
-		cmocka_unit_test(test_bind_reset_falls_back),
+		cmocka_unit_test(test_bind_reset_asked_again),
+		cmocka_unit_test(test_bind_reset_twice_one_at_a_time),
 		cmocka_unit_test(test_request_refused_asked_again),
 		cmocka_unit_test(test_request_fault_is_the_error),
 	};
