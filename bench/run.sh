@@ -479,25 +479,40 @@ bench_rejoin() {
 	chmod 600 "$TMPD/root.auth"
 	[ -z "$bin2" ] || bin2=$(readlink -f "$bin2")
 	[ -z "$bin2" ] || [ -x "$bin2" ] || die "BENCH_REJOIN_BIN2=$bin2 is not an executable"
+	# one warm-up round, then RUNS rounds, round-robin over the tools (the member's own join drifts by +-0.3 s:
+	# every tool sees the same drift); argv: RUNS, then a JSON list of [label, cmd...]; one row per tool, or {"label", "error"}
 	cat >"$TMPD/rejoin.py" <<'PYEOF'
 import json, statistics, subprocess, sys, time
-runs, label = int(sys.argv[1]), sys.argv[2]
-cmd = sys.argv[3:]
-ts, js = [], []
+runs, tools = int(sys.argv[1]), json.loads(sys.argv[2])
+ts = {t[0]: [] for t in tools}
+js = {t[0]: [] for t in tools}
+err = {}
+for t in tools:  # one warm-up run each, not timed (a Samba RPC helper idle for ~45 s has exited)
+    subprocess.run(t[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 for _ in range(runs):
-    t0 = time.monotonic()
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    ts.append((time.monotonic() - t0) * 1000)
-    if p.returncode != 0:
-        print(json.dumps({"label": label, "error": (p.stderr or p.stdout).decode(errors="replace")[-300:]}))
-        sys.exit(0)
-    if "--json" in cmd:
-        js.append(json.loads(p.stdout)["join"]["ms"])
-row = {"label": label, "median_ms": round(statistics.median(ts), 1), "runs_ms": [round(t, 1) for t in ts]}
-if js:
-    row["join_call_median_ms"] = round(statistics.median(js), 1)
-    row["ours_median_ms"] = round(statistics.median(t - j for t, j in zip(ts, js)), 1)
-print(json.dumps(row))
+    for t in tools:
+        label, cmd = t[0], t[1:]
+        if label in err:
+            continue
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ts[label].append((time.monotonic() - t0) * 1000)
+        if p.returncode != 0:
+            err[label] = (p.stderr or p.stdout).decode(errors="replace")[-300:]
+            continue
+        if "--json" in cmd:
+            js[label].append(json.loads(p.stdout)["join"]["ms"])
+for t in tools:
+    label = t[0]
+    if label in err:
+        print(json.dumps({"label": label, "error": err[label]}))
+        continue
+    row = {"label": label, "median_ms": round(statistics.median(ts[label]), 1), "runs_ms": [round(x, 1) for x in ts[label]]}
+    if js[label]:
+        row["join_call_median_ms"] = round(statistics.median(js[label]), 1)
+        row["ours_median_ms"] = round(statistics.median(a - b for a, b in zip(ts[label], js[label])), 1)
+        row["ours_runs_ms"] = [round(a - b, 1) for a, b in zip(ts[label], js[label])]
+    print(json.dumps(row))
 PYEOF
 	# the member's side of a capture: ws1's packets with anyone but cli, until SIGTERM
 	cat >"$TMPD/membercap.py" <<'PYEOF'
@@ -556,20 +571,28 @@ PYEOF
 		"$LAB" latency "$lat" >/dev/null 2>&1 || die "lab.sh latency $lat failed"
 		r=$(rtt || true)
 		say "rejoin: rejoin --target and net dom join at one-way $lat ms (RTT $r ms)"
+		# the timed runs, round-robin: rejoin --target (BIN, and bin2), net dom join
+		"$PY" - "$rp" "$ap" "$DOMAIN" "$WS1_FQDN" "$WS1_IP" "$TMPD/root.auth" "$(cat "$LAB_ADMIN_PASS_FILE")" "$BIN" \
+			$bin2 >"$TMPD/rejoin.tools" <<'PYEOF'
+import json, sys
+rp, ap, dom, fqdn, ip, auth, apw, bins = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8:]
+tools = []
+for i, b in enumerate(bins):
+    tools.append(["rejoin-target" if i == 0 else "rejoin-target-bin2", b, "--json", "rejoin", "--target", fqdn,
+                  "--target-user", "WS1\\root", "--target-password-file", rp, "-U", "Administrator", "--password-file", ap, dom])
+tools.append(["net-dom-join", "net", "dom", "join", "-S", ip, "-A", auth, "domain=" + dom, "account=LAB\\Administrator",
+              "password=" + apw])
+print(json.dumps(tools))
+PYEOF
+		"$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/rejoin.py" "$RUNS" "$(cat "$TMPD/rejoin.tools")" \
+			2>/dev/null | while IFS= read -r row; do printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row"; done >>"$TMPD/rejoin.rows"
+		# one capture of each at this RTT
 		for b in "$BIN" $bin2; do
 			label=rejoin-target
 			[ "$b" = "$BIN" ] || label=rejoin-target-bin2
-			row=$("$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/rejoin.py" "$RUNS" "$label" \
-				"$b" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$rp" \
-				-U Administrator --password-file "$ap" "$DOMAIN" 2>/dev/null)
-			printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/rejoin.rows"
 			rejoin_capture "$label" "$((2 * lat))" "$b" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' \
 				--target-password-file "$rp" -U Administrator --password-file "$ap" "$DOMAIN" >>"$TMPD/rejoin.caps"
 		done
-		row=$("$LAB" exec cli "$PY" "$TMPD/rejoin.py" "$RUNS" net-dom-join \
-			net dom join -S "$WS1_IP" -A "$TMPD/root.auth" domain="$DOMAIN" account='LAB\Administrator' \
-			password="$(cat "$LAB_ADMIN_PASS_FILE")" 2>/dev/null)
-		printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/rejoin.rows"
 		rejoin_capture net-dom-join "$((2 * lat))" net dom join -S "$WS1_IP" -A "$TMPD/root.auth" domain="$DOMAIN" \
 			account='LAB\Administrator' password="$(cat "$LAB_ADMIN_PASS_FILE")" >>"$TMPD/rejoin.caps"
 	done
