@@ -24,6 +24,7 @@
 #   BENCH_REJOIN=1        also rejoin --target beside net dom join -S (bench/results/rejoin.json); the same as
 #                         the group "rejoin" (BENCH_GROUPS=rejoin measures only that)
 #   BENCH_REJOIN_BIN2=PATH  rejoin group: a second nltrust measured in the same run ("before")
+#   BENCH_REJOIN_CAPTURES=N  rejoin group: N captured runs of each tool per RTT (1): turns and the client's own part
 #
 # Exit 0 whenever the bench ran (targets may MISS: it is a report); 77 when it
 # cannot run here (not root, no namespaces, lab prerequisites missing); 1 when
@@ -586,15 +587,19 @@ print(json.dumps(tools))
 PYEOF
 		"$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/rejoin.py" "$RUNS" "$(cat "$TMPD/rejoin.tools")" \
 			2>/dev/null | while IFS= read -r row; do printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row"; done >>"$TMPD/rejoin.rows"
-		# one capture of each at this RTT
-		for b in "$BIN" $bin2; do
-			label=rejoin-target
-			[ "$b" = "$BIN" ] || label=rejoin-target-bin2
-			rejoin_capture "$label" "$((2 * lat))" "$b" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' \
-				--target-password-file "$rp" -U Administrator --password-file "$ap" "$DOMAIN" >>"$TMPD/rejoin.caps"
+		# BENCH_REJOIN_CAPTURES (1) captured runs of each at this RTT, round-robin: the client's turns, and the
+		# client's own part as its wall time less the span of the member's traffic with the DCs (the same
+		# measure for net dom join, which reports no join time)
+		for _ in $(seq "${BENCH_REJOIN_CAPTURES:-1}"); do
+			for b in "$BIN" $bin2; do
+				label=rejoin-target
+				[ "$b" = "$BIN" ] || label=rejoin-target-bin2
+				rejoin_capture "$label" "$((2 * lat))" "$b" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' \
+					--target-password-file "$rp" -U Administrator --password-file "$ap" "$DOMAIN" >>"$TMPD/rejoin.caps"
+			done
+			rejoin_capture net-dom-join "$((2 * lat))" net dom join -S "$WS1_IP" -A "$TMPD/root.auth" domain="$DOMAIN" \
+				account='LAB\Administrator' password="$(cat "$LAB_ADMIN_PASS_FILE")" >>"$TMPD/rejoin.caps"
 		done
-		rejoin_capture net-dom-join "$((2 * lat))" net dom join -S "$WS1_IP" -A "$TMPD/root.auth" domain="$DOMAIN" \
-			account='LAB\Administrator' password="$(cat "$LAB_ADMIN_PASS_FILE")" >>"$TMPD/rejoin.caps"
 	done
 	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
 	"$LAB" exec ws1 net ads join -s "$WS1_CONF" -S "$DC1_FQDN" -U "Administrator%$(cat "$LAB_ADMIN_PASS_FILE")" >/dev/null 2>&1 ||
@@ -602,7 +607,7 @@ PYEOF
 	"$LAB" exec ws1 net ads keytab create -s "$WS1_CONF" -P >/dev/null 2>&1 || true
 	mkdir -p "$(dirname "$out")"
 	"$PY" - "$TMPD/rejoin.rows" "$out" "$TMPD/rejoin.caps" "$BIN" "$bin2" <<'PYEOF'
-import json, sys
+import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 caps = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
 by = {}
@@ -629,6 +634,15 @@ for label, rs in by.items():
                                   "our_turns_without_the_join_call": t - 1 if label.startswith("rejoin") else None,
                                   "member_turns_with_dcs": (c20[-1]["member"] or {}).get("turns"),
                                   "client_wall_ms": c20[-1]["ours"].get("wall_ms")}
+    # every capture: wall - the member's span with the DCs = the client's own part (median, min-max per RTT)
+    for key, cs in (("client_part_rtt0", [c for c in caps if c["label"] == label and c["rtt_ms"] in ("0", "")]),
+                    ("client_part_rtt20", c20)):
+        parts = [c["ours"]["wall_ms"] - c["member"]["span_ms"] for c in cs
+                 if c.get("ours") and c.get("member") and c["member"].get("span_ms")]
+        turns = [c["ours"]["turns"] for c in cs if c.get("ours")]
+        if parts:
+            entry[key] = {"median_ms": round(statistics.median(parts), 1), "min_ms": round(min(parts), 1),
+                          "max_ms": round(max(parts), 1), "n": len(parts), "client_turns": turns}
     res[label] = entry
 res["captures"] = caps
 res["targets"] = "rejoin --target no slower than net dom join -S; our own part <= 12 RT"
