@@ -24,6 +24,7 @@
 #   BENCH_REJOIN=1        also rejoin --target beside net dom join -S (bench/results/rejoin.json); the same as
 #                         the group "rejoin" (BENCH_GROUPS=rejoin measures only that)
 #   BENCH_REJOIN_BIN2=PATH  rejoin group: a second nltrust measured in the same run ("before")
+#   BENCH_REJOIN_CAPTURES=N  rejoin group: N captured runs of each tool per RTT (1): turns and the client's own part
 #
 # Exit 0 whenever the bench ran (targets may MISS: it is a report); 77 when it
 # cannot run here (not root, no namespaces, lab prerequisites missing); 1 when
@@ -479,25 +480,40 @@ bench_rejoin() {
 	chmod 600 "$TMPD/root.auth"
 	[ -z "$bin2" ] || bin2=$(readlink -f "$bin2")
 	[ -z "$bin2" ] || [ -x "$bin2" ] || die "BENCH_REJOIN_BIN2=$bin2 is not an executable"
+	# one warm-up round, then RUNS rounds, round-robin over the tools (the member's own join drifts by +-0.3 s:
+	# every tool sees the same drift); argv: RUNS, then a JSON list of [label, cmd...]; one row per tool, or {"label", "error"}
 	cat >"$TMPD/rejoin.py" <<'PYEOF'
 import json, statistics, subprocess, sys, time
-runs, label = int(sys.argv[1]), sys.argv[2]
-cmd = sys.argv[3:]
-ts, js = [], []
+runs, tools = int(sys.argv[1]), json.loads(sys.argv[2])
+ts = {t[0]: [] for t in tools}
+js = {t[0]: [] for t in tools}
+err = {}
+for t in tools:  # one warm-up run each, not timed (a Samba RPC helper idle for ~45 s has exited)
+    subprocess.run(t[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 for _ in range(runs):
-    t0 = time.monotonic()
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    ts.append((time.monotonic() - t0) * 1000)
-    if p.returncode != 0:
-        print(json.dumps({"label": label, "error": (p.stderr or p.stdout).decode(errors="replace")[-300:]}))
-        sys.exit(0)
-    if "--json" in cmd:
-        js.append(json.loads(p.stdout)["join"]["ms"])
-row = {"label": label, "median_ms": round(statistics.median(ts), 1), "runs_ms": [round(t, 1) for t in ts]}
-if js:
-    row["join_call_median_ms"] = round(statistics.median(js), 1)
-    row["ours_median_ms"] = round(statistics.median(t - j for t, j in zip(ts, js)), 1)
-print(json.dumps(row))
+    for t in tools:
+        label, cmd = t[0], t[1:]
+        if label in err:
+            continue
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ts[label].append((time.monotonic() - t0) * 1000)
+        if p.returncode != 0:
+            err[label] = (p.stderr or p.stdout).decode(errors="replace")[-300:]
+            continue
+        if "--json" in cmd:
+            js[label].append(json.loads(p.stdout)["join"]["ms"])
+for t in tools:
+    label = t[0]
+    if label in err:
+        print(json.dumps({"label": label, "error": err[label]}))
+        continue
+    row = {"label": label, "median_ms": round(statistics.median(ts[label]), 1), "runs_ms": [round(x, 1) for x in ts[label]]}
+    if js[label]:
+        row["join_call_median_ms"] = round(statistics.median(js[label]), 1)
+        row["ours_median_ms"] = round(statistics.median(a - b for a, b in zip(ts[label], js[label])), 1)
+        row["ours_runs_ms"] = [round(a - b, 1) for a, b in zip(ts[label], js[label])]
+    print(json.dumps(row))
 PYEOF
 	# the member's side of a capture: ws1's packets with anyone but cli, until SIGTERM
 	cat >"$TMPD/membercap.py" <<'PYEOF'
@@ -556,22 +572,34 @@ PYEOF
 		"$LAB" latency "$lat" >/dev/null 2>&1 || die "lab.sh latency $lat failed"
 		r=$(rtt || true)
 		say "rejoin: rejoin --target and net dom join at one-way $lat ms (RTT $r ms)"
-		for b in "$BIN" $bin2; do
-			label=rejoin-target
-			[ "$b" = "$BIN" ] || label=rejoin-target-bin2
-			row=$("$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/rejoin.py" "$RUNS" "$label" \
-				"$b" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$rp" \
-				-U Administrator --password-file "$ap" "$DOMAIN" 2>/dev/null)
-			printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/rejoin.rows"
-			rejoin_capture "$label" "$((2 * lat))" "$b" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' \
-				--target-password-file "$rp" -U Administrator --password-file "$ap" "$DOMAIN" >>"$TMPD/rejoin.caps"
+		# the timed runs, round-robin: rejoin --target (BIN, and bin2), net dom join
+		"$PY" - "$rp" "$ap" "$DOMAIN" "$WS1_FQDN" "$WS1_IP" "$TMPD/root.auth" "$(cat "$LAB_ADMIN_PASS_FILE")" "$BIN" \
+			$bin2 >"$TMPD/rejoin.tools" <<'PYEOF'
+import json, sys
+rp, ap, dom, fqdn, ip, auth, apw, bins = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8:]
+tools = []
+for i, b in enumerate(bins):
+    tools.append(["rejoin-target" if i == 0 else "rejoin-target-bin2", b, "--json", "rejoin", "--target", fqdn,
+                  "--target-user", "WS1\\root", "--target-password-file", rp, "-U", "Administrator", "--password-file", ap, dom])
+tools.append(["net-dom-join", "net", "dom", "join", "-S", ip, "-A", auth, "domain=" + dom, "account=LAB\\Administrator",
+              "password=" + apw])
+print(json.dumps(tools))
+PYEOF
+		"$LAB" exec cli env KRB5_CONFIG="$CLI_KRB5_CONFIG" "$PY" "$TMPD/rejoin.py" "$RUNS" "$(cat "$TMPD/rejoin.tools")" \
+			2>/dev/null | while IFS= read -r row; do printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row"; done >>"$TMPD/rejoin.rows"
+		# BENCH_REJOIN_CAPTURES (1) captured runs of each at this RTT, round-robin: the client's turns, and the
+		# client's own part as its wall time less the span of the member's traffic with the DCs (the same
+		# measure for net dom join, which reports no join time)
+		for _ in $(seq "${BENCH_REJOIN_CAPTURES:-1}"); do
+			for b in "$BIN" $bin2; do
+				label=rejoin-target
+				[ "$b" = "$BIN" ] || label=rejoin-target-bin2
+				rejoin_capture "$label" "$((2 * lat))" "$b" --json rejoin --target "$WS1_FQDN" --target-user 'WS1\root' \
+					--target-password-file "$rp" -U Administrator --password-file "$ap" "$DOMAIN" >>"$TMPD/rejoin.caps"
+			done
+			rejoin_capture net-dom-join "$((2 * lat))" net dom join -S "$WS1_IP" -A "$TMPD/root.auth" domain="$DOMAIN" \
+				account='LAB\Administrator' password="$(cat "$LAB_ADMIN_PASS_FILE")" >>"$TMPD/rejoin.caps"
 		done
-		row=$("$LAB" exec cli "$PY" "$TMPD/rejoin.py" "$RUNS" net-dom-join \
-			net dom join -S "$WS1_IP" -A "$TMPD/root.auth" domain="$DOMAIN" account='LAB\Administrator' \
-			password="$(cat "$LAB_ADMIN_PASS_FILE")" 2>/dev/null)
-		printf '{"rtt_ms": "%s", "row": %s}\n' "$r" "$row" >>"$TMPD/rejoin.rows"
-		rejoin_capture net-dom-join "$((2 * lat))" net dom join -S "$WS1_IP" -A "$TMPD/root.auth" domain="$DOMAIN" \
-			account='LAB\Administrator' password="$(cat "$LAB_ADMIN_PASS_FILE")" >>"$TMPD/rejoin.caps"
 	done
 	"$LAB" latency 0 >/dev/null 2>&1 || die "lab.sh latency 0 failed"
 	"$LAB" exec ws1 net ads join -s "$WS1_CONF" -S "$DC1_FQDN" -U "Administrator%$(cat "$LAB_ADMIN_PASS_FILE")" >/dev/null 2>&1 ||
@@ -579,7 +607,7 @@ PYEOF
 	"$LAB" exec ws1 net ads keytab create -s "$WS1_CONF" -P >/dev/null 2>&1 || true
 	mkdir -p "$(dirname "$out")"
 	"$PY" - "$TMPD/rejoin.rows" "$out" "$TMPD/rejoin.caps" "$BIN" "$bin2" <<'PYEOF'
-import json, sys
+import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 caps = [json.loads(l) for l in open(sys.argv[3]) if l.strip()]
 by = {}
@@ -606,6 +634,15 @@ for label, rs in by.items():
                                   "our_turns_without_the_join_call": t - 1 if label.startswith("rejoin") else None,
                                   "member_turns_with_dcs": (c20[-1]["member"] or {}).get("turns"),
                                   "client_wall_ms": c20[-1]["ours"].get("wall_ms")}
+    # every capture: wall - the member's span with the DCs = the client's own part (median, min-max per RTT)
+    for key, cs in (("client_part_rtt0", [c for c in caps if c["label"] == label and c["rtt_ms"] in ("0", "")]),
+                    ("client_part_rtt20", c20)):
+        parts = [c["ours"]["wall_ms"] - c["member"]["span_ms"] for c in cs
+                 if c.get("ours") and c.get("member") and c["member"].get("span_ms")]
+        turns = [c["ours"]["turns"] for c in cs if c.get("ours")]
+        if parts:
+            entry[key] = {"median_ms": round(statistics.median(parts), 1), "min_ms": round(min(parts), 1),
+                          "max_ms": round(max(parts), 1), "n": len(parts), "client_turns": turns}
     res[label] = entry
 res["captures"] = caps
 res["targets"] = "rejoin --target no slower than net dom join -S; our own part <= 12 RT"

@@ -1288,3 +1288,201 @@ int target_open(struct target *t, struct nlt_ctx *ctx, const char *host, struct 
 		tod_logon_clock_hint(t, ctx->deadline_ms, e);
 	return -1;
 }
+
+/*
+ * ---- rejoin's member half: a pipe opened, bound and its first call answered in two flights ----
+ * (target_rpc_first, target.h).  rpc_bind_ncacn_np binds alone and rpc_call then waits for the bind
+ * before the request: three turns after the session (TREE_CONNECT + CREATE, bind, call).  Here the
+ * bind and the request leave together as two IOCTL transceives (one TCP write, held with
+ * smb2c_hold), as show-target's batches do; Samba answers two transceives on a pipe in order (one
+ * transceive holding both PDUs gets only the first answered, HACKING.md).  The pipe is then handed
+ * over as a bound rpc_conn whose call ids continue, for the calls that must wait for a decision.
+ */
+static int fp_transceive(void *ctx, const uint8_t *in, size_t in_len, uint8_t *out, size_t cap, size_t *out_len,
+			 struct nlt_err *e)
+{
+	struct rpc_pipe *p = ctx;
+
+	return smb2c_transceive(p->smb, &p->fid, in, in_len, out, cap, out_len, e);
+}
+
+static int fp_read(void *ctx, uint8_t *out, size_t cap, size_t *out_len, struct nlt_err *e)
+{
+	struct rpc_pipe *p = ctx;
+
+	return smb2c_read(p->smb, &p->fid, out, cap, out_len, e);
+}
+
+/* c over the open, bound pipe p (no CLOSE of its own: the session's LOGOFF ends the open). */
+static int fp_conn(struct target *t, const struct tpipe *p, uint16_t max_xmit, struct rpc_conn *c, struct nlt_err *e)
+{
+	struct rpc_pipe_ops ops = { fp_transceive, fp_read, NULL, NULL };
+
+	if (rpc_open_pipe_ops(c, &ops, p->peer, t->smb.deadline_ms, e) < 0)
+		return -1;
+	c->pipe->smb = &t->smb;
+	c->pipe->fid = p->fid;
+	c->pipe->fid_open = 0;
+	c->pipe->ops.ctx = c->pipe;
+	c->call_id = p->call_id; /* the next rpc_call continues the association's call ids */
+	c->ctx_id = 0;
+	if (max_xmit && max_xmit < c->max_xmit)
+		c->max_xmit = max_xmit;
+	return 0;
+}
+
+/* An SMB-level refusal of a pipelined transceive (an NTSTATUS answer), not a deadline or a broken connection. */
+static int fp_refused(const struct target *t)
+{
+	return t->smb.last_status != 0 && !t->smb.broken[0] && t->smb.n_pending == 0;
+}
+
+int target_rpc_first(struct target *t, const char *pipe, const struct dcerpc_syntax *iface, struct rpc_conn *c,
+		     struct target_call *first, struct nlt_err *e)
+{
+	struct tpipe p;
+	struct dcerpc_pdu ack;
+	struct nlt_err be;
+	uint8_t buf[2048], *ans = NULL;
+	const size_t ans_cap = 65536;
+	const uint8_t *stub;
+	size_t len, blen, qlen, stub_len;
+	uint32_t b_call = 0, q_call = 0, b_status = 0, q_status = 0;
+	uint64_t b_mid = 0, q_mid = 0;
+	uint16_t max_xmit = 0;
+	int bound, answered, attempt = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	first->ok = 0;
+	first->out = NULL;
+	first->out_len = 0;
+	nlt_clearerr(&first->err);
+	if (getenv("NLT_RJOIN_PIPE_SERIAL")) /* bench and test hook: bind, then the call (as before) */
+		goto serial;
+again:
+	nlt_clearerr(&be);
+	memset(&p, 0, sizeof(p)); /* a new pipe: a new association, call ids from 1 */
+	p.name = pipe;
+	snprintf(p.peer, sizeof(p.peer), "%.50s \\PIPE\\%.20s", t->smb.host, pipe);
+	t->smb.last_status = 0;
+	bound = answered = 0;
+	b_status = q_status = 0;
+	b_mid = q_mid = 0;
+	max_xmit = 0;
+
+	/* 1: TREE_CONNECT + CREATE in one compound (VALIDATE_NEGOTIATE after it on 3.0/3.0.2), or a CREATE */
+	if (t->smb.tree_id) {
+		uint64_t cm;
+		if (smb2c_send_create(&t->smb, pipe, &cm, e) < 0 || smb2c_recv_create(&t->smb, cm, pipe, &p.fid, e) < 0)
+			goto open_failed;
+	} else if (smb2c_open_pipe(&t->smb, pipe, &p.fid, e) < 0) {
+		goto open_failed;
+	}
+
+	/* 2: the bind and the first request, two transceives in one write */
+	if (tp_enc_bind(&p, iface, buf, sizeof(buf), &blen, &b_call, e) < 0 ||
+	    tp_enc_req(&p, first->opnum, first->stub, first->stub_len, buf + blen, sizeof(buf) - blen, &qlen, &q_call,
+		       e) < 0)
+		return -1;
+	smb2c_hold(&t->smb);
+	if (tp_send(t, &p, buf, blen, &b_mid, e) < 0) {
+		smb2c_flush(&t->smb);
+		return -1;
+	}
+	if (tp_send(t, &p, buf + blen, qlen, &q_mid, &first->err) < 0)
+		q_mid = 0;
+	smb2c_flush(&t->smb);
+	if (!(ans = malloc(ans_cap)))
+		return nlt_seterr(e, NLT_EINTERNAL, "out of memory"); /* the connection is given up by the caller */
+	/* both answers are collected, whatever became of the bind */
+	if (tp_recv(t, &p, b_mid, ans, ans_cap, &len, &be) == 0) {
+		if (tp_check_ack(&p, ans, len, b_call, &be) == 0) {
+			bound = 1;
+			if (dcerpc_dec_pdu(ans, len, &ack) == WIRE_OK)
+				max_xmit = ack.max_recv_frag;
+		}
+	} else {
+		b_status = t->smb.last_status;
+	}
+	t->smb.last_status = 0;
+	if (q_mid) {
+		if (tp_recv(t, &p, q_mid, ans, ans_cap, &len, &first->err) < 0) {
+			q_status = t->smb.last_status;
+		} else if (tp_dec_resp(&p, ans, len, q_call, first->what, &stub, &stub_len, &first->err) == 0) {
+			if (!(first->out = malloc(stub_len ? stub_len : 1))) {
+				free(ans);
+				return nlt_seterr(e, NLT_EINTERNAL, "out of memory");
+			}
+			memcpy(first->out, stub, stub_len);
+			first->out_len = stub_len;
+			answered = 1;
+		}
+	}
+	free(ans);
+	t->smb.last_status = b_status ? b_status : q_status;
+	if (bound && answered) {
+		if (fp_conn(t, &p, max_xmit, c, e) < 0) {
+			free(first->out);
+			first->out = NULL;
+			return -1;
+		}
+		first->ok = 1;
+		return 0;
+	}
+	free(first->out);
+	first->out = NULL;
+	first->out_len = 0;
+	if (bound && q_status && fp_refused(t)) {
+		/* the bind was answered, the pipelined request refused at the SMB level: asked again, alone */
+		nlt_vlog("%s refused the %s request pipelined behind its bind (NTSTATUS 0x%08x): asked again alone",
+			 t->host, pipe, q_status);
+		nlt_clearerr(&first->err);
+		if (fp_conn(t, &p, max_xmit, c, e) < 0)
+			return -1;
+		if (rpc_call(c, first->opnum, first->stub, first->stub_len, &first->out, &first->out_len, first->what,
+			     &first->err) < 0) {
+			*e = first->err;
+			return -1;
+		}
+		first->ok = 1;
+		return 0;
+	}
+	if (!bound && b_status && fp_refused(t)) {
+		/* a pipelined bind refused or reset: a Samba RPC helper that was not running (it exits after ~45 s
+		 * idle) resets a bind and a request that come together on the pipe that started it.  Once more on
+		 * a new pipe (the helper runs now), pipelined; then bound alone and the call after it. */
+		nlt_clearerr(&first->err);
+		if (!attempt++) {
+			nlt_vlog("%s refused or reset the pipelined %s bind (NTSTATUS 0x%08x): asked again on a new pipe",
+				 t->host, pipe, b_status);
+			goto again;
+		}
+		nlt_vlog("%s refused or reset the pipelined %s bind again (NTSTATUS 0x%08x): asked one call at a time",
+			 t->host, pipe, b_status);
+		goto serial;
+	}
+	if (!bound)
+		*e = be;
+	else
+		*e = first->err;
+	return -1;
+
+serial:
+	if (target_rpc(t, pipe, iface, c, e) < 0)
+		return -1;
+	if (rpc_call(c, first->opnum, first->stub, first->stub_len, &first->out, &first->out_len, first->what,
+		     &first->err) < 0) {
+		*e = first->err;
+		return -1;
+	}
+	first->ok = 1;
+	return 0;
+
+open_failed:
+	if (t->smb.last_status == 0xc0000022 && t->user.kind == TACCT_LOCAL) {
+		size_t n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", target_logon_why(TACCT_LOCAL, 1, 0xc0000022, 0));
+	}
+	return -1;
+}

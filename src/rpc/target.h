@@ -118,4 +118,19 @@ const char *target_dialect_str(uint16_t d);
 const char *target_sign_str(const struct smb2c *c);
 const char *target_cipher_str(const struct smb2c *c);
 
+/*
+ * Open pipe, bind iface (no RPC auth) and make one first call, with the bind and the request in one
+ * flight (two IOCTL transceives, one write): the CREATE (compounded with the TREE_CONNECT when there
+ * is no tree yet), then bind + request: two turns instead of three (rejoin's member half).  Every
+ * answer is checked (signature, call id, fault).  A pipelined bind the server refuses or resets at
+ * the SMB level (a Samba RPC helper that was starting) is sent again, pipelined, on a new pipe, and
+ * after a second refusal bound alone on a pipe of its own, then the call; a request refused at the SMB level behind an accepted bind is sent again
+ * alone.  NLT_RJOIN_PIPE_SERIAL=1 (test and bench hook): bound alone, then the call, as target_rpc
+ * and rpc_call.  0: c is bound (later rpc_calls continue its call ids; the caller rpc_close()s it),
+ * first->out (malloc'd) holds the answer's stub, first->ok 1.  -1 with e (the bind's error, or the
+ * call's, also in first->err); c may be set up and must still be rpc_close()d.
+ */
+int target_rpc_first(struct target *t, const char *pipe, const struct dcerpc_syntax *iface, struct rpc_conn *c,
+		     struct target_call *first, struct nlt_err *e);
+
 #endif

@@ -769,28 +769,40 @@ void rjoin_guess_sam(const char *host, char *sam, size_t len)
 		sam[0] = '\0';
 }
 
-/* The member: \PIPE\wkssvc and its computer name (NetrWkstaGetInfo 100). */
+/*
+ * The member: \PIPE\wkssvc and its computer name (NetrWkstaGetInfo 100).  The bind and the request
+ * leave in one flight (target_rpc_first): TREE_CONNECT + CREATE, then bind + NetrWkstaGetInfo, two
+ * turns; the pipe stays bound in conn for the join, which waits for the preflight.
+ */
 static int member_pipe(struct target *t, struct rpc_conn *conn, int *have_conn, struct wkssvc_info100 *wi,
 		       struct nlt_err *e)
 {
-	uint8_t buf[512], *out = NULL;
-	size_t out_len = 0;
+	uint8_t buf[512];
 	struct wwr w;
+	struct target_call q;
+	int r;
 
-	if (target_rpc(t, "wkssvc", &wkssvc_syntax, conn, e) < 0)
-		return -1;
-	*have_conn = 1;
 	wwr_init(&w, buf, sizeof(buf));
-	if (wkssvc_enc_get_info(&w, NULL, 100) != WIRE_OK ||
-	    rpc_call(conn, WKSSVC_OP_WKSTA_GET_INFO, buf, wwr_len(&w), &out, &out_len, "NetrWkstaGetInfo", e) < 0) {
-		free(out);
+	if (wkssvc_enc_get_info(&w, NULL, 100) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "NetrWkstaGetInfo: cannot encode");
+	memset(&q, 0, sizeof(q));
+	q.opnum = WKSSVC_OP_WKSTA_GET_INFO;
+	q.stub = buf;
+	q.stub_len = wwr_len(&w);
+	q.what = "NetrWkstaGetInfo";
+	r = target_rpc_first(t, "wkssvc", &wkssvc_syntax, conn, &q, e);
+	if (conn->pipe || conn->xp)
+		*have_conn = 1;
+	if (r < 0) {
+		free(q.out);
 		return -1;
 	}
-	if (wkssvc_dec_get_info100_rep(out, out_len, wi) != WIRE_OK || wi->werror || !wi->present || !wi->computer[0]) {
-		free(out);
+	if (wkssvc_dec_get_info100_rep(q.out, q.out_len, wi) != WIRE_OK || wi->werror || !wi->present ||
+	    !wi->computer[0]) {
+		free(q.out);
 		return nlt_seterr(e, NLT_EPROTO, "NetrWkstaGetInfo on %s: no computer name in the answer", t->host);
 	}
-	free(out);
+	free(q.out);
 	return 0;
 }
 

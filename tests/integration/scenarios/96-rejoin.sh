@@ -19,6 +19,8 @@
 #   (NLT_TEST_RJOIN_DELAY), a refused reuse still sends no join or unjoin (NLT_DUMP_STUBS, with a control that
 #   records a join that is sent), and a wrong member password with a good admin reports the SMB logon (exit 5);
 #   LDAP refused on the DC discovery chose (after the thread's Kerberos logon): failed over to the other DC.
+# - the member's wkssvc bind and NetrWkstaGetInfo go in one flight: with ws1's rpcd_classic stopped (a Samba helper
+#   that is starting resets them) the bind is asked again on a new pipe and the name is still WS1.
 # Every --json document is checked against doc/json/rejoin.schema.json.  ws1 is left joined with a keytab
 # that matches (net ads join + keytab create, as lab.sh does), whatever happens (an EXIT trap too).
 
@@ -101,6 +103,31 @@ check "rejoin --dry-run: exit 0, schema-valid, a plan, WS1\$ found, reuse allowe
 	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"dry_run\"], len(j[\"plan\"]) >= 3, j[\"account_before\"][\"exists\"], j[\"reuse\"][\"verdict\"], j[\"join\"], j[\"unjoin\"], j[\"computer_name\"])")" = "(True, True, True, '"'admin_created'"', None, None, '"'WS1'"')" ]'
 [ "$rc" -eq 0 ] || show
 check "rejoin --dry-run changed nothing (kvno $k0 on dc1)" eval '[ -n "$k0" ] && [ "$(kvno96)" = "$k0" ] && testjoin_ok'
+
+# the member's wkssvc bind and NetrWkstaGetInfo leave in one flight (target_rpc_first).  A Samba RPC helper that is
+# not running resets a bind and a request that come together on the pipe that starts it: ws1's rpcd_classic
+# stopped (samba-dcerpcd starts it again on demand), the pipelined bind is asked again on a new pipe and the name
+# is still WS1; warm, nothing is asked again.
+t96_stop_classic() {
+	local d p
+	d=$(tr -dc 0-9 <"$LAB_DIR/ws1/pid/samba-dcerpcd.pid" 2>/dev/null | head -c 10)
+	[ -n "$d" ] || return 1
+	for p in $(ps -o pid= -o args= --ppid "$d" 2>/dev/null | awk '$2 ~ /rpcd_classic$/ {print $1}'); do kill "$p"; done
+	sleep 0.5
+}
+if t96_stop_classic; then
+	r96 -v --json rejoin --dry-run "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
+	check "rpcd_classic not running: the pipelined wkssvc bind reset, asked again on a new pipe (-v), dry-run exit 0, computer WS1" \
+		eval '[ "$rc" -eq 0 ] && printf "%s" "$err" | grep -q "reset the pipelined wkssvc bind (NTSTATUS 0xc000020d): asked again on a new pipe" &&
+			[ "$(jget "j[\"computer_name\"]")" = WS1 ]'
+	[ "$rc" -eq 0 ] || show
+	r96 -v --json rejoin --dry-run "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
+	check "... and with the helper running: nothing asked again, exit 0, computer WS1" \
+		eval '[ "$rc" -eq 0 ] && ! printf "%s" "$err" | grep -q "asked again" && [ "$(jget "j[\"computer_name\"]")" = WS1 ]'
+	[ "$rc" -eq 0 ] || show
+else
+	bad "ws1's samba-dcerpcd pid file not found ($LAB_DIR/ws1/pid/samba-dcerpcd.pid)"
+fi
 
 # ---- 2. break ws1's trust on the DC side, twice, on both DCs ---------------------------------------------
 for d in dc1 dcb; do
