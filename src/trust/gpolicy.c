@@ -935,9 +935,6 @@ void gpo_read_reuse_policy(struct admin_session *s, struct nlt_ctx *ctx, struct 
 			break;
 	}
 	gpo_reuse_decide(p);
-	nlt_vlog("rejoin: the reuse policy from %s: %s%s%s", p->server,
-		 p->state == GPO_REUSE_SET ? "set by GPO " : p->state == GPO_REUSE_UNSET ? "not set" : "not read: ",
-		 p->state == GPO_REUSE_SET ? gname(&p->gpo[p->decider].g) : "", p->state == GPO_REUSE_FAILED ? p->reason : "");
 out:
 	if (g) {
 		if (g->smb_state > 0)
@@ -948,4 +945,7 @@ out:
 		free(g);
 	}
 	p->ms = nlt_now_ms() - t0;
+	nlt_vlog("rejoin: the reuse policy from %s in %llu ms: %s%s%s", p->server, (unsigned long long)p->ms,
+		 p->state == GPO_REUSE_SET ? "set by GPO " : p->state == GPO_REUSE_UNSET ? "not set" : "not read: ",
+		 p->state == GPO_REUSE_SET ? gname(&p->gpo[p->decider].g) : "", p->state == GPO_REUSE_FAILED ? p->reason : "");
 }
