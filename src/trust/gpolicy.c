@@ -790,8 +790,11 @@ void gpo_reuse_decide(struct gpo_reuse_policy *p)
 {
 	p->decider = -1;
 	memset(&p->sd, 0, sizeof(p->sd));
-	if (p->state == GPO_REUSE_FAILED)
+	if (p->state == GPO_REUSE_FAILED) {
+		if (!p->cause[0])
+			nlt_strlcpy(p->cause, p->reason, sizeof(p->cause));
 		return;
+	}
 	for (size_t i = 0; i < p->n_gpo; i++) {
 		const struct gpo_reuse_gpo *r = &p->gpo[i];
 		const struct audit_gpo *g = &r->g;
@@ -805,6 +808,7 @@ void gpo_reuse_decide(struct gpo_reuse_policy *p)
 				snprintf(p->reason, sizeof(p->reason),
 					 "GPO '%.200s' %s sets ComputerAccountReuseAllowList to a value that is not 1,\"SDDL\"",
 					 gname(g), g->guid);
+				nlt_strlcpy(p->cause, p->reason, sizeof(p->cause));
 				return;
 			}
 			rc = sddl_dec(r->text, strlen(r->text), p->domain_sid[0] ? p->domain_sid : NULL, &p->sd);
@@ -814,6 +818,7 @@ void gpo_reuse_decide(struct gpo_reuse_policy *p)
 				snprintf(p->reason, sizeof(p->reason), "GPO '%.200s' %s sets ComputerAccountReuseAllowList to SDDL "
 					 "that cannot be read (%s)", gname(g), g->guid,
 					 rc == WIRE_ELIMIT ? "more ACEs than we take" : "malformed");
+				nlt_strlcpy(p->cause, p->reason, sizeof(p->cause));
 				return;
 			}
 			p->state = GPO_REUSE_SET;
@@ -828,6 +833,7 @@ void gpo_reuse_decide(struct gpo_reuse_policy *p)
 			p->state = GPO_REUSE_FAILED;
 			snprintf(p->reason, sizeof(p->reason), "GPO '%.200s' %s could not be read: %.300s", gname(g), g->guid,
 				 g->note[0] ? g->note : "not tried");
+			nlt_strlcpy(p->cause, g->note[0] ? g->note : p->reason, sizeof(p->cause));
 			return;
 		}
 	}

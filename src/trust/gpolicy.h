@@ -81,6 +81,7 @@ struct gpo_reuse_gpo {
 struct gpo_reuse_policy {
 	enum gpo_reuse_state state;
 	char reason[600];
+	char cause[400];      /* FAILED: the innermost cause (a GPO's own error, else reason), for one-line messages */
 	char server[256];     /* the DC whose SYSVOL was read */
 	char dc_ou[512];      /* OU=Domain Controllers,<domain> */
 	char domain_sid[192]; /* the domain head's objectSid: resolves DA, DU, ... in the SDDL */

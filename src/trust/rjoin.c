@@ -482,7 +482,7 @@ static void reuse_policy(struct admin_session *s, struct nlt_ctx *ctx, const str
 	struct gpo_reuse_policy *p = calloc(1, sizeof(*p));
 	char (*groups)[192] = NULL;
 	struct rjoin_reuse_pol rp;
-	char gpo[400] = "", why[800] = "";
+	char gpo[400] = "", why[800] = "", cause[400] = "";
 	struct nlt_err e;
 
 	memset(&rp, 0, sizeof(rp));
@@ -496,6 +496,7 @@ static void reuse_policy(struct admin_session *s, struct nlt_ctx *ctx, const str
 	if (reuse_cifs_ticket(s, pw, &e) < 0) {
 		rp.state = RJ_POL_UNREADABLE;
 		snprintf(why, sizeof(why), "%.500s", e.msg);
+		nlt_strlcpy(cause, e.msg, sizeof(cause));
 		rp.why = why;
 		goto decide;
 	}
@@ -517,6 +518,7 @@ static void reuse_policy(struct admin_session *s, struct nlt_ctx *ctx, const str
 	default:
 		rp.state = RJ_POL_UNREADABLE;
 		snprintf(why, sizeof(why), "%.600s (\\\\%.150s\\SYSVOL)", p->reason[0] ? p->reason : "not read", p->server);
+		nlt_strlcpy(cause, p->cause[0] ? p->cause : why, sizeof(cause));
 		rp.why = why;
 		break;
 	}
@@ -547,8 +549,9 @@ decide:
 		snprintf(res->reuse_pol_short, sizeof(res->reuse_pol_short), "no GPO of the DCs sets the re-use policy");
 		break;
 	default:
-		snprintf(res->reuse_pol_short, sizeof(res->reuse_pol_short), "the re-use policy was not read: %.150s",
-			 rp.why ? rp.why : "");
+		/* the innermost cause only: the one-line refusal must keep the delete-computer command whole */
+		snprintf(res->reuse_pol_short, sizeof(res->reuse_pol_short), "the re-use policy was not read: %.110s",
+			 cause[0] ? cause : rp.why ? rp.why : "");
 		break;
 	}
 	nlt_vlog("%s: %s", res->sam, res->reuse_why);

@@ -149,7 +149,7 @@ b96 --json rejoin --dry-run "${b96_tgt[@]}" "${b96_adm[@]}" "$LAB_DOMAIN"
 check "96b: the allow list names another SID: refused before any change, exit 1, 'names neither the account's owner'" \
 	eval '[ "$rc" -eq 1 ] && b96_schema && [ "$(jget "(j[\"reuse\"][\"verdict\"], j[\"join\"], j[\"unjoin\"])")" = "('"'blocked'"', None, None)" ] &&
 	      jget "j[\"reuse\"][\"reason\"]" | grep -q "in GPO .Default Domain Controllers Policy. names neither the account.s owner $b96_joe nor a group it is in" &&
-	      jget "j[\"error\"][\"message\"]" | grep -q "the re-use policy in GPO .Default Domain Controllers Policy. does not allow the owner"'
+	      jget "j[\"error\"][\"message\"]" | grep -q "the re-use policy in GPO .Default Domain Controllers Policy. does not allow the owner); to let a Windows member join, delete it: nltrust delete-computer ws1 .*-S $DC1_FQDN, or have"'
 [ "$rc" -eq 1 ] || show
 b96_tmpl "O:BAG:BAD:(A;;RC;;;WD)(D;;RC;;;$b96_joe)"
 b96 --json rejoin --dry-run "${b96_tgt[@]}" "${b96_adm[@]}" "$LAB_DOMAIN"
@@ -162,10 +162,10 @@ b96_tmpl "O:BAG:BAD:(A;;RC;;;$b96_joe)"
 "$lab" block dc1 tcp 445 >/dev/null 2>&1
 b96 --json rejoin --dry-run "${b96_tgt[@]}" "${b96_adm[@]}" "$LAB_DOMAIN"
 "$lab" unblock dc1 tcp 445 >/dev/null 2>&1
-check "96b: SMB to dc1 filtered: refused, exit 1, 'was not read, so it cannot allow the reuse' with the SMB error" \
+check "96b: SMB to dc1 filtered: refused, exit 1, 'was not read, so it cannot allow the reuse' with the SMB error; the one-line error keeps the delete-computer command whole" \
 	eval '[ "$rc" -eq 1 ] && b96_schema && [ "$(jget "(j[\"reuse\"][\"verdict\"], j[\"join\"])")" = "('"'blocked'"', None)" ] &&
 	      jget "j[\"reuse\"][\"reason\"]" | grep -q "was not read, so it cannot allow the reuse: .*445" &&
-	      jget "j[\"error\"][\"message\"]" | grep -q "the re-use policy was not read: "'
+	      jget "j[\"error\"][\"message\"]" | grep -q "(.*0xAAC); the re-use policy was not read: .*445.*); to let a Windows member join, delete it: nltrust delete-computer ws1 .*-S $DC1_FQDN, or have"'
 [ "$rc" -eq 1 ] || show
 check "96b: no join was sent in any of these: WS1\$'s kvno unchanged" test "$(b96_kvno)" = "$b96_k0"
 
