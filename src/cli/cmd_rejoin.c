@@ -21,6 +21,7 @@ static const char *reuse_word(enum rjoin_reuse r)
 	case RJ_REUSE_SAME_CREATOR: return "same_creator";
 	case RJ_REUSE_ADMIN_CREATED: return "admin_created";
 	case RJ_REUSE_BLOCKED: return "blocked";
+	case RJ_REUSE_POLICY_ALLOWED: return "policy_allowed";
 	default: return "unknown";
 	}
 }

@@ -10,6 +10,7 @@
 
 #include "admin.h"
 #include "output.h"
+#include "rjoin.h"
 #include "smb2c.h"
 
 #define GPO_SMB_MS 4000 /* the SYSVOL read gets at most this much of what is left of --timeout */
@@ -148,6 +149,10 @@ struct gpo_reader {
 	struct gpo_cand cand[GPO_MAX_LINKS * 2];
 	char cand_dn[GPO_MAX_LINKS * 2][512];
 	size_t order[GPO_MAX_LINKS * 2];
+	/* rejoin's reuse policy: the value of each GPO read goes there too (and the cache is not used) */
+	struct gpo_reuse_gpo *reuse_into;
+	struct sddl_reuse_val reuse_val;
+	const char *who; /* "audit" or "rejoin", for -v */
 };
 
 static int smb_open(struct gpo_reader *g)
@@ -169,7 +174,7 @@ static int smb_open(struct gpo_reader *g)
 		snprintf(g->smb_why, sizeof(g->smb_why), "no address for %.250s", host);
 		return -1;
 	}
-	nlt_vlog("audit: reading the GPO templates from \\\\%s\\SYSVOL", host);
+	nlt_vlog("%s: reading the GPO templates from \\\\%s\\SYSVOL", g->who ? g->who : "audit", host);
 	if (krb_get_service_ticket(&s->k, svc, &e) < 0 || smb2c_connect(&g->smb, &addr, host, NULL, g->deadline_ms, &e) < 0 ||
 	    smb2c_session_setup(&g->smb, &e) < 0 || smb2c_tree_connect_disk(&g->smb, "SYSVOL", &e) < 0) {
 		nlt_strlcpy(g->smb_why, e.msg, sizeof(g->smb_why));
@@ -211,7 +216,7 @@ static void read_gpo(struct gpo_reader *g, const char *dn, struct audit_gpo *out
 	size_t got = 0;
 	int rc;
 
-	for (size_t i = 0; i < g->n_cache; i++)
+	for (size_t i = 0; !g->reuse_into && i < g->n_cache; i++)
 		if (strcasecmp(g->cache_dn[i], dn) == 0) {
 			char som[512];
 			int enf = out->enforced;
@@ -293,6 +298,16 @@ static void read_gpo(struct gpo_reader *g, const char *dn, struct audit_gpo *out
 		goto cache;
 	}
 	out->state = AUDIT_GPO_READ;
+	if (g->reuse_into) {
+		/* the same bytes, for the reuse allow list; a template that holds no such line is UNSET */
+		if (sddl_dec_reuse_value(g->file, got, &g->reuse_val) != WIRE_OK)
+			g->reuse_val.state = SDDL_VAL_BAD;
+		g->reuse_into->val = g->reuse_val.state;
+		nlt_strlcpy(g->reuse_into->text, g->reuse_val.text, sizeof(g->reuse_into->text));
+		nlt_vlog("rejoin: GPO %s (%s): %zu bytes, ComputerAccountReuseAllowList %s", out->guid, out->name, got,
+			 g->reuse_val.state == SDDL_VAL_SET ? g->reuse_val.text
+			 : g->reuse_val.state == SDDL_VAL_BAD ? "malformed" : "unset");
+	}
 	out->have = se.have;
 	out->bad = se.bad;
 	out->max_age = se.max_age;
@@ -785,4 +800,176 @@ out:
 		free(g);
 	}
 	p->ms = nlt_now_ms() - t0;
+}
+
+/* ---- "Domain controller: Allow computer account re-use during domain join" (rejoin) ---- */
+
+void gpo_reuse_decide(struct gpo_reuse_policy *p)
+{
+	p->decider = -1;
+	memset(&p->sd, 0, sizeof(p->sd));
+	if (p->state == GPO_REUSE_FAILED) {
+		if (!p->cause[0])
+			nlt_strlcpy(p->cause, p->reason, sizeof(p->cause));
+		return;
+	}
+	for (size_t i = 0; i < p->n_gpo; i++) {
+		const struct gpo_reuse_gpo *r = &p->gpo[i];
+		const struct audit_gpo *g = &r->g;
+		int rc;
+		switch (g->state) {
+		case AUDIT_GPO_READ:
+			if (r->val == SDDL_VAL_UNSET)
+				break;
+			if (r->val != SDDL_VAL_SET) {
+				p->state = GPO_REUSE_FAILED;
+				snprintf(p->reason, sizeof(p->reason),
+					 "GPO '%.200s' %s sets ComputerAccountReuseAllowList to a value that is not 1,\"SDDL\"",
+					 gname(g), g->guid);
+				nlt_strlcpy(p->cause, p->reason, sizeof(p->cause));
+				return;
+			}
+			rc = sddl_dec(r->text, strlen(r->text), p->domain_sid[0] ? p->domain_sid : NULL, &p->sd);
+			if (rc != WIRE_OK) {
+				memset(&p->sd, 0, sizeof(p->sd));
+				p->state = GPO_REUSE_FAILED;
+				snprintf(p->reason, sizeof(p->reason), "GPO '%.200s' %s sets ComputerAccountReuseAllowList to SDDL "
+					 "that cannot be read (%s)", gname(g), g->guid,
+					 rc == WIRE_ELIMIT ? "more ACEs than we take" : "malformed");
+				nlt_strlcpy(p->cause, p->reason, sizeof(p->cause));
+				return;
+			}
+			p->state = GPO_REUSE_SET;
+			p->decider = (int)i;
+			p->reason[0] = '\0';
+			return;
+		case AUDIT_GPO_NO_TEMPLATE:
+		case AUDIT_GPO_SKIPPED:
+			break;
+		default:
+			/* it could set the value, and it comes first: undecided, never "not set" */
+			p->state = GPO_REUSE_FAILED;
+			snprintf(p->reason, sizeof(p->reason), "GPO '%.200s' %s could not be read: %.300s", gname(g), g->guid,
+				 g->note[0] ? g->note : "not tried");
+			nlt_strlcpy(p->cause, g->note[0] ? g->note : p->reason, sizeof(p->cause));
+			return;
+		}
+	}
+	p->state = GPO_REUSE_UNSET;
+	snprintf(p->reason, sizeof(p->reason), "no GPO linked on the domain or on %.300s sets it (GPOs linked on sites "
+		 "are not read)", p->dc_ou);
+}
+
+static void reuse_fail(struct gpo_reuse_policy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reuse_fail(struct gpo_reuse_policy *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->state = GPO_REUSE_FAILED;
+	va_start(ap, fmt);
+	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* The domain head's objectSid (base search); "" when it cannot be read (then DA, DU, ... stay unresolved). */
+static void domain_sid(struct gpo_reader *g, const char *dom, char *out, size_t len)
+{
+	static const char *const attrs[] = { "objectSid", NULL };
+	struct nlt_ldap_entry en;
+	struct nlt_err e;
+	struct berval **v;
+
+	out[0] = '\0';
+	nlt_clearerr(&e);
+	if (nlt_ldap_search_one(&g->s->ld, dom, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, &en, &e) != 0)
+		return;
+	v = nlt_ldap_values(&en, "objectSid");
+	if (v && v[0])
+		(void)rjoin_sid_str((const uint8_t *)v[0]->bv_val, v[0]->bv_len, out, len);
+	ldap_value_free_len(v);
+	nlt_ldap_entry_free(&en);
+}
+
+void gpo_read_reuse_policy(struct admin_session *s, struct nlt_ctx *ctx, struct gpo_reuse_policy *p)
+{
+	struct gpo_reader *g = calloc(1, sizeof(*g));
+	const char *dom = s->ld.default_nc;
+	const char *som_dn[2];
+	uint32_t som_opt[2];
+	struct gpo_link links[GPO_MAX_LINKS];
+	size_t n_cand = 0, n_order;
+	uint64_t t0 = nlt_now_ms();
+	struct nlt_err e;
+
+	memset(p, 0, sizeof(*p));
+	p->decider = -1;
+	nlt_strlcpy(p->server, s->dc->info.dc_dns_name[0] ? s->dc->info.dc_dns_name : s->dc->name, sizeof(p->server));
+	snprintf(p->dc_ou, sizeof(p->dc_ou), "OU=Domain Controllers,%.480s", dom);
+	if (!g || !(g->file = malloc(SMB2C_FILE_MAX))) {
+		reuse_fail(p, "out of memory");
+		goto out;
+	}
+	g->s = s;
+	g->ctx = ctx;
+	g->who = "rejoin";
+	g->smb.fd = -1;
+	g->deadline_ms = ctx->deadline_ms;
+	if (nlt_ms_left(g->deadline_ms) > GPO_SMB_MS)
+		g->deadline_ms = nlt_now_ms() + GPO_SMB_MS;
+	/* the DCs' containers: the domain head, then OU=Domain Controllers */
+	som_dn[0] = dom;
+	som_dn[1] = p->dc_ou;
+	for (size_t k = 0; k < 2; k++) {
+		nlt_clearerr(&e);
+		if (read_som(g, som_dn[k], g->gplink[k], sizeof(g->gplink[k]), &som_opt[k], &e) < 0) {
+			reuse_fail(p, "%.590s", e.msg);
+			goto out;
+		}
+	}
+	domain_sid(g, dom, p->domain_sid, sizeof(p->domain_sid));
+	for (size_t k = 0; k < 2; k++) {
+		size_t nl = 0;
+		if (gpo_dec_gplink(g->gplink[k], strlen(g->gplink[k]), links, GPO_MAX_LINKS, &nl) != WIRE_OK) {
+			reuse_fail(p, "the gPLink of '%.300s' is not readable", som_dn[k]);
+			goto out;
+		}
+		for (size_t i = 0; i < nl; i++) {
+			g->cand[n_cand].som = k;
+			g->cand[n_cand].pos = i;
+			g->cand[n_cand].options = links[i].options;
+			snprintf(g->cand_dn[n_cand], sizeof(g->cand_dn[0]), "%.*s",
+				 (int)(links[i].dn_len < 511 ? links[i].dn_len : 511), links[i].dn);
+			n_cand++;
+		}
+	}
+	n_order = gpo_precedence(g->cand, n_cand, som_opt, 2, g->order);
+	if (n_order > AUDIT_MAX_GPOS) {
+		reuse_fail(p, "more than %d GPOs apply to %.300s", AUDIT_MAX_GPOS, p->dc_ou);
+		goto out;
+	}
+	/* in precedence order, and only until one decides: a GPO below the decider cannot change the answer */
+	for (size_t i = 0; i < n_order; i++) {
+		struct gpo_reuse_gpo *r = &p->gpo[p->n_gpo++];
+		r->g.enforced = (g->cand[g->order[i]].options & GPO_LINK_ENFORCED) != 0;
+		nlt_strlcpy(r->g.som, som_dn[g->cand[g->order[i]].som], sizeof(r->g.som));
+		g->reuse_into = r;
+		read_gpo(g, g->cand_dn[g->order[i]], &r->g);
+		if ((r->g.state == AUDIT_GPO_READ && r->val != SDDL_VAL_UNSET) ||
+		    (r->g.state != AUDIT_GPO_READ && r->g.state != AUDIT_GPO_NO_TEMPLATE && r->g.state != AUDIT_GPO_SKIPPED))
+			break;
+	}
+	gpo_reuse_decide(p);
+out:
+	if (g) {
+		if (g->smb_state > 0)
+			smb2c_logoff_quick(&g->smb);
+		else if (g->smb.buf || g->smb.fd >= 0)
+			smb2c_free(&g->smb);
+		free(g->file);
+		free(g);
+	}
+	p->ms = nlt_now_ms() - t0;
+	nlt_vlog("rejoin: the reuse policy from %s in %llu ms: %s%s%s", p->server, (unsigned long long)p->ms,
+		 p->state == GPO_REUSE_SET ? "set by GPO " : p->state == GPO_REUSE_UNSET ? "not set" : "not read: ",
+		 p->state == GPO_REUSE_SET ? gname(&p->gpo[p->decider].g) : "", p->state == GPO_REUSE_FAILED ? p->reason : "");
 }

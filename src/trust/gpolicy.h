@@ -23,6 +23,7 @@
 
 #include "audit.h"
 #include "gpo.h"
+#include "sddl.h"
 
 /* One link on the container path: som 0 is the domain head, then each OU down to the base. */
 struct gpo_cand {
@@ -54,5 +55,52 @@ struct admin_session;
 struct nlt_ctx;
 /* Read the policy for objects under base (the domain's DN or --ou) into p (see above). */
 void gpo_read_policy(struct admin_session *s, struct nlt_ctx *ctx, const char *base, struct audit_policy *p);
+
+/*
+ * "Domain controller: Allow computer account re-use during domain join" (KB5020276, March 2023;
+ * MS-SAMR 3.1.1.12 ComputerAccountReuseAllowList), for rejoin's preflight: the security option a
+ * DC gets from the GPOs linked on the domain head and on OU=Domain Controllers (the same
+ * precedence as above: gpo_precedence), read from the session DC's SYSVOL like the password
+ * policy.  Site-linked GPOs are not read (they rank below the domain's and the OU's: one of them
+ * could only set the value when no domain or OU GPO does, and then the answer stays "not set",
+ * which refuses).  What the DCs have applied (gpupdate) is not seen: this is what is configured.
+ */
+enum gpo_reuse_state {
+	GPO_REUSE_NOT_READ = 0, /* not tried */
+	GPO_REUSE_UNSET,        /* every GPO that could set it was read: none does */
+	GPO_REUSE_SET,          /* gpo[decider] sets it; sd is its SDDL */
+	GPO_REUSE_FAILED,       /* reason says why (LDAP, SMB, a GPO not read ahead of the decider, a bad value) */
+};
+
+struct gpo_reuse_gpo {
+	struct audit_gpo g;       /* name, guid, som, enforced, state, note */
+	enum sddl_val_state val;  /* the value in its template (READ only) */
+	char text[SDDL_TEXT_MAX]; /* SDDL_VAL_SET: the SDDL */
+};
+
+struct gpo_reuse_policy {
+	enum gpo_reuse_state state;
+	char reason[600];
+	char cause[400];      /* FAILED: the innermost cause (a GPO's own error, else reason), for one-line messages */
+	char server[256];     /* the DC whose SYSVOL was read */
+	char dc_ou[512];      /* OU=Domain Controllers,<domain> */
+	char domain_sid[192]; /* the domain head's objectSid: resolves DA, DU, ... in the SDDL */
+	size_t n_gpo;         /* in precedence order */
+	struct gpo_reuse_gpo gpo[AUDIT_MAX_GPOS];
+	int decider;          /* SET: index into gpo[]; else -1 */
+	struct sddl_sd sd;    /* SET: the decider's SDDL */
+	uint64_t ms;
+};
+
+/*
+ * Pure: from p->gpo[0..n_gpo) in precedence order, the first GPO read that sets the value decides
+ * (its SDDL decoded with p->domain_sid into p->sd: SET); a GPO before it that could not be read, or
+ * a value that is not 1,"SDDL" or whose SDDL does not decode, leaves it undecided (FAILED, with the
+ * GPO named in reason); none: UNSET.  A policy already FAILED stays so.
+ */
+void gpo_reuse_decide(struct gpo_reuse_policy *p);
+
+/* Read the policy the DCs get (see above) into p; never fails: p->state and p->reason say. */
+void gpo_read_reuse_policy(struct admin_session *s, struct nlt_ctx *ctx, struct gpo_reuse_policy *p);
 
 #endif

@@ -15,6 +15,8 @@
 #include "advice.h"
 #include "machine.h"
 #include "output.h"
+#include "gpolicy.h"
+#include "sddl.h"
 #include "secret.h"
 #include "shutdown.h"
 #include "target.h"
@@ -116,6 +118,120 @@ enum rjoin_reuse rjoin_reuse_rule(const struct rjoin_acct *a, const char *joiner
 				   "since KB5020276 a Windows member refuses to reuse it (0xAAC)"
 				 : "the account is owned by another user who is no administrator: since KB5020276 a Windows "
 				   "member refuses to reuse it (0xAAC)";
+	return RJ_REUSE_BLOCKED;
+}
+
+#define REUSE_POLICY "the DC policy \"Domain controller: Allow computer account re-use during domain join\""
+
+/* does this ACE name the owner: itself, everyone (S-1-1-0, S-1-5-11), or a group of it (when read)? */
+static int names_owner(const struct sddl_ace *x, const char *owner, const struct rjoin_reuse_pol *pol, const char **via)
+{
+	*via = NULL;
+	if (!x->sid[0])
+		return 0;
+	if (strcasecmp(x->sid, owner) == 0)
+		return 1;
+	if (strcmp(x->sid, "S-1-1-0") == 0 || strcmp(x->sid, "S-1-5-11") == 0) {
+		*via = x->sid;
+		return 1;
+	}
+	for (size_t i = 0; pol->owner_groups_read == 1 && i < pol->n_owner_groups; i++)
+		if (strcasecmp(x->sid, pol->owner_groups[i]) == 0) {
+			*via = pol->owner_groups[i];
+			return 1;
+		}
+	return 0;
+}
+
+enum rjoin_reuse rjoin_reuse_with_policy(const struct rjoin_acct *a, const char *joiner_sid,
+					 const struct rjoin_reuse_pol *pol, char *why, size_t len)
+{
+	const char *rw, *via = NULL, *deny_via = NULL, *owner = a->owner_sid, *gpo;
+	enum rjoin_reuse r = rjoin_reuse_rule(a, joiner_sid, &rw);
+	size_t allow = 0, deny = 0, others = 0, deny_others = 0, cond = 0, unres_allow = 0, unres_deny = 0;
+	int groups = pol && pol->owner_groups_read == 1;
+
+	if (r != RJ_REUSE_BLOCKED || !pol || pol->state == RJ_POL_NOT_READ) {
+		snprintf(why, len, "%s", rw);
+		return r;
+	}
+	gpo = pol->gpo && pol->gpo[0] ? pol->gpo : "(unnamed)";
+	switch (pol->state) {
+	case RJ_POL_UNREADABLE:
+		snprintf(why, len, "%s; %s was not read, so it cannot allow the reuse: %.500s", rw, REUSE_POLICY,
+			 pol->why ? pol->why : "no reason given");
+		return RJ_REUSE_BLOCKED;
+	case RJ_POL_UNSET:
+		snprintf(why, len, "%s; %s is not set (%.400s)", rw, REUSE_POLICY, pol->why ? pol->why : "no GPO sets it");
+		return RJ_REUSE_BLOCKED;
+	default:
+		break;
+	}
+	if (!owner[0] || !pol->sd) {
+		snprintf(why, len, "%s; the account's owner could not be read, so %s (GPO '%.200s') cannot be applied", rw,
+			 REUSE_POLICY, gpo);
+		return RJ_REUSE_UNKNOWN;
+	}
+	for (size_t i = 0; i < pol->sd->n_ace; i++) {
+		const struct sddl_ace *x = &pol->sd->ace[i];
+		const char *v;
+		int m;
+		if (x->kind == SDDL_ACE_OTHER)
+			continue;
+		if (!x->sid[0]) {
+			/* an alias we cannot resolve here (a forest-root group, or the domain's without its SID) */
+			if (x->kind == SDDL_ACE_DENY)
+				unres_deny++;
+			else
+				unres_allow++;
+			continue;
+		}
+		m = names_owner(x, owner, pol, &v);
+		if (x->kind == SDDL_ACE_COND) {
+			cond++;
+		} else if (x->kind == SDDL_ACE_DENY) {
+			if (m) {
+				deny++;
+				deny_via = v;
+			} else {
+				deny_others++;
+			}
+		} else if (m) {
+			if (!allow || !v)
+				via = v; /* the owner itself rather than a group, when both */
+			allow++;
+		} else {
+			others++;
+		}
+	}
+	if (deny) {
+		snprintf(why, len, "%s; %s in GPO '%.200s' denies the account's owner %s%s%s", rw, REUSE_POLICY, gpo, owner,
+			 deny_via ? " through " : "", deny_via ? deny_via : "");
+		return RJ_REUSE_BLOCKED;
+	}
+	if (allow) {
+		if (cond || unres_deny || (deny_others && !groups)) {
+			snprintf(why, len, "%s; %s in GPO '%.200s' names the account's owner %s, but also holds %s, so whether "
+					   "it lets the member reuse the account is unknown", rw, REUSE_POLICY, gpo, owner,
+				 cond ? "a conditional ACE we do not evaluate"
+				 : unres_deny ? "a deny entry for a group we cannot resolve"
+					      : "deny entries for others, and the owner's groups were not read");
+			return RJ_REUSE_UNKNOWN;
+		}
+		snprintf(why, len, "allowed by %s in GPO '%.200s': it names the account's owner %s%s%s (%s)", REUSE_POLICY,
+			 gpo, owner, via ? " through " : "", via ? via : "", rw);
+		return RJ_REUSE_POLICY_ALLOWED;
+	}
+	if (cond || unres_allow || (others && !groups)) {
+		snprintf(why, len, "%s; %s in GPO '%.200s' does not name the account's owner %s itself, and whether the owner "
+				   "is in a group it names is unknown (%s)", rw, REUSE_POLICY, gpo, owner,
+			 cond ? "a conditional ACE we do not evaluate"
+			 : unres_allow ? "a group we cannot resolve"
+				       : "the owner's groups were not read");
+		return RJ_REUSE_UNKNOWN;
+	}
+	snprintf(why, len, "%s; %s in GPO '%.200s' names neither the account's owner %s nor a group it is in", rw,
+		 REUSE_POLICY, gpo, owner);
 	return RJ_REUSE_BLOCKED;
 }
 
@@ -299,6 +415,148 @@ static int read_acct(struct admin_session *s, const char *sam, struct rjoin_acct
 			a->creator_admin = sid_is_admin(s, who);
 	}
 	return 0;
+}
+
+/* The groups in a SID's token (tokenGroups of <SID=...>, base scope); 0 read (maybe none), -1 not. */
+#define RJ_MAX_GROUPS 512
+static int read_sid_groups(struct admin_session *s, const char *sid, char (*out)[192], size_t max, size_t *n)
+{
+	static const char *const attrs[] = { "tokenGroups", NULL };
+	struct nlt_ldap_entry en;
+	struct nlt_err le;
+	struct berval **v;
+	char base[240];
+	int r;
+
+	*n = 0;
+	snprintf(base, sizeof(base), "<SID=%s>", sid);
+	memset(&le, 0, sizeof(le));
+	r = nlt_ldap_search_one(&s->ld, base, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, &en, &le);
+	if (r != 0) {
+		nlt_vlog("reading the groups of the owner %s: %s", sid, r > 0 ? "no such object" : le.msg);
+		return -1;
+	}
+	v = nlt_ldap_values(&en, "tokenGroups");
+	for (size_t i = 0; v && v[i] && *n < max; i++)
+		if (rjoin_sid_str((const uint8_t *)v[i]->bv_val, v[i]->bv_len, out[*n], sizeof(out[0])) == 0)
+			(*n)++;
+	r = v && v[0] && !*n ? -1 : 0; /* values none of which decodes: not read */
+	ldap_value_free_len(v);
+	nlt_ldap_entry_free(&en);
+	return r;
+}
+
+/*
+ * SYSVOL is read with a cifs/DC ticket from the admin's ccache.  The overlapped directory half asked
+ * the KDC for ldap/DC alone (no TGT): then one more AS exchange with the password kept, for cifs/DC.
+ */
+static int reuse_cifs_ticket(struct admin_session *s, const struct secret *pw, struct nlt_err *e)
+{
+	const char *host = s->dc->info.dc_dns_name[0] ? s->dc->info.dc_dns_name : s->dc->name;
+	char svc[300];
+	struct nlt_err ign;
+	int r;
+
+	snprintf(svc, sizeof(svc), "cifs/%.250s", host);
+	nlt_clearerr(&ign);
+	if (krb_get_service_ticket(&s->k, svc, &ign) == 0)
+		return 0;
+	if (!pw || !pw->set) {
+		*e = ign;
+		return -1;
+	}
+	s->k.as_service = svc;
+	r = admin_login(s, pw, e);
+	s->k.as_service = NULL;
+	return r;
+}
+
+/*
+ * The rule said blocked: "Domain controller: Allow computer account re-use during domain join" may
+ * still let the member reuse the account (KB5020276).  Read here only (the common path never pays
+ * for SYSVOL); a policy that was not read never allows.  res->reuse, reuse_why (the rule's and the
+ * policy's reasons), reuse_policy and reuse_pol_short are set.
+ */
+static void reuse_policy(struct admin_session *s, struct nlt_ctx *ctx, const struct secret *pw, struct rjoin_result *res)
+{
+	struct gpo_reuse_policy *p = calloc(1, sizeof(*p));
+	char (*groups)[192] = NULL;
+	struct rjoin_reuse_pol rp;
+	char gpo[400] = "", why[800] = "", cause[400] = "";
+	struct nlt_err e;
+
+	memset(&rp, 0, sizeof(rp));
+	res->reuse_rule_why = res->reuse_why;
+	if (!p) {
+		rp.state = RJ_POL_UNREADABLE;
+		rp.why = "out of memory";
+		goto decide;
+	}
+	nlt_clearerr(&e);
+	if (reuse_cifs_ticket(s, pw, &e) < 0) {
+		rp.state = RJ_POL_UNREADABLE;
+		snprintf(why, sizeof(why), "%.500s", e.msg);
+		nlt_strlcpy(cause, e.msg, sizeof(cause));
+		rp.why = why;
+		goto decide;
+	}
+	gpo_read_reuse_policy(s, ctx, p);
+	switch (p->state) {
+	case GPO_REUSE_SET: {
+		const struct audit_gpo *g = &p->gpo[p->decider].g;
+		snprintf(gpo, sizeof(gpo), "%.250s", g->name[0] ? g->name : g->guid);
+		rp.state = RJ_POL_SET;
+		rp.gpo = gpo;
+		rp.sd = &p->sd;
+		break;
+	}
+	case GPO_REUSE_UNSET:
+		rp.state = RJ_POL_UNSET;
+		snprintf(why, sizeof(why), "%.600s; read from \\\\%.150s\\SYSVOL", p->reason, p->server);
+		rp.why = why;
+		break;
+	default:
+		rp.state = RJ_POL_UNREADABLE;
+		snprintf(why, sizeof(why), "%.600s (\\\\%.150s\\SYSVOL)", p->reason[0] ? p->reason : "not read", p->server);
+		nlt_strlcpy(cause, p->cause[0] ? p->cause : why, sizeof(cause));
+		rp.why = why;
+		break;
+	}
+decide:
+	res->reuse = rjoin_reuse_with_policy(&res->before, res->joiner_sid, &rp, res->reuse_whybuf, sizeof(res->reuse_whybuf));
+	if (res->reuse == RJ_REUSE_UNKNOWN && rp.state == RJ_POL_SET && res->before.owner_sid[0] &&
+	    (groups = calloc(RJ_MAX_GROUPS, sizeof(*groups)))) {
+		/* the list names others: whether the owner is in one of those groups decides (one more search) */
+		size_t ng = 0;
+		if (read_sid_groups(s, res->before.owner_sid, groups, RJ_MAX_GROUPS, &ng) == 0) {
+			rp.owner_groups_read = 1;
+			rp.owner_groups = (const char(*)[192])groups;
+			rp.n_owner_groups = ng;
+			res->reuse = rjoin_reuse_with_policy(&res->before, res->joiner_sid, &rp, res->reuse_whybuf,
+							     sizeof(res->reuse_whybuf));
+		}
+	}
+	res->reuse_why = res->reuse_whybuf;
+	res->reuse_policy = rp.state;
+	switch (rp.state) {
+	case RJ_POL_SET:
+		snprintf(res->reuse_pol_short, sizeof(res->reuse_pol_short), "the re-use policy in GPO '%.80s' %s", gpo,
+			 res->reuse == RJ_REUSE_POLICY_ALLOWED ? "allows it"
+			 : res->reuse == RJ_REUSE_UNKNOWN      ? "may or may not allow it"
+							       : "does not allow the owner");
+		break;
+	case RJ_POL_UNSET:
+		snprintf(res->reuse_pol_short, sizeof(res->reuse_pol_short), "no GPO of the DCs sets the re-use policy");
+		break;
+	default:
+		/* the innermost cause only: the one-line refusal must keep the delete-computer command whole */
+		snprintf(res->reuse_pol_short, sizeof(res->reuse_pol_short), "the re-use policy was not read: %.110s",
+			 cause[0] ? cause : rp.why ? rp.why : "");
+		break;
+	}
+	nlt_vlog("%s: %s", res->sam, res->reuse_why);
+	free(groups);
+	free(p);
 }
 
 /* The joining user's SID (objectSid of -U's account); "" when unreadable (then only the admin rule applies). */
@@ -1012,6 +1270,9 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 			read_joiner_sid(&s, req->user, res->joiner_sid, sizeof(res->joiner_sid));
 	}
 	res->reuse = rjoin_reuse_rule(&res->before, res->joiner_sid, &res->reuse_why);
+	res->reuse_rule_why = res->reuse_why;
+	if (op != RJOIN_LEAVE && res->reuse == RJ_REUSE_BLOCKED)
+		reuse_policy(&s, ctx, &pw, res);
 	if (req->ou) {
 		if (strcasestr(req->ou, s.ld.default_nc))
 			nlt_strlcpy(res->ou, req->ou, sizeof(res->ou));
@@ -1025,10 +1286,10 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		char del[600];
 		/* lower is the member's name as machine_account() checked it: a NetBIOS name, safe in a command line */
 		advice_cmd(req, "delete-computer", lower, ADVICE_ADMIN, NULL, del, sizeof(del));
-		nlt_seterr(e, NLT_EPROBLEM, "refusing before any change: %s (%s); %s: %.200s, or have the account's creator "
+		nlt_seterr(e, NLT_EPROBLEM, "refusing before any change: %s (%s%s%s); %s: %.200s, or have the account's creator "
 					    "(%.100s) join, or allow its owner with the policy \"Domain controller: Allow "
 					    "computer account re-use during domain join\"",
-			   res->before.dn, res->reuse_why,
+			   res->before.dn, res->reuse_rule_why, res->reuse_pol_short[0] ? "; " : "", res->reuse_pol_short,
 			   res->reuse == RJ_REUSE_BLOCKED ? "to let a Windows member join, delete it" : "check it, or delete it",
 			   del, res->before.creator_sid[0] ? res->before.creator_sid : res->before.owner_sid);
 		goto out;
@@ -1053,6 +1314,9 @@ int rjoin_run(struct nlt_ctx *ctx, enum rjoin_op op, struct rjoin_result *res, s
 		else
 			PLAN(res, "%s exists (%s, in %.280s): the member reuses it with a new password", res->sam, state,
 			     res->before.parent);
+		if (res->reuse == RJ_REUSE_POLICY_ALLOWED)
+			PLAN(res, "%.480s; a Windows member asks a DC (SamrValidateComputerAccountReuseAttempt: the March 2023 "
+				  "updates on the member and the DCs)", res->reuse_why);
 		PLAN(res, "NetrJoinDomain2 on %.120s to %.250s, options 0x23 (JOIN_DOMAIN | ACCT_CREATE | "
 			  "DOMAIN_JOIN_IF_JOINED)", res->host, domain_param);
 		if (op == RJOIN_REJOIN)

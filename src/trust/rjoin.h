@@ -44,12 +44,45 @@ enum rjoin_reuse {
 	RJ_REUSE_ADMIN_CREATED,   /* created (or owned, without a creator SID) by an administrator */
 	RJ_REUSE_BLOCKED,         /* created by someone else who is no administrator: Windows answers 0xAAC */
 	RJ_REUSE_UNKNOWN,         /* the creator's groups could not be read */
+	RJ_REUSE_POLICY_ALLOWED,  /* blocked by the rule, but the owner is in the DCs' allow list (rjoin_reuse_with_policy) */
 };
 /*
  * Pure (tests/unit/test_rjoin.c).  joiner_sid is the joining user's SID.  The
  * creator is mS-DS-CreatorSID, else the owner.  why gets a sentence.
  */
 enum rjoin_reuse rjoin_reuse_rule(const struct rjoin_acct *a, const char *joiner_sid, const char **why);
+
+/*
+ * "Domain controller: Allow computer account re-use during domain join" as the preflight weighs it
+ * (read by gpo_read_reuse_policy, src/trust/gpolicy.c, only when the rule says blocked).
+ */
+enum rjoin_pol_state {
+	RJ_POL_NOT_READ = 0,  /* not looked at */
+	RJ_POL_UNREADABLE,    /* why says why (a GPO, SYSVOL or LDAP could not be read, a bad value) */
+	RJ_POL_UNSET,         /* read: no GPO of the DCs sets it (why says where it was looked for) */
+	RJ_POL_SET,           /* gpo sets it; sd is its SDDL */
+};
+struct sddl_sd;
+struct rjoin_reuse_pol {
+	enum rjoin_pol_state state;
+	const char *why;
+	const char *gpo;                  /* SET: the deciding GPO's name (and GUID) */
+	const struct sddl_sd *sd;         /* SET */
+	int owner_groups_read;            /* 1: owner_groups holds the owner's tokenGroups; 0 not read (or failed) */
+	const char (*owner_groups)[192];
+	size_t n_owner_groups;
+};
+/*
+ * Pure (tests/unit/test_rjoin.c): rjoin_reuse_rule(), and when it says RJ_REUSE_BLOCKED the DCs'
+ * allow list (MS-SAMR 3.1.5.13.8: the account's OWNER named in it, directly or through a group).
+ * A deny ACE naming the owner (or a group of it) wins; S-1-1-0 and S-1-5-11 name every owner.
+ * Allowed only when an allow ACE names the owner or one of its groups as read; a list that names
+ * others while the owner's groups were not read, or holds a condition, is RJ_REUSE_UNKNOWN; a
+ * policy not read, not set, or naming neither: RJ_REUSE_BLOCKED, the rule's reason and the
+ * policy's in why.  pol NULL is RJ_POL_NOT_READ.
+ */
+enum rjoin_reuse rjoin_reuse_with_policy(const struct rjoin_acct *a, const char *joiner_sid,
+					 const struct rjoin_reuse_pol *pol, char *why, size_t len);
 
 /* Is a SID an administrators' group or Domain/Enterprise Admins (RID 512, 519, or S-1-5-32-544)? (pure) */
 int rjoin_sid_is_admin_group(const char *sid);
@@ -90,6 +123,10 @@ struct rjoin_result {
 	struct rjoin_acct before, after;
 	enum rjoin_reuse reuse;
 	const char *reuse_why;
+	char reuse_whybuf[1200];  /* reuse_why points here after the policy was weighed */
+	int reuse_policy;         /* enum rjoin_pol_state of the DCs' allow list (read only when the rule blocks) */
+	const char *reuse_rule_why; /* the rule's own reason (reuse_why adds the policy's) */
+	char reuse_pol_short[240];  /* the policy's outcome in a few words, for the one-line refusal */
 	char ou[600];             /* MachineAccountOU sent ("" = NULL) */
 	const char *plan[8];
 	int n_plan;

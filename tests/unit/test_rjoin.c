@@ -1,7 +1,9 @@
 /*
  * tests/unit/test_rjoin.c - the pure parts of src/trust/rjoin.c: binary SIDs,
  * the owner of a security descriptor, the KB5020276 account-reuse rule, and
- * the words and exit categories for the members' WERRORs.
+ * the words and exit categories for the members' WERRORs; the DCs' allow list
+ * ("Domain controller: Allow computer account re-use during domain join") as
+ * the preflight weighs it, and gpolicy's decision of which GPO sets it.
  */
 #include "config.h"
 
@@ -9,11 +11,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "gpolicy.h"
 #include "rjoin.h"
+#include "sddl.h"
 #include "sweep.h"
 
 /* S-1-5-21-1382756596-3300569706-2107566662-1104 */
@@ -208,6 +213,214 @@ static void test_guess_sam(void **state)
 	assert_string_equal(sam, "");
 }
 
+/* ---- KB5020276's allow list: "Domain controller: Allow computer account re-use during domain join" ---- */
+
+#define JOE DOM "-1104"
+
+/* an account a plain user (JOE) created and owns, joined by the domain Administrator: the rule blocks */
+static void blocked_acct(struct rjoin_acct *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->read = a->exists = 1;
+	strcpy(a->creator_sid, JOE);
+	strcpy(a->owner_sid, JOE);
+	a->creator_admin = 0;
+}
+
+static struct sddl_sd pol_sd;
+
+static void set_pol(struct rjoin_reuse_pol *p, const char *sddl)
+{
+	memset(p, 0, sizeof(*p));
+	assert_int_equal(sddl_dec(sddl, strlen(sddl), DOM, &pol_sd), WIRE_OK);
+	p->state = RJ_POL_SET;
+	p->gpo = "Default Domain Controllers Policy";
+	p->sd = &pol_sd;
+}
+
+static void test_reuse_policy_allows_owner(void **state)
+{
+	struct rjoin_acct a;
+	struct rjoin_reuse_pol p;
+	char why[1200];
+
+	(void)state;
+	blocked_acct(&a);
+	set_pol(&p, "O:BAG:BAD:(A;;RC;;;" JOE ")");
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_POLICY_ALLOWED);
+	assert_non_null(strstr(why, "allowed by the DC policy \"Domain controller: Allow computer account re-use during "
+				    "domain join\" in GPO 'Default Domain Controllers Policy'"));
+	assert_non_null(strstr(why, "owner " JOE));
+	/* through a group of the owner, as read from its tokenGroups; DU resolved with the domain SID */
+	{
+		static const char groups[2][192] = { DOM "-513", DOM "-1300" };
+		set_pol(&p, "O:BAG:BAD:(A;;RC;;;" DOM "-1300)");
+		p.owner_groups_read = 1;
+		p.owner_groups = groups;
+		p.n_owner_groups = 2;
+		assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_POLICY_ALLOWED);
+		assert_non_null(strstr(why, "through " DOM "-1300"));
+		set_pol(&p, "O:BAG:BAD:(A;;RC;;;DU)");
+		p.owner_groups_read = 1;
+		p.owner_groups = groups;
+		p.n_owner_groups = 2;
+		assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_POLICY_ALLOWED);
+	}
+	/* Everyone names every owner */
+	set_pol(&p, "D:(A;;RC;;;WD)");
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_POLICY_ALLOWED);
+}
+
+static void test_reuse_policy_owner_not_listed(void **state)
+{
+	static const char groups[1][192] = { DOM "-513" };
+	struct rjoin_acct a;
+	struct rjoin_reuse_pol p;
+	char why[1200];
+
+	(void)state;
+	blocked_acct(&a);
+	/* another SID, the owner's groups read: still refused, and why says so */
+	set_pol(&p, "O:BAG:BAD:(A;;RC;;;" DOM "-1106)");
+	p.owner_groups_read = 1;
+	p.owner_groups = groups;
+	p.n_owner_groups = 1;
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_BLOCKED);
+	assert_non_null(strstr(why, "0xAAC"));
+	assert_non_null(strstr(why, "names neither the account's owner " JOE));
+	/* the owner's groups not read: it might be in DOM-1106, so unknown (refused), never allowed */
+	p.owner_groups_read = 0;
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_UNKNOWN);
+	assert_non_null(strstr(why, "the owner's groups were not read"));
+	/* the list is about the OWNER: naming the creator does not help when someone else owns the account */
+	strcpy(a.owner_sid, DOM "-1107");
+	set_pol(&p, "O:BAG:BAD:(A;;RC;;;" JOE ")");
+	p.owner_groups_read = 1;
+	p.owner_groups = groups;
+	p.n_owner_groups = 1;
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_BLOCKED);
+	/* a deny for the owner wins over an allow for everyone */
+	blocked_acct(&a);
+	set_pol(&p, "D:(A;;RC;;;WD)(D;;RC;;;" JOE ")");
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_BLOCKED);
+	assert_non_null(strstr(why, "denies the account's owner"));
+	/* a condition we do not evaluate: unknown */
+	set_pol(&p, "D:(A;;RC;;;" JOE ")(XD;;RC;;;WD;(Member_of {SID(BA)}))");
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_UNKNOWN);
+	/* a relative alias without the domain SID cannot be matched: unknown, not allowed */
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(sddl_dec("D:(A;;RC;;;DU)", 14, NULL, &pol_sd), WIRE_OK);
+	p.state = RJ_POL_SET;
+	p.gpo = "G";
+	p.sd = &pol_sd;
+	p.owner_groups_read = 1;
+	p.owner_groups = groups;
+	p.n_owner_groups = 1;
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_UNKNOWN);
+	/* the owner unreadable: the list cannot be applied */
+	a.owner_sid[0] = '\0';
+	set_pol(&p, "D:(A;;RC;;;WD)");
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_UNKNOWN);
+}
+
+static void test_reuse_policy_unread(void **state)
+{
+	struct rjoin_acct a;
+	struct rjoin_reuse_pol p;
+	char why[1200];
+
+	(void)state;
+	blocked_acct(&a);
+	/* the policy could not be read: still refused, and why says it was not read and why */
+	memset(&p, 0, sizeof(p));
+	p.state = RJ_POL_UNREADABLE;
+	p.why = "SMB2 dc1.lab.test (198.18.0.10:445): connection refused";
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_BLOCKED);
+	assert_non_null(strstr(why, "0xAAC"));
+	assert_non_null(strstr(why, "was not read, so it cannot allow the reuse: SMB2 dc1.lab.test (198.18.0.10:445): "
+				    "connection refused"));
+	/* read, set by no GPO */
+	p.state = RJ_POL_UNSET;
+	p.why = "no GPO linked on the domain or on OU=Domain Controllers,DC=lab,DC=test sets it";
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_BLOCKED);
+	assert_non_null(strstr(why, "is not set (no GPO linked"));
+	/* not looked at (NULL or NOT_READ): the rule's answer and reason alone */
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", NULL, why, sizeof(why)), RJ_REUSE_BLOCKED);
+	assert_null(strstr(why, "policy"));
+	/* the rule allows: the policy does not matter, even one that denies */
+	a.creator_admin = 1;
+	set_pol(&p, "D:(D;;RC;;;WD)");
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_ADMIN_CREATED);
+	a.creator_admin = -1;
+	assert_int_equal(rjoin_reuse_with_policy(&a, DOM "-500", &p, why, sizeof(why)), RJ_REUSE_UNKNOWN);
+	assert_int_equal(rjoin_reuse_with_policy(&a, JOE, &p, why, sizeof(why)), RJ_REUSE_SAME_CREATOR);
+}
+
+/* gpolicy's decision for the allow list (pure): the first GPO in precedence order that sets it */
+static struct gpo_reuse_policy rp;
+
+static void rp_gpo(size_t i, int gstate, enum sddl_val_state v, const char *text)
+{
+	memset(&rp.gpo[i], 0, sizeof(rp.gpo[i]));
+	snprintf(rp.gpo[i].g.name, sizeof(rp.gpo[i].g.name), "GPO%zu", i);
+	rp.gpo[i].g.state = gstate;
+	rp.gpo[i].val = v;
+	snprintf(rp.gpo[i].text, sizeof(rp.gpo[i].text), "%s", text ? text : "");
+	strcpy(rp.gpo[i].g.note, "STATUS_ACCESS_DENIED");
+	if (rp.n_gpo < i + 1)
+		rp.n_gpo = i + 1;
+}
+
+static void test_reuse_policy_decide(void **state)
+{
+	(void)state;
+	memset(&rp, 0, sizeof(rp));
+	strcpy(rp.domain_sid, DOM);
+	strcpy(rp.dc_ou, "OU=Domain Controllers,DC=lab,DC=test");
+	rp_gpo(0, AUDIT_GPO_NO_TEMPLATE, SDDL_VAL_UNSET, NULL);
+	rp_gpo(1, AUDIT_GPO_READ, SDDL_VAL_UNSET, NULL);
+	rp_gpo(2, AUDIT_GPO_READ, SDDL_VAL_SET, "O:BAG:BAD:(A;;RC;;;DU)");
+	rp_gpo(3, AUDIT_GPO_FAILED, SDDL_VAL_UNSET, NULL); /* below the decider: does not matter */
+	gpo_reuse_decide(&rp);
+	assert_int_equal(rp.state, GPO_REUSE_SET);
+	assert_int_equal(rp.decider, 2);
+	assert_int_equal(rp.sd.n_ace, 1);
+	assert_string_equal(rp.sd.ace[0].sid, DOM "-513");
+	/* a GPO that could not be read, ahead of the one that sets it: undecided, named */
+	rp.state = GPO_REUSE_NOT_READ;
+	rp_gpo(1, AUDIT_GPO_FAILED, SDDL_VAL_UNSET, NULL);
+	gpo_reuse_decide(&rp);
+	assert_int_equal(rp.state, GPO_REUSE_FAILED);
+	assert_int_equal(rp.decider, -1);
+	assert_non_null(strstr(rp.reason, "GPO 'GPO1'"));
+	assert_non_null(strstr(rp.reason, "STATUS_ACCESS_DENIED"));
+	/* a bad value, or SDDL that does not decode: undecided */
+	rp.state = GPO_REUSE_NOT_READ;
+	rp_gpo(1, AUDIT_GPO_READ, SDDL_VAL_BAD, NULL);
+	gpo_reuse_decide(&rp);
+	assert_int_equal(rp.state, GPO_REUSE_FAILED);
+	assert_non_null(strstr(rp.reason, "not 1,\"SDDL\""));
+	rp.state = GPO_REUSE_NOT_READ;
+	rp_gpo(1, AUDIT_GPO_READ, SDDL_VAL_SET, "O:BAG:BAD:(A;;RC;;;ZZ)");
+	gpo_reuse_decide(&rp);
+	assert_int_equal(rp.state, GPO_REUSE_FAILED);
+	assert_non_null(strstr(rp.reason, "cannot be read"));
+	/* none sets it */
+	memset(&rp, 0, sizeof(rp));
+	strcpy(rp.dc_ou, "OU=Domain Controllers,DC=lab,DC=test");
+	rp_gpo(0, AUDIT_GPO_READ, SDDL_VAL_UNSET, NULL);
+	rp_gpo(1, AUDIT_GPO_SKIPPED, SDDL_VAL_UNSET, NULL);
+	gpo_reuse_decide(&rp);
+	assert_int_equal(rp.state, GPO_REUSE_UNSET);
+	assert_non_null(strstr(rp.reason, "OU=Domain Controllers,DC=lab,DC=test"));
+	/* failed before any GPO (LDAP, SMB): stays failed */
+	rp.state = GPO_REUSE_FAILED;
+	strcpy(rp.reason, "LDAP down");
+	gpo_reuse_decide(&rp);
+	assert_int_equal(rp.state, GPO_REUSE_FAILED);
+	assert_string_equal(rp.reason, "LDAP down");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +431,10 @@ int main(void)
 		cmocka_unit_test(test_werrors),
 		cmocka_unit_test(test_password_new),
 		cmocka_unit_test(test_guess_sam),
+		cmocka_unit_test(test_reuse_policy_allows_owner),
+		cmocka_unit_test(test_reuse_policy_owner_not_listed),
+		cmocka_unit_test(test_reuse_policy_unread),
+		cmocka_unit_test(test_reuse_policy_decide),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
