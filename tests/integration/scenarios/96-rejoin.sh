@@ -44,6 +44,17 @@ tgt=(--target "$WS1_FQDN" --target-user 'WS1\root' --target-password-file "$t96/
 adm=(-S "$DC1_FQDN" -U Administrator --password-file "$t96/admin.pw")
 # ws1's own view of its membership
 testjoin_ok() { "$lab" exec ws1 net rpc testjoin -s "$WS1_CONF" >/dev/null 2>&1; }
+# the same, asked up to 3 times 1 s apart: ws1's own DC location fails now and then right after other
+# scenarios restarted its daemons (seen 3 times in check 6, unrelated to nltrust); a broken join fails all 3
+testjoin_ok_settled() {
+	local i
+	for i in 1 2 3; do
+		testjoin_ok && return 0
+		echo "# ws1's net rpc testjoin failed (try $i): $("$lab" exec ws1 net rpc testjoin -s "$WS1_CONF" 2>&1 | tail -n 1)"
+		sleep 1
+	done
+	return 1
+}
 ads_testjoin_ok() { "$lab" exec ws1 net ads testjoin -s "$WS1_CONF" >/dev/null 2>&1; }
 # WS1$'s kvno on dc1
 kvno96() { "$lab" exec dc1 samba-tool computer show WS1 -s "$DC1_CONF" --attributes=msDS-KeyVersionNumber 2>/dev/null |
@@ -102,7 +113,8 @@ r96 --json rejoin --dry-run "${tgt[@]}" "${adm[@]}" "$LAB_DOMAIN"
 check "rejoin --dry-run: exit 0, schema-valid, a plan, WS1\$ found, reuse allowed (created by an administrator), no call made" \
 	eval '[ "$rc" -eq 0 ] && t96_schema && [ "$(jget "(j[\"dry_run\"], len(j[\"plan\"]) >= 3, j[\"account_before\"][\"exists\"], j[\"reuse\"][\"verdict\"], j[\"join\"], j[\"unjoin\"], j[\"computer_name\"])")" = "(True, True, True, '"'admin_created'"', None, None, '"'WS1'"')" ]'
 [ "$rc" -eq 0 ] || show
-check "rejoin --dry-run changed nothing (kvno $k0 on dc1)" eval '[ -n "$k0" ] && [ "$(kvno96)" = "$k0" ] && testjoin_ok'
+check "rejoin --dry-run changed nothing (kvno $k0 on dc1)" eval '[ -n "$k0" ] && [ "$(kvno96)" = "$k0" ]'
+check "... and ws1 is still joined (its own net rpc testjoin)" testjoin_ok_settled
 
 # the member's wkssvc bind and NetrWkstaGetInfo leave in one flight (target_rpc_first).  A Samba RPC helper that is
 # not running resets a bind and a request that come together on the pipe that starts it: ws1's rpcd_classic
