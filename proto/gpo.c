@@ -184,6 +184,37 @@ static void take_line(const char *l, size_t n, int *in_reg, struct gpo_secedit *
 		o->disable_change = v;
 }
 
+int gpo_inf_begin(const uint8_t *buf, size_t len, size_t *pos, int *utf16)
+{
+	*pos = 0;
+	*utf16 = 0;
+	if (len >= 2 && buf[0] == 0xff && buf[1] == 0xfe) {
+		if (len % 2)
+			return WIRE_EBAD;
+		*utf16 = 1;
+		*pos = 2;
+	} else if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf) {
+		*pos = 3;
+	}
+	return WIRE_OK;
+}
+
+unsigned gpo_inf_next(const uint8_t *buf, size_t len, size_t *pos, int utf16)
+{
+	unsigned c;
+
+	if (utf16 && *pos + 2 <= len) {
+		c = ld_u16le(buf + *pos);
+		*pos += 2;
+	} else if (utf16) {
+		*pos = len; /* an odd byte at the end (gpo_inf_begin refuses that): nothing */
+		c = 0;
+	} else {
+		c = buf[(*pos)++];
+	}
+	return c;
+}
+
 int gpo_dec_gpttmpl(const uint8_t *buf, size_t len, struct gpo_secedit *out)
 {
 	char line[LINE_MAX_CHARS];
@@ -193,22 +224,10 @@ int gpo_dec_gpttmpl(const uint8_t *buf, size_t len, struct gpo_secedit *out)
 	memset(out, 0, sizeof(*out));
 	if (!buf)
 		return len ? WIRE_EBAD : WIRE_OK;
-	if (len >= 2 && buf[0] == 0xff && buf[1] == 0xfe) {
-		if (len % 2)
-			return WIRE_EBAD;
-		out->utf16 = 1;
-		i = 2;
-	} else if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf) {
-		i = 3;
-	}
+	if (gpo_inf_begin(buf, len, &i, &out->utf16) != WIRE_OK)
+		return WIRE_EBAD;
 	while (i < len) {
-		unsigned c;
-		if (out->utf16) {
-			c = ld_u16le(buf + i);
-			i += 2;
-		} else {
-			c = buf[i++];
-		}
+		unsigned c = gpo_inf_next(buf, len, &i, out->utf16);
 		if (c == '\n') {
 			take_line(line, ll, &in_reg, out);
 			out->lines++;

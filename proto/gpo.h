@@ -69,4 +69,13 @@ struct gpo_secedit {
  */
 int gpo_dec_gpttmpl(const uint8_t *buf, size_t len, struct gpo_secedit *out);
 
+/*
+ * A GptTmpl.inf's text one character at a time (shared with proto/sddl.c): gpo_inf_begin skips the
+ * byte-order mark (FF FE: UTF-16LE, *utf16 = 1; EF BB BF: UTF-8; none: bytes) and sets *pos after
+ * it; WIRE_EBAD for UTF-16 of odd length.  gpo_inf_next returns the character at *pos (a UTF-16
+ * code unit or a byte) and advances *pos; call it while *pos < len.
+ */
+int gpo_inf_begin(const uint8_t *buf, size_t len, size_t *pos, int *utf16);
+unsigned gpo_inf_next(const uint8_t *buf, size_t len, size_t *pos, int utf16);
+
 #endif

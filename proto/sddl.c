@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gpo.h"
+
 static int blank(int c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -421,22 +423,10 @@ int sddl_dec_reuse_value(const uint8_t *buf, size_t len, struct sddl_reuse_val *
 	memset(&l, 0, sizeof(l));
 	if (!buf)
 		return len ? WIRE_EBAD : WIRE_OK;
-	if (len >= 2 && buf[0] == 0xff && buf[1] == 0xfe) {
-		if (len % 2)
-			return WIRE_EBAD;
-		out->utf16 = 1;
-		i = 2;
-	} else if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf) {
-		i = 3;
-	}
+	if (gpo_inf_begin(buf, len, &i, &out->utf16) != WIRE_OK)
+		return WIRE_EBAD;
 	while (i < len) {
-		unsigned c;
-		if (out->utf16) {
-			c = ld_u16le(buf + i);
-			i += 2;
-		} else {
-			c = buf[i++];
-		}
+		unsigned c = gpo_inf_next(buf, len, &i, out->utf16);
 		if (c == '\n')
 			end_line(&l, out);
 		else
