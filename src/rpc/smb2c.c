@@ -702,6 +702,22 @@ out:
 
 /* ---- TREE_CONNECT + CREATE (compounded), VALIDATE_NEGOTIATE ---- */
 
+/*
+ * One request, already encoded in c->buf + 4 (len bytes, message id mid), signed when the session
+ * signs, sent, and its answer received and checked into c->buf (*n bytes).  -1 with e.
+ */
+static int exchange1(struct smb2c *c, size_t len, uint64_t mid, const char *what, size_t *n, struct nlt_err *e)
+{
+	size_t starts[1] = { 0 };
+
+	if (sign_chain(c, starts, 1, len))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s to %s: cannot sign", what, c->peer);
+	if (need_credits(c, 1, what, e) || send_msgs(c, len, what, e) || recv_msgs(c, mid, n, what, e) ||
+	    check_chain(c, *n, what, e))
+		return -1;
+	return 0;
+}
+
 static int validate_negotiate(struct smb2c *c, struct nlt_err *e)
 {
 	static const char op[] = "validate negotiate";
@@ -711,7 +727,7 @@ static int validate_negotiate(struct smb2c *c, struct nlt_err *e)
 	struct smb2_hdr h;
 	struct wwr w, iw;
 	uint8_t in[64];
-	size_t n, starts[1] = { 0 };
+	size_t n;
 
 	wwr_init(&iw, in, sizeof(in));
 	if (smb2_enc_validate_negotiate_in(&iw, &c->neg) != WIRE_OK)
@@ -725,10 +741,9 @@ static int validate_negotiate(struct smb2c *c, struct nlt_err *e)
 	q.flags = SMB2_0_IOCTL_IS_FSCTL;
 	h = new_hdr(c, SMB2_IOCTL);
 	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	if (smb2_enc_ioctl_req(&w, &h, &q) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+	if (smb2_enc_ioctl_req(&w, &h, &q) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 %s with %s: cannot encode", op, c->peer);
-	if (need_credits(c, 1, op, e) || send_msgs(c, wwr_len(&w), op, e) || recv_msgs(c, h.message_id, &n, op, e) ||
-	    check_chain(c, n, op, e))
+	if (exchange1(c, wwr_len(&w), h.message_id, op, &n, e) < 0)
 		return -1;
 	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 %s with %s: malformed answer", op, c->peer);
@@ -848,7 +863,7 @@ int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint
 	struct smb2_ioctl_rep r;
 	struct smb2_hdr h;
 	struct wwr w;
-	size_t n, starts[1] = { 0 };
+	size_t n;
 	uint32_t status;
 
 	*out_len = 0;
@@ -863,10 +878,9 @@ int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint
 	q.flags = SMB2_0_IOCTL_IS_FSCTL;
 	h = new_hdr(c, SMB2_IOCTL);
 	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	if (smb2_enc_ioctl_req(&w, &h, &q) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+	if (smb2_enc_ioctl_req(&w, &h, &q) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 ioctl to %s: cannot encode", c->peer);
-	if (need_credits(c, 1, "ioctl", e) || send_msgs(c, wwr_len(&w), "ioctl", e) ||
-	    recv_msgs(c, h.message_id, &n, "ioctl", e) || check_chain(c, n, "ioctl", e))
+	if (exchange1(c, wwr_len(&w), h.message_id, "ioctl", &n, e) < 0)
 		return -1;
 	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 ioctl to %s: malformed answer", c->peer);
@@ -896,15 +910,14 @@ static int pipe_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *o
 	struct smb2_read_rep rr;
 	struct smb2_hdr h;
 	struct wwr w;
-	size_t n, starts[1] = { 0 };
+	size_t n;
 
 	*got = 0;
 	h = new_hdr(c, SMB2_READ);
 	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	if (smb2_enc_read_req(&w, &h, &rq) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+	if (smb2_enc_read_req(&w, &h, &rq) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 read from %s: cannot encode", c->peer);
-	if (need_credits(c, 1, "read", e) || send_msgs(c, wwr_len(&w), "read", e) ||
-	    recv_msgs(c, h.message_id, &n, "read", e) || check_chain(c, n, "read", e))
+	if (exchange1(c, wwr_len(&w), h.message_id, "read", &n, e) < 0)
 		return -1;
 	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: malformed answer", c->peer);
@@ -936,14 +949,13 @@ int smb2c_close_file(struct smb2c *c, const struct smb2_file_id *fid, struct nlt
 {
 	struct smb2_hdr h;
 	struct wwr w;
-	size_t n, starts[1] = { 0 };
+	size_t n;
 
 	h = new_hdr(c, SMB2_CLOSE);
 	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	if (smb2_enc_close_req(&w, &h, fid) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+	if (smb2_enc_close_req(&w, &h, fid) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 close on %s: cannot encode", c->peer);
-	if (need_credits(c, 1, "close", e) || send_msgs(c, wwr_len(&w), "close", e) ||
-	    recv_msgs(c, h.message_id, &n, "close", e) || check_chain(c, n, "close", e))
+	if (exchange1(c, wwr_len(&w), h.message_id, "close", &n, e) < 0)
 		return -1;
 	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 close on %s: malformed answer", c->peer);
@@ -1368,7 +1380,7 @@ int smb2c_tree_connect_disk(struct smb2c *c, const char *share, struct nlt_err *
 	struct smb2_hdr h;
 	struct wwr w;
 	char path[300];
-	size_t n, starts[1] = { 0 };
+	size_t n;
 	int len;
 
 	if (!c->have_keys)
@@ -1379,10 +1391,9 @@ int smb2c_tree_connect_disk(struct smb2c *c, const char *share, struct nlt_err *
 	h = new_hdr(c, SMB2_TREE_CONNECT);
 	h.tree_id = 0;
 	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	if (smb2_enc_tree_connect_req(&w, &h, path) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+	if (smb2_enc_tree_connect_req(&w, &h, path) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 tree connect %s to %s: cannot encode", share, c->peer);
-	if (need_credits(c, 1, "tree connect", e) || send_msgs(c, wwr_len(&w), "tree connect", e) ||
-	    recv_msgs(c, h.message_id, &n, "tree connect", e) || check_chain(c, n, "tree connect", e))
+	if (exchange1(c, wwr_len(&w), h.message_id, "tree connect", &n, e) < 0)
 		return -1;
 	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.command != SMB2_TREE_CONNECT)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect %s to %s: malformed answer", share, c->peer);
@@ -1396,17 +1407,8 @@ int smb2c_tree_connect_disk(struct smb2c *c, const char *share, struct nlt_err *
 	if (tr.share_type != SMB2_SHARE_TYPE_DISK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect %s to %s: not a disk share (type %u)", share, c->peer,
 				  tr.share_type);
-	c->tree_id = h.tree_id;
-	c->share_flags = tr.share_flags;
-	if ((c->share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) && !c->encrypt) {
-		if (c->dialect < SMB2_DIALECT_300 || !c->keys.cipher_key_len)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 tree connect %s to %s: the share requires encryption we cannot do",
-					  share, c->peer);
-		c->encrypt = 1;
-	}
-	if ((c->dialect == SMB2_DIALECT_300 || c->dialect == SMB2_DIALECT_302) && !c->validated)
-		return validate_negotiate(c, e);
-	return 0;
+	/* the share's encryption and 3.0's negotiate validation, as for IPC$ */
+	return smb2c_use_tree(c, h.tree_id, tr.share_flags, e);
 }
 
 /* One READ of at most want bytes at off into out; *got bytes came, *eof when the server said end of file. */
@@ -1417,16 +1419,15 @@ static int file_read_at(struct smb2c *c, const struct smb2_file_id *fid, const c
 	struct smb2_read_rep rr;
 	struct smb2_hdr h;
 	struct wwr w;
-	size_t n, starts[1] = { 0 };
+	size_t n;
 
 	*got = 0;
 	*eof = 0;
 	h = new_hdr(c, SMB2_READ);
 	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	if (smb2_enc_read_req(&w, &h, &rq) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+	if (smb2_enc_read_req(&w, &h, &rq) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 read %s from %s: cannot encode", path, c->peer);
-	if (need_credits(c, 1, "read", e) || send_msgs(c, wwr_len(&w), "read", e) ||
-	    recv_msgs(c, h.message_id, &n, "read", e) || check_chain(c, n, "read", e))
+	if (exchange1(c, wwr_len(&w), h.message_id, "read", &n, e) < 0)
 		return -1;
 	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 read %s from %s: malformed answer", path, c->peer);
@@ -1457,7 +1458,7 @@ int smb2c_read_file(struct smb2c *c, const char *path, uint8_t *out, size_t cap,
 	struct smb2_create_rep crr;
 	struct smb2_hdr h;
 	struct wwr w;
-	size_t n, starts[1] = { 0 }, off = 0;
+	size_t n, off = 0;
 	int rc = 0;
 
 	*out_len = 0;
@@ -1468,10 +1469,9 @@ int smb2c_read_file(struct smb2c *c, const char *path, uint8_t *out, size_t cap,
 	smb2_create_req_file_read(&cr, path);
 	h = new_hdr(c, SMB2_CREATE);
 	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	if (smb2_enc_create_req(&w, &h, &cr) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
+	if (smb2_enc_create_req(&w, &h, &cr) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 open %s on %s: cannot encode", path, c->peer);
-	if (need_credits(c, 1, "create", e) || send_msgs(c, wwr_len(&w), "create", e) ||
-	    recv_msgs(c, h.message_id, &n, "create", e) || check_chain(c, n, "create", e))
+	if (exchange1(c, wwr_len(&w), h.message_id, "create", &n, e) < 0)
 		return -1;
 	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.command != SMB2_CREATE)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 open %s on %s: malformed answer", path, c->peer);
