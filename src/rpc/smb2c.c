@@ -853,20 +853,13 @@ int smb2c_open_pipe(struct smb2c *c, const char *pipe, struct smb2_file_id *fid,
 
 /* ---- IOCTL transceive + READ ---- */
 
-static int pipe_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *got,
-		     uint32_t *status, struct nlt_err *e);
-
-int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint8_t *in, size_t in_len,
-		     uint8_t *out, size_t cap, size_t *out_len, struct nlt_err *e)
+/* FSCTL_PIPE_TRANSCEIVE of in[in_len] on fid, encoded (unsigned) in c->buf + 4: *len bytes, header in *h. */
+static int enc_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint8_t *in, size_t in_len,
+			  struct smb2_hdr *h, size_t *len, struct nlt_err *e)
 {
 	struct smb2_ioctl_req q;
-	struct smb2_ioctl_rep r;
-	struct smb2_hdr h;
 	struct wwr w;
-	size_t n;
-	uint32_t status;
 
-	*out_len = 0;
 	if (in_len > SMB2C_MAX_IO)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 ioctl to %s: request of %zu bytes", c->peer, in_len);
 	memset(&q, 0, sizeof(q));
@@ -876,16 +869,25 @@ int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint
 	q.input_len = in_len;
 	q.max_output_response = c->max_io;
 	q.flags = SMB2_0_IOCTL_IS_FSCTL;
-	h = new_hdr(c, SMB2_IOCTL);
+	*h = new_hdr(c, SMB2_IOCTL);
 	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	if (smb2_enc_ioctl_req(&w, &h, &q) != WIRE_OK)
+	if (smb2_enc_ioctl_req(&w, h, &q) != WIRE_OK)
 		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 ioctl to %s: cannot encode", c->peer);
-	if (exchange1(c, wwr_len(&w), h.message_id, "ioctl", &n, e) < 0)
-		return -1;
-	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
+	*len = wwr_len(&w);
+	return 0;
+}
+
+/* The transceive's answer in c->buf (n bytes): its output into out[cap], *status SUCCESS or BUFFER_OVERFLOW. */
+static int dec_transceive(struct smb2c *c, size_t n, uint8_t *out, size_t cap, size_t *out_len, uint32_t *status,
+			  struct nlt_err *e)
+{
+	struct smb2_ioctl_rep r;
+	struct smb2_hdr h;
+
+	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.command != SMB2_IOCTL)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 ioctl to %s: malformed answer", c->peer);
-	status = h.status;
-	if (status != SMB2_STATUS_SUCCESS && status != SMB2_STATUS_BUFFER_OVERFLOW)
+	*status = h.status;
+	if (h.status != SMB2_STATUS_SUCCESS && h.status != SMB2_STATUS_BUFFER_OVERFLOW)
 		return status_err(c, &h, "pipe transceive", e);
 	if (smb2_dec_ioctl_rep(c->buf, n, &r) != WIRE_OK)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 ioctl to %s: malformed answer", c->peer);
@@ -893,33 +895,32 @@ int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 ioctl to %s: answer of %zu bytes is too long", c->peer, r.output_len);
 	memcpy(out, r.output, r.output_len);
 	*out_len = r.output_len;
-	while (status == SMB2_STATUS_BUFFER_OVERFLOW) {
-		size_t got;
-		if (pipe_read(c, fid, out + *out_len, cap - *out_len, &got, &status, e))
-			return -1;
-		*out_len += got;
-	}
 	return 0;
 }
 
-/* One READ on the pipe: at most c->max_io bytes into out[cap]; *status tells whether more is pending. */
-static int pipe_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *got,
-		     uint32_t *status, struct nlt_err *e)
+/* A pipe READ of at most c->max_io bytes on fid, encoded (unsigned) in c->buf + 4: *len bytes, header in *h. */
+static int enc_pipe_read(struct smb2c *c, const struct smb2_file_id *fid, struct smb2_hdr *h, size_t *len,
+			 struct nlt_err *e)
 {
 	struct smb2_read_req rq = { c->max_io, 0, *fid, 0 };
+	struct wwr w;
+
+	*h = new_hdr(c, SMB2_READ);
+	wwr_init(&w, c->buf + 4, SMB2C_BUF);
+	if (smb2_enc_read_req(&w, h, &rq) != WIRE_OK)
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 read from %s: cannot encode", c->peer);
+	*len = wwr_len(&w);
+	return 0;
+}
+
+/* The pipe READ's answer in c->buf (n bytes) into out[cap]: *got bytes, *status SUCCESS or BUFFER_OVERFLOW. */
+static int dec_pipe_read(struct smb2c *c, size_t n, uint8_t *out, size_t cap, size_t *got, uint32_t *status,
+			 struct nlt_err *e)
+{
 	struct smb2_read_rep rr;
 	struct smb2_hdr h;
-	struct wwr w;
-	size_t n;
 
-	*got = 0;
-	h = new_hdr(c, SMB2_READ);
-	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	if (smb2_enc_read_req(&w, &h, &rq) != WIRE_OK)
-		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 read from %s: cannot encode", c->peer);
-	if (exchange1(c, wwr_len(&w), h.message_id, "read", &n, e) < 0)
-		return -1;
-	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK)
+	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.command != SMB2_READ)
 		return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: malformed answer", c->peer);
 	*status = h.status;
 	if (h.status != SMB2_STATUS_SUCCESS && h.status != SMB2_STATUS_BUFFER_OVERFLOW)
@@ -933,6 +934,42 @@ static int pipe_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *o
 	*got = rr.len;
 	c->n_reads++;
 	return 0;
+}
+
+static int pipe_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *got,
+		     uint32_t *status, struct nlt_err *e);
+
+int smb2c_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint8_t *in, size_t in_len,
+		     uint8_t *out, size_t cap, size_t *out_len, struct nlt_err *e)
+{
+	struct smb2_hdr h;
+	size_t n, len;
+	uint32_t status;
+
+	*out_len = 0;
+	if (enc_transceive(c, fid, in, in_len, &h, &len, e) < 0 || exchange1(c, len, h.message_id, "ioctl", &n, e) < 0 ||
+	    dec_transceive(c, n, out, cap, out_len, &status, e) < 0)
+		return -1;
+	while (status == SMB2_STATUS_BUFFER_OVERFLOW) {
+		size_t got;
+		if (pipe_read(c, fid, out + *out_len, cap - *out_len, &got, &status, e))
+			return -1;
+		*out_len += got;
+	}
+	return 0;
+}
+
+/* One READ on the pipe: at most c->max_io bytes into out[cap]; *status tells whether more is pending. */
+static int pipe_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *got,
+		     uint32_t *status, struct nlt_err *e)
+{
+	struct smb2_hdr h;
+	size_t n, len;
+
+	*got = 0;
+	if (enc_pipe_read(c, fid, &h, &len, e) < 0 || exchange1(c, len, h.message_id, "read", &n, e) < 0)
+		return -1;
+	return dec_pipe_read(c, n, out, cap, got, status, e);
 }
 
 int smb2c_read(struct smb2c *c, const struct smb2_file_id *fid, uint8_t *out, size_t cap, size_t *out_len,
@@ -1162,26 +1199,14 @@ int smb2c_recv_create(struct smb2c *c, uint64_t mid, const char *pipe, struct sm
 int smb2c_send_transceive(struct smb2c *c, const struct smb2_file_id *fid, const uint8_t *in, size_t in_len,
 			  uint64_t *mid, struct nlt_err *e)
 {
-	struct smb2_ioctl_req q;
 	struct smb2_hdr h;
-	struct wwr w;
-	size_t starts[1] = { 0 };
+	size_t len, starts[1] = { 0 };
 
-	if (in_len > SMB2C_MAX_IO)
-		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 ioctl to %s: request of %zu bytes", c->peer, in_len);
-	memset(&q, 0, sizeof(q));
-	q.ctl_code = SMB2_FSCTL_PIPE_TRANSCEIVE;
-	q.file_id = *fid;
-	q.input = in;
-	q.input_len = in_len;
-	q.max_output_response = c->max_io;
-	q.flags = SMB2_0_IOCTL_IS_FSCTL;
-	h = new_hdr(c, SMB2_IOCTL);
-	wwr_init(&w, c->buf + 4, SMB2C_BUF);
-	if (smb2_enc_ioctl_req(&w, &h, &q) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
-		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 ioctl to %s: cannot encode", c->peer);
-	if (need_credits(c, 1, "ioctl", e) || pending_add(c, h.message_id, "ioctl", e) ||
-	    send_msgs(c, wwr_len(&w), "ioctl", e))
+	if (enc_transceive(c, fid, in, in_len, &h, &len, e) < 0)
+		return -1;
+	if (sign_chain(c, starts, 1, len))
+		return nlt_seterr(e, NLT_EINTERNAL, "SMB2 ioctl to %s: cannot sign", c->peer);
+	if (need_credits(c, 1, "ioctl", e) || pending_add(c, h.message_id, "ioctl", e) || send_msgs(c, len, "ioctl", e))
 		return -1;
 	*mid = h.message_id;
 	return 0;
@@ -1190,53 +1215,26 @@ int smb2c_send_transceive(struct smb2c *c, const struct smb2_file_id *fid, const
 int smb2c_recv_transceive(struct smb2c *c, uint64_t mid, const struct smb2_file_id *fid, uint8_t *out, size_t cap,
 			  size_t *out_len, struct nlt_err *e)
 {
-	struct smb2_ioctl_rep r;
 	struct smb2_hdr h;
-	size_t n;
+	size_t n, len, starts[1] = { 0 };
 	uint32_t status;
 
 	*out_len = 0;
-	if (recv_mid(c, mid, &n, "ioctl", e) < 0)
+	if (recv_mid(c, mid, &n, "ioctl", e) < 0 || dec_transceive(c, n, out, cap, out_len, &status, e) < 0)
 		return -1;
-	if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.command != SMB2_IOCTL)
-		return nlt_seterr(e, NLT_EPROTO, "SMB2 ioctl to %s: malformed answer", c->peer);
-	status = h.status;
-	if (status != SMB2_STATUS_SUCCESS && status != SMB2_STATUS_BUFFER_OVERFLOW)
-		return status_err(c, &h, "pipe transceive", e);
-	if (smb2_dec_ioctl_rep(c->buf, n, &r) != WIRE_OK)
-		return nlt_seterr(e, NLT_EPROTO, "SMB2 ioctl to %s: malformed answer", c->peer);
-	if (r.output_len > cap)
-		return nlt_seterr(e, NLT_EPROTO, "SMB2 ioctl to %s: answer of %zu bytes is too long", c->peer, r.output_len);
-	memcpy(out, r.output, r.output_len);
-	*out_len = r.output_len;
 	while (status == SMB2_STATUS_BUFFER_OVERFLOW) {
 		/* the rest of a long answer: a READ of our own, in flight beside the others */
-		struct smb2_read_req rq = { c->max_io, 0, *fid, 0 };
-		struct smb2_read_rep rr;
-		struct wwr w;
-		size_t starts[1] = { 0 };
-
-		h = new_hdr(c, SMB2_READ);
-		wwr_init(&w, c->buf + 4, SMB2C_BUF);
-		if (smb2_enc_read_req(&w, &h, &rq) != WIRE_OK || sign_chain(c, starts, 1, wwr_len(&w)))
-			return nlt_seterr(e, NLT_EINTERNAL, "SMB2 read from %s: cannot encode", c->peer);
-		mid = h.message_id;
-		if (need_credits(c, 1, "read", e) || pending_add(c, mid, "read", e) || send_msgs(c, wwr_len(&w), "read", e) ||
-		    recv_mid(c, mid, &n, "read", e))
+		size_t got;
+		if (enc_pipe_read(c, fid, &h, &len, e) < 0)
 			return -1;
-		if (smb2_dec_hdr(c->buf, n, &h) != WIRE_OK || h.command != SMB2_READ)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: malformed answer", c->peer);
-		status = h.status;
-		if (status != SMB2_STATUS_SUCCESS && status != SMB2_STATUS_BUFFER_OVERFLOW)
-			return status_err(c, &h, "pipe read", e);
-		if (smb2_dec_read_rep(c->buf, n, &rr) != WIRE_OK)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: malformed answer", c->peer);
-		if (rr.len > cap - *out_len)
-			return nlt_seterr(e, NLT_EPROTO, "SMB2 read from %s: the pipe answer is too long", c->peer);
-		if (rr.len)
-			memcpy(out + *out_len, rr.data, rr.len);
-		*out_len += rr.len;
-		c->n_reads++;
+		if (sign_chain(c, starts, 1, len))
+			return nlt_seterr(e, NLT_EINTERNAL, "SMB2 read from %s: cannot sign", c->peer);
+		mid = h.message_id;
+		if (need_credits(c, 1, "read", e) || pending_add(c, mid, "read", e) || send_msgs(c, len, "read", e) ||
+		    recv_mid(c, mid, &n, "read", e) ||
+		    dec_pipe_read(c, n, out + *out_len, cap - *out_len, &got, &status, e) < 0)
+			return -1;
+		*out_len += got;
 	}
 	return 0;
 }
